@@ -1,0 +1,11 @@
+/**
+ * The registry of `qreason` subcommands. One file per command in this folder; add it here, once.
+ * Loaded lazily so `qreason --help` does not import llama.cpp or the grader's CAS.
+ */
+import type { CommandDef } from "citty";
+
+type Lazy = () => Promise<CommandDef>;
+
+export const commands: Record<string, Lazy> = {
+
+};

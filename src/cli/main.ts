@@ -1,0 +1,64 @@
+/**
+ * Entry point of the `qreason` command: the only place that prints errors and sets the exit code.
+ */
+import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { readFileSync } from "node:fs";
+import { isQreasonError } from "../errors.ts";
+import { commands } from "./commands/index.ts";
+
+const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+export const rootCommand = defineCommand({
+  meta: {
+    name: "qreason",
+    version: packageJson.version,
+    description: "Measure, explain and repair what quantization does to an LLM's math reasoning.",
+  },
+  subCommands: commands,
+});
+
+/** Finds the command that `rawArgs` names, for --help on a subcommand. */
+async function resolveCommand(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {
+  let command: CommandDef = rootCommand as CommandDef;
+  let parent: CommandDef | undefined;
+  for (const arg of rawArgs) {
+    if (arg.startsWith("-")) break;
+    const subCommands = typeof command.subCommands === "function" ? await command.subCommands() : await command.subCommands;
+    const next = subCommands?.[arg];
+    if (!next) break;
+    parent = command;
+    command = typeof next === "function" ? await next() : await next;
+  }
+  return [command, parent];
+}
+
+export async function main(rawArgs: string[]): Promise<void> {
+  try {
+    if (rawArgs.length === 0 || rawArgs.some((arg) => arg === "--help" || arg === "-h")) {
+      const [command, parent] = await resolveCommand(rawArgs);
+      await showUsage(command, parent);
+      return;
+    }
+    if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
+      console.log(packageJson.version);
+      return;
+    }
+    await runCommand(rootCommand, { rawArgs });
+  } catch (error) {
+    if (isQreasonError(error)) {
+      console.error(`qreason: error[${error.code}]: ${error.describe()}`);
+      process.exitCode = error.code === "E_USAGE" ? 2 : 1;
+    } else if (error instanceof Error && error.name === "CLIError") {
+      const [command, parent] = await resolveCommand(rawArgs);
+      await showUsage(command, parent);
+      console.error(`qreason: error[E_USAGE]: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error("qreason: internal error (a bug; please report it with the command you ran):");
+      console.error(error);
+      process.exitCode = 70;
+    }
+  }
+}
