@@ -1,0 +1,1 @@
+"""Training: the reference model from scratch (`reference.py`); LoRA SFT and DPO come later."""
