@@ -7,5 +7,6 @@ import type { CommandDef } from "citty";
 type Lazy = () => Promise<CommandDef>;
 
 export const commands: Record<string, Lazy> = {
+  data: () => import("./data.ts").then((module) => module.default as CommandDef),
 
 };
