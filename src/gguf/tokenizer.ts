@@ -36,6 +36,14 @@ export const KNOWN_PRE_TOKENIZER_REGEXES: ReadonlyMap<string, string> = new Map(
   ],
 ]);
 
+/**
+ * Model types whose tokenizer class in transformers (>= 5) rebuilds the pre-tokenizer itself, ignoring the
+ * one in tokenizer.json: transformers loads every `qwen2` checkpoint with Qwen2Tokenizer and its Qwen2
+ * regex. Real Qwen2 checkpoints ship that regex anyway; for one that does not, matching what the HF model
+ * actually sees means following transformers, not the file.
+ */
+export const TRANSFORMERS_FORCED_PRE_TOKENIZER: ReadonlyMap<string, string> = new Map([["qwen2", "qwen2"]]);
+
 interface JsonObject {
   [key: string]: unknown;
 }
@@ -312,7 +320,15 @@ async function exportByteLevelBpe(
   const file = path.join(modelDir, "tokenizer.json");
   const model = tokenizerJson.model as JsonObject;
   const warnings: string[] = [];
-  const pre = detectPreTokenizer(tokenizerJson.pre_tokenizer, file);
+  let pre = detectPreTokenizer(tokenizerJson.pre_tokenizer, file);
+  const forced = TRANSFORMERS_FORCED_PRE_TOKENIZER.get(String(modelConfig.model_type));
+  if (forced !== undefined && forced !== pre) {
+    warnings.push(
+      `tokenizer.json pre-tokenizer is ${pre}, but transformers tokenizes model_type ${String(modelConfig.model_type)} ` +
+        `with the ${forced} regex; exported as ${forced} to match the HF model`,
+    );
+    pre = forced;
+  }
   if (!isObject(model.vocab)) throw new QreasonError("E_INPUT", "BPE model has no vocab", { file, field: "model.vocab" });
   const added = addedTokensOf(tokenizerJson, tokenizerConfig);
   const entries = new Map<string, number>(Object.entries(model.vocab as Record<string, number>));
