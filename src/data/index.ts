@@ -12,7 +12,9 @@ export type { ProblemFilter, SubsetOptions } from "./subset.ts";
 export type { SplitStatus } from "./status.ts";
 export type { StepLabeledSolution } from "./processbench.ts";
 
-export { benchmarks, benchmarkNames, findBenchmark, loadProblems, resolveSplit } from "./registry.ts";
+export { benchmarks, benchmarkNames, findBenchmark, loadBenchmark, loadProblems, resolveSplit } from "./registry.ts";
+export { defineFileBenchmark, defineGeneratedBenchmark, problemId } from "./benchmarks/define.ts";
+export type { FileBenchmarkSpec, FileSplit, GeneratedBenchmarkSpec } from "./benchmarks/define.ts";
 export { JSONL_PREFIX } from "./benchmarks/jsonl.ts";
 export { dataFilePath, ensureDataFile } from "./download.ts";
 export { dataFiles } from "./sources.ts";

@@ -72,7 +72,11 @@ export interface LoadProblemsOptions extends LoadOptions {
 
 /** Loads one split of a benchmark by name: the entry point the CLI and studies use. */
 export async function loadProblems(name: string, options: LoadProblemsOptions): Promise<Problem[]> {
-  const benchmark = findBenchmark(name, options.mapping);
+  return loadBenchmark(findBenchmark(name, options.mapping), options);
+}
+
+/** Loads one split of a given benchmark, checking the split name and the requested size first. */
+export async function loadBenchmark(benchmark: Benchmark, options: LoadProblemsOptions): Promise<Problem[]> {
   const split = resolveSplit(benchmark, options.split);
   if (options.size !== undefined && (!Number.isSafeInteger(options.size) || options.size < 1)) {
     throw new QreasonError("E_USAGE", `size must be a positive integer, got ${options.size}`);

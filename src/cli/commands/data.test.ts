@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { projectRoot, sharedDataDir } from "../../testing/paths.ts";
@@ -32,6 +32,21 @@ void test("data list shows every benchmark of shared/data as present", async () 
   for (const name of benchmarkNames) assert.match(run.stdout, new RegExp(`^${name} +\\w+ +\\d+ +present `, "m"));
   assert.doesNotMatch(run.stdout, /missing/);
   assert.match(run.stdout, /^math +train +7500 +present +.*MATH_train_raw\.tar\.gz$/m);
+});
+
+void test("data list --check verifies every shared file's sha256 and problem count", async () => {
+  const run = await qreason(["data", "list", "--check", "--json"]);
+  assert.equal(run.code, 0, run.stderr);
+  const rows = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as { check?: string });
+  assert.deepEqual(rows.map((row) => row.check), rows.map(() => "ok"));
+  // A copy with one record dropped: the hash differs, and the check says so.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "qreason-check-"));
+  await mkdir(path.join(dataDir, "aime25"));
+  const lines = (await readFile(path.join(sharedDataDir, "aime25", "test.jsonl"), "utf8")).trimEnd().split("\n");
+  await writeFile(path.join(dataDir, "aime25", "test.jsonl"), lines.slice(1).join("\n") + "\n");
+  const altered = await qreason(["data", "list", "--check"], { QREASON_DATA: dataDir });
+  assert.match(altered.stdout, /^aime25 +test +30 +present +sha256 differs \(aime25\/test\.jsonl\)/m);
+  assert.match(altered.stdout, /^gsm8k +test +1319 +missing /m);
 });
 
 void test("data list --json gives one object per split, all present", async () => {

@@ -42,6 +42,41 @@ export function defineFileBenchmark(spec: FileBenchmarkSpec): Benchmark {
   };
 }
 
+export interface GeneratedBenchmarkSpec {
+  name: string;
+  description: string;
+  defaultSplit: string;
+  /** `count` is the size made when the caller asks for none. */
+  splits: { name: string; count: number }[];
+  /** Makes `size` problems of `split` from `seed`: same arguments, same problems, on any machine. */
+  generate(split: string, options: { size: number; seed: number; signal?: AbortSignal }): Problem[] | Promise<Problem[]>;
+}
+
+/**
+ * A benchmark whose problems are made by code (no files, any size, seeded), e.g. the arith testbed.
+ * It gets the same invariant checks as file-backed ones (unique ids, non-empty question and answer).
+ */
+export function defineGeneratedBenchmark(spec: GeneratedBenchmarkSpec): Benchmark {
+  return {
+    name: spec.name,
+    description: spec.description,
+    origin: "generated",
+    defaultSplit: spec.defaultSplit,
+    splits: spec.splits.map(({ name, count }) => ({ name, count, files: [] })),
+    async load(split: string, options: LoadOptions): Promise<Problem[]> {
+      const declared = spec.splits.find((candidate) => candidate.name === split);
+      if (!declared) throw new QreasonError("E_INTERNAL", `${spec.name} has no split '${split}'`);
+      const size = options.size ?? declared.count;
+      const seed = options.seed ?? 0;
+      const problems = await spec.generate(split, { size, seed, ...(options.signal ? { signal: options.signal } : {}) });
+      if (problems.length !== size) {
+        throw new QreasonError("E_INTERNAL", `${spec.name} generated ${problems.length} problems, asked for ${size}`);
+      }
+      return checkProblems(problems, `${spec.name} (generated, seed ${seed})`);
+    },
+  };
+}
+
 /** A split that is one JSONL file, one problem per record. */
 export function jsonlSplit(
   name: string,
