@@ -1,0 +1,161 @@
+"""Teacher-forced scoring: the log-prob of every token of a given continuation after a prompt, with the
+model's top-k alternatives and its margin (top-1 minus top-2 logit) at each position.
+
+This is what finds a quantized model's divergence step: feed it the baseline's solution and see where
+its own top-1 token stops agreeing, or where its margin collapses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from .errors import EngineError
+from .generate import TokenAlternative, run_each
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """Text (prompt with the tokenizer's special tokens, continuation without) or token ids."""
+
+    prompt: str | None = None
+    continuation: str | None = None
+    prompt_ids: tuple[int, ...] | None = None
+    continuation_ids: tuple[int, ...] | None = None
+    top_k: int = 5
+
+    def __post_init__(self) -> None:
+        if (self.prompt is None) == (self.prompt_ids is None):
+            raise EngineError("E_INPUT", "give exactly one of prompt and prompt_ids", field="prompt")
+        if (self.continuation is None) == (self.continuation_ids is None):
+            raise EngineError("E_INPUT", "give exactly one of continuation and continuation_ids", field="continuation")
+        if not isinstance(self.top_k, int) or not 0 <= self.top_k <= 100:
+            raise EngineError("E_INPUT", "must be an integer in [0, 100]", field="top_k")
+
+
+@dataclass(frozen=True)
+class ScoredToken:
+    token_id: int
+    token: str
+    logprob: float
+    # 0 when the model's own top-1 token is this one.
+    rank: int
+    # Top-1 minus top-2 logit: how decided the model was at this position, whatever the given token.
+    margin: float
+    top: tuple[TokenAlternative, ...]
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    prompt_tokens: int
+    tokens: tuple[ScoredToken, ...]
+
+
+def position_stats(logits: torch.Tensor, targets: torch.Tensor, k: int):
+    """Per position: log-prob of the target, its rank, the top-2 margin and the top-k (values, ids).
+
+    logits: [positions, vocab] (any float dtype; computed in fp32); targets: [positions].
+    """
+    logits = logits.float()
+    log_probs = logits.log_softmax(dim=-1)
+    target_logit = logits.gather(-1, targets[:, None])
+    rank = (logits > target_logit).sum(dim=-1)
+    top2 = logits.topk(2, dim=-1).values
+    margin = top2[:, 0] - top2[:, 1]
+    top_values, top_ids = log_probs.topk(max(k, 1), dim=-1)
+    return log_probs.gather(-1, targets[:, None])[:, 0], rank, margin, top_values[:, :k], top_ids[:, :k]
+
+
+class Scorer:
+    """Scores many requests in left-padded batches bounded by a token budget."""
+
+    def __init__(self, model, tokenizer, *, max_batch_tokens: int = 16384, max_logits: int = 1 << 28,
+                 max_context: int | None = None):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.max_batch_tokens = max_batch_tokens
+        # Bound on rows x kept positions x vocab: the logits tensor, not the tokens, fills memory first.
+        self.max_logits = max_logits
+        self.max_context = max_context or getattr(model.config, "max_position_embeddings", None)
+        pad = getattr(tokenizer, "pad_token_id", None) if tokenizer is not None else None
+        self.pad_id = pad if isinstance(pad, int) else 0
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def encode(self, request: ScoreRequest) -> tuple[list[int], list[int]]:
+        vocab = self.model.config.vocab_size
+        if request.prompt_ids is None or request.continuation_ids is None:
+            if self.tokenizer is None:
+                raise EngineError("E_INPUT", "this model has no tokenizer: give token ids", field="prompt")
+        prompt = list(request.prompt_ids) if request.prompt_ids is not None else self.tokenizer(request.prompt).input_ids
+        continuation = (list(request.continuation_ids) if request.continuation_ids is not None
+                        else self.tokenizer(request.continuation, add_special_tokens=False).input_ids)
+        for name, ids in (("prompt", prompt), ("continuation", continuation)):
+            if not ids:
+                raise EngineError("E_INPUT", f"the {name} encodes to zero tokens", field=name)
+            if not all(isinstance(t, int) and 0 <= t < vocab for t in ids):
+                raise EngineError("E_INPUT", f"token ids must be integers in [0, {vocab})", field=f"{name}_ids")
+        if self.max_context and len(prompt) + len(continuation) > self.max_context:
+            raise EngineError("E_INPUT", f"prompt + continuation ({len(prompt) + len(continuation)} tokens) exceeds "
+                              f"the model's context of {self.max_context}", field="continuation")
+        return prompt, continuation
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[ScoreResult]:
+        encoded = [self.encode(request) for request in requests]
+        order = sorted(range(len(requests)), key=lambda i: sum(map(len, encoded[i])))
+        results: list[ScoreResult | None] = [None] * len(requests)
+        vocab = self.model.config.vocab_size
+        batch: list[int] = []
+        longest_continuation = 0
+        for i in order:
+            length = sum(map(len, encoded[i]))
+            kept = max(longest_continuation, len(encoded[i][1]) + 1)
+            if batch and ((len(batch) + 1) * length > self.max_batch_tokens
+                          or (len(batch) + 1) * kept * vocab > self.max_logits):
+                self._score_batch(batch, encoded, requests, results)
+                batch, kept = [], len(encoded[i][1]) + 1
+            batch.append(i)
+            longest_continuation = kept
+        if batch:
+            self._score_batch(batch, encoded, requests, results)
+        return [r for r in results if r is not None]
+
+    def score_each(self, requests: Sequence[ScoreRequest]) -> list[ScoreResult | EngineError]:
+        """Like score, but one bad request fails alone: each gets its result or its error."""
+        return run_each(requests, self.encode, self.score)
+
+    @torch.inference_mode()
+    def _score_batch(self, batch, encoded, requests, results) -> None:
+        device = self.device
+        sequences = [encoded[i][0] + encoded[i][1] for i in batch]
+        width = max(map(len, sequences))
+        input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long, device=device)
+        mask = torch.zeros_like(input_ids)
+        for row, ids in enumerate(sequences):
+            input_ids[row, width - len(ids):] = torch.tensor(ids, device=device)
+            mask[row, width - len(ids):] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        # Left padding puts every continuation at the end, so only the last (longest continuation + 1)
+        # positions need logits: the vocab-sized output is the memory that matters.
+        keep = max(len(encoded[i][1]) for i in batch) + 1
+        logits = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions,
+                            logits_to_keep=keep, use_cache=False).logits
+        for row, i in enumerate(batch):
+            prompt, continuation = encoded[i]
+            n = len(continuation)
+            # The logits at position t predict token t + 1: the last n + 1 .. last 1 positions.
+            row_logits = logits[row, keep - 1 - n:keep - 1]
+            targets = torch.tensor(continuation, device=device)
+            logprob, rank, margin, top_values, top_ids = position_stats(row_logits, targets, requests[i].top_k)
+            results[i] = ScoreResult(prompt_tokens=len(prompt), tokens=tuple(
+                ScoredToken(token_id=t, token=self._text(t), logprob=lp, rank=rk, margin=mg,
+                            top=tuple(TokenAlternative(a, self._text(a), v) for a, v in zip(ids_, values)))
+                for t, lp, rk, mg, ids_, values in zip(continuation, logprob.tolist(), rank.tolist(), margin.tolist(),
+                                                       top_ids.tolist(), top_values.tolist())))
+
+    def _text(self, token: int) -> str:
+        return self.tokenizer.decode([token]) if self.tokenizer is not None else ""

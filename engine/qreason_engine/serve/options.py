@@ -1,0 +1,28 @@
+"""Command-line options every model-opening subcommand shares, and building the generator and scorer."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="Hugging Face model directory (or quantized variant)")
+    parser.add_argument("--dtype", default="auto", help="fp32 | bf16 | fp16 | auto (bf16 on CUDA, fp32 on CPU)")
+    parser.add_argument("--device", default="auto", help="cpu | cuda | cuda:N | auto")
+    parser.add_argument("--max-batch-rows", type=int, default=64, help="most sequences decoded in one batch")
+    parser.add_argument("--cache", choices=("dynamic", "static"), default="dynamic",
+                        help="KV cache: dynamic (drops finished rows) or static (needed for --compile)")
+    parser.add_argument("--compile", action="store_true",
+                        help="compile the decode step with CUDA graphs (static cache; first batches are slow)")
+
+
+def build_engine(args: argparse.Namespace):
+    """(loaded model, BatchGenerator, Scorer) for the parsed options."""
+    from ..generate import BatchGenerator
+    from ..score import Scorer
+    from .loading import open_model
+
+    loaded = open_model(args.model, dtype=args.dtype, device=args.device)
+    generator = BatchGenerator(loaded.model, loaded.tokenizer, max_batch_rows=args.max_batch_rows,
+                               cache=args.cache, compile=args.compile)
+    return loaded, generator, Scorer(loaded.model, loaded.tokenizer)
