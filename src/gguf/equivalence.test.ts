@@ -8,7 +8,7 @@
  * alone moves log-probs by ~7e-3 and would hide export errors of that size.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -16,7 +16,8 @@ import { getLlama, type Llama, type LlamaModel, type Token } from "node-llama-cp
 import { hfReference, type HfReferenceResult } from "../testing/hfReference.ts";
 import { TINY_FAMILIES, tinyGgufModel, tinyHfModel, type TinyFamily } from "../testing/tinyModels.ts";
 import { permutedRowSource } from "./architectures.ts";
-import { metadataNumber, readGguf, readTensorBytes } from "./reader.ts";
+import { exportGguf } from "./export.ts";
+import { metadataNumber, readGguf, readTensorBytes, type GgufFile } from "./reader.ts";
 import { writeGguf } from "./writer.ts";
 
 const PROMPTS = [
@@ -104,28 +105,74 @@ async function llamaGreedy(model: LlamaModel, ids: number[], count: number): Pro
 }
 
 let llama: Llama;
+let scratch: string;
+/** The tiny llama with Llama 3.x rope scaling; a short original context makes the scaling bite at short prompts. */
+let llama3RopeDir: string;
+let llama3RopeReferences: HfReferenceResult[];
 const hfDirs = new Map<TinyFamily, string>();
 const references = new Map<TinyFamily, HfReferenceResult[]>();
 const tokenizeReferences = new Map<TinyFamily, HfReferenceResult[]>();
 
 before(async () => {
   llama = await getLlama({ gpu: false });
+  scratch = await mkdtemp(path.join(os.tmpdir(), "qreason-gguf-equivalence-"));
   for (const family of TINY_FAMILIES) hfDirs.set(family, await tinyHfModel(family));
-  const results = await hfReference(
-    TINY_FAMILIES.flatMap((family) => [
+  llama3RopeDir = path.join(scratch, "llama3-rope");
+  await cp(hfDirs.get("llama")!, llama3RopeDir, { recursive: true });
+  const configPath = path.join(llama3RopeDir, "config.json");
+  const config = JSON.parse(await readFile(configPath, "utf8")) as Record<string, unknown>;
+  config.rope_parameters = {
+    rope_type: "llama3",
+    rope_theta: 10000,
+    factor: 8,
+    low_freq_factor: 1,
+    high_freq_factor: 4,
+    original_max_position_embeddings: 16,
+  };
+  await writeFile(configPath, JSON.stringify(config));
+  // One Python process for every reference (torch imports once).
+  const results = await hfReference([
+    ...TINY_FAMILIES.flatMap((family) => [
       { modelDir: hfDirs.get(family)!, texts: PROMPTS, greedyTokens: GREEDY_TOKENS },
       { modelDir: hfDirs.get(family)!, texts: TOKENIZE_ONLY, greedyTokens: 0 },
     ]),
-  );
+    { modelDir: llama3RopeDir, texts: PROMPTS, greedyTokens: 0 },
+  ]);
   TINY_FAMILIES.forEach((family, index) => {
     references.set(family, results[2 * index]!);
     tokenizeReferences.set(family, results[2 * index + 1]!);
   });
+  llama3RopeReferences = results[results.length - 1]!;
 });
 
 after(async () => {
   await llama?.dispose();
+  await rm(scratch, { recursive: true, force: true });
 });
+
+/** Rewrites a GGUF with some tensors changed or dropped (for negative controls). */
+async function rewrite(
+  source: GgufFile,
+  out: string,
+  change: (name: string, bytes: Uint8Array, shape: number[]) => Uint8Array | undefined,
+): Promise<string> {
+  const kept = [];
+  for (const info of source.tensors) {
+    const bytes = change(info.name, await readTensorBytes(source, info), info.shape);
+    if (bytes === undefined) continue;
+    kept.push({
+      name: info.name,
+      shape: info.shape,
+      ggmlType: info.ggmlType,
+      byteLength: bytes.length,
+      chunks: async function* () {
+        yield bytes;
+      },
+    });
+  }
+  await writeGguf(out, source.metadata, kept);
+  return out;
+}
 
 for (const family of TINY_FAMILIES) {
   void describe(`${family}: exported GGUF matches the HF model`, () => {
@@ -171,38 +218,48 @@ for (const family of TINY_FAMILIES) {
   });
 }
 
-void describe("negative control", () => {
-  let scratch: string;
-  before(async () => {
-    scratch = await mkdtemp(path.join(os.tmpdir(), "qreason-gguf-control-"));
+void describe("Llama 3.x rope scaling (rope_freqs tensor)", () => {
+  void test("matches HF, and dropping rope_freqs breaks it", async () => {
+    const out = path.join(scratch, "llama3-rope.gguf");
+    await exportGguf(llama3RopeDir, out);
+    const file = await readGguf(out);
+    assert.ok(file.tensors.some((tensor) => tensor.name === "rope_freqs.weight"));
+    const model = await llama.loadModel({ modelPath: out });
+    try {
+      const { worst, top1Mismatches } = await compare(model, llama3RopeReferences);
+      console.log(`# llama3 rope: max |log p diff| ${worst.toExponential(2)}, top-1 mismatches ${top1Mismatches}`);
+      assert.equal(top1Mismatches, 0);
+      assert.ok(worst < TOLERANCE.auto, `max log-prob difference ${worst}`);
+    } finally {
+      await model.dispose();
+    }
+    const withoutFactors = await rewrite(file, path.join(scratch, "no-rope-freqs.gguf"), (name, bytes) =>
+      name === "rope_freqs.weight" ? undefined : bytes,
+    );
+    const unscaled = await llama.loadModel({ modelPath: withoutFactors });
+    try {
+      const { worst } = await compare(unscaled, llama3RopeReferences);
+      assert.ok(worst > 100 * TOLERANCE.auto, `without rope_freqs the difference should be large, got ${worst}`);
+    } finally {
+      await unscaled.dispose();
+    }
   });
-  after(async () => {
-    await rm(scratch, { recursive: true, force: true });
-  });
+});
 
+void describe("negative control", () => {
   void test("a llama export without the Q/K re-interleave diverges from HF", async () => {
     const source = await readGguf(await tinyGgufModel("llama"));
     const headDim = metadataNumber(source, "llama.attention.key_length")!;
-    const tensors = source.tensors.map((info) => ({
-      ...info,
-      chunks: async function* () {
-        const bytes = await readTensorBytes(source, info);
-        if (!/attn_[qk]\.weight$/.test(info.name)) {
-          yield bytes;
-          return;
-        }
-        // Inverse of the exporter's permutation: put row permutedRowSource(r) back where HF had it.
-        const rowBytes = bytes.length / info.shape[0]!;
-        const restored = new Uint8Array(bytes.length);
-        for (let row = 0; row < info.shape[0]!; row += 1) {
-          const original = permutedRowSource(row, headDim);
-          restored.set(bytes.subarray(row * rowBytes, (row + 1) * rowBytes), original * rowBytes);
-        }
-        yield restored;
-      },
-    }));
-    const broken = path.join(scratch, "unpermuted.gguf");
-    await writeGguf(broken, source.metadata, tensors);
+    // Inverse of the exporter's permutation: put row permutedRowSource(r) back where HF had it.
+    const broken = await rewrite(source, path.join(scratch, "unpermuted.gguf"), (name, bytes, shape) => {
+      if (!/attn_[qk]\.weight$/.test(name)) return bytes;
+      const rowBytes = bytes.length / shape[0]!;
+      const restored = new Uint8Array(bytes.length);
+      for (let row = 0; row < shape[0]!; row += 1) {
+        restored.set(bytes.subarray(row * rowBytes, (row + 1) * rowBytes), permutedRowSource(row, headDim) * rowBytes);
+      }
+      return restored;
+    });
     const model = await llama.loadModel({ modelPath: broken });
     try {
       const { worst, top1Mismatches } = await compare(model, references.get("llama")!);
