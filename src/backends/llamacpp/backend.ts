@@ -1,0 +1,339 @@
+/**
+ * The `llamacpp` Backend: GGUF models run in-process through node-llama-cpp. Generation and scoring use a
+ * pool of context sequences; node-llama-cpp evaluates the sequences that are busy at the same moment in one
+ * batch. Prompts follow the Python engine's conventions (raw text gets the tokenizer's BOS; chat messages
+ * are rendered with the GGUF's own template and carry their own special tokens; special tokens are left out
+ * of completion text), so the two backends are comparable.
+ */
+import os from "node:os";
+import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { QreasonError } from "../../errors.ts";
+import type {
+  Backend,
+  ChatMessage,
+  GenerateRequest,
+  GenerateResult,
+  ScoreRequest,
+  ScoreResult,
+  TokenScore,
+} from "../types.ts";
+import { renderChat } from "./chatTemplate.ts";
+import { scorePosition } from "./logprobs.ts";
+import { defaultModelCache, type GpuMode, type ModelCache, type ModelLease } from "./modelCache.ts";
+import { findStop, tailTokenWindow } from "./stopStrings.ts";
+
+export const KV_CACHE_TYPES = ["F16", "Q8_0", "Q4_0"] as const;
+export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
+
+export interface LlamaCppBackendOptions {
+  /** Path of the GGUF file. */
+  model: string;
+  /** Element type of the KV cache, keys and values (a runtime quantization variant). Default F16. */
+  kvCacheType?: KvCacheType;
+  /** Sequences evaluated together in one batch (default 4). */
+  parallel?: number;
+  /** Tokens per sequence, prompt plus completion (default: the model's training context, at most 4096). */
+  contextSize?: number;
+  /** Evaluation threads (default one per sequence, at most the machine's cores). */
+  threads?: number;
+  /** "auto" offloads every layer to a GPU when there is one; false stays on the CPU. Default "auto". */
+  gpu?: GpuMode;
+  /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type). */
+  modelId?: string;
+  cache?: ModelCache;
+}
+
+/** A pool of context sequences; callers wait for a free one. */
+class SequencePool {
+  private readonly free: LlamaContextSequence[];
+  private readonly waiting: Array<(sequence: LlamaContextSequence) => void> = [];
+
+  constructor(sequences: LlamaContextSequence[]) {
+    this.free = [...sequences];
+  }
+
+  async use<T>(work: (sequence: LlamaContextSequence) => Promise<T>): Promise<T> {
+    const sequence = this.free.pop() ?? (await new Promise<LlamaContextSequence>((resolve) => this.waiting.push(resolve)));
+    try {
+      await sequence.clearHistory();
+      return await work(sequence);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(sequence);
+      else this.free.push(sequence);
+    }
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new QreasonError("E_BACKEND", "cancelled", {}, { cause: signal.reason });
+}
+
+export class LlamaCppBackend implements Backend {
+  readonly kind = "llamacpp" as const;
+  readonly modelId: string;
+  readonly version: string;
+  readonly contextSize: number;
+  private readonly lease: ModelLease;
+  private readonly context: LlamaContext;
+  private readonly pool: SequencePool;
+  private closed = false;
+
+  private constructor(lease: ModelLease, context: LlamaContext, modelId: string, version: string) {
+    this.lease = lease;
+    this.context = context;
+    this.modelId = modelId;
+    this.version = version;
+    this.contextSize = context.contextSize;
+    const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
+    this.pool = new SequencePool(sequences);
+  }
+
+  static async create(options: LlamaCppBackendOptions): Promise<LlamaCppBackend> {
+    const parallel = options.parallel ?? 4;
+    if (!Number.isInteger(parallel) || parallel < 1) {
+      throw new QreasonError("E_USAGE", "parallel must be a positive integer", { field: "parallel" });
+    }
+    const kvCacheType = options.kvCacheType ?? "F16";
+    if (!KV_CACHE_TYPES.includes(kvCacheType)) {
+      throw new QreasonError("E_USAGE", `KV-cache type must be one of ${KV_CACHE_TYPES.join(", ")}`, { field: "kvCacheType" });
+    }
+    const lease = await (options.cache ?? defaultModelCache).acquire(options.model, options.gpu ?? "auto");
+    try {
+      const contextSize = options.contextSize ?? Math.min(lease.model.trainContextSize, 4096);
+      const context = await lease.model.createContext({
+        sequences: parallel,
+        contextSize,
+        threads: options.threads ?? Math.min(parallel, os.availableParallelism()),
+        experimentalKvCacheKeyType: kvCacheType,
+        experimentalKvCacheValueType: kvCacheType,
+        // llama.cpp needs flash attention to keep V quantized; F16 keeps its default path.
+        flashAttention: kvCacheType !== "F16",
+        failedCreationRemedy: false,
+      });
+      const modelId = options.modelId ?? `gguf:${options.model}${kvCacheType === "F16" ? "" : `;kv=${kvCacheType}`}`;
+      const version = `llama.cpp ${lease.llama.llamaCppRelease.release} via node-llama-cpp`;
+      return new LlamaCppBackend(lease, context, modelId, version);
+    } catch (error) {
+      await lease.release();
+      if (error instanceof QreasonError) throw error;
+      throw new QreasonError("E_BACKEND", `cannot create a llama.cpp context: ${(error as Error).message}`, {
+        file: options.model,
+      });
+    }
+  }
+
+  get model(): LlamaModel {
+    return this.lease.model;
+  }
+
+  /** Token ids of a raw prompt: BOS where the tokenizer adds one, special-token text parsed as special. */
+  tokenizePrompt(prompt: string): Token[] {
+    const tokens = this.model.tokenize(prompt, true);
+    const bos = this.model.tokens.bos;
+    return this.model.tokens.shouldPrependBosToken && bos !== null && tokens[0] !== bos ? [bos, ...tokens] : tokens;
+  }
+
+  /** Token ids of a continuation (no BOS). */
+  tokenizeContinuation(text: string): Token[] {
+    return this.model.tokenize(text, true);
+  }
+
+  /** The GGUF's chat template, if it has one. */
+  get chatTemplate(): string | undefined {
+    const tokenizer = (this.model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown } }).tokenizer;
+    return typeof tokenizer?.chat_template === "string" ? tokenizer.chat_template : undefined;
+  }
+
+  /** The text a chat prompt becomes (the template rendered with add_generation_prompt). */
+  renderChat(messages: readonly ChatMessage[]): string {
+    const template = this.chatTemplate;
+    if (template === undefined) {
+      throw new QreasonError("E_INPUT", "chat messages given but this GGUF has no chat template; give a raw prompt", {
+        file: this.model.filename,
+        field: "prompt",
+      });
+    }
+    return renderChat(template, messages, { bos: this.model.tokens.bosString, eos: this.model.tokens.eosString });
+  }
+
+  private promptTokens(prompt: string | ChatMessage[]): Token[] {
+    // A rendered chat template already holds its special tokens (BOS included): no second BOS.
+    return typeof prompt === "string" ? this.tokenizePrompt(prompt) : this.model.tokenize(this.renderChat(prompt), true);
+  }
+
+  async generate(requests: GenerateRequest[], signal?: AbortSignal): Promise<GenerateResult[]> {
+    this.ensureOpen();
+    const prompts = requests.map((request) => this.promptTokens(request.prompt)); // fail before any work
+    return Promise.all(
+      requests.map((request, index) => this.pool.use((sequence) => this.generateOne(sequence, request, prompts[index]!, signal))),
+    );
+  }
+
+  private async generateOne(
+    sequence: LlamaContextSequence,
+    request: GenerateRequest,
+    prompt: Token[],
+    signal: AbortSignal | undefined,
+  ): Promise<GenerateResult> {
+    throwIfAborted(signal);
+    const { sampling } = request;
+    const warnings: string[] = [];
+    const room = this.contextSize - prompt.length;
+    if (room < 1) {
+      warnings.push(`the prompt (${prompt.length} tokens) does not fit the context (${this.contextSize}); nothing generated`);
+      return { text: "", finishReason: "length", promptTokens: prompt.length, completionTokens: 0, warnings };
+    }
+    const maxTokens = Math.min(sampling.maxTokens, room);
+    if (maxTokens < sampling.maxTokens) warnings.push(`maxTokens cut to ${maxTokens} by the context size ${this.contextSize}`);
+    const stops = sampling.stop.filter((stop) => stop.length > 0);
+    const window = tailTokenWindow(stops);
+    const generated: Token[] = [];
+    let finishReason: GenerateResult["finishReason"] = "length";
+    let stopAt = -1;
+    if (maxTokens > 0) {
+      finishReason = "stop"; // the iterator ends by itself only on an end-of-generation token
+      const tokens = sequence.evaluate(prompt, {
+        temperature: sampling.temperature,
+        topK: sampling.topK,
+        topP: sampling.topP,
+        minP: 0,
+        seed: sampling.seed >>> 0,
+      });
+      for await (const token of tokens) {
+        throwIfAborted(signal);
+        generated.push(token);
+        if (stops.length > 0) {
+          const tail = this.model.detokenize(generated.slice(-window), false);
+          if (findStop(tail, stops) >= 0) {
+            stopAt = findStop(this.model.detokenize(generated, false), stops);
+            break;
+          }
+        }
+        if (generated.length >= maxTokens) {
+          finishReason = "length";
+          break;
+        }
+      }
+    }
+    let text = this.model.detokenize(generated, false);
+    if (stopAt >= 0) {
+      text = text.slice(0, stopAt);
+      finishReason = "stop";
+    }
+    return { text, finishReason, promptTokens: prompt.length, completionTokens: generated.length, warnings };
+  }
+
+  async score(requests: ScoreRequest[], signal?: AbortSignal): Promise<ScoreResult[]> {
+    this.ensureOpen();
+    const encoded = requests.map((request, index) => {
+      const prompt = this.tokenizePrompt(request.prompt);
+      const continuation = this.tokenizeContinuation(request.continuation);
+      const where = { field: `requests[${index}]` };
+      if (prompt.length === 0) throw new QreasonError("E_INPUT", "the prompt encodes to zero tokens", where);
+      if (continuation.length === 0) throw new QreasonError("E_INPUT", "the continuation encodes to zero tokens", where);
+      if (prompt.length + continuation.length > this.contextSize) {
+        throw new QreasonError(
+          "E_INPUT",
+          `prompt + continuation (${prompt.length + continuation.length} tokens) exceed the context (${this.contextSize})`,
+          where,
+        );
+      }
+      return { prompt, continuation, topK: request.topK };
+    });
+    return Promise.all(
+      encoded.map((item) =>
+        this.pool.use(async (sequence) => {
+          throwIfAborted(signal);
+          return { promptTokens: item.prompt.length, tokens: await this.scoreOne(sequence, item) };
+        }),
+      ),
+    );
+  }
+
+  private async scoreOne(
+    sequence: LlamaContextSequence,
+    item: { prompt: Token[]; continuation: Token[]; topK: number },
+  ): Promise<TokenScore[]> {
+    const { prompt, continuation, topK } = item;
+    // Position i of the input predicts input i + 1: ask for logits where the next token is a continuation
+    // token. The last continuation token predicts nothing we need, so it is not evaluated.
+    const input = [...prompt, ...continuation.slice(0, -1)];
+    const firstPredicting = prompt.length - 1;
+    const items = input.map((token, index) => {
+      if (index < firstPredicting) return token;
+      const target = continuation[index - firstPredicting]!;
+      return [
+        token,
+        {
+          generateNext: {
+            logits: { filter: { tokens: [target], includeTop: Math.max(topK, 2) } },
+            totalLogitWeight: true,
+          },
+        },
+      ] as [Token, { generateNext: { logits: { filter: { tokens: Token[]; includeTop: number } }; totalLogitWeight: true } }];
+    });
+    const outputs = await sequence.controlledEvaluate(items);
+    const text = (token: number): string => this.model.detokenize([token as Token], true);
+    return continuation.map((target, offset) => {
+      const next = outputs[firstPredicting + offset]?.next;
+      if (next?.logits === undefined || next.totalLogitWeight === undefined) {
+        throw new QreasonError("E_BACKEND", `llama.cpp returned no logits at continuation position ${offset}`);
+      }
+      return scorePosition({ logits: next.logits, totalLogitWeight: next.totalLogitWeight }, target, topK, text);
+    });
+  }
+
+  /**
+   * Teacher-forces `tokens` and hands the full next-token logits of every position from `firstPosition` on
+   * to `onPositions`, `chunkSize` positions at a time, so no more than one chunk of vocabulary-sized arrays
+   * is alive at once. Logits at position i predict token i + 1. (Used by the KL-divergence comparison.)
+   */
+  async streamLogits(
+    tokens: readonly Token[],
+    options: { firstPosition: number; chunkSize?: number; signal?: AbortSignal },
+    onPositions: (positions: Array<{ position: number; logits: Float32Array }>) => void | Promise<void>,
+  ): Promise<void> {
+    this.ensureOpen();
+    const chunkSize = options.chunkSize ?? 32;
+    await this.pool.use(async (sequence) => {
+      for (let start = 0; start < tokens.length; start += chunkSize) {
+        throwIfAborted(options.signal);
+        const chunk = tokens.slice(start, start + chunkSize).map((token, offset) =>
+          start + offset >= options.firstPosition
+            ? ([token, { generateNext: { logits: true } }] as [Token, { generateNext: { logits: true } }])
+            : token,
+        );
+        const outputs = await sequence.controlledEvaluate(chunk);
+        const positions: Array<{ position: number; logits: Float32Array }> = [];
+        outputs.forEach((output, offset) => {
+          const logits = output?.next.logits;
+          if (logits === undefined) return;
+          // llama.cpp returns one logit per vocabulary entry: the map's size is the vocabulary.
+          const dense = new Float32Array(logits.size);
+          for (const [token, value] of logits) {
+            if (token >= dense.length) throw new QreasonError("E_BACKEND", `token id ${token} outside the vocabulary`);
+            dense[token] = value;
+          }
+          positions.push({ position: start + offset, logits: dense });
+        });
+        if (positions.length > 0) await onPositions(positions);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.context.dispose();
+    await this.lease.release();
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new QreasonError("E_BACKEND", "this llama.cpp backend is closed");
+  }
+}
+
+export function createLlamaCppBackend(options: LlamaCppBackendOptions): Promise<LlamaCppBackend> {
+  return LlamaCppBackend.create(options);
+}
