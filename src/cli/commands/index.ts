@@ -8,5 +8,6 @@ type Lazy = () => Promise<CommandDef>;
 
 export const commands: Record<string, Lazy> = {
   data: () => import("./data.ts").then((module) => module.default as CommandDef),
+  gguf: () => import("./gguf.ts").then((module) => module.default as CommandDef),
 
 };
