@@ -5,6 +5,7 @@
  * are rendered with the GGUF's own template and carry their own special tokens; special tokens are left out
  * of completion text), so the two backends are comparable.
  */
+import { open } from "node:fs/promises";
 import os from "node:os";
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { QreasonError } from "../../errors.ts";
@@ -65,6 +66,52 @@ class SequencePool {
   }
 }
 
+/** A missing file or a non-GGUF is the user's mistake: say so before llama.cpp tries to parse it. */
+async function checkGgufMagic(modelPath: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(modelPath, "r");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new QreasonError(code === "ENOENT" ? "E_NOT_FOUND" : "E_INPUT", `cannot open the model: ${code}`, { file: modelPath });
+  }
+  try {
+    const magic = new Uint8Array(4);
+    await handle.read(magic, 0, 4, 0);
+    if (new TextDecoder().decode(magic) !== "GGUF") {
+      throw new QreasonError("E_INPUT", "not a GGUF file (bad magic); the llamacpp backend loads GGUF models", { file: modelPath });
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Per-head key and value sizes from the GGUF metadata (`<arch>.attention.key_length`, or hidden / heads). */
+export function headSizes(metadata: Record<string, unknown>): { key: number; value: number } | undefined {
+  const architecture = (metadata.general as { architecture?: string } | undefined)?.architecture;
+  const section = architecture === undefined ? undefined : (metadata[architecture] as Record<string, unknown> | undefined);
+  const attention = section?.attention as { key_length?: number; value_length?: number; head_count?: number } | undefined;
+  const hidden = section?.embedding_length as number | undefined;
+  const fallback = hidden !== undefined && attention?.head_count ? hidden / attention.head_count : undefined;
+  const key = attention?.key_length ?? fallback;
+  const value = attention?.value_length ?? fallback;
+  return key === undefined || value === undefined ? undefined : { key, value };
+}
+
+/** Q8_0/Q4_0 caches store 32 values per block: llama.cpp refuses heads whose size 32 does not divide. */
+function checkKvCacheFits(model: LlamaModel, kvCacheType: KvCacheType, file: string): void {
+  if (kvCacheType === "F16") return;
+  const sizes = headSizes(model.fileInfo.metadata as unknown as Record<string, unknown>);
+  if (sizes !== undefined && (sizes.key % 32 !== 0 || sizes.value % 32 !== 0)) {
+    throw new QreasonError(
+      "E_USAGE",
+      `a ${kvCacheType} KV cache packs 32 values per block, but this model's attention heads hold ` +
+        `${sizes.key} (keys) and ${sizes.value} (values); use an F16 cache for it`,
+      { file, field: "kvCacheType" },
+    );
+  }
+}
+
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new QreasonError("E_BACKEND", "cancelled", {}, { cause: signal.reason });
 }
@@ -98,8 +145,10 @@ export class LlamaCppBackend implements Backend {
     if (!KV_CACHE_TYPES.includes(kvCacheType)) {
       throw new QreasonError("E_USAGE", `KV-cache type must be one of ${KV_CACHE_TYPES.join(", ")}`, { field: "kvCacheType" });
     }
+    await checkGgufMagic(options.model);
     const lease = await (options.cache ?? defaultModelCache).acquire(options.model, options.gpu ?? "auto");
     try {
+      checkKvCacheFits(lease.model, kvCacheType, options.model);
       const contextSize = options.contextSize ?? Math.min(lease.model.trainContextSize, 4096);
       const context = await lease.model.createContext({
         sequences: parallel,
