@@ -12,6 +12,7 @@ import {
   ggmlByteSize,
   ggmlTypeById,
   type GgufScalarTypeName,
+  type GgufValueTypeName,
 } from "./constants.ts";
 import type { GgufMetadata, GgufMetadataValue, GgufScalar } from "./metadata.ts";
 import { paddingFor } from "./writer.ts";
@@ -111,7 +112,7 @@ function readScalar(cursor: Cursor, type: GgufScalarTypeName): GgufScalar {
   }
 }
 
-function valueTypeName(id: number, key: string): ReturnType<typeof GGUF_VALUE_TYPE_NAMES.get> & string {
+function valueTypeName(id: number, key: string): GgufValueTypeName {
   const name = GGUF_VALUE_TYPE_NAMES.get(id);
   if (name === undefined) throw new FormatError(`metadata ${key}: unknown value type ${id}`);
   return name;
