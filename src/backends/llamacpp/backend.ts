@@ -53,15 +53,29 @@ class SequencePool {
     this.free = [...sequences];
   }
 
-  async use<T>(work: (sequence: LlamaContextSequence) => Promise<T>): Promise<T> {
+  /** A free sequence with an empty history; give it back with `release`. */
+  async acquire(): Promise<{ sequence: LlamaContextSequence; release: () => void }> {
     const sequence = this.free.pop() ?? (await new Promise<LlamaContextSequence>((resolve) => this.waiting.push(resolve)));
-    try {
-      await sequence.clearHistory();
-      return await work(sequence);
-    } finally {
+    const release = (): void => {
       const next = this.waiting.shift();
       if (next) next(sequence);
       else this.free.push(sequence);
+    };
+    try {
+      await sequence.clearHistory();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return { sequence, release };
+  }
+
+  async use<T>(work: (sequence: LlamaContextSequence) => Promise<T>): Promise<T> {
+    const { sequence, release } = await this.acquire();
+    try {
+      return await work(sequence);
+    } finally {
+      release();
     }
   }
 }
@@ -206,14 +220,15 @@ export class LlamaCppBackend implements Backend {
     return renderChat(template, messages, { bos: this.model.tokens.bosString, eos: this.model.tokens.eosString });
   }
 
-  private promptTokens(prompt: string | ChatMessage[]): Token[] {
+  /** Token ids of a generation prompt: raw text as tokenizePrompt, chat messages through the template. */
+  encodePrompt(prompt: string | readonly ChatMessage[]): Token[] {
     // A rendered chat template already holds its special tokens (BOS included): no second BOS.
     return typeof prompt === "string" ? this.tokenizePrompt(prompt) : this.model.tokenize(this.renderChat(prompt), true);
   }
 
   async generate(requests: GenerateRequest[], signal?: AbortSignal): Promise<GenerateResult[]> {
     this.ensureOpen();
-    const prompts = requests.map((request) => this.promptTokens(request.prompt)); // fail before any work
+    const prompts = requests.map((request) => this.encodePrompt(request.prompt)); // fail before any work
     return Promise.all(
       requests.map((request, index) => this.pool.use((sequence) => this.generateOne(sequence, request, prompts[index]!, signal))),
     );
@@ -334,18 +349,21 @@ export class LlamaCppBackend implements Backend {
   }
 
   /**
-   * Teacher-forces `tokens` and hands the full next-token logits of every position from `firstPosition` on
-   * to `onPositions`, `chunkSize` positions at a time, so no more than one chunk of vocabulary-sized arrays
-   * is alive at once. Logits at position i predict token i + 1. (Used by the KL-divergence comparison.)
+   * Teacher-forces `tokens`, yielding the full next-token logits of every position from `firstPosition` on,
+   * `chunkSize` positions at a time, so only one chunk of vocabulary-sized arrays is alive at once. Logits
+   * at position i predict token i + 1. Holds one sequence until the iteration ends. (Used by src/kld.)
    */
-  async streamLogits(
+  async *logitChunks(
     tokens: readonly Token[],
     options: { firstPosition: number; chunkSize?: number; signal?: AbortSignal },
-    onPositions: (positions: Array<{ position: number; logits: Float32Array }>) => void | Promise<void>,
-  ): Promise<void> {
+  ): AsyncGenerator<Array<{ position: number; logits: Float32Array }>> {
     this.ensureOpen();
     const chunkSize = options.chunkSize ?? 32;
-    await this.pool.use(async (sequence) => {
+    if (tokens.length > this.contextSize) {
+      throw new QreasonError("E_INPUT", `the text (${tokens.length} tokens) exceeds the context (${this.contextSize})`);
+    }
+    const { sequence, release } = await this.pool.acquire();
+    try {
       for (let start = 0; start < tokens.length; start += chunkSize) {
         throwIfAborted(options.signal);
         const chunk = tokens.slice(start, start + chunkSize).map((token, offset) =>
@@ -366,9 +384,11 @@ export class LlamaCppBackend implements Backend {
           }
           positions.push({ position: start + offset, logits: dense });
         });
-        if (positions.length > 0) await onPositions(positions);
+        if (positions.length > 0) yield positions;
       }
-    });
+    } finally {
+      release();
+    }
   }
 
   async close(): Promise<void> {
