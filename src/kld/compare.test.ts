@@ -124,15 +124,23 @@ describe("compareModels", () => {
       assert.equal(texts.length + empty.length, 2);
       for (const text of texts) {
         assert.ok("prompt" in text && Array.isArray(text.prompt), "a chat prompt (the model has a template)");
-        const [again] = await base.generate([
+        const [again] = await base.generateWithTokens([
           { prompt: text.prompt, sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 12, seed: 0, stop: [] } },
         ]);
         assert.equal(text.continuation, again!.text);
+        assert.deepEqual(text.continuationTokens, again!.tokens, "the generated ids, not a re-tokenization");
       }
       const twin = await open(model, cache);
       try {
-        const summary = await compareModels({ base, variant: twin, texts });
+        const counts = new Map<string, number>();
+        const summary = await compareModels({
+          base,
+          variant: twin,
+          texts,
+          onPosition: (record) => void counts.set(record.textId, (counts.get(record.textId) ?? 0) + 1),
+        });
         assert.equal(summary.kld.max, 0);
+        for (const text of texts) assert.equal(counts.get(text.id), "prompt" in text ? text.continuationTokens?.length : -1);
       } finally {
         await twin.close();
       }

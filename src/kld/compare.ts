@@ -42,7 +42,8 @@ interface Encoded {
 function encode(backend: LlamaCppBackend, text: KldText): Encoded {
   if ("text" in text) return { tokens: backend.tokenizePrompt(text.text), firstPosition: 0 };
   const prompt = backend.encodePrompt(text.prompt);
-  return { tokens: [...prompt, ...backend.tokenizeContinuation(text.continuation)], firstPosition: prompt.length - 1 };
+  const continuation = text.continuationTokens?.map((token) => token as Token) ?? backend.tokenizeContinuation(text.continuation);
+  return { tokens: [...prompt, ...continuation], firstPosition: prompt.length - 1 };
 }
 
 const sameTokens = (left: readonly Token[], right: readonly Token[]): boolean =>

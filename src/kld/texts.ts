@@ -12,7 +12,13 @@ import { QreasonError } from "../errors.ts";
  * (only the positions that predict continuation tokens are). */
 export type KldText =
   | { id: string; text: string }
-  | { id: string; prompt: string | ChatMessage[]; continuation: string };
+  | {
+      id: string;
+      prompt: string | ChatMessage[];
+      continuation: string;
+      /** The continuation's exact token ids, when a model generated it (re-tokenizing text may differ). */
+      continuationTokens?: number[];
+    };
 
 /** Parses `{"text": ...}` or `{"prompt": ..., "continuation": ...}` lines (optional `"id"`). */
 export function parseTextsJsonl(content: string, file: string): KldText[] {
@@ -75,16 +81,21 @@ export async function baselineSolutions(
 ): Promise<{ texts: KldText[]; empty: string[] }> {
   const hasTemplate = base.chatTemplate !== undefined;
   const prompts = problems.map((problem) => solutionPrompt(problem.question, hasTemplate));
-  const results = await base.generate(
+  const results = await base.generateWithTokens(
     prompts.map((prompt) => ({
       prompt,
       sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: options.maxTokens, seed: 0, stop: [] },
     })),
     options.signal,
   );
-  const all = results.map((result, index) => ({ id: problems[index]!.id, prompt: prompts[index]!, continuation: result.text }));
+  const all = results.map((result, index) => ({
+    id: problems[index]!.id,
+    prompt: prompts[index]!,
+    continuation: result.text,
+    continuationTokens: result.tokens.map(Number),
+  }));
   return {
-    texts: all.filter((text) => text.continuation.length > 0),
-    empty: all.filter((text) => text.continuation.length === 0).map((text) => text.id),
+    texts: all.filter((text) => text.continuationTokens.length > 0),
+    empty: all.filter((text) => text.continuationTokens.length === 0).map((text) => text.id),
   };
 }

@@ -227,6 +227,16 @@ export class LlamaCppBackend implements Backend {
   }
 
   async generate(requests: GenerateRequest[], signal?: AbortSignal): Promise<GenerateResult[]> {
+    const results = await this.generateWithTokens(requests, signal);
+    return results.map(({ tokens: _tokens, ...result }) => result);
+  }
+
+  /**
+   * `generate`, plus the generated token ids (up to and including the token that completed a stop string).
+   * Re-tokenizing a completion's text does not always give its tokens back (a completion cut mid-character
+   * decodes to U+FFFD), so whoever teacher-forces a model on its own output should use these.
+   */
+  async generateWithTokens(requests: GenerateRequest[], signal?: AbortSignal): Promise<Array<GenerateResult & { tokens: Token[] }>> {
     this.ensureOpen();
     const prompts = requests.map((request) => this.encodePrompt(request.prompt)); // fail before any work
     return Promise.all(
@@ -239,14 +249,14 @@ export class LlamaCppBackend implements Backend {
     request: GenerateRequest,
     prompt: Token[],
     signal: AbortSignal | undefined,
-  ): Promise<GenerateResult> {
+  ): Promise<GenerateResult & { tokens: Token[] }> {
     throwIfAborted(signal);
     const { sampling } = request;
     const warnings: string[] = [];
     const room = this.contextSize - prompt.length;
     if (room < 1) {
       warnings.push(`the prompt (${prompt.length} tokens) does not fit the context (${this.contextSize}); nothing generated`);
-      return { text: "", finishReason: "length", promptTokens: prompt.length, completionTokens: 0, warnings };
+      return { text: "", finishReason: "length", promptTokens: prompt.length, completionTokens: 0, warnings, tokens: [] };
     }
     const maxTokens = Math.min(sampling.maxTokens, room);
     if (maxTokens < sampling.maxTokens) warnings.push(`maxTokens cut to ${maxTokens} by the context size ${this.contextSize}`);
@@ -285,7 +295,7 @@ export class LlamaCppBackend implements Backend {
       text = text.slice(0, stopAt);
       finishReason = "stop";
     }
-    return { text, finishReason, promptTokens: prompt.length, completionTokens: generated.length, warnings };
+    return { text, finishReason, promptTokens: prompt.length, completionTokens: generated.length, warnings, tokens: generated };
   }
 
   async score(requests: ScoreRequest[], signal?: AbortSignal): Promise<ScoreResult[]> {
