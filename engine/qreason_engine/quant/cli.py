@@ -1,0 +1,51 @@
+"""`qreason-engine quantize --model DIR --recipe FILE --out DIR`: make a variant directory.
+
+Prints one JSON line to stdout ({"out", "summary"}); per-layer progress goes to stderr unless --quiet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "quantize", help="quantize a HF model directory by a recipe into a variant directory",
+        description="Quantize a Hugging Face model directory by a JSON recipe (RTN, GPTQ, AWQ, SmoothQuant, "
+                    "KV/activation schemes) into a variant directory with qreason-quant.json.")
+    parser.add_argument("--model", required=True, help="source model directory (Hugging Face layout)")
+    parser.add_argument("--recipe", required=True, help="recipe JSON file (see engine/README.md)")
+    parser.add_argument("--out", required=True, help="variant directory to create (must not exist or be empty)")
+    parser.add_argument("--device", default="auto", help="compute device: auto, cpu, cuda, cuda:N (default auto)")
+    parser.add_argument("--dtype", default=None, choices=("fp32", "bf16", "fp16"),
+                        help="storage dtype of the variant (default: the source model's own)")
+    parser.add_argument("--batch-size", type=_positive, default=8, help="calibration samples per forward (default 8)")
+    parser.add_argument("--quiet", action="store_true", help="no per-layer progress on stderr")
+
+
+def run(args) -> int:
+    from .recipe import load_recipe
+    from .variant import quantize_to_dir
+
+    recipe = load_recipe(args.recipe)
+
+    def progress(line: str) -> None:
+        print(f"quantize: {line}", file=sys.stderr, flush=True)
+
+    manifest = quantize_to_dir(args.model, recipe, args.out, device=args.device, dtype=args.dtype,
+                               batch_size=args.batch_size, progress=None if args.quiet else progress)
+    print(json.dumps({"out": str(args.out), "summary": manifest["summary"],
+                      "wall_seconds": manifest["wall_seconds"]}))
+    return 0
