@@ -1,0 +1,546 @@
+/**
+ * The run store: one SQLite database per run directory (node:sqlite, no native build). Every stage
+ * reads and writes it, so any stage can be re-run alone and an interrupted run resumes where it stopped.
+ *
+ * Durability: WAL journal with synchronous=NORMAL. A committed transaction survives the process being
+ * killed (kill -9, Ctrl-C, a crashed backend); on power loss the last few commits may roll back, but the
+ * database stays consistent. Writes are batched: one transaction per batch of generations.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { BackendKind, ChatMessage, FinishReason, GenerateResult, SamplingParams } from "../backends/types.ts";
+import type { Problem } from "../data/types.ts";
+import { QreasonError } from "../errors.ts";
+import { canonicalJson } from "./canonical.ts";
+import { promptHash } from "./keys.ts";
+import { MIGRATIONS, checkStore, migrate, type Migration } from "./schema.ts";
+
+export const RUN_STORE_FILE = "qreason.sqlite";
+
+export type GradeStatus = "correct" | "wrong" | "no_answer" | "unparsable" | "timeout";
+
+/** What one backend call for one (problem, variant, sample) produced: a result or an error. */
+export interface GenerationRecord {
+  key: string;
+  model: string;
+  variant: string;
+  variantHash: string;
+  benchmark: string;
+  problemId: string;
+  sampleIndex: number;
+  backendKind: BackendKind;
+  backendVersion: string;
+  prompt: string | ChatMessage[];
+  sampling: SamplingParams;
+  outcome: { status: "ok"; result: GenerateResult } | { status: "error"; error: string };
+  latencyMs?: number;
+}
+
+/** A stored successful generation. Failures are never returned as one. */
+export interface StoredGeneration {
+  key: string;
+  model: string;
+  variant: string;
+  variantHash: string;
+  benchmark: string;
+  problemId: string;
+  sampleIndex: number;
+  seed: number;
+  backendKind: BackendKind;
+  backendVersion: string;
+  text: string;
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+  warnings: string[];
+  attempts: number;
+  latencyMs: number | null;
+  createdAt: string;
+}
+
+export interface StoredFailure {
+  key: string;
+  model: string;
+  variant: string;
+  benchmark: string;
+  problemId: string;
+  sampleIndex: number;
+  error: string;
+  attempts: number;
+  updatedAt: string;
+}
+
+export interface GradeRecord {
+  generationKey: string;
+  /** Grader name and version: a new grader grades again beside the old grades. */
+  grader: string;
+  status: GradeStatus;
+  extracted: string | null;
+  reason?: string;
+}
+
+/** A graded generation joined with its problem: what the comparison statistics read. */
+export interface GradedSample {
+  key: string;
+  benchmark: string;
+  problemId: string;
+  sampleIndex: number;
+  status: GradeStatus;
+  extracted: string | null;
+  completionTokens: number;
+  finishReason: FinishReason;
+  text: string;
+  level?: number;
+  subject?: string;
+}
+
+export interface VariantRecord {
+  model: string;
+  name: string;
+  recipeHash: string;
+  kind: string;
+  recipe: unknown;
+  modelIdentity?: string;
+}
+
+export interface StoredVariant extends VariantRecord {
+  artifactPath: string | null;
+  manifest: unknown;
+  provenance: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StoredStudy {
+  hash: string;
+  name: string;
+  sourceFile: string | null;
+  resolved: unknown;
+  createdAt: string;
+}
+
+export interface OpenRunStoreOptions {
+  readOnly?: boolean;
+  /** For tests of the migration mechanism only. */
+  migrations?: readonly Migration[];
+}
+
+export interface StoreCounts {
+  generations: number;
+  failures: number;
+  grades: number;
+  problems: number;
+  variants: number;
+}
+
+interface Statements {
+  insertPrompt: StatementSync;
+  upsertGeneration: StatementSync;
+  pending: StatementSync;
+  generationsByKeys: StatementSync;
+  failures: StatementSync;
+  upsertGrade: StatementSync;
+  gradedSamples: StatementSync;
+  upsertProblem: StatementSync;
+}
+
+const now = (): string => new Date().toISOString();
+
+/** Opens (creating if needed) the store of `runDirectory`. */
+export function openRunStore(runDirectory: string, options: OpenRunStoreOptions = {}): RunStore {
+  if (!options.readOnly) mkdirSync(runDirectory, { recursive: true });
+  return RunStore.openFile(path.join(runDirectory, RUN_STORE_FILE), options);
+}
+
+export class RunStore {
+  readonly file: string;
+  readonly schemaVersion: number;
+  private readonly database: DatabaseSync;
+  private readonly statements: Statements;
+
+  private constructor(file: string, database: DatabaseSync, schemaVersion: number) {
+    this.file = file;
+    this.database = database;
+    this.schemaVersion = schemaVersion;
+    this.statements = prepareStatements(database);
+  }
+
+  static openFile(file: string, options: OpenRunStoreOptions = {}): RunStore {
+    let database: DatabaseSync;
+    try {
+      database = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: 5000 });
+    } catch (error) {
+      throw new QreasonError("E_STORE", `cannot open the run store: ${(error as Error).message}`, { file }, { cause: error });
+    }
+    try {
+      database.exec("PRAGMA foreign_keys = ON");
+      let version: number;
+      if (options.readOnly) {
+        version = checkReadable(database, file, options.migrations);
+      } else {
+        // Check before anything writes: switching to WAL alone rewrites the header of someone else's file.
+        checkStore(database, file, options.migrations);
+        database.exec("PRAGMA journal_mode = WAL");
+        database.exec("PRAGMA synchronous = NORMAL");
+        version = migrate(database, file, options.migrations);
+      }
+      return new RunStore(file, database, version);
+    } catch (error) {
+      database.close();
+      if (error instanceof QreasonError) throw error;
+      throw new QreasonError("E_STORE", `the run store is unusable: ${(error as Error).message}`, { file }, { cause: error });
+    }
+  }
+
+  close(): void {
+    if (this.database.isOpen) this.database.close();
+  }
+
+  /** Runs `work` in one write transaction: all of it is stored, or none of it. */
+  transaction<T>(work: () => T): T {
+    this.database.exec("BEGIN IMMEDIATE");
+    try {
+      const result = work();
+      this.database.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.database.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  // ---- study ---------------------------------------------------------------------------------------
+
+  /** Records the resolved study (once per distinct hash; a re-run of an edited study adds a row). */
+  saveStudy(study: { hash: string; name: string; sourceFile?: string; resolved: unknown }): void {
+    this.database
+      .prepare("INSERT INTO study (hash, name, source_file, resolved_json, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING")
+      .run(study.hash, study.name, study.sourceFile ?? null, canonicalJson(study.resolved), now());
+  }
+
+  /** The most recently recorded study, if any. */
+  latestStudy(): StoredStudy | undefined {
+    const row = this.database.prepare("SELECT hash, name, source_file, resolved_json, created_at FROM study ORDER BY id DESC LIMIT 1").get() as
+      | Record<string, string | null>
+      | undefined;
+    if (row === undefined) return undefined;
+    return {
+      hash: String(row.hash),
+      name: String(row.name),
+      sourceFile: row.source_file ?? null,
+      resolved: JSON.parse(String(row.resolved_json)),
+      createdAt: String(row.created_at),
+    };
+  }
+
+  // ---- problems ------------------------------------------------------------------------------------
+
+  putProblems(problems: readonly Problem[]): void {
+    const statement = this.statements.upsertProblem;
+    this.transaction(() => {
+      for (const problem of problems) {
+        statement.run(
+          problem.benchmark,
+          problem.id,
+          problem.question,
+          problem.answer,
+          problem.solution ?? null,
+          problem.level ?? null,
+          problem.subject ?? null,
+          JSON.stringify(problem.meta ?? {}),
+        );
+      }
+    });
+  }
+
+  problems(benchmark: string): Problem[] {
+    const rows = this.database.prepare("SELECT * FROM problems WHERE benchmark = ? ORDER BY problem_id").all(benchmark) as Record<string, unknown>[];
+    return rows.map((row) => {
+      const problem: Problem = {
+        id: String(row.problem_id),
+        benchmark: String(row.benchmark),
+        question: String(row.question),
+        answer: String(row.answer),
+        meta: JSON.parse(String(row.meta_json)) as Record<string, unknown>,
+      };
+      if (row.solution !== null) problem.solution = String(row.solution);
+      if (row.level !== null) problem.level = Number(row.level);
+      if (row.subject !== null) problem.subject = String(row.subject);
+      return problem;
+    });
+  }
+
+  // ---- variants ------------------------------------------------------------------------------------
+
+  putVariant(variant: VariantRecord): void {
+    const timestamp = now();
+    this.database
+      .prepare(
+        `INSERT INTO variants (model, name, recipe_hash, kind, recipe_json, model_identity, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (model, name, recipe_hash) DO UPDATE SET model_identity = coalesce(excluded.model_identity, model_identity), updated_at = excluded.updated_at`,
+      )
+      .run(variant.model, variant.name, variant.recipeHash, variant.kind, canonicalJson(variant.recipe), variant.modelIdentity ?? null, timestamp, timestamp);
+  }
+
+  /** Records where a variant's artifact is and its manifest/provenance (e.g. `qreason-quant.json`). */
+  setVariantArtifact(variant: { model: string; name: string; recipeHash: string; artifactPath: string; manifest?: unknown; provenance?: unknown }): void {
+    const result = this.database
+      .prepare("UPDATE variants SET artifact_path = ?, manifest_json = ?, provenance_json = ?, updated_at = ? WHERE model = ? AND name = ? AND recipe_hash = ?")
+      .run(
+        variant.artifactPath,
+        variant.manifest === undefined ? null : canonicalJson(variant.manifest),
+        variant.provenance === undefined ? null : canonicalJson(variant.provenance),
+        now(),
+        variant.model,
+        variant.name,
+        variant.recipeHash,
+      );
+    if (Number(result.changes) === 0) {
+      throw new QreasonError("E_INTERNAL", `no variant ${variant.model}/${variant.name} (${variant.recipeHash}) to attach an artifact to`, { file: this.file });
+    }
+  }
+
+  variants(): StoredVariant[] {
+    const rows = this.database.prepare("SELECT * FROM variants ORDER BY model, created_at, name").all() as Record<string, unknown>[];
+    return rows.map((row) => {
+      const variant: StoredVariant = {
+        model: String(row.model),
+        name: String(row.name),
+        recipeHash: String(row.recipe_hash),
+        kind: String(row.kind),
+        recipe: JSON.parse(String(row.recipe_json)),
+        artifactPath: row.artifact_path === null ? null : String(row.artifact_path),
+        manifest: row.manifest_json === null ? null : JSON.parse(String(row.manifest_json)),
+        provenance: row.provenance_json === null ? null : JSON.parse(String(row.provenance_json)),
+        createdAt: String(row.created_at),
+        updatedAt: String(row.updated_at),
+      };
+      if (row.model_identity !== null) variant.modelIdentity = String(row.model_identity);
+      return variant;
+    });
+  }
+
+  // ---- generations ---------------------------------------------------------------------------------
+
+  /**
+   * Stores a batch of generation outcomes in one transaction. A result replaces an earlier error for the
+   * same key (a successful retry); an error never replaces a stored result.
+   */
+  putGenerations(records: readonly GenerationRecord[]): void {
+    if (records.length === 0) return;
+    const { insertPrompt, upsertGeneration } = this.statements;
+    const timestamp = now();
+    this.transaction(() => {
+      for (const record of records) {
+        const hash = promptHash(record.prompt);
+        insertPrompt.run(hash, canonicalJson(record.prompt));
+        const ok = record.outcome.status === "ok" ? record.outcome.result : undefined;
+        const error = record.outcome.status === "error" ? record.outcome.error || "unknown error" : null;
+        upsertGeneration.run(
+          record.key,
+          record.outcome.status,
+          record.model,
+          record.variant,
+          record.variantHash,
+          record.benchmark,
+          record.problemId,
+          record.sampleIndex,
+          record.sampling.seed,
+          record.backendKind,
+          record.backendVersion,
+          hash,
+          canonicalJson(record.sampling),
+          ok?.text ?? null,
+          ok?.finishReason ?? null,
+          ok?.promptTokens ?? null,
+          ok?.completionTokens ?? null,
+          ok ? JSON.stringify(ok.warnings) : null,
+          error,
+          record.latencyMs ?? null,
+          timestamp,
+          timestamp,
+        );
+      }
+    });
+  }
+
+  /** The keys among `keys` that have no stored result (never generated, or only failed), in input order. */
+  pending(keys: readonly string[]): string[] {
+    if (keys.length === 0) return [];
+    const rows = this.statements.pending.all(JSON.stringify(keys)) as { key: string }[];
+    return rows.map((row) => row.key);
+  }
+
+  /** Stored results for `keys` (failures excluded), in input order. */
+  generations(keys: readonly string[]): StoredGeneration[] {
+    if (keys.length === 0) return [];
+    const rows = this.statements.generationsByKeys.all(JSON.stringify(keys)) as Record<string, unknown>[];
+    return rows.map(toStoredGeneration);
+  }
+
+  /** The latest error of every key that has failed and not yet succeeded (all keys when none are given). */
+  failures(keys?: readonly string[]): StoredFailure[] {
+    const rows = this.statements.failures.all(keys === undefined ? null : JSON.stringify(keys)) as Record<string, unknown>[];
+    return rows.map((row) => ({
+      key: String(row.key),
+      model: String(row.model),
+      variant: String(row.variant),
+      benchmark: String(row.benchmark),
+      problemId: String(row.problem_id),
+      sampleIndex: Number(row.sample_index),
+      error: String(row.error),
+      attempts: Number(row.attempts),
+      updatedAt: String(row.updated_at),
+    }));
+  }
+
+  /** The prompt a generation was asked with. */
+  promptOf(key: string): string | ChatMessage[] | undefined {
+    const row = this.database.prepare("SELECT p.prompt_json FROM generations g JOIN prompts p ON p.hash = g.prompt_hash WHERE g.key = ?").get(key) as
+      | { prompt_json: string }
+      | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.prompt_json) as string | ChatMessage[]);
+  }
+
+  // ---- grades --------------------------------------------------------------------------------------
+
+  putGrades(grades: readonly GradeRecord[]): void {
+    if (grades.length === 0) return;
+    const statement = this.statements.upsertGrade;
+    const timestamp = now();
+    this.transaction(() => {
+      for (const grade of grades) {
+        try {
+          statement.run(grade.generationKey, grade.grader, grade.status, grade.extracted, grade.reason ?? null, timestamp);
+        } catch (error) {
+          throw new QreasonError("E_INTERNAL", `cannot store the grade of ${grade.generationKey}: ${(error as Error).message}`, { file: this.file }, { cause: error });
+        }
+      }
+    });
+  }
+
+  /** Graded results for `keys` by `grader`, with each problem's level and subject, in input order. */
+  gradedSamples(keys: readonly string[], grader: string): GradedSample[] {
+    if (keys.length === 0) return [];
+    const rows = this.statements.gradedSamples.all(JSON.stringify(keys), grader) as Record<string, unknown>[];
+    return rows.map((row) => {
+      const sample: GradedSample = {
+        key: String(row.key),
+        benchmark: String(row.benchmark),
+        problemId: String(row.problem_id),
+        sampleIndex: Number(row.sample_index),
+        status: String(row.status) as GradeStatus,
+        extracted: row.extracted === null ? null : String(row.extracted),
+        completionTokens: Number(row.completion_tokens),
+        finishReason: String(row.finish_reason) as FinishReason,
+        text: String(row.text),
+      };
+      if (row.level !== null) sample.level = Number(row.level);
+      if (row.subject !== null) sample.subject = String(row.subject);
+      return sample;
+    });
+  }
+
+  counts(): StoreCounts {
+    const count = (sql: string): number => Number((this.database.prepare(sql).get() as { count: number }).count);
+    return {
+      generations: count("SELECT count(*) AS count FROM generations WHERE status = 'ok'"),
+      failures: count("SELECT count(*) AS count FROM generations WHERE status = 'error'"),
+      grades: count("SELECT count(*) AS count FROM grades"),
+      problems: count("SELECT count(*) AS count FROM problems"),
+      variants: count("SELECT count(*) AS count FROM variants"),
+    };
+  }
+
+  /** SQLite's own consistency check: "ok" or the list of problems it found. */
+  integrityCheck(): string[] {
+    const rows = this.database.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
+    return rows.map((row) => row.integrity_check);
+  }
+}
+
+function checkReadable(database: DatabaseSync, file: string, migrations: readonly Migration[] = MIGRATIONS): number {
+  const version = checkStore(database, file, migrations);
+  const known = Math.max(...migrations.map((migration) => migration.version));
+  if (version === 0) throw new QreasonError("E_STORE", "not a qreason run store (it is empty)", { file });
+  if (version < known) throw new QreasonError("E_STORE", `this run store is at schema version ${version}; open it once for writing to upgrade it`, { file });
+  return version;
+}
+
+function prepareStatements(database: DatabaseSync): Statements {
+  return {
+    insertPrompt: database.prepare("INSERT INTO prompts (hash, prompt_json) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING"),
+    upsertGeneration: database.prepare(
+      `INSERT INTO generations (key, status, model, variant, variant_hash, benchmark, problem_id, sample_index, seed, backend_kind,
+         backend_version, prompt_hash, sampling_json, text, finish_reason, prompt_tokens, completion_tokens, warnings_json, error,
+         latency_ms, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET
+         status = excluded.status, text = excluded.text, finish_reason = excluded.finish_reason,
+         prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
+         warnings_json = excluded.warnings_json, error = excluded.error, latency_ms = excluded.latency_ms,
+         backend_version = excluded.backend_version, attempts = generations.attempts + 1, updated_at = excluded.updated_at
+       WHERE generations.status = 'error'`,
+    ),
+    // json_each keeps the caller's order and turns 10,000 lookups into one statement over the key index.
+    pending: database.prepare(
+      `SELECT k.value AS key FROM json_each(?) AS k
+       WHERE NOT EXISTS (SELECT 1 FROM generations g WHERE g.key = k.value AND g.status = 'ok')
+       ORDER BY k.key`,
+    ),
+    generationsByKeys: database.prepare(
+      `SELECT g.* FROM json_each(?) AS k JOIN generations g ON g.key = k.value
+       WHERE g.status = 'ok' ORDER BY k.key`,
+    ),
+    failures: database.prepare(
+      `SELECT key, model, variant, benchmark, problem_id, sample_index, error, attempts, updated_at FROM generations
+       WHERE status = 'error' AND (?1 IS NULL OR key IN (SELECT value FROM json_each(?1)))
+       ORDER BY updated_at, key`,
+    ),
+    upsertGrade: database.prepare(
+      `INSERT INTO grades (generation_key, grader, status, extracted, reason, graded_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (generation_key, grader) DO UPDATE SET
+         status = excluded.status, extracted = excluded.extracted, reason = excluded.reason, graded_at = excluded.graded_at`,
+    ),
+    gradedSamples: database.prepare(
+      `SELECT g.key, g.benchmark, g.problem_id, g.sample_index, g.completion_tokens, g.finish_reason, g.text,
+              r.status, r.extracted, p.level, p.subject
+       FROM json_each(?) AS k
+       JOIN generations g ON g.key = k.value AND g.status = 'ok'
+       JOIN grades r ON r.generation_key = g.key AND r.grader = ?
+       LEFT JOIN problems p ON p.benchmark = g.benchmark AND p.problem_id = g.problem_id
+       ORDER BY k.key`,
+    ),
+    upsertProblem: database.prepare(
+      `INSERT INTO problems (benchmark, problem_id, question, answer, solution, level, subject, meta_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (benchmark, problem_id) DO UPDATE SET
+         question = excluded.question, answer = excluded.answer, solution = excluded.solution,
+         level = excluded.level, subject = excluded.subject, meta_json = excluded.meta_json`,
+    ),
+  };
+}
+
+function toStoredGeneration(row: Record<string, unknown>): StoredGeneration {
+  return {
+    key: String(row.key),
+    model: String(row.model),
+    variant: String(row.variant),
+    variantHash: String(row.variant_hash),
+    benchmark: String(row.benchmark),
+    problemId: String(row.problem_id),
+    sampleIndex: Number(row.sample_index),
+    seed: Number(row.seed),
+    backendKind: String(row.backend_kind) as BackendKind,
+    backendVersion: String(row.backend_version),
+    text: String(row.text),
+    finishReason: String(row.finish_reason) as FinishReason,
+    promptTokens: Number(row.prompt_tokens),
+    completionTokens: Number(row.completion_tokens),
+    warnings: JSON.parse(String(row.warnings_json)) as string[],
+    attempts: Number(row.attempts),
+    latencyMs: row.latency_ms === null ? null : Number(row.latency_ms),
+    createdAt: String(row.created_at),
+  };
+}

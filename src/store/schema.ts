@@ -1,0 +1,184 @@
+/**
+ * The run store's schema, as an ordered list of migrations. `PRAGMA user_version` holds the version a
+ * database is at; opening it applies the missing migrations, each in its own transaction. Migrations
+ * only add (tables, columns, indexes): a user's stored generations are never dropped or rewritten.
+ * A database at a newer version than this code knows is refused, never downgraded.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { QreasonError } from "../errors.ts";
+
+/** `PRAGMA application_id` of a qreason run store: "qrsn". Tells our files from other SQLite files. */
+export const APPLICATION_ID = 0x7172736e;
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "study, problems, variants, prompts, generations, grades, judgments, reviews",
+    sql: `
+      CREATE TABLE study (
+        id INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        source_file TEXT,
+        resolved_json TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE problems (
+        benchmark TEXT NOT NULL,
+        problem_id TEXT NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        solution TEXT,
+        level INTEGER,
+        subject TEXT,
+        meta_json TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (benchmark, problem_id)
+      );
+
+      CREATE TABLE variants (
+        model TEXT NOT NULL,
+        name TEXT NOT NULL,
+        recipe_hash TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        recipe_json TEXT NOT NULL,
+        model_identity TEXT,
+        artifact_path TEXT,
+        manifest_json TEXT,
+        provenance_json TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (model, name, recipe_hash)
+      );
+
+      -- Rendered prompts, stored once: every variant of a model sees the same prompt for a problem.
+      CREATE TABLE prompts (
+        hash TEXT PRIMARY KEY,
+        prompt_json TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE generations (
+        key TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+        model TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        variant_hash TEXT NOT NULL,
+        benchmark TEXT NOT NULL,
+        problem_id TEXT NOT NULL,
+        sample_index INTEGER NOT NULL,
+        seed INTEGER NOT NULL,
+        backend_kind TEXT NOT NULL,
+        backend_version TEXT NOT NULL,
+        prompt_hash TEXT NOT NULL REFERENCES prompts (hash),
+        sampling_json TEXT NOT NULL,
+        text TEXT,
+        finish_reason TEXT,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        warnings_json TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        latency_ms REAL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        -- A result is text without an error; a failure is an error without text. Never a mix.
+        CHECK ((status = 'ok' AND text IS NOT NULL AND error IS NULL) OR (status = 'error' AND error IS NOT NULL AND text IS NULL))
+      );
+      CREATE INDEX generations_by_cell ON generations (model, variant, benchmark, status);
+
+      CREATE TABLE grades (
+        generation_key TEXT NOT NULL REFERENCES generations (key),
+        grader TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('correct', 'wrong', 'no_answer', 'unparsable', 'timeout')),
+        extracted TEXT,
+        reason TEXT,
+        graded_at TEXT NOT NULL,
+        PRIMARY KEY (generation_key, grader)
+      ) WITHOUT ROWID;
+
+      -- Filled by the attribution stage: one judge's structured verdict on one generation.
+      CREATE TABLE judgments (
+        id INTEGER PRIMARY KEY,
+        generation_key TEXT NOT NULL REFERENCES generations (key),
+        judge TEXT NOT NULL,
+        verdict_json TEXT NOT NULL,
+        first_error_step INTEGER,
+        category TEXT,
+        subtype TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (generation_key, judge)
+      );
+
+      -- Filled by the review UI: a person's verdict, kept beside (never over) the judges'.
+      CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        generation_key TEXT NOT NULL REFERENCES generations (key),
+        reviewer TEXT NOT NULL,
+        verdict_json TEXT NOT NULL,
+        first_error_step INTEGER,
+        category TEXT,
+        subtype TEXT,
+        note TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX reviews_by_generation ON reviews (generation_key);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version));
+
+function pragmaNumber(database: DatabaseSync, name: string): number {
+  const row = database.prepare(`PRAGMA ${name}`).get() as Record<string, unknown> | undefined;
+  return Number(row?.[name] ?? 0);
+}
+
+/**
+ * The version `database` is at, after checking it is ours to open: a new empty file, or a qreason store
+ * no newer than `migrations` know. Reads only: a file that fails is left exactly as it was.
+ */
+export function checkStore(database: DatabaseSync, file: string, migrations: readonly Migration[] = MIGRATIONS): number {
+  const latest = Math.max(...migrations.map((migration) => migration.version));
+  const current = pragmaNumber(database, "user_version");
+  const applicationId = pragmaNumber(database, "application_id");
+  if (applicationId !== APPLICATION_ID) {
+    const tables = database.prepare("SELECT count(*) AS count FROM sqlite_schema").get() as { count: number };
+    if (applicationId !== 0 || current !== 0 || tables.count > 0) {
+      throw new QreasonError("E_STORE", "this SQLite file is not a qreason run store; refusing to touch it", { file });
+    }
+  }
+  if (current > latest) {
+    throw new QreasonError(
+      "E_STORE",
+      `this run store has schema version ${current}, newer than the ${latest} this qreason knows; upgrade qreason to open it`,
+      { file },
+    );
+  }
+  return current;
+}
+
+/** Brings a checked `database` to the newest version in `migrations`, one transaction per migration. */
+export function migrate(database: DatabaseSync, file: string, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = checkStore(database, file, migrations);
+  const latest = Math.max(...migrations.map((migration) => migration.version));
+  for (const migration of [...migrations].sort((left, right) => left.version - right.version)) {
+    if (migration.version <= current) continue;
+    database.exec("BEGIN IMMEDIATE");
+    try {
+      database.exec(migration.sql);
+      database.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+      database.exec(`PRAGMA user_version = ${migration.version}`);
+      database.exec("COMMIT");
+    } catch (error) {
+      database.exec("ROLLBACK");
+      throw new QreasonError("E_STORE", `migrating the run store to version ${migration.version} failed: ${(error as Error).message}`, { file }, { cause: error });
+    }
+  }
+  return latest;
+}
