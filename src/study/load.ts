@@ -1,0 +1,166 @@
+/**
+ * Loading a study file: YAML (kept as a document, so every value knows its line) → zod schema →
+ * resolution. Every problem found becomes a located issue; a file with any issue is one QreasonError
+ * (E_INPUT) whose location is the first problem and whose message lists them all.
+ */
+import { statSync, type Stats } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { QreasonError } from "../errors.ts";
+import { IssueList, type StudyIssue } from "./issues.ts";
+import { formatFieldPath, lineOf } from "./locate.ts";
+import { resolveStudy } from "./resolve.ts";
+import { allowedKeysFor, studyInput, unknownKeysMessage } from "./schema.ts";
+import { closestName } from "./suggest.ts";
+import type { KnownNames, Study } from "./types.ts";
+
+export interface LoadStudyOptions {
+  /** Registries to check benchmark and llama.cpp type names against (unchecked when absent). */
+  known?: KnownNames;
+  /**
+   * Check that every file and directory the study reads exists (models, existing variants, imatrix,
+   * calibration and benchmark files). Default: on in loadStudy, off for text validated on its own.
+   */
+  checkFiles?: boolean;
+}
+
+export interface LocatedIssue {
+  line?: number;
+  /** Dotted field path, `models[0].variants[1].engine.w_bits`; empty for the whole file. */
+  field: string;
+  message: string;
+}
+
+export type StudyValidation = { ok: true; study: Study } | { ok: false; issues: LocatedIssue[] };
+
+/** Reads and validates a study file; throws one QreasonError listing every problem. */
+export async function loadStudy(file: string, options: LoadStudyOptions = {}): Promise<Study> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new QreasonError("E_NOT_FOUND", "no such study file", { file: absolute });
+    if (code === "EISDIR") throw new QreasonError("E_INPUT", "this is a directory; give the study's .yaml file", { file: absolute });
+    throw new QreasonError("E_INPUT", `cannot read the study file: ${(error as Error).message}`, { file: absolute }, { cause: error });
+  }
+  return parseStudy(text, absolute, { checkFiles: true, ...options });
+}
+
+/** Validates study text that came from `file` (used for messages and to resolve relative paths). */
+export function parseStudy(text: string, file: string, options: LoadStudyOptions = {}): Study {
+  const result = validateStudy(text, file, options);
+  if (result.ok) return result.study;
+  throw studyError(result.issues, path.resolve(file));
+}
+
+/** Like parseStudy, but returns every located issue instead of throwing (for editors and tests). */
+export function validateStudy(text: string, file: string, options: LoadStudyOptions = {}): StudyValidation {
+  const absolute = path.resolve(file);
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    return {
+      ok: false,
+      issues: document.errors.map((error) => ({
+        line: lineCounter.linePos(error.pos[0]).line,
+        field: "",
+        message: `not valid YAML: ${error.message.split("\n")[0]}`,
+      })),
+    };
+  }
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    return { ok: false, issues: [{ line: 1, field: "", message: `not valid YAML: ${(error as Error).message}` }] };
+  }
+  if (data === null || data === undefined) {
+    return { ok: false, issues: [{ line: 1, field: "", message: "the study file is empty; see examples/quickstart.yaml" }] };
+  }
+
+  const issues = new IssueList();
+  const parsed = studyInput.safeParse(data, { reportInput: true });
+  let study: Study | undefined;
+  if (parsed.success) {
+    study = resolveStudy(parsed.data, absolute, options.known ?? {}, issues);
+    if (options.checkFiles) checkInputPaths(issues);
+  } else {
+    for (const issue of parsed.error.issues) issues.items.push(...fromZodIssue(issue));
+  }
+  if (issues.empty && study !== undefined) return { ok: true, study };
+
+  const located = issues.items.map((issue) => ({
+    line: lineOf(document, lineCounter, issue.path),
+    field: formatFieldPath(issue.path),
+    message: issue.message,
+  }));
+  located.sort((left, right) => (left.line ?? 0) - (right.line ?? 0));
+  return { ok: false, issues: located };
+}
+
+function checkInputPaths(issues: IssueList): void {
+  for (const { at, path: inputPath, kind } of issues.inputPaths) {
+    let stats: Stats;
+    try {
+      stats = statSync(inputPath);
+    } catch {
+      issues.add(at, `no such ${kind}: ${inputPath}`);
+      continue;
+    }
+    if (kind === "file" && !stats.isFile()) issues.add(at, `expected a file, found a directory: ${inputPath}`);
+    if (kind === "directory" && !stats.isDirectory()) issues.add(at, `expected a directory, found a file: ${inputPath}`);
+  }
+}
+
+function fromZodIssue(issue: z.core.$ZodIssue): StudyIssue[] {
+  const at = issue.path;
+  if (issue.code === "unrecognized_keys") {
+    const allowed = allowedKeysFor(issue.keys);
+    if (allowed === undefined) return [{ path: [...at, issue.keys[0] ?? ""], message: issue.message }];
+    return issue.keys.map((key) => ({ path: [...at, key], message: unknownKeysMessage([key], allowed) }));
+  }
+  return [fromOtherZodIssue(issue)];
+}
+
+function fromOtherZodIssue(issue: z.core.$ZodIssue): StudyIssue {
+  const at = issue.path;
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.input === undefined) return { path: at, message: `missing required field (expected ${issue.expected})` };
+      return { path: at, message: `expected ${issue.expected}, got ${describeValue(issue.input)}` };
+    case "invalid_value": {
+      if (typeof issue.input === "string") {
+        const options = issue.values.map(String);
+        const suggestion = closestName(issue.input, options);
+        const hint = suggestion === undefined ? "" : `; did you mean '${suggestion}'?`;
+        return { path: at, message: `'${issue.input}' is not allowed${hint} (one of: ${options.join(", ")})` };
+      }
+      return { path: at, message: `${describeValue(issue.input)} is not allowed (one of: ${issue.values.map(String).join(", ")})` };
+    }
+    default:
+      return { path: at, message: issue.message };
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `the string '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function studyError(issues: LocatedIssue[], file: string): QreasonError {
+  const [first, ...rest] = issues;
+  if (first === undefined) return new QreasonError("E_INTERNAL", "study validation failed without an issue", { file });
+  const more = rest.map((issue) => `\n  ${file}:${issue.line ?? "?"}: ${issue.field ? `field '${issue.field}': ` : ""}${issue.message}`);
+  const summary = rest.length > 0 ? `\n  (${rest.length} more problem${rest.length > 1 ? "s" : ""} in this file:)${more.join("")}` : "";
+  const location: { file: string; line?: number; field?: string } = { file };
+  if (first.line !== undefined) location.line = first.line;
+  if (first.field !== "") location.field = first.field;
+  return new QreasonError("E_INPUT", `${first.message}${summary}`, location);
+}
