@@ -77,6 +77,24 @@ test("a batch is stored whole or not at all", () => {
   store.close();
 });
 
+test("an outer transaction makes several writes one: all stored or none", () => {
+  const store = openRunStore(directory);
+  assert.throws(() =>
+    store.transaction(() => {
+      store.putGenerations([fakeRecord(1)]);
+      store.putGrades([{ generationKey: fakeKey(1), grader: "g", status: "correct", extracted: "1" }]);
+      throw new Error("crash between stages");
+    }),
+  );
+  assert.deepEqual(store.counts(), { generations: 0, failures: 0, grades: 0, problems: 0, variants: 0 });
+  store.transaction(() => {
+    store.putGenerations([fakeRecord(1)]);
+    store.putGrades([{ generationKey: fakeKey(1), grader: "g", status: "correct", extracted: "1" }]);
+  });
+  assert.equal(store.counts().grades, 1);
+  store.close();
+});
+
 test("stored generations keep their fields, and each prompt is stored once", () => {
   const store = openRunStore(directory);
   // Records 0 and 500 share a prompt (same problem, different variant).

@@ -197,8 +197,9 @@ export class RunStore {
     if (this.database.isOpen) this.database.close();
   }
 
-  /** Runs `work` in one write transaction: all of it is stored, or none of it. */
+  /** Runs `work` in one write transaction: all of it is stored, or none of it. Nested calls join the outer one. */
   transaction<T>(work: () => T): T {
+    if (this.database.isTransaction) return work();
     this.database.exec("BEGIN IMMEDIATE");
     try {
       const result = work();
