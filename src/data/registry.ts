@@ -5,6 +5,7 @@
  */
 import { QreasonError } from "../errors.ts";
 import type { Benchmark, LoadOptions } from "./benchmark.ts";
+import { arith } from "./arith/index.ts";
 import { aime24, aime25, amc23 } from "./benchmarks/competitions.ts";
 import { gsm8k } from "./benchmarks/gsm8k.ts";
 import { JSONL_PREFIX, jsonlBenchmark, type FieldMapping } from "./benchmarks/jsonl.ts";
@@ -24,6 +25,7 @@ export const benchmarks: readonly Benchmark[] = [
   amc23,
   minervaMath,
   olympiadBench,
+  arith,
 ];
 
 export function benchmarkNames(): string[] {

@@ -37,7 +37,8 @@ void test("data list shows every benchmark of shared/data as present", async () 
 void test("data list --check verifies every shared file's sha256 and problem count", async () => {
   const run = await qreason(["data", "list", "--check", "--json"]);
   assert.equal(run.code, 0, run.stderr);
-  const rows = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as { check?: string });
+  const rows = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as { check?: string; origin: string })
+    .filter((row) => row.origin === "files"); // generated benchmarks (arith) have no files to check
   assert.deepEqual(rows.map((row) => row.check), rows.map(() => "ok"));
   // A copy with one record dropped: the hash differs, and the check says so.
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "qreason-check-"));
@@ -52,9 +53,11 @@ void test("data list --check verifies every shared file's sha256 and problem cou
 void test("data list --json gives one object per split, all present", async () => {
   const run = await qreason(["data", "list", "--json"]);
   assert.equal(run.code, 0, run.stderr);
-  const rows = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as { benchmark: string; status: string });
-  assert.equal(rows.length, 15);
-  assert.ok(rows.every((row) => row.status === "present"));
+  const rows = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as { benchmark: string; status: string; origin: string });
+  const files = rows.filter((row) => row.origin === "files");
+  assert.equal(files.length, 15);
+  assert.ok(files.every((row) => row.status === "present"));
+  assert.deepEqual(rows.filter((row) => row.origin === "generated").map((row) => [row.benchmark, row.status]), [["arith", "generated"], ["arith", "generated"]]);
 });
 
 void test("data show --json prints a seeded sample: same seed, same ids; another seed, others", async () => {
