@@ -22,6 +22,7 @@ import {
   type SplitStatus,
 } from "../../data/index.ts";
 import { readConfig, type CliConfig } from "../config.ts";
+import exportCommand from "./dataExport.ts";
 import { createProgress, type Progress } from "../progress.ts";
 
 /** Download settings from the config: `fetch` only when downloads are allowed, a bar per file on a TTY. */
@@ -222,6 +223,6 @@ async function showProcessBench(subset: string, count: number, seed: number, jso
 }
 
 export default defineCommand({
-  meta: { name: "data", description: "Benchmark data: list what is available, show problems" },
-  subCommands: { list, show },
+  meta: { name: "data", description: "Benchmark data: list what is available, show problems, export them as JSONL" },
+  subCommands: { list, show, export: exportCommand },
 });
