@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,16 @@ from qreason_engine.quant.variant import quantize_to_dir
 from qreason_engine.tiny import _CORPUS
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny tensors: thread start-up costs more than it saves, and on a shared 2-core machine idle OpenMP
+    threads spin against other processes (measured 20x slower). Restored after each test."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 def strict_json(text: str):
@@ -57,7 +68,8 @@ def test_quantize_command_writes_a_servable_variant(tiny_model_dir, calibration_
     out = tmp_path / "variant"
     command = [sys.executable, "-m", "qreason_engine.cli", "quantize", "--model", str(source), "--recipe",
                str(recipe), "--out", str(out), "--device", "cpu"]
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert finished.returncode == 0, finished.stderr
     assert "layer 2/2" in finished.stderr  # progress
     printed = strict_json(finished.stdout.strip().splitlines()[-1])
@@ -117,13 +129,14 @@ def test_same_recipe_same_variant_and_runtime_schemes_change_identity(tiny_model
     for name, kv_bits in (("kv8", 8), ("kv4", 4)):
         quantize_to_dir(source, parse_recipe({"method": "none", "kv_bits": kv_bits}), tmp_path / name, device="cpu")
     kv8, kv4 = load_variant(tmp_path / "kv8", "fp32", "cpu"), load_variant(tmp_path / "kv4", "fp32", "cpu")
-    assert (tmp_path / "kv8" / "model.safetensors").read_bytes() == (tmp_path / "kv4" / "model.safetensors").read_bytes()
+    weights = [(tmp_path / name / "model.safetensors").read_bytes() for name in ("kv8", "kv4")]
+    assert weights[0] == weights[1]
     assert kv8.identity != kv4.identity
 
 
 def test_rtn_needs_no_calibration(tiny_model_dir, tmp_path):
-    manifest = quantize_to_dir(tiny_model_dir("mistral"), parse_recipe({"method": "rtn", "w_bits": 3, "group_size": 32}),
-                               tmp_path / "rtn", device="cpu")
+    recipe = parse_recipe({"method": "rtn", "w_bits": 3, "group_size": 32})
+    manifest = quantize_to_dir(tiny_model_dir("mistral"), recipe, tmp_path / "rtn", device="cpu")
     assert manifest["calibration"] is None
     assert len(manifest["layers"]) == 14 and all(layer["rel_error"] is None for layer in manifest["layers"])
 
@@ -144,6 +157,7 @@ def test_refuses_to_overwrite_and_leaves_existing_files_alone(tiny_model_dir, tm
      "calibration file not found"),
     ({"method": "rtn", "w_bits": 4, "modules": {"include": ["lm_head"]}}, "no decoder Linear layer matches"),
     ({"method": "rtn", "w_bits": 4, "group_size": 128}, "does not divide the 64 input features"),
+    ({"method": "none", "kv_bits": 4, "kv_group_size": 12}, "does not divide the head dimension 16"),
 ])
 def test_user_mistakes_exit_2_with_a_message(recipe, words, tiny_model_dir, tmp_path, capsys):
     path = write_recipe(tmp_path, recipe)

@@ -61,6 +61,7 @@ def test_method_options_and_calibration_defaults():
     ({"method": "rtn", "w_bits": 4, "a_bits": 4}, "a_bits", "one of 8"),
     ({"method": "rtn", "w_bits": 4, "kv_bits": 6}, "kv_bits", "fp8_e4m3"),
     ({"method": "none", "kv_bits": "fp8_e4m3", "kv_group_size": 32}, "kv_group_size", "integer KV"),
+    ({"method": "none", "kv_bits": 4, "kv_group_size": 0}, "kv_group_size", "positive divisor"),
     ({"method": "none", "w_bits": 4}, "w_bits", "leaves weights unquantized"),
     ({"method": "gptq", "w_bits": 4}, "calibration", "needs calibration"),
     ({"method": "awq", "w_bits": 4, "calibration": CALIBRATION, "gptq": {}}, "gptq", "method is 'awq'"),

@@ -62,10 +62,10 @@ def search_scales(run_block: Callable[[int, torch.Tensor], torch.Tensor], inputs
         for step in range(grid):
             ratio = step / grid
             scales = candidate_scales(magnitude, ratio)
-            for weight, original in zip(weights, originals):
+            for weight, original in zip(weights, originals, strict=True):
                 weight.copy_((rounding(original.float() * scales) / scales).to(weight.dtype))
             error, count = 0.0, 0
-            for batch, (x, target) in enumerate(zip(inputs, targets)):
+            for batch, (x, target) in enumerate(zip(inputs, targets, strict=True)):
                 error += float((run_block(batch, x).float() - target).pow(2).sum())
                 count += target.numel()
             loss = error / count
@@ -73,7 +73,7 @@ def search_scales(run_block: Callable[[int, torch.Tensor], torch.Tensor], inputs
             if loss < best[0]:
                 best = (loss, ratio, scales)
     finally:
-        for weight, original in zip(weights, originals):
+        for weight, original in zip(weights, originals, strict=True):
             weight.copy_(original)
     return ScaleSearch(ratio=best[1], scales=best[2], losses=tuple(losses))
 
@@ -105,11 +105,19 @@ def search_clip(weight: torch.Tensor, inputs: torch.Tensor, *, bits: int, group_
 
 
 def _sample_tokens(inputs: list[torch.Tensor], count: int) -> torch.Tensor:
-    flat = torch.cat([x.reshape(-1, x.shape[-1]) for x in inputs])
-    if flat.shape[0] <= count:
-        return flat
-    index = torch.linspace(0, flat.shape[0] - 1, count, device=flat.device).round().long()
-    return flat[index]
+    """Up to `count` evenly spaced token rows across all batches (without concatenating them all first)."""
+    flats = [x.reshape(-1, x.shape[-1]) for x in inputs]
+    total = sum(flat.shape[0] for flat in flats)
+    if total <= count:
+        return torch.cat(flats)
+    wanted = torch.linspace(0, total - 1, count).round().long()
+    pieces, offset = [], 0
+    for flat in flats:
+        local = wanted[(wanted >= offset) & (wanted < offset + flat.shape[0])] - offset
+        if local.numel():
+            pieces.append(flat[local.to(flat.device)])
+        offset += flat.shape[0]
+    return torch.cat(pieces)
 
 
 def quantize_layer(ctx) -> dict[str, torch.Tensor]:
@@ -134,13 +142,14 @@ def quantize_layer(ctx) -> dict[str, torch.Tensor]:
 
         weights = [ctx.module(name).weight.data for name in group.linears if name in ctx.selected]
         searches.append(search_scales(run_block, inputs, weights, rounding, options.grid))
-    for group, search in zip(groups, searches):
+    for group, search in zip(groups, searches, strict=True):
         fold_scales(ctx.layer, group, search.scales)
         for name in group.linears:
             ctx.note(name, awq_ratio=search.ratio)
 
     references = {name: ctx.weight(name) for name in ctx.selected}
-    input_scales = {name: search.scales for group, search in zip(groups, searches) for name in group.linears}
+    input_scales = {name: search.scales
+                    for group, search in zip(groups, searches, strict=True) for name in group.linears}
     input_of = {name: group.linears[0] for group in scale_groups(ctx.layer, include_o_proj=False)
                 for name in group.linears}
     input_of["self_attn.o_proj"] = "self_attn.o_proj"

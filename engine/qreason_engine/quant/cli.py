@@ -36,10 +36,14 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from transformers.utils import logging as transformers_logging
+
     from .recipe import load_recipe
     from .variant import quantize_to_dir
 
     recipe = load_recipe(args.recipe)
+    # Our own per-layer lines are the progress; transformers' load/save bars would only interleave with them.
+    transformers_logging.disable_progress_bar()
 
     def progress(line: str) -> None:
         print(f"quantize: {line}", file=sys.stderr, flush=True)

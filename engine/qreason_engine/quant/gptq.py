@@ -11,12 +11,14 @@ stacked matrix: same result, fewer column loops.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 
 import torch
 
 from ..errors import EngineError
 from .grid import QuantizedWeight, qparams, quantize_codes
+from .layers import sequential_groups, shared_input_groups
 
 
 class HessianAccumulator:
@@ -29,7 +31,8 @@ class HessianAccumulator:
     def add(self, inputs: torch.Tensor) -> None:
         flat = inputs.reshape(-1, inputs.shape[-1])
         with _exact_tf32(flat):
-            self.sum.addmm_(flat.t().float(), flat.float())
+            upcast = flat.float()
+            self.sum.addmm_(upcast.t(), upcast)
         self.tokens += flat.shape[0]
 
     def hessian(self) -> torch.Tensor:
@@ -109,16 +112,19 @@ def gptq_quantize(weight: torch.Tensor, hessian: torch.Tensor, *, bits: int, gro
     Hinv = _inverse_cholesky_upper(H, damp_percent)
 
     Q = torch.zeros_like(W)
-    scales = torch.zeros(rows, columns if group_size == -1 else columns // group_size, device=device)
-    if group_size == -1:
-        scales = scales[:, :1]
-    zeros = torch.zeros_like(scales)
-    g_idx = torch.zeros(columns, dtype=torch.long, device=device)  # in processing order
     losses = torch.zeros(rows, device=device)
-
+    # The group of each column, in processing order (plain Python ints: no device sync in the loop).
+    if group_size == -1:
+        groups_in_order = [0] * columns
+    elif static_params is not None and perm is not None:
+        groups_in_order = [column // group_size for column in perm.tolist()]
+    else:
+        groups_in_order = [column // group_size for column in range(columns)]
+    scales = torch.zeros(rows, 1 if group_size == -1 else columns // group_size, device=device)
+    zeros = torch.zeros_like(scales)
     if group_size == -1:
         scale, zero = qparams(W, bits, symmetric)
-        scales[:, 0:1], zeros[:, 0:1] = scale, zero
+        scales[:], zeros[:] = scale, zero
 
     for start in range(0, columns, block_size):
         end = min(start + block_size, columns)
@@ -128,51 +134,42 @@ def gptq_quantize(weight: torch.Tensor, hessian: torch.Tensor, *, bits: int, gro
         Hinv1 = Hinv[start:end, start:end]
         for i in range(end - start):
             column = start + i
-            if group_size != -1:
-                if static_params is not None:
-                    original = int(perm[column]) if perm is not None else column
-                    group = original // group_size
-                    scale, zero = static_params[0][:, group], static_params[1][:, group]
-                    g_idx[column] = group
-                else:
-                    group = column // group_size
-                    if column % group_size == 0:
-                        # Fit the group's grid on the columns as updated so far (W1, not the stale W).
-                        scale, zero = qparams(W1[:, i:i + group_size], bits, symmetric)
-                        scales[:, group:group + 1], zeros[:, group:group + 1] = scale, zero
-                    g_idx[column] = group
+            if static_params is not None:
+                group = groups_in_order[column]
+                scale, zero = static_params[0][:, group], static_params[1][:, group]
+            elif group_size != -1 and column % group_size == 0:
+                # Fit the group's grid on its columns as updated so far (W1, not the stale W).
+                group = groups_in_order[column]
+                scale, zero = qparams(W1[:, i:i + group_size], bits, symmetric)
+                scales[:, group:group + 1], zeros[:, group:group + 1] = scale, zero
             w = W1[:, i:i + 1]
             d = Hinv1[i, i]
             q = scale * (quantize_codes(w, scale, zero, bits) - zero)
             Q1[:, i:i + 1] = q
             error = (w - q) / d
             # Lazy batch update: only this block's remaining columns now; the rest once per block below.
-            W1[:, i:].sub_(error.matmul(Hinv1[i:i + 1, i:]))
+            W1[:, i:].addr_(error[:, 0], Hinv1[i, i:], alpha=-1)
             Err1[:, i:i + 1] = error
         Q[:, start:end] = Q1
         losses += Err1.pow(2).sum(dim=1) / 2
         W[:, end:].sub_(Err1.matmul(Hinv[start:end, end:]))
 
+    g_idx = torch.tensor(groups_in_order, dtype=torch.long, device=device)
     if static_params is not None:
         scales = static_params[0].squeeze(-1)
         zeros = static_params[1].squeeze(-1)
     if perm is not None:
         inverse = torch.argsort(perm)
         Q, g_idx = Q[:, inverse], g_idx[inverse]
-    if group_size == -1:
-        g_idx = torch.zeros(columns, dtype=torch.long, device=device)
     if not torch.isfinite(Q).all():
         raise EngineError("E_QUANT", "GPTQ produced non-finite weights; raise gptq.damp_percent")
     return GPTQResult(quantized=QuantizedWeight(weight=Q, scale=scales, zero=zeros, g_idx=g_idx, bits=bits),
                       loss=float(losses.sum()))
 
 
-
 def quantize_layer(ctx) -> dict[str, torch.Tensor]:
     """GPTQ on one decoder layer (ctx: pipeline.LayerContext). With true_sequential, q/k/v are quantized
     first, then o_proj's Hessian is collected from the attention of the quantized q/k/v, and so on."""
-    from .layers import sequential_groups, shared_input_groups
-
     recipe = ctx.recipe
     options = recipe.gptq
     stages = sequential_groups(ctx.selected) if options.true_sequential else [list(ctx.selected)]
@@ -186,6 +183,7 @@ def quantize_layer(ctx) -> dict[str, torch.Tensor]:
         hooks = {name: (lambda inputs, output, _acc=acc: _acc.add(inputs[0])) for name, acc in accumulators.items()}
         ctx.forward(hooks, until=list(accumulators))
         for members in shared:
+            started = time.perf_counter()
             hessian = accumulators.pop(members[0]).hessian()
             weights = [ctx.weight(name) for name in members]
             result = gptq_quantize(torch.cat(weights), hessian, bits=recipe.w_bits, group_size=recipe.group_size,
@@ -193,10 +191,11 @@ def quantize_layer(ctx) -> dict[str, torch.Tensor]:
                                    block_size=options.block_size, act_order=options.act_order,
                                    static_groups=options.static_groups)
             del hessian
+            seconds = time.perf_counter() - started
             rows = 0
-            for name, weight in zip(members, weights):
+            for name, weight in zip(members, weights, strict=True):
                 ctx.set_weight(name, result.quantized.weight[rows:rows + weight.shape[0]])
                 rows += weight.shape[0]
                 references[name] = weight
-                ctx.note(name, gptq_loss=result.loss, gptq_rows_stacked=len(members))
+                ctx.note(name, gptq_loss=result.loss, gptq_seconds=round(seconds, 4), gptq_stacked_with=members)
     return references

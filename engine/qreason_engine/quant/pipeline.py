@@ -96,7 +96,7 @@ class LayerContext:
 
             handles.append(self.module(name).register_forward_hook(hook))
         try:
-            for hidden, kwargs in zip(self.inputs, self.kwargs):
+            for hidden, kwargs in zip(self.inputs, self.kwargs, strict=True):
                 fired.clear()
                 try:
                     output = first_tensor(self.layer(hidden, **kwargs))
@@ -271,7 +271,7 @@ def run_pipeline(model: nn.Module, recipe: Recipe, method: LayerMethod, token_id
         home = _module_device(layer)
         layer.to(device)
         kwargs = captured.kwargs[index]
-        full_next = [first_tensor(layer(hidden, **kw)) for hidden, kw in zip(full_stream, kwargs)]
+        full_next = [first_tensor(layer(hidden, **kw)) for hidden, kw in zip(full_stream, kwargs, strict=True)]
 
         context = LayerContext(layer, index, selected[index], quantized_stream, kwargs, recipe)
         references = method(context)
@@ -280,7 +280,7 @@ def run_pipeline(model: nn.Module, recipe: Recipe, method: LayerMethod, token_id
         meters = {name: _OutputError(context.module(name), references[name]) for name in selected[index]}
         quantized_next = context.forward(meters, keep_outputs=True)
         signal = sum(float(out.float().pow(2).sum()) for out in full_next)
-        noise = sum(float((q.float() - f.float()).pow(2).sum()) for q, f in zip(quantized_next, full_next))
+        noise = sum(float((q.float() - f.float()).pow(2).sum()) for q, f in zip(quantized_next, full_next, strict=True))
         for name, meter in meters.items():
             rel_error, linear_sqnr = meter.report()
             linear_reports.append(LinearReport(name=f"{layer_prefix(index)}.{name}", rel_error=rel_error,

@@ -225,7 +225,10 @@ def parse_recipe(data: Any, *, file: str | None = None, base_dir: Path | None = 
     kv_bits = top.choice("kv_bits", KV_FORMATS)
     if top.has("kv_group_size") and kv_bits not in (8, 4):
         raise top.error("kv_group_size", "applies only to integer KV-cache quantization (kv_bits 8 or 4)")
-    kv_group_size = top.choice("kv_group_size", GROUP_SIZES, -1)
+    # Any divisor of the head dimension (checked against the model when it is loaded); -1: the whole head.
+    kv_group_size = top.integer("kv_group_size", -1, -1, 1024)
+    if kv_group_size == 0:
+        raise top.error("kv_group_size", "must be -1 (whole head) or a positive divisor of the head dimension")
 
     selection = top.child("modules", _names(ModuleSelection))
     modules = ModuleSelection(include=selection.patterns("include", ("*",)),

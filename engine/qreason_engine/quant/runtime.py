@@ -69,6 +69,19 @@ def install_runtime_schemes(model: nn.Module, recipe: Recipe, *, layers: Iterabl
     return schemes
 
 
+def check_runtime_schemes(model: nn.Module, recipe: Recipe) -> None:
+    """Fail before any work when the recipe's KV grouping does not fit the model's heads."""
+    if recipe.kv_bits is None:
+        return
+    quantizer = KVQuantizer(recipe.kv_bits, recipe.kv_group_size)
+    for layer in decoder_layers(model):
+        head_dim = getattr(getattr(layer, "self_attn", None), "head_dim", None)
+        if head_dim is None:
+            raise EngineError("E_QUANT", f"{type(layer).__name__} has no self_attn.head_dim: KV quantization "
+                              f"unsupported")
+        quantizer.check_head_dim(head_dim)
+
+
 def read_manifest(variant_dir: str | Path) -> dict:
     path = Path(variant_dir) / MANIFEST
     if not path.is_file():

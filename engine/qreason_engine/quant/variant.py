@@ -29,7 +29,7 @@ from .layers import decoder_layers
 from .methods import LAYER_METHODS
 from .pipeline import LayerContext, LinearReport, PipelineReport, run_pipeline, select_all
 from .recipe import NEEDS_CALIBRATION, Recipe
-from .runtime import MANIFEST
+from .runtime import MANIFEST, check_runtime_schemes
 
 FORMAT = "qreason-quant/1"
 # Files save_pretrained writes for the weights; everything else in the source directory is copied.
@@ -42,6 +42,7 @@ def quantize_model(model: nn.Module, recipe: Recipe, token_ids: torch.Tensor | N
                    batch_size: int = 8, progress: Callable[[str], None] | None = None) -> PipelineReport:
     """Quantize a loaded model's weights in place (runtime schemes are not left installed)."""
     method = LAYER_METHODS[recipe.method]
+    check_runtime_schemes(model, recipe)
     if token_ids is not None:
         report, runtime = run_pipeline(model, recipe, method, token_ids, device=device, batch_size=batch_size,
                                        progress=progress)
