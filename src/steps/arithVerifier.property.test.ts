@@ -5,12 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { arithGold } from "../data/arith/gold.ts";
-import { renderStepLine } from "../data/arith/format.ts";
-import { Random } from "../data/arith/random.ts";
-import { generateArithSplit } from "../data/arith/splits.ts";
-import type { ArithGold } from "../data/arith/types.ts";
-import { verifyArithSolution } from "./arithVerifier.ts";
+import { Random, arithGold, generateArithSplit, renderStepLine, type ArithGold } from "../data/arith/index.ts";
+import { verifyArithProblem, verifyArithSolution } from "./arithVerifier.ts";
 import { INJECTION_KINDS, injectError, type InjectedSolution, type InjectionKind } from "./inject.ts";
 
 const problems = generateArithSplit("train", { size: 300 }).map(arithGold);
@@ -26,7 +22,7 @@ function inject(gold: ArithGold, kind: InjectionKind, step: number, propagate: b
 
 void test("gold solutions verify clean: no error, every gold step reached, the answer right", () => {
   for (const problem of generateArithSplit("test", { size: 1000 })) {
-    const result = verifyArithSolution(arithGold(problem), problem.solution as string);
+    const result = verifyArithProblem(problem, problem.solution as string);
     assert.equal(result.firstError, undefined, problem.solution);
     assert.ok(result.answer.correct);
     assert.deepEqual(result.goldReached, (problem.meta.steps as unknown[]).map((_, index) => index + 1));

@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ArithGold } from "../data/arith/types.ts";
+import type { ArithGold } from "../data/arith/index.ts";
 import { verifyArithSolution, type FirstError } from "./arithVerifier.ts";
 
 const gold: ArithGold = {

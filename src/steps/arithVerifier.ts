@@ -12,7 +12,8 @@
  * After the first error, a step is `propagated` when its arithmetic holds and it would compute a gold
  * value had the wrong values it uses been gold ones; any other wrong step is an independent error.
  */
-import type { ArithGold } from "../data/arith/types.ts";
+import { arithGold, type ArithGold } from "../data/arith/index.ts";
+import type { Problem } from "../data/types.ts";
 import { evaluateWith, intermediateValues, scanArithmetic, type ArithmeticClaim, type MalformedMath } from "./arithmetic.ts";
 import { fromInteger, key, parseDecimal, type Rational } from "./rational.ts";
 import { segmentSteps } from "./segment.ts";
@@ -280,6 +281,11 @@ function isStepReference(text: string, start: number): boolean {
 
 function isMalformed(item: ArithmeticClaim | MalformedMath): item is MalformedMath {
   return "reason" in item && typeof item.reason === "string";
+}
+
+/** `verifyArithSolution` for an arith Problem (its gold steps read from meta; E_INPUT if malformed). */
+export function verifyArithProblem(problem: Problem, output: string): ArithVerification {
+  return verifyArithSolution(arithGold(problem), output);
 }
 
 export function verifyArithSolution(gold: ArithGold, output: string): ArithVerification {

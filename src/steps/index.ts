@@ -16,8 +16,10 @@ export type {
   StepStatus,
   StepVerdict,
 } from "./arithVerifier.ts";
+export type { InjectedSolution, Injection, InjectionKind } from "./inject.ts";
 
 export { segmentSteps } from "./segment.ts";
 export { evaluate, scanArithmetic } from "./arithmetic.ts";
 export { format as formatRational, key as rationalKey, parseDecimal } from "./rational.ts";
-export { parseAnswerNumber, verifyArithSolution } from "./arithVerifier.ts";
+export { parseAnswerNumber, verifyArithProblem, verifyArithSolution } from "./arithVerifier.ts";
+export { INJECTION_KINDS, injectError } from "./inject.ts";

@@ -1,10 +1,7 @@
 /** Error injection builds the text it claims to: one error where it says, the rest as stated. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { arithGold } from "../data/arith/gold.ts";
-import { parseSolution } from "../data/arith/format.ts";
-import { Random } from "../data/arith/random.ts";
-import { generateArithSplit } from "../data/arith/splits.ts";
+import { Random, arithGold, generateArithSplit, parseSolution } from "../data/arith/index.ts";
 import { injectError } from "./inject.ts";
 
 const problems = generateArithSplit("test", { size: 60 }).filter((problem) => (problem.meta.steps as unknown[]).length >= 3);

@@ -7,10 +7,7 @@
  * would be ambiguous under the verifier's documented rules (a wrong value that happens to equal a gold
  * or question value, a wrong step whose operands are exactly some gold step's) are refused (undefined).
  */
-import { renderAnswerLine, renderStepLine } from "../data/arith/format.ts";
-import { applyOp } from "../data/arith/story.ts";
-import { ARITH_OPS, type ArithGold, type ArithOp } from "../data/arith/types.ts";
-import type { Random } from "../data/arith/random.ts";
+import { ARITH_OPS, renderAnswerLine, renderStepLine, type ArithGold, type ArithOp, type Random } from "../data/arith/index.ts";
 import type { StepErrorKind, StepErrorReason } from "./arithVerifier.ts";
 
 export type InjectionKind =
@@ -79,6 +76,12 @@ function goldLines(gold: ArithGold): Line[] {
     left: step.operands[0].source === "step" ? { kind: "gold", step: step.operands[0].step } : { kind: "value", value: step.operands[0].value },
     right: step.operands[1].source === "step" ? { kind: "gold", step: step.operands[1].step } : { kind: "value", value: step.operands[1].value },
   }));
+}
+
+function applyOp(op: ArithOp, left: number, right: number): number {
+  if (op === "+") return left + right;
+  if (op === "-") return left - right;
+  return op === "*" ? left * right : left / right;
 }
 
 const multiset = (values: number[]): string => [...values].sort((a, b) => a - b).join(",");
