@@ -373,6 +373,11 @@ class BatchGenerator:
         if not self.compile:
             return step
         if self._compiled_step is None:
+            # Every (batch bucket, length bucket) is one more compiled graph; past dynamo's default limit of 8
+            # it would silently fall back to eager, so allow enough for a server's shapes.
+            config = torch._dynamo.config
+            name = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"
+            setattr(config, name, max(getattr(config, name), 64))
             compiled = torch.compile(model.forward, mode="reduce-overhead", fullgraph=False, dynamic=False)
 
             def compiled_step(tokens, mask, positions, cache):

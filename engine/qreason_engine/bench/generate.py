@@ -158,6 +158,11 @@ def main(argv: list[str] | None = None) -> None:
 
     if not args.no_check:
         check_agreement(device, modes)
+    # Every mode and batch size compiles its own graphs of the same forward; the default limit of 8 would
+    # quietly turn the later points (HF's included) into eager runs.
+    config = torch._dynamo.config
+    name = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"
+    setattr(config, name, max(getattr(config, name), 64))
     model = build_model(TINY if args.small else LLAMA_32_1B, dtype, device)
     weights = weight_bytes(model)
     kv_token = kv_bytes_per_token(model)

@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
     except EngineError as error:
         if not args.stdio:
             raise
-        from ..protocol import error_json
-        protocol_out.write(json.dumps({"event": "fatal", "error": error_json(error)}) + "\n")
+        body = {"code": error.code, "message": error.describe(), **({"field": error.field} if error.field else {})}
+        protocol_out.write(json.dumps({"event": "fatal", "error": body}) + "\n")
         protocol_out.flush()
         return 1
     from .loading import engine_info

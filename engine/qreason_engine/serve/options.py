@@ -18,6 +18,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 def build_engine(args: argparse.Namespace):
     """(loaded model, BatchGenerator, Scorer) for the parsed options."""
+    from pathlib import Path
+
+    from ..errors import EngineError
+
+    if not Path(args.model).is_dir():  # before importing torch: a typo should not cost seconds
+        raise EngineError("E_NOT_FOUND", f"model directory not found: {args.model}")
     from ..generate import BatchGenerator
     from ..score import Scorer
     from .loading import open_model
