@@ -17,7 +17,7 @@ from qreason_engine.model import load_model, model_identity
 from qreason_engine.quant.recipe import parse_recipe
 from qreason_engine.quant.runtime import MANIFEST, load_variant
 from qreason_engine.quant.variant import quantize_to_dir
-from qreason_engine.tiny import _CORPUS
+from qreason_engine.tiny import _CORPUS, make_tiny_model
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -132,6 +132,20 @@ def test_same_recipe_same_variant_and_runtime_schemes_change_identity(tiny_model
     weights = [(tmp_path / name / "model.safetensors").read_bytes() for name in ("kv8", "kv4")]
     assert weights[0] == weights[1]
     assert kv8.identity != kv4.identity
+
+
+def test_a_bf16_source_gives_a_bf16_variant_on_its_grid(calibration_text, tmp_path):
+    source = make_tiny_model("qwen3", tmp_path / "bf16-source", dtype=torch.bfloat16)
+    recipe = parse_recipe({"method": "gptq", "w_bits": 3, "group_size": 32, "symmetric": True,
+                           "calibration": {"path": str(calibration_text), "num_samples": 2, "seq_len": 32}})
+    manifest = quantize_to_dir(source, recipe, tmp_path / "variant", device="cpu")
+    assert manifest["dtype"] == "bfloat16"
+    assert (tmp_path / "variant" / "config.json").read_bytes() == (source / "config.json").read_bytes()
+    for name, tensor in load_file(tmp_path / "variant" / "model.safetensors").items():
+        assert tensor.dtype == torch.bfloat16
+        if name.endswith("_proj.weight"):
+            groups = tensor.float().reshape(tensor.shape[0], -1, 32)
+            assert max(len(group.unique()) for row in groups for group in row) <= 8, name
 
 
 def test_rtn_needs_no_calibration(tiny_model_dir, tmp_path):

@@ -245,3 +245,37 @@ def test_activation_quantization_hooks_the_quantized_linears(tiny_model_dir):
     assert 0 < relative_error(quantized_logits, plain) < 0.05
     schemes.remove()
     assert torch.equal(logits(loaded.model, ids), plain)
+
+
+def test_gptq_calibrates_each_layer_on_the_quantized_outputs_of_the_layers_before(tiny_model_dir, calibration_file):
+    """Rebuild layer 1's q/k/v GPTQ by hand from its inputs in the quantized model: it must match what the
+    pipeline produced, and differ from what the full-precision model's inputs give."""
+    from qreason_engine.quant.gptq import HessianAccumulator, gptq_quantize
+
+    loaded = load_model(tiny_model_dir("llama"), dtype="fp32", device="cpu")
+    model = loaded.model
+    layer = decoder_layers(model)[1]
+    names = ["q_proj", "k_proj", "v_proj"]
+    original = torch.cat([getattr(layer.self_attn, name).weight.detach().clone() for name in names])
+    recipe = parse_recipe({"method": "gptq", "w_bits": 3, "group_size": 32, "calibration": {
+        "path": str(calibration_file), "num_samples": 4, "seq_len": 64}})
+    token_ids = load_calibration(recipe.calibration, loaded.tokenizer).token_ids
+
+    def layer1_hessian():
+        accumulator = HessianAccumulator(layer.self_attn.q_proj.in_features, CPU)
+        handle = layer.self_attn.q_proj.register_forward_hook(lambda module, inputs, output: accumulator.add(inputs[0]))
+        with torch.no_grad():
+            model(token_ids, use_cache=False)
+        handle.remove()
+        return accumulator.hessian()
+
+    full_precision_hessian = layer1_hessian()
+    quantize_model(model, recipe, token_ids, device=CPU, batch_size=4)
+    produced = torch.cat([getattr(layer.self_attn, name).weight.detach() for name in names])
+
+    def agreement(hessian):
+        rebuilt = gptq_quantize(original, hessian, bits=3, group_size=32, symmetric=False).quantized.weight
+        return (rebuilt - produced).abs().le(1e-5).float().mean().item()
+
+    assert agreement(layer1_hessian()) > 0.99
+    assert agreement(full_precision_hessian) < 0.9

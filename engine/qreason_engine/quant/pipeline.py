@@ -281,17 +281,21 @@ def run_pipeline(model: nn.Module, recipe: Recipe, method: LayerMethod, token_id
         quantized_next = context.forward(meters, keep_outputs=True)
         signal = sum(float(out.float().pow(2).sum()) for out in full_next)
         noise = sum(float((q.float() - f.float()).pow(2).sum()) for q, f in zip(quantized_next, full_next, strict=True))
+        errors = []
         for name, meter in meters.items():
             rel_error, linear_sqnr = meter.report()
+            errors.append(rel_error)
             linear_reports.append(LinearReport(name=f"{layer_prefix(index)}.{name}", rel_error=rel_error,
                                                sqnr_db=linear_sqnr, notes=context.notes[name]))
-        del meters, references, context
+        del references, context
         layer.to(home)
         quantized_stream, full_stream = quantized_next, full_next
         layer_reports.append(LayerReport(index=index, output_sqnr_db=sqnr_db(signal, noise),
                                          seconds=time.perf_counter() - layer_start))
+        del meters
         if progress is not None:
-            progress(f"layer {index + 1}/{len(layers)}: output SQNR {layer_reports[-1].output_sqnr_db:.1f} dB, "
-                     f"{layer_reports[-1].seconds:.1f} s")
+            mean_error = sum(errors) / len(errors) if errors else 0.0
+            progress(f"layer {index + 1}/{len(layers)}: Linear error {mean_error:.4f} (mean), "
+                     f"output SQNR {layer_reports[-1].output_sqnr_db:.1f} dB, {layer_reports[-1].seconds:.1f} s")
     return (PipelineReport(linears=linear_reports, layers=layer_reports,
                            calibration_tokens=int(token_ids.numel()), seconds=time.perf_counter() - start), runtime)
