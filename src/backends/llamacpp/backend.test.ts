@@ -201,6 +201,18 @@ describe("llamacpp backend", () => {
     });
   });
 
+  it("is reachable through the backend registry", async () => {
+    const { backends } = await import("../index.ts");
+    const fromRegistry = await backends.llamacpp.create({ model: gguf, gpu: false, parallel: 1, contextSize: 64, threads: 1, cache });
+    try {
+      assert.equal(fromRegistry.kind, "llamacpp");
+      assert.match(fromRegistry.version, /^llama\.cpp v0\.5\.0/);
+      assert.equal((await fromRegistry.generate([{ prompt: "a", sampling: greedy(2) }]))[0]!.completionTokens, 2);
+    } finally {
+      await fromRegistry.close();
+    }
+  });
+
   describe("bad models", () => {
     let dir = "";
     before(async () => {

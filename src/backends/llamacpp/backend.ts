@@ -35,13 +35,22 @@ export interface LlamaCppBackendOptions {
   parallel?: number;
   /** Tokens per sequence, prompt plus completion (default: the model's training context, at most 4096). */
   contextSize?: number;
-  /** Evaluation threads (default one per sequence, at most the machine's cores). */
+  /** Evaluation threads (default: one per sequence, leaving one core to Node; see defaultThreads). */
   threads?: number;
   /** "auto" offloads every layer to a GPU when there is one; false stays on the CPU. Default "auto". */
   gpu?: GpuMode;
   /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type). */
   modelId?: string;
   cache?: ModelCache;
+}
+
+/**
+ * One thread per sequence, but never all cores: ggml's worker threads spin while they wait, and Node's own
+ * thread (sampling, batching) must keep a core, or every token waits on the scheduler. Measured on a
+ * 2-core machine: 2 threads gave 32 tokens/s where 1 gave 1,020 on the same tiny model (docs/benchmarks.md).
+ */
+export function defaultThreads(parallel: number, cores: number): number {
+  return Math.max(1, Math.min(parallel, cores - 1));
 }
 
 /** A pool of context sequences; callers wait for a free one. */
@@ -167,7 +176,7 @@ export class LlamaCppBackend implements Backend {
       const context = await lease.model.createContext({
         sequences: parallel,
         contextSize,
-        threads: options.threads ?? Math.min(parallel, os.availableParallelism()),
+        threads: options.threads ?? defaultThreads(parallel, os.availableParallelism()),
         experimentalKvCacheKeyType: kvCacheType,
         experimentalKvCacheValueType: kvCacheType,
         // llama.cpp needs flash attention to keep V quantized; F16 keeps its default path.

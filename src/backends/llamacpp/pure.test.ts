@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isQreasonError } from "../../errors.ts";
-import { headSizes } from "./backend.ts";
+import { defaultThreads, headSizes } from "./backend.ts";
 import { renderChat } from "./chatTemplate.ts";
 import { logNormalizer, scorePosition } from "./logprobs.ts";
 import { findStop, tailTokenWindow } from "./stopStrings.ts";
@@ -97,4 +97,17 @@ describe("headSizes", () => {
     });
     assert.equal(headSizes({ general: {} }), undefined);
   });
+});
+
+describe("defaultThreads", () => {
+  const cases: Array<[number, number, number]> = [
+    [4, 2, 1], // 2 cores: one for llama.cpp, one for Node
+    [1, 16, 1],
+    [4, 16, 4],
+    [32, 16, 15],
+    [4, 1, 1],
+  ];
+  for (const [parallel, cores, expected] of cases) {
+    it(`${parallel} sequences on ${cores} cores -> ${expected}`, () => assert.equal(defaultThreads(parallel, cores), expected));
+  }
 });
