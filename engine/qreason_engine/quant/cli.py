@@ -26,7 +26,7 @@ def add_parser(subparsers) -> None:
         description="Quantize a Hugging Face model directory by a JSON recipe (RTN, GPTQ, AWQ, SmoothQuant, "
                     "KV/activation schemes) into a variant directory with qreason-quant.json.")
     parser.add_argument("--model", required=True, help="source model directory (Hugging Face layout)")
-    parser.add_argument("--recipe", required=True, help="recipe JSON file (see engine/README.md)")
+    parser.add_argument("--recipe", required=True, help="recipe JSON file (schema: engine/qreason_engine/quant/README.md)")
     parser.add_argument("--out", required=True, help="variant directory to create (must not exist or be empty)")
     parser.add_argument("--device", default="auto", help="compute device: auto, cpu, cuda, cuda:N (default auto)")
     parser.add_argument("--dtype", default=None, choices=("fp32", "bf16", "fp16"),
