@@ -10,8 +10,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dtype", default="auto", help="fp32 | bf16 | fp16 | auto (bf16 on CUDA, fp32 on CPU)")
     parser.add_argument("--device", default="auto", help="cpu | cuda | cuda:N | auto")
     parser.add_argument("--max-batch-rows", type=int, default=64, help="most sequences decoded in one batch")
-    parser.add_argument("--cache", choices=("dynamic", "static"), default="dynamic",
-                        help="KV cache: dynamic (drops finished rows) or static (needed for --compile)")
+    parser.add_argument("--cache", choices=("dynamic", "static"), default=None,
+                        help="KV cache: dynamic (drops finished rows; the default) or static (--compile's)")
     parser.add_argument("--compile", action="store_true",
                         help="compile the decode step with CUDA graphs (static cache; first batches are slow)")
 
@@ -28,6 +28,9 @@ def build_engine(args: argparse.Namespace):
     from ..score import Scorer
     from .loading import open_model
 
+    if args.compile and args.cache == "dynamic":
+        raise EngineError("E_USAGE", "--compile needs the static cache: drop --cache dynamic")
+    args.cache = args.cache or ("static" if args.compile else "dynamic")
     loaded = open_model(args.model, dtype=args.dtype, device=args.device)
     generator = BatchGenerator(loaded.model, loaded.tokenizer, max_batch_rows=args.max_batch_rows,
                                cache=args.cache, compile=args.compile)
