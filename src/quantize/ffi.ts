@@ -121,7 +121,11 @@ export function defaultParamMismatches(actual: Record<string, unknown>): string[
 export interface LlamaQuantizer {
   /** llama.cpp's version string (llama_version()). */
   version: string;
-  /** Routes llama.cpp's log lines to `sink` (level: 1 debug … 4 error, 5 continuation). */
+  /**
+   * Routes llama.cpp's log lines to `sink` (level: 1 debug … 4 error, 5 continuation). The quantizer logs
+   * only from the calling thread (its workers report through stderr); a koffi callback from another thread
+   * during this synchronous call would wait for the blocked JS thread forever.
+   */
   setLogger(sink: (level: number, text: string) => void): void;
   /** Runs llama_model_quantize; returns its status (0 = success). Blocks the calling thread. */
   quantize(options: {

@@ -12,7 +12,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createLlamaCppBackend } from "../backends/llamacpp/index.ts";
 import { isQreasonError, type ErrorCode } from "../errors.ts";
-import { readGguf, metadataString, metadataNumber } from "../gguf/index.ts";
+import { metadataNumber, metadataString, readGguf, readTensorBytes, writeGguf } from "../gguf/index.ts";
 import { tinyGgufModel } from "../testing/tinyModels.ts";
 import { isQuantizedByLlamaCpp } from "./compatibility.ts";
 import { encodeLegacyImatrix, writeGgufImatrix } from "./imatrix.ts";
@@ -162,6 +162,30 @@ describe("quantizeGguf", () => {
         quantizeGguf({ model: truncated, type: "Q8_0", out: path.join(dir, "x.gguf") }),
         rejectsWith("E_INPUT", /truncated/),
       );
+    });
+
+    it("weights that are not finite (a corrupt model): llama.cpp's refusal, not a crash", async () => {
+      const source = await readGguf(model);
+      const corrupt = path.join(dir, "nan-weights.gguf");
+      await writeGguf(
+        corrupt,
+        source.metadata,
+        source.tensors.map((tensor) => ({
+          name: tensor.name,
+          shape: tensor.shape,
+          ggmlType: tensor.ggmlType,
+          byteLength: tensor.byteLength,
+          chunks: async function* () {
+            const bytes = await readTensorBytes(source, tensor);
+            if (tensor.name === "blk.0.attn_q.weight") new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).fill(Number.NaN);
+            yield bytes;
+          },
+        })),
+      );
+      const out = path.join(dir, "nan-q4_0.gguf");
+      await assert.rejects(quantizeGguf({ model: corrupt, type: "Q4_0", out, threads: 1 }), rejectsWith("E_QUANT", /could not quantize.*(nan|NaN|validation)/s));
+      assert.equal(existsSync(out), false);
+      assert.equal(existsSync(`${out}.partial`), false);
     });
 
     it("a missing model", async () => {

@@ -148,6 +148,10 @@ interface ChildOutcome {
 function runChild(job: QuantizeJob, options: Pick<QuantizeGgufOptions, "onProgress" | "signal">): Promise<ChildOutcome> {
   const childScript = path.join(import.meta.dirname, "quantizeChild.ts");
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new QreasonError("E_QUANT", "quantization cancelled"));
+      return;
+    }
     const child = spawn(process.execPath, [childScript, JSON.stringify(job)], { stdio: ["ignore", "pipe", "pipe"] });
     const logs: string[] = [];
     let stderrTail = "";
@@ -190,7 +194,9 @@ function runChild(job: QuantizeJob, options: Pick<QuantizeGgufOptions, "onProgre
       } else if (finished?.event === "done" && finished.status === 0) {
         resolve({ version, warnings: logs.map((line) => line.trim()).filter(Boolean) });
       } else if (finished?.event === "done") {
-        reject(new QreasonError("E_QUANT", `llama.cpp could not quantize: ${lastLines(logText) || `status ${finished.status}`}`));
+        // ggml's row validation reports NaN/inf weights on stderr, not through the log callback.
+        const details = lastLines(`${logText}\n${stderrTail}`) || `status ${finished.status}`;
+        reject(new QreasonError("E_QUANT", `llama.cpp could not quantize: ${details}`));
       } else if (finished?.event === "failed") {
         reject(new QreasonError("E_QUANT", finished.message));
       } else {
