@@ -72,6 +72,7 @@ describe("qreason kld", () => {
     ["an unknown benchmark", () => ["kld", ...common(), "--benchmark", "gsm9k"], 1, /gsm9k/],
     ["a missing texts file", () => ["kld", ...common(), "--texts", path.join(dir, "none.jsonl")], 1, /E_NOT_FOUND.*none\.jsonl/],
     ["a variant that is not a GGUF", () => ["kld", "--base", base, "--variant", path.join(projectRoot, "package.json"), "--benchmark", "gsm8k"], 1, /E_INPUT.*package\.json.*not a GGUF/],
+    ["a seed that is not an integer", () => ["kld", ...common(), "--benchmark", "gsm8k", "--seed", "x"], 2, /--seed must be an integer/],
     ["a bad KV-cache type", () => ["kld", ...common(), "--benchmark", "gsm8k", "--variant-kv-cache", "Q3"], 2, /--variant-kv-cache/],
   ];
   for (const [label, args, code, pattern] of failures) {

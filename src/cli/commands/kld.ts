@@ -19,6 +19,13 @@ function positiveInteger(value: unknown, flag: string, fallback: number): number
   return number;
 }
 
+function integer(value: unknown, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) throw new QreasonError("E_USAGE", `${flag} must be an integer, got '${value}'`);
+  return number;
+}
+
 function kvCacheType(value: unknown): KvCacheType {
   const type = String(value ?? "F16").toUpperCase();
   if (!(KV_CACHE_TYPES as readonly string[]).includes(type)) {
@@ -140,7 +147,7 @@ export default defineCommand({
               benchmark: String(args.benchmark),
               split: args.split === undefined ? undefined : String(args.split),
               limit: positiveInteger(args.limit, "--limit", 20),
-              seed: args.seed === undefined ? 0 : Number(args.seed),
+              seed: integer(args.seed, "--seed", 0),
               maxTokens: positiveInteger(args["max-tokens"], "--max-tokens", 256),
               interactive,
             });
