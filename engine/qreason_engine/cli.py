@@ -17,6 +17,7 @@ SUBCOMMANDS = (
     "qreason_engine.serve.cli",  # serve --stdio | --http
     "qreason_engine.serve.jsonl_cli",  # generate, score
     "qreason_engine.quant.cli",  # quantize
+    "qreason_engine.train.reference",  # train-reference
 )
 
 

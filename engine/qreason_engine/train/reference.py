@@ -9,6 +9,7 @@ tokenizer) and `qreason-train.json` recording the command, data hash, losses, ac
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import math
@@ -42,7 +43,8 @@ class ReferenceConfig:
 
 def read_examples(path: Path) -> list[dict]:
     examples = []
-    with path.open() as handle:
+    # Training sets travel compressed to the GPU machine; read .gz transparently.
+    with (gzip.open(path, "rt") if path.suffix == ".gz" else path.open()) as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
