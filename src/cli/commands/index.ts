@@ -9,6 +9,7 @@ type Lazy = () => Promise<CommandDef>;
 export const commands: Record<string, Lazy> = {
   data: () => import("./data.ts").then((module) => module.default as CommandDef),
   gguf: () => import("./gguf.ts").then((module) => module.default as CommandDef),
+  grade: () => import("./grade.ts").then((module) => module.default as CommandDef),
   quantize: () => import("./quantize.ts").then((module) => module.default as CommandDef),
   kld: () => import("./kld.ts").then((module) => module.default as CommandDef),
 

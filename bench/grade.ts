@@ -1,0 +1,115 @@
+/**
+ * `npm run bench:grade`: grading throughput on one core and latency per item, on the 500 MATH-500 gold
+ * answers against varied predicted outputs (boxed, reformatted LaTeX, `x =` forms, wrong answers,
+ * Minerva-style sentences, long reasoning, no answer, last-number fallbacks). Prints numbers; asserts
+ * nothing. QREASON_DATA picks the data directory (default: ../shared/data beside the checkout).
+ *
+ *   npm run bench:grade                 one core, in-process (what the targets are about)
+ *   npm run bench:grade -- --pool       also through the worker pool on every core
+ */
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createGrader, DEFAULT_TIME_BUDGET_MS, GradePool, GRADE_STATUSES, type GradeItem, type GradeStatus } from "../src/grade/index.ts";
+import { projectRoot } from "../src/testing/paths.ts";
+
+const dataDir = process.env.QREASON_DATA ?? path.resolve(projectRoot, "..", "shared", "data");
+const PASSES = 5;
+
+const golds = readFileSync(path.join(dataDir, "math500", "test.jsonl"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((line) => (JSON.parse(line) as { answer: string }).answer);
+
+/** A fixed stretch of reasoning text, so long outputs cost what real ones do (~1.5 KB). */
+const REASONING =
+  "Let us set up the problem carefully. We first write down what is given and what is asked. " +
+  "Expanding the expression and collecting like terms, we get a quadratic, which factors nicely. " +
+  "Checking the boundary cases separately confirms that no solution is lost, and substituting back " +
+  "verifies the computation step by step. ".repeat(1) +
+  "We now combine the partial results: the first part contributes 12, the second 7, and the cross term 3. ".repeat(8);
+
+/** Predicted outputs for one gold: the forms models write, equivalent or not. Written from the gold text only. */
+function outputsFor(gold: string): string[] {
+  const reformatted = gold
+    .replace(/\\frac/g, "\\dfrac")
+    .replace(/\\left|\\right/g, "")
+    .replace(/\s+/g, "");
+  return [
+    `The answer is $\\boxed{${gold}}$.`,
+    `Therefore, the final answer is $\\boxed{${reformatted}}$.`,
+    `So we conclude that $x = ${gold}$.\n\nThe answer is $x = ${gold}$.`,
+    `Hence the result is $\\boxed{${gold} + 1}$.`,
+    `Final Answer: The final answer is $${gold}$. I hope it is correct.`,
+    `${REASONING}\n\nPutting everything together, we obtain $\\boxed{${gold}}$.`,
+    `${REASONING.replace(/\d+/g, "some")}\n\nI am not able to finish this problem.`,
+    `${REASONING.slice(0, 400)} so the total is 22 apples`,
+  ];
+}
+
+const items: GradeItem[] = golds.flatMap((gold) => outputsFor(gold).map((output) => ({ gold, output })));
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
+}
+
+function report(label: string, latencies: number[], seconds: number, statuses: Record<GradeStatus, number>): void {
+  const sorted = [...latencies].sort((left, right) => left - right);
+  const overBudget = sorted.filter((latency) => latency > DEFAULT_TIME_BUDGET_MS).length;
+  console.log(
+    `${label.padEnd(26)} ${String(latencies.length).padStart(7)} items  ${(latencies.length / seconds).toFixed(0).padStart(7)} items/s  ` +
+      `p50 ${percentile(sorted, 0.5).toFixed(3)} ms  p99 ${percentile(sorted, 0.99).toFixed(3)} ms  max ${sorted.at(-1)!.toFixed(1)} ms  ` +
+      `over budget ${overBudget}`,
+  );
+  console.log(`${"".padEnd(26)} ${GRADE_STATUSES.map((status) => `${status} ${statuses[status]}`).join(", ")}`);
+}
+
+function gradePasses(passes: number): { latencies: number[]; seconds: number; statuses: Record<GradeStatus, number>; slowest: Array<[number, GradeItem]> } {
+  const grader = createGrader();
+  const latencies: number[] = [];
+  const statuses = Object.fromEntries(GRADE_STATUSES.map((status) => [status, 0])) as Record<GradeStatus, number>;
+  const slowest: Array<[number, GradeItem]> = [];
+  const started = performance.now();
+  for (let pass = 0; pass < passes; pass++) {
+    for (const item of items) {
+      const before = performance.now();
+      const result = grader.grade(item.gold, item.output);
+      const latency = performance.now() - before;
+      latencies.push(latency);
+      if (pass === passes - 1) statuses[result.status]++;
+      if (latency > 5) slowest.push([latency, item]);
+    }
+  }
+  return { latencies, seconds: (performance.now() - started) / 1000, statuses, slowest };
+}
+
+console.log(
+  `bench:grade — ${golds.length} MATH-500 golds × ${items.length / golds.length} predicted forms = ${items.length} items; ` +
+    `node ${process.version}; ${os.cpus()[0]?.model ?? "cpu"}; ${new Date().toISOString().slice(0, 10)}\n`,
+);
+
+// Cold: a fresh grader (empty gold cache), CAS loaded on first need, JIT cold.
+const cold = gradePasses(1);
+report("one core, cold (1 pass)", cold.latencies, cold.seconds, cold.statuses);
+// Warm: a fresh grader again, but the process is warm; several passes as a long run sees them.
+const warm = gradePasses(PASSES);
+report(`one core, warm (${PASSES} passes)`, warm.latencies, warm.seconds, warm.statuses);
+
+const slowest = [...cold.slowest, ...warm.slowest].sort((left, right) => right[0] - left[0]).slice(0, 5);
+if (slowest.length > 0) {
+  console.log("\nslowest items (> 5 ms):");
+  for (const [latency, item] of slowest) console.log(`  ${latency.toFixed(1).padStart(8)} ms  gold ${JSON.stringify(item.gold)}  output ${JSON.stringify(item.output.slice(-60))}`);
+}
+
+if (process.argv.includes("--pool")) {
+  const pool = new GradePool();
+  const batch = 64;
+  const repeated = Array.from({ length: PASSES }, () => items).flat();
+  const started = performance.now();
+  const pending: Array<Promise<unknown>> = [];
+  for (let index = 0; index < repeated.length; index += batch) pending.push(pool.grade(repeated.slice(index, index + batch)));
+  await Promise.all(pending);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`\nworker pool, ${pool.size} workers: ${repeated.length} items in ${seconds.toFixed(2)} s = ${(repeated.length / seconds).toFixed(0)} items/s (includes worker start-up)`);
+  await pool.close();
+}

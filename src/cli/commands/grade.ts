@@ -1,0 +1,85 @@
+/**
+ * `qreason grade --input F.jsonl [--output O.jsonl]`: grade model outputs against gold answers.
+ * Each input line is `{"id", "gold", "output"}`; each output line is the same object plus `correct`,
+ * `extracted`, `status` (and `reason`, `method`, `fallback`), in input order. A summary goes to stderr.
+ */
+import { defineCommand } from "citty";
+import { createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { once } from "node:events";
+import path from "node:path";
+import { QreasonError } from "../../errors.ts";
+import { DEFAULT_TIME_BUDGET_MS, describeSummary, gradeFile, validateGradeFile } from "../../grade/index.ts";
+import { readConfig } from "../config.ts";
+import { createProgress } from "../progress.ts";
+
+function positiveInteger(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    throw new QreasonError("E_USAGE", `${flag} must be a positive integer, got '${value}'`);
+  }
+  return Number(value);
+}
+
+export default defineCommand({
+  meta: { name: "grade", description: "Grade model outputs ({id, gold, output} JSON lines) against gold answers" },
+  args: {
+    input: { type: "string", required: true, description: "JSONL file, one {id, gold, output} per line" },
+    output: { type: "string", description: "Where to write graded lines (default: stdout)" },
+    workers: { type: "string", description: "Grading worker threads (default: available cores, at most 8)" },
+    "time-budget-ms": { type: "string", description: `Per-item time budget in ms (default ${DEFAULT_TIME_BUDGET_MS})` },
+    "last-number": {
+      type: "boolean",
+      default: true,
+      description: "Fall back to the last number when an output marks no answer (flagged in the result)",
+      negativeDescription: "Never fall back to the last number: no marker means no_answer",
+    },
+    quiet: { type: "boolean", description: "No progress bar and no summary" },
+  },
+  async run({ args }) {
+    const config = readConfig();
+    const inputPath = path.resolve(args.input);
+    const workers = positiveInteger(args.workers, "--workers");
+    const timeBudgetMs = positiveInteger(args["time-budget-ms"], "--time-budget-ms");
+    const total = await validateGradeFile(inputPath);
+
+    const outputPath = args.output ? path.resolve(args.output) : undefined;
+    // Written beside the target and renamed at the end: a failed run never leaves half a file behind.
+    const temporaryPath = outputPath ? `${outputPath}.partial-${process.pid}` : undefined;
+    const output = temporaryPath ? createWriteStream(temporaryPath) : process.stdout;
+    if (temporaryPath) {
+      await once(output, "open").catch((error: Error) => {
+        throw new QreasonError("E_INPUT", `cannot write: ${error.message}`, { file: outputPath });
+      });
+    }
+    const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
+    let shown = 0;
+    try {
+      const summary = await gradeFile({
+        inputPath,
+        output,
+        workers,
+        timeBudgetMs,
+        lastNumberFallback: args["last-number"],
+        onProgress: (done) => {
+          progress.tick(done - shown);
+          shown = done;
+        },
+      });
+      progress.stop();
+      if (temporaryPath && outputPath) {
+        output.end();
+        await once(output, "finish");
+        await rename(temporaryPath, outputPath);
+      }
+      if (!args.quiet) console.error(describeSummary(summary));
+    } catch (error) {
+      progress.stop();
+      if (temporaryPath) {
+        output.end();
+        await rm(temporaryPath, { force: true });
+      }
+      throw error;
+    }
+  },
+});

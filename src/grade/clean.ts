@@ -1,0 +1,56 @@
+/**
+ * Stage 1, clean: a raw model output → text the extractor can read. Drops a closed reasoning block
+ * (`<think>…</think>`: the answer follows it), control characters and invisible spaces, and spells
+ * Unicode math (−, ×, √, π, ≤, ², ½, °) the LaTeX way so later stages handle one notation.
+ */
+
+const UNICODE_MATH: Array<[RegExp, string]> = [
+  [/[\u2212\u2012\u2010\u2011\uFE63\uFF0D]/g, "-"], // minus sign, hyphens
+  [/×/g, "\\times "],
+  [/[·⋅∙]/g, "\\cdot "],
+  [/÷/g, "\\div "],
+  [/√/g, " sqrt"],
+  [/π/g, "\\pi "],
+  [/∞/g, "\\infty "],
+  [/≤|⩽/g, "\\le "],
+  [/≥|⩾/g, "\\ge "],
+  [/≠/g, "\\ne "],
+  [/≈/g, "\\approx "],
+  [/±/g, "\\pm "],
+  [/∓/g, "\\mp "],
+  [/∪/g, "\\cup "],
+  [/∈/g, "\\in "],
+  [/…/g, "\\ldots "],
+  [/°/g, "^\\circ"],
+  [/²/g, "^2"],
+  [/³/g, "^3"],
+  [/½/g, "\\frac{1}{2}"],
+  [/⅓/g, "\\frac{1}{3}"],
+  [/⅔/g, "\\frac{2}{3}"],
+  [/¼/g, "\\frac{1}{4}"],
+  [/¾/g, "\\frac{3}{4}"],
+  [/[\u00A0\u2000-\u200A\u202F\u205F\u3000]/g, " "], // no-break and typographic spaces
+  [/[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g, ""], // zero-width and bidi controls
+  [/\p{Extended_Pictographic}\uFE0F?/gu, ""], // emoji (✅ Final Answer) carry no math
+];
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+// eslint-disable-next-line no-control-regex
+const NEEDS_WORK = /[^\u0009\u000A\u0020-\u007E]/;
+
+export function cleanOutput(output: string): string {
+  let text = output;
+  const thinkEnd = text.lastIndexOf("</think>");
+  if (thinkEnd !== -1) {
+    const after = text.slice(thinkEnd + "</think>".length);
+    text = after.trim() === "" ? text.replace(/<\/?think>/g, "") : after;
+  }
+  // Most outputs are plain printable ASCII: nothing below applies to them.
+  if (!NEEDS_WORK.test(text)) return text;
+  text = text.replace(/\r\n?/g, "\n");
+  // Control characters (other than tab and newline) carry no meaning and can confuse the scanners.
+  text = text.replace(CONTROL, "");
+  for (const [pattern, replacement] of UNICODE_MATH) text = text.replace(pattern, replacement);
+  return text;
+}

@@ -1,0 +1,72 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { boxedAnswer, extractAnswer, lastNumber, type ExtractionMethod } from "./extract.ts";
+
+const cases: Array<[string, string, string | undefined, ExtractionMethod | undefined]> = [
+  ["last box wins", "first \\boxed{3}, then \\boxed{4}.", "4", "boxed"],
+  ["nested braces", "so $\\boxed{\\frac{1}{\\sqrt{2}}}$", "\\frac{1}{\\sqrt{2}}", "boxed"],
+  ["escaped braces inside", "\\boxed{\\{1, 2\\}}", "\\{1, 2\\}", "boxed"],
+  ["fbox", "\\fbox{12}", "12", "boxed"],
+  ["TeX one-token box", "$\\boxed 5$", "5", "boxed"],
+  ["box inside a box", "\\boxed{\\boxed{7}}", "7", "boxed"],
+  ["adjacent boxes form a list", "$\\boxed{2}$ and $\\boxed{3}$", "2, 3", "boxed"],
+  ["a repeated box is one answer", "\\boxed{4} \\boxed{4} \\boxed{4}", "4", "boxed"],
+  ["boxes in separate sentences do not", "\\boxed{2}. Then we check it: \\boxed{3}", "3", "boxed"],
+  ["box beats a later 'answer is'", "\\boxed{5}\nThe answer is 6", "5", "boxed"],
+  ["an unclosed last box is a flagged fallback", "We get \\boxed{5} first and finally \\boxed{\\frac{3}{", "\\frac{3}{", "boxed"],
+  ["Minerva format", "Final Answer: The final answer is $\\frac{1}{2}$. I hope it is correct.", "\\frac{1}{2}", "final_answer"],
+  ["Minerva format without dollars", "Final Answer: The final answer is 4.5e33. I hope it is correct.", "4.5e33", "final_answer"],
+  ["the answer is, with a decimal", "Thus the answer is 3.5.", "3.5", "answer_is"],
+  ["the answer is, in inline math", "The answer is $x = 2$.", "x = 2", "answer_is"],
+  ["the answer is, in \\( \\)", "The final answer is \\(\\frac{3}{4}\\)", "\\frac{3}{4}", "final_answer"],
+  ["GSM8K marker", "48 / 2 = 24\n#### 24", "24", "gsm8k"],
+  ["Answer: label", "Work...\nAnswer: 17", "17", "answer_label"],
+  ["bold label with the value on the next line", "**Final Answer:**\n\n42", "42", "answer_label"],
+  ["latest statement wins", "The answer is 5.\nWait, recheck.\nFinal answer: 6", "6", "answer_label"],
+  ["prose after 'answer is' yields to a label", "Answer: 9\nSo the answer is consistent.", "9", "answer_label"],
+  ["last number fallback", "I computed 3 + 4 = 7 apples", "7", "last_number"],
+  ["last number keeps digit groups", "total of 1,234 coins", "1,234", "last_number"],
+  ["last number reads a fraction", "so it is 3/4", "3/4", "last_number"],
+  ["nothing at all", "I do not know.", undefined, undefined],
+];
+
+for (const [name, text, answer, method] of cases) {
+  void test(`extractAnswer: ${name}`, () => {
+    const extraction = extractAnswer(text);
+    assert.equal(extraction?.answer, answer);
+    assert.equal(extraction?.method, method);
+  });
+}
+
+void test("fallbacks are flagged, markers are not", () => {
+  assert.equal(extractAnswer("it is 7")?.fallback, true);
+  assert.equal(extractAnswer("\\boxed{7}")?.fallback, false);
+  assert.equal(extractAnswer("\\boxed{7")?.fallback, true);
+});
+
+void test("the last-number fallback can be turned off", () => {
+  assert.equal(extractAnswer("I computed 3 + 4 = 7", { lastNumber: false }), undefined);
+});
+
+void test("a lone choice letter is found only when the gold is a choice", () => {
+  const text = "Comparing the graphs, option (B) fits and (D) does not; it must be (B) since 3 > 2.";
+  assert.deepEqual(extractAnswer(text, { choices: true }), { answer: "(B)", method: "choice", fallback: true });
+  assert.equal(extractAnswer(text)?.method, "last_number");
+});
+
+void test("boxedAnswer is undefined when the last box never closes", () => {
+  assert.equal(boxedAnswer("\\boxed{1} and \\boxed{2"), undefined);
+  assert.equal(boxedAnswer("no box"), undefined);
+});
+
+void test("lastNumber prefers a LaTeX fraction when it comes last", () => {
+  assert.equal(lastNumber("we get 2 and then \\frac{3}{4}"), "\\frac{3}{4}");
+  assert.equal(lastNumber("temperature -5 degrees"), "-5");
+});
+
+void test("extraction stays fast on 10,000 unclosed boxes", () => {
+  const text = "\\boxed{".repeat(10_000);
+  const started = performance.now();
+  extractAnswer(text);
+  assert.ok(performance.now() - started < 1000);
+});

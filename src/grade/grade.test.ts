@@ -1,0 +1,82 @@
+/** The whole pipeline: statuses, reasons, flags, the gold cache, and the asymmetric isEquivalent. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createGrader, gradeOutput, isEquivalent } from "./grade.ts";
+
+const grader = createGrader();
+
+const rows: Array<[string, string, string, string | null, RegExp]> = [
+  // [gold, output, status, extracted, reason]
+  ["\\frac{14}{3}", "So $x = \\boxed{\\dfrac{14}{3}}$.", "correct", "\\dfrac{14}{3}", /identical after normalization|exact/],
+  ["\\frac{14}{3}", "So $x = \\boxed{\\frac{3}{14}}$.", "wrong", "\\frac{3}{14}", /different values/],
+  ["18", "", "no_answer", null, /empty output/],
+  ["18", "   \n  ", "no_answer", null, /empty output/],
+  ["18", "I am not sure how to solve this.", "no_answer", null, /no answer marker/],
+  ["18", "The answer is \\boxed{}.", "no_answer", "", /no answer marker|empty/],
+  ["18", "The answer is $\\boxed{\\frac{1}{$", "unparsable", "\\boxed{\\frac{1}{", /unreadable/],
+  ["18", "She makes 9 * 2 = 18 dollars", "correct", "18", /last_number fallback/],
+  ["18", "She makes 9 * 2 = 20 dollars", "wrong", "20", /last_number fallback; different/],
+  ["\\text{(C)}", "Looking at the options, (C) is right since the others fail.", "correct", "(C)", /choice fallback/],
+  ["\\text{(C)}", "\\boxed{(D)}", "wrong", "(D)", /choice \(D\) instead of \(C\)/],
+  ["5", "\\boxed{\\text{banana}}", "wrong", "\\text{banana}", /text answer where a value/],
+  ["t(0,4]", "\\boxed{(0,4]}", "unparsable", "(0,4]", /gold answer unreadable: arithmetic on a tuple/],
+];
+
+for (const [gold, output, status, extracted, reason] of rows) {
+  void test(`grade(${gold}, ${JSON.stringify(output.slice(0, 40))}) → ${status}`, () => {
+    const result = grader.grade(gold, output);
+    assert.equal(result.status, status, result.reason);
+    assert.equal(result.correct, status === "correct");
+    assert.equal(result.extracted, extracted);
+    assert.match(result.reason, reason);
+  });
+}
+
+void test("a fallback extraction is flagged in the result", () => {
+  assert.equal(grader.grade("7", "3 + 4 = 7").fallback, true);
+  assert.equal(grader.grade("7", "3 + 4 = 7").method, "last_number");
+  assert.equal(grader.grade("7", "\\boxed{7}").fallback, false);
+});
+
+void test("with the last-number fallback off, an unmarked output has no answer", () => {
+  const strict = createGrader({ lastNumberFallback: false });
+  assert.equal(strict.grade("7", "3 + 4 = 7").status, "no_answer");
+});
+
+void test("a zero time budget times out instead of grading", () => {
+  const hurried = createGrader({ timeBudgetMs: -1 });
+  const result = hurried.grade("(x+1)^2", "\\boxed{x^2+2x+1}");
+  assert.equal(result.status, "timeout");
+  assert.match(result.reason, /budget/);
+});
+
+void test("isEquivalent is asymmetric: the gold sets the kind of answer", () => {
+  assert.equal(isEquivalent("\\frac{1}{3}", "0.3333"), true);
+  assert.equal(isEquivalent("0.3333", "\\frac{1}{3}"), false);
+  assert.equal(isEquivalent("52_8", "52"), true);
+  assert.equal(isEquivalent("52", "52_8"), false);
+  assert.equal(isEquivalent("1, 2", "(1, 2)"), true);
+  assert.equal(isEquivalent("(1, 2)", "2, 1"), false);
+});
+
+void test("isEquivalent reads model text: Unicode, units, x = prefixes", () => {
+  assert.equal(isEquivalent("-\\frac{\\pi}{6}", "−π/6"), true);
+  assert.equal(isEquivalent("15", "15 \\text{ cm}^2"), true);
+  assert.equal(isEquivalent("5", "x = 5"), true);
+});
+
+void test("digit-group commas are retried as separators when the gold is a list", () => {
+  assert.equal(isEquivalent("100, 200", "100,200"), true);
+  assert.equal(isEquivalent("100200", "100,200"), true);
+  assert.equal(isEquivalent("100, 201", "100,200"), false);
+});
+
+void test("gradeOutput uses one shared grader", () => {
+  assert.equal(gradeOutput("4", "\\boxed{2+2}").status, "correct");
+});
+
+void test("grading is deterministic: the same item twice gives the same verdict and reason", () => {
+  const first = createGrader().grade("x^5 - x^4 + x^3 - x^2 + x - 1", "\\boxed{(x-1)(x^4+x^2+1)}");
+  const second = createGrader().grade("x^5 - x^4 + x^3 - x^2 + x - 1", "\\boxed{(x-1)(x^4+x^2+1)}");
+  assert.deepEqual(first, second);
+});

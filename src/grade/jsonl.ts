@@ -1,0 +1,169 @@
+/**
+ * Grading a JSON-lines file (`qreason grade`): each line `{id, gold, output}` becomes the same object
+ * plus `correct`, `extracted`, `status` (and `reason`, `method`, `fallback`), in input order.
+ *
+ * Two streaming passes: the first validates every line (a malformed line is reported with its file,
+ * line and field before any work is done) and counts them for the progress bar; the second grades in
+ * batches across the worker pool with a bounded number of batches in flight, writing results in order
+ * as they complete. Memory stays bounded whatever the file size.
+ */
+import { once } from "node:events";
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { QreasonError } from "../errors.ts";
+import { GradePool, type PoolOptions } from "./pool.ts";
+import { GRADE_STATUSES, type GradeResult, type GradeStatus } from "./types.ts";
+
+export interface GradeRecord {
+  /** The input object as read; written back with the grade fields added. */
+  record: Record<string, unknown>;
+  gold: string;
+  output: string;
+}
+
+export interface GradeSummary {
+  total: number;
+  counts: Record<GradeStatus, number>;
+  /** Answers found only by a fallback (last number, lone choice letter). */
+  fallbacks: number;
+  seconds: number;
+}
+
+export interface GradeFileOptions extends PoolOptions {
+  inputPath: string;
+  /** Where graded lines go (a file stream or stdout). */
+  output: NodeJS.WritableStream;
+  /** Items per batch sent to a worker (default 64). */
+  batchSize?: number;
+  /** Called after each batch is written, with the number of items written so far. */
+  onProgress?: (done: number) => void;
+}
+
+/** Reads one input line; throws a QreasonError naming file, line and field. */
+export function readGradeRecord(line: string, file: string, lineNumber: number): GradeRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new QreasonError("E_INPUT", `not valid JSON (${(error as Error).message})`, { file, line: lineNumber });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new QreasonError("E_INPUT", "expected a JSON object {id, gold, output}", { file, line: lineNumber });
+  }
+  const record = value as Record<string, unknown>;
+  const id = record.id;
+  if (typeof id !== "string" && !(typeof id === "number" && Number.isFinite(id))) {
+    throw new QreasonError("E_INPUT", id === undefined ? "missing" : "expected a string", { file, line: lineNumber, field: "id" });
+  }
+  const gold = record.gold;
+  // Numeric gold (AMC's 27.0) is accepted and read as its JSON text.
+  if (typeof gold !== "string" && !(typeof gold === "number" && Number.isFinite(gold))) {
+    throw new QreasonError("E_INPUT", gold === undefined ? "missing" : "expected a string", { file, line: lineNumber, field: "gold" });
+  }
+  const output = record.output;
+  if (typeof output !== "string") {
+    throw new QreasonError("E_INPUT", output === undefined ? "missing" : "expected a string", { file, line: lineNumber, field: "output" });
+  }
+  return { record, gold: String(gold), output };
+}
+
+/** First pass: every line valid? Returns the number of records (blank lines are skipped). */
+export async function validateGradeFile(inputPath: string): Promise<number> {
+  let count = 0;
+  await forEachLine(inputPath, (line, lineNumber) => {
+    readGradeRecord(line, inputPath, lineNumber);
+    count++;
+  });
+  return count;
+}
+
+/** Second pass: grade and write in input order. */
+export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary> {
+  const started = performance.now();
+  const batchSize = options.batchSize ?? 64;
+  const pool = new GradePool(options);
+  const maxInFlight = pool.size * 4;
+  const counts = Object.fromEntries(GRADE_STATUSES.map((status) => [status, 0])) as Record<GradeStatus, number>;
+  let fallbacks = 0;
+  let done = 0;
+  const pending: Array<Promise<{ records: GradeRecord[]; results: GradeResult[] }>> = [];
+  let batch: GradeRecord[] = [];
+
+  const submit = () => {
+    const records = batch;
+    batch = [];
+    const promise = pool.grade(records.map(({ gold, output }) => ({ gold, output }))).then((results) => ({ records, results }));
+    promise.catch(() => undefined); // awaited in order below; this only keeps a later failure from going unhandled
+    pending.push(promise);
+  };
+  const flushOne = async () => {
+    const { records, results } = await pending.shift()!;
+    let text = "";
+    records.forEach((record, index) => {
+      const result = results[index]!;
+      counts[result.status]++;
+      if (result.fallback) fallbacks++;
+      text += `${JSON.stringify({
+        ...record.record,
+        correct: result.correct,
+        extracted: result.extracted,
+        status: result.status,
+        reason: result.reason,
+        method: result.method,
+        fallback: result.fallback,
+      })}\n`;
+    });
+    if (!options.output.write(text)) await once(options.output, "drain");
+    done += records.length;
+    options.onProgress?.(done);
+  };
+
+  try {
+    await forEachLine(options.inputPath, async (line, lineNumber) => {
+      batch.push(readGradeRecord(line, options.inputPath, lineNumber));
+      if (batch.length >= batchSize) submit();
+      while (pending.length >= maxInFlight) await flushOne();
+    });
+    if (batch.length > 0) submit();
+    while (pending.length > 0) await flushOne();
+  } finally {
+    await pool.close();
+  }
+  return { total: done, counts, fallbacks, seconds: (performance.now() - started) / 1000 };
+}
+
+export function describeSummary(summary: GradeSummary): string {
+  const rate = summary.seconds > 0 ? summary.total / summary.seconds : 0;
+  const counts = GRADE_STATUSES.map((status) => `${status} ${summary.counts[status]}`).join(", ");
+  const accuracy = summary.total > 0 ? ((100 * summary.counts.correct) / summary.total).toFixed(1) : "0.0";
+  return (
+    `graded ${summary.total} items in ${summary.seconds.toFixed(2)} s (${rate.toFixed(0)} items/s): ${counts}; ` +
+    `accuracy ${accuracy}%; found only by a fallback: ${summary.fallbacks}`
+  );
+}
+
+async function forEachLine(path: string, visit: (line: string, lineNumber: number) => void | Promise<void>): Promise<void> {
+  const stream = createReadStream(path, { encoding: "utf8" });
+  const opened = once(stream, "open").catch((error: NodeJS.ErrnoException) => {
+    throw new QreasonError(error.code === "ENOENT" ? "E_NOT_FOUND" : "E_INPUT", `cannot read: ${error.message}`, { file: path });
+  });
+  await opened;
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let lineNumber = 0;
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      if (line.trim() === "") continue;
+      await visit(line, lineNumber);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && code.startsWith("E") && !(error instanceof QreasonError)) {
+      throw new QreasonError("E_INPUT", `cannot read: ${(error as Error).message}`, { file: path, line: lineNumber + 1 });
+    }
+    throw error;
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}

@@ -1,0 +1,64 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { normalizeAnswer, stripMathDelimiters } from "./normalize.ts";
+
+const cases: Array<[string, string]> = [
+  ["$\\frac{1}{2}$", "\\frac{1}{2}"],
+  ["$$x+1$$", "x+1"],
+  ["\\(3\\)", "3"],
+  ["\\[ 7 \\]", "7"],
+  ["\\dfrac{14}{3}", "\\frac{14}{3}"],
+  ["\\tfrac12", "\\frac12"],
+  ["\\dbinom{5}{2}", "\\binom{5}{2}"],
+  ["\\left( 3, \\frac{\\pi}{2} \\right)", "( 3, \\frac{\\pi}{2} )"],
+  ["\\left\\{ 1, 2 \\right\\}", "\\{ 1, 2 \\}"],
+  ["\\left. x \\right|", "x |"],
+  ["\\bigl( a \\bigr)", "( a )"],
+  ["10,\\!080", "10,080"],
+  ["11,\\! 111,\\! 111,\\! 100", "11,111,111,100"],
+  ["1{,}000", "1,000"],
+  ["1\\,000", "1,000"],
+  ["a \\, b \\; c \\quad d", "a b c d"],
+  ["90^\\circ", "90"],
+  ["90^{\\circ}", "90"],
+  ["45°", "45"],
+  ["25\\%", "25\\%"],
+  ["25%", "25\\%"],
+  ["\\$18.90", "18.90"],
+  ["864 \\mbox{ inches}^2", "864"],
+  ["5.4 \\text{ cents}", "5.4"],
+  ["\\frac{270}7\\text{ degrees}", "\\frac{270}7"],
+  ["15 \\text{ cm}^2", "15"],
+  ["162\\text{ minutes}", "162"],
+  ["12 dollars", "12"],
+  ["3 square feet", "3"],
+  ["\\text{Evelyn}", "\\text{Evelyn}"],
+  ["\\textbf{(C)}", "\\text{(C)}"],
+  ["\\text{13}", "13"],
+  ["\\mathrm{e}^{x}", "e^{x}"],
+  ["x \\leq 3", "x \\le 3"],
+  ["k \\geqslant 2", "k \\ge 2"],
+  ["a \\neq b", "a \\ne b"],
+  ["5.", "5"],
+  ["x = 2;", "x = 2"],
+  ["\\displaystyle \\frac{1}{2}", "\\frac{1}{2}"],
+  ["np.arcsin(10/13)", "arcsin(10/13)"],
+  ["$69$,$84$", "69 , 84"],
+  ["\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}"],
+];
+
+for (const [input, expected] of cases) {
+  void test(`normalizeAnswer(${JSON.stringify(input)})`, () => assert.equal(normalizeAnswer(input), expected));
+}
+
+void test("stripMathDelimiters peels nested delimiters but not partial ones", () => {
+  assert.equal(stripMathDelimiters("$\\(x\\)$"), "x");
+  assert.equal(stripMathDelimiters("$a$ and $b$"), "$a$ and $b$");
+});
+
+void test("normalizing is idempotent on the MATH-500 style forms", () => {
+  for (const [input] of cases) {
+    const once = normalizeAnswer(input);
+    assert.equal(normalizeAnswer(once), once, input);
+  }
+});

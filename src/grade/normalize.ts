@@ -1,0 +1,103 @@
+/**
+ * Stage 3, normalize: an extracted answer string → the same answer with presentation removed. Pure
+ * string rewriting that never changes the value: math delimiters, `\left`/`\right`, `\dfrac`, spacing
+ * commands, digit-group separators, degree signs, currency, units, trailing punctuation. Gold and
+ * predicted answers go through the same function.
+ */
+
+/** Words that name a unit; `\text{ cm}^2` and a trailing ` dollars` are presentation, not value. */
+const UNIT_WORDS = new Set(
+  (
+    "mm cm m km in inch inches ft foot feet yd yard yards mi mile miles meter meters metre metres " +
+    "centimeter centimeters centimetre centimetres kilometer kilometers millimeter millimeters " +
+    "g kg mg gram grams kilogram kilograms lb lbs pound pounds oz ounce ounces ton tons " +
+    "s sec secs second seconds min mins minute minutes h hr hrs hour hours day days week weeks " +
+    "month months year years dollar dollars cent cents degree degrees deg radian radians rad " +
+    "unit units sq square cubic per mph kmh l liter liters litre litres ml gallon gallons cup cups " +
+    "mph km/h m/s cm^2 cm^3 m^2 m^3 percent points point times hours. minutes."
+  ).split(" "),
+);
+/** Unit words safe to drop from plain text too (not single letters, which are usually variables). */
+const PLAIN_UNIT = new RegExp(
+  String.raw`(?<=[\d}\s])\s*(?:square |cubic |sq\.? )?(?:` +
+    [...UNIT_WORDS].filter((word) => word.length >= 2 && /^[a-z]+$/.test(word) && word !== "in" && word !== "min" && word !== "per" && word !== "deg").join("|") +
+    String.raw`)(?:\^\{?[23]\}?|²|³)?\.?$`,
+  "i",
+);
+
+const TEXT_COMMANDS = /\\(?:text|textbf|textit|textrm|textsf|texttt|textnormal|mbox|hbox|mathrm|mathbf|mathit|mathsf|mathtt|mathnormal|boldsymbol|bm|rm|bf|it)\s*\{/g;
+
+/** Characters that any LaTeX-level rewrite below starts from; answers without them skip those rewrites. */
+const LATEX_MARKERS = /[\\$%°~{]/;
+
+export function normalizeAnswer(answer: string): string {
+  let text = answer.trim();
+  if (LATEX_MARKERS.test(text)) text = normalizeLatex(text);
+  if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
+  text = stripUnits(text);
+  text = text.replace(/\s+/g, " ").trim();
+  text = text.replace(/^(?:\\text\{\s*\}|\s)+|(?:\\text\{\s*\}|\s)+$/g, "");
+  text = text.replace(/(?<!\\)[.;,]+$/, "").trim(); // "5." at the end of a sentence
+  return text;
+}
+
+function normalizeLatex(answer: string): string {
+  let text = stripMathDelimiters(answer);
+  text = text.replace(/(?<!\\)\$/g, " "); // leftover inline-math signs inside a multi-part answer
+  text = text.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![A-Za-z])/g, "");
+  text = text.replace(/\\(?:d|t|c)frac(?![A-Za-z])/g, "\\frac").replace(/\\(?:d|t)binom(?![A-Za-z])/g, "\\binom");
+  // \left( \right) \bigl| ...: sizing only. `\left.` and `\right.` are invisible delimiters.
+  text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, "");
+  text = text.replace(TEXT_COMMANDS, "\\text{");
+  text = text.replace(/\\text\{\s*([A-Za-z])\s*\}/g, "$1"); // \mathrm{e}, \text{x}: one letter is a symbol
+  text = text.replace(/\\text\{([^{}A-Za-z]*\d[^{}A-Za-z]*)\}/g, "$1"); // \text{19}: no words, just math
+  // Digit groups: 1{,}000, 10,\!080, 1\,000, 1\!000 → 1,000 (the parser reads grouped digits).
+  text = text.replace(/\{,\}/g, ",").replace(/,\\!\s*/g, ",").replace(/(\d)\\[,!:;]\s*(?=\d{3}(?!\d))/g, "$1,");
+  // Spacing commands; `\\` (a matrix row break) is kept, so `\\ 2` is not read as `\ ` (a space).
+  text = text.replace(/\\\\|\\(?:[!,;:\s]|(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![A-Za-z]))/g, (match) =>
+    match === "\\\\" ? match : match === "\\!" ? "" : " ",
+  );
+  text = text.replace(/~/g, " ");
+  // Degrees: 90^\circ, 90^{\circ}, 90°, \degree.
+  text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°/g, "");
+  text = text.replace(/\\%|%/g, "\\%").replace(/\\text\{\s*percent\s*\}/g, "\\%");
+  text = text.replace(/\\\$|\\dollar(?![A-Za-z])/g, "");
+  text = text.replace(/\\(?:le|leq|leqslant|leqq)(?![A-Za-z])/g, "\\le ").replace(/\\(?:ge|geq|geqslant|geqq)(?![A-Za-z])/g, "\\ge ");
+  text = text.replace(/\\(?:neq|ne)(?![A-Za-z])/g, "\\ne ");
+  text = text.replace(/\\(?:infin|infinity)(?![A-Za-z])/g, "\\infty");
+  text = text.replace(/\\(?:vert)(?![A-Za-z])/g, "|").replace(/\\(?:lvert|rvert)(?![A-Za-z])/g, "|");
+  text = text.replace(/\\(?:dots|ldots|cdots)(?![A-Za-z])/g, "\\ldots");
+  return text;
+}
+
+/** `$x$`, `$$x$$`, `\(x\)`, `\[x\]` around the whole answer. */
+export function stripMathDelimiters(answer: string): string {
+  let text = answer.trim();
+  for (;;) {
+    const inner =
+      /^\$\$([\s\S]*)\$\$$/.exec(text)?.[1] ??
+      /^\$([^$]*)\$$/.exec(text)?.[1] ??
+      /^\\\(([\s\S]*)\\\)$/.exec(text)?.[1] ??
+      /^\\\[([\s\S]*)\\\]$/.exec(text)?.[1];
+    if (inner === undefined) return text;
+    text = inner.trim();
+  }
+}
+
+/** `\text{ cm}^2`, `\mbox{ inches}`, `\text{ degrees}`, a trailing ` dollars`: dropped after a value. */
+function stripUnits(text: string): string {
+  const withoutTextUnits = text.replace(/\\text\{([^{}]*)\}(\s*\^\s*\{?[23]\}?)?/g, (whole, content: string, _power, offset: number) => {
+    const words = content.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const before = text.slice(0, offset).trim();
+    if (words.length === 0) return " ";
+    if (before === "" || !words.every((word) => UNIT_WORDS.has(word))) return whole;
+    return " ";
+  });
+  let result = withoutTextUnits.trim();
+  for (let pass = 0; pass < 3; pass++) {
+    const stripped = result.replace(PLAIN_UNIT, "").trim();
+    if (stripped === result || stripped === "") break;
+    result = stripped;
+  }
+  return result;
+}

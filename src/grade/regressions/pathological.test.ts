@@ -1,0 +1,74 @@
+/**
+ * Pathological inputs: what a broken (or quantized) model and a hostile file can feed the grader.
+ * Every one must come back as data (a status and a reason) well inside the time budget, in-process
+ * (where only the cooperative budget applies) and through the worker pool (where a hard one does too).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createGrader } from "../grade.ts";
+import { GradePool } from "../pool.ts";
+import type { GradeStatus } from "../types.ts";
+
+const prose = "We consider the sequence and simplify each term carefully. ";
+const cases: Array<{ name: string; gold: string; output: string; status: GradeStatus | GradeStatus[] }> = [
+  { name: "empty output", gold: "5", output: "", status: "no_answer" },
+  { name: "20k characters of prose, answer boxed at the end", gold: "42", output: `${prose.repeat(340)}So the answer is \\boxed{42}.`, status: "correct" },
+  { name: "20k characters of a repetition loop (no answer)", gold: "42", output: "and then we and then we ".repeat(850), status: "no_answer" },
+  { name: "a loop repeating a wrong answer", gold: "42", output: "The answer is 41. ".repeat(1100), status: "wrong" },
+  { name: "20k digits", gold: "42", output: "7".repeat(20_000), status: "unparsable" },
+  { name: "a 20k-character box", gold: "42", output: `\\boxed{${"x+".repeat(10_000)}1}`, status: "unparsable" },
+  { name: "10,000 boxes", gold: "1", output: "\\boxed{1} ".repeat(10_000), status: "correct" },
+  { name: "10,000 unclosed boxes", gold: "1", output: "\\boxed{".repeat(10_000), status: ["unparsable", "no_answer"] },
+  { name: "5,000 nested parentheses", gold: "1", output: `\\boxed{${"(".repeat(5000)}1${")".repeat(5000)}}`, status: "unparsable" },
+  // Too deep for our parser; the CAS may read it (its value is 2) or overflow its stack, depending on the thread's stack size.
+  { name: "3,000 nested fractions", gold: "1", output: `\\boxed{${"\\frac{1}{".repeat(3000)}2${"}".repeat(3000)}}`, status: ["unparsable", "wrong"] },
+  { name: "10,000 nested braces", gold: "1", output: `\\boxed{${"{".repeat(10_000)}1${"}".repeat(10_000)}}`, status: "unparsable" },
+  { name: "unbalanced: box never closed (cut off after a complete answer)", gold: "\\frac{1}{2}", output: "so \\boxed{\\frac{1}{2}", status: "correct" },
+  { name: "unbalanced: box cut off mid-answer", gold: "\\frac{1}{2}", output: "so \\boxed{\\frac{1}{", status: "unparsable" },
+  { name: "unbalanced: extra closing braces", gold: "5", output: "\\boxed{5}}}}}", status: "correct" },
+  { name: "unbalanced: brace soup", gold: "5", output: "\\boxed{}{}{}}{{{", status: "no_answer" },
+  { name: "unbalanced parentheses in the answer", gold: "(1,2)", output: "\\boxed{(1,2}", status: "unparsable" },
+  { name: "10^{10^{10}} against itself", gold: "10^{10^{10}}", output: "\\boxed{10^{10^{10}}}", status: "correct" },
+  { name: "10^{10^{10}} against 10^{10^{10}} + 1", gold: "10^{10^{10}}", output: "\\boxed{10^{10^{10}}+1}", status: "unparsable" },
+  { name: "a tower 2^2^2^2^2^2", gold: "5", output: "\\boxed{2^{2^{2^{2^{2^{2}}}}}}", status: "wrong" },
+  { name: "a million factorial", gold: "5", output: "\\boxed{1000000!}", status: "wrong" },
+  { name: "sqrt(2)^(10^9)", gold: "5", output: "\\boxed{\\sqrt{2}^{10^{9}}}", status: "wrong" },
+  { name: "2^1000 + sqrt 2 against 2^1000 + sqrt 3: undecidable, never a false positive", gold: "2^{1000}+\\sqrt{2}", output: "\\boxed{2^{1000}+\\sqrt{3}}", status: "unparsable" },
+  { name: "\\frac{1}{0} as the answer", gold: "2", output: "\\boxed{\\frac{1}{0}}", status: "wrong" },
+  { name: "\\frac{1}{0} as the gold", gold: "\\frac{1}{0}", output: "\\boxed{2}", status: "unparsable" },
+  { name: "0/0", gold: "1", output: "\\boxed{\\frac{0}{0}}", status: "wrong" },
+  { name: "a 3,000-digit integer", gold: "1".repeat(3000), output: `\\boxed{${"1".repeat(3000)}}`, status: "correct" },
+  { name: "a 3,000-digit integer, last digit off", gold: "1".repeat(3000), output: `\\boxed{${"1".repeat(2999)}2}`, status: "wrong" },
+  { name: "a variable under a huge power", gold: "x^{1000000}", output: "\\boxed{x^{1000001}}", status: ["wrong", "unparsable"] },
+  { name: "NUL bytes and control characters", gold: "5", output: "\u0000\u0001\\boxed{5}\u0007", status: "correct" },
+  { name: "lone backslash", gold: "5", output: "\\boxed{\\}", status: ["unparsable", "no_answer"] },
+  { name: "dollar storm", gold: "5", output: "$".repeat(10_000), status: "no_answer" },
+  { name: "right-to-left and emoji noise", gold: "5", output: "\u202E🙂 the answer is 5 🙂", status: "correct" },
+];
+
+const grader = createGrader({ timeBudgetMs: 2000 });
+
+for (const entry of cases) {
+  void test(`pathological, in-process: ${entry.name}`, () => {
+    const started = performance.now();
+    const result = grader.grade(entry.gold, entry.output);
+    const expected = Array.isArray(entry.status) ? entry.status : [entry.status];
+    assert.ok(expected.includes(result.status), `${result.status}: ${result.reason}`);
+    assert.ok(performance.now() - started < 2500, `took ${performance.now() - started} ms`);
+  });
+}
+
+void test("pathological, through the worker pool: all graded, none lost, order kept", async () => {
+  const pool = new GradePool({ workers: 2, timeBudgetMs: 2000 });
+  try {
+    const results = await pool.grade(cases.map(({ gold, output }) => ({ gold, output })));
+    assert.equal(results.length, cases.length);
+    results.forEach((result, index) => {
+      const entry = cases[index]!;
+      const expected = Array.isArray(entry.status) ? entry.status : [entry.status];
+      assert.ok(expected.includes(result.status), `${entry.name}: ${result.status}: ${result.reason}`);
+    });
+  } finally {
+    await pool.close();
+  }
+});

@@ -1,0 +1,57 @@
+/**
+ * The grader's small spec: what a grade is and what a grader does. Implementations live beside it
+ * (grade.ts in-process, pool.ts across worker threads).
+ */
+import type { ExtractionMethod } from "./extract.ts";
+
+/**
+ * - correct / wrong: an answer was found, read, and compared.
+ * - no_answer: the output states no answer (empty, or no marker and no number).
+ * - unparsable: an answer was found but could not be read, or equality could not be decided.
+ * - timeout: grading this item ran past its time budget and was cut off.
+ */
+export type GradeStatus = "correct" | "wrong" | "no_answer" | "unparsable" | "timeout";
+
+export const GRADE_STATUSES: readonly GradeStatus[] = ["correct", "wrong", "no_answer", "unparsable", "timeout"];
+
+export interface GradeResult {
+  status: GradeStatus;
+  correct: boolean;
+  /** The answer as extracted from the output (before normalization), or null when none was found. */
+  extracted: string | null;
+  /** How it was found; null when nothing was. */
+  method: ExtractionMethod | null;
+  /** Found by a fallback (the last number, a lone choice letter), not by a marker the model wrote. */
+  fallback: boolean;
+  /** Why: which rule decided, or what could not be read. */
+  reason: string;
+}
+
+export interface GradeOptions {
+  /** Per-item budget in milliseconds (default 2000). In-process it is checked cooperatively; the
+   * worker pool also enforces it by terminating the worker. */
+  timeBudgetMs?: number;
+  /** Accept the last number of an output that marks no answer (default true; the result is flagged). */
+  lastNumberFallback?: boolean;
+  /** Use the CAS for LaTeX the own parser rejects and for high-precision checks (default true). */
+  cas?: boolean;
+}
+
+export const DEFAULT_TIME_BUDGET_MS = 2000;
+
+/** Grades one model output against one gold answer. */
+export interface Grader {
+  grade(gold: string, output: string): GradeResult;
+  /**
+   * Whether an already-extracted `predicted` answer is equivalent to `gold`. Asymmetric: the gold is
+   * the trusted form and sets the kind of answer (set or tuple, interval, base, precision); the
+   * prediction is model output, read leniently (`x = 5` for `5`, units and `\text{}` ignored).
+   */
+  isEquivalent(gold: string, predicted: string): boolean;
+}
+
+/** One line of `qreason grade` input. */
+export interface GradeItem {
+  gold: string;
+  output: string;
+}
