@@ -34,7 +34,7 @@ function outputsFor(gold: string): string[] {
   const reformatted = gold
     .replace(/\\frac/g, "\\dfrac")
     .replace(/\\left|\\right/g, "")
-    .replace(/\s+/g, "");
+    .replace(/,\s+/g, ",");
   return [
     `The answer is $\\boxed{${gold}}$.`,
     `Therefore, the final answer is $\\boxed{${reformatted}}$.`,
@@ -94,6 +94,33 @@ report("one core, cold (1 pass)", cold.latencies, cold.seconds, cold.statuses);
 // Warm: a fresh grader again, but the process is warm; several passes as a long run sees them.
 const warm = gradePasses(PASSES);
 report(`one core, warm (${PASSES} passes)`, warm.latencies, warm.seconds, warm.statuses);
+
+// The CAS path: answers only the CAS can read (\sum, \prod, \operatorname{lcm}). None of the forms above
+// needs it, so its cost is measured apart: the first such item pays the CAS's load time.
+const casItems: GradeItem[] = Array.from({ length: 200 }, (_, index) => {
+  const n = 5 + (index % 40);
+  const forms = [`\\sum_{k=1}^{${n}} k`, `\\prod_{k=1}^{${n % 9 + 2}} k`, `\\operatorname{lcm}(${n}, ${n + 2})`];
+  const answers = [(n * (n + 1)) / 2, [...Array(n % 9 + 2).keys()].reduce((product, k) => product * (k + 1), 1), lcm(n, n + 2)];
+  return { gold: String(answers[index % 3]), output: `The answer is $\\boxed{${forms[index % 3]}}$.` };
+});
+{
+  const grader = createGrader();
+  const latencies: number[] = [];
+  const statuses = Object.fromEntries(GRADE_STATUSES.map((status) => [status, 0])) as Record<GradeStatus, number>;
+  const started = performance.now();
+  for (const item of casItems) {
+    const before = performance.now();
+    statuses[grader.grade(item.gold, item.output).status]++;
+    latencies.push(performance.now() - before);
+  }
+  console.log("");
+  report("CAS path (first loads it)", latencies, (performance.now() - started) / 1000, statuses);
+}
+
+function lcm(a: number, b: number): number {
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  return (a / gcd(a, b)) * b;
+}
 
 const slowest = [...cold.slowest, ...warm.slowest].sort((left, right) => right[0] - left[0]).slice(0, 5);
 if (slowest.length > 0) {

@@ -63,6 +63,10 @@ const rows: Array<[string, string, boolean | undefined, RegExp]> = [
   ["k \\ge 2", "[2, \\infty)", true, /interval/],
   ["(2, \\infty)", "x > 2", true, /interval/],
   ["(2, \\infty)", "x \\ge 2", false, /open\/closed/],
+  ["(3, 4]", "x = (3, 4]", true, /same/],
+  ["(1, 2)", "P = (1, 2)", true, /same/],
+  ["52_8", "n = 52_8", true, /same/],
+  ["\\text{east}", "d = \\text{east}", true, /same/],
   // structures
   ["1, 2", "2, 1", true, /order-free/],
   ["1, 2", "1, 2, 3", false, /3 answers instead of 2/],

@@ -19,6 +19,11 @@ export function compareAnswers(gold: Node, predicted: Node, context: ExpressionC
   const goldBare = unwrap(gold);
   const predictedBare = unwrap(predicted);
   if (nodeKey(goldBare) === nodeKey(predictedBare)) return EQUAL("same answer");
+  // `x = (3, 4]`, `P = (1, 2)`, `x = \text{east}`: a prediction stated as an assignment is read by its value.
+  if (predictedBare.type === "relation" && goldBare.type !== "relation") {
+    const side = valueSide(predictedBare);
+    if (side) return compareAnswers(goldBare, side, context);
+  }
   switch (goldBare.type) {
     case "choice":
       return compareChoice(goldBare.letter, predictedBare);
@@ -53,11 +58,8 @@ function compareValue(gold: Node, predicted: Node, context: ExpressionContext): 
   const goldValues = expandPlusMinus(gold);
   if (goldValues.length > 1) return compareUnordered({ type: "list", items: goldValues }, predicted, context);
   switch (predicted.type) {
-    case "relation": {
-      const side = valueSide(predicted);
-      if (!side) return DIFFERENT("a relation where a value was expected");
-      return compareAnswers(gold, side, context);
-    }
+    case "relation":
+      return DIFFERENT("a relation where a value was expected");
     case "plusminus":
     case "list":
     case "set":

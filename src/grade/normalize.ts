@@ -43,6 +43,10 @@ export function normalizeAnswer(answer: string): string {
 
 function normalizeLatex(answer: string): string {
   let text = stripMathDelimiters(answer);
+  // An answer passed with its box still on (`\boxed{5}`): the box is presentation.
+  for (let match = WHOLE_BOX.exec(text); match && balanced(match[1]!); match = WHOLE_BOX.exec(text)) {
+    text = stripMathDelimiters(match[1]!);
+  }
   text = text.replace(/(?<!\\)\$/g, " "); // leftover inline-math signs inside a multi-part answer
   text = text.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![A-Za-z])/g, "");
   text = text.replace(/\\(?:d|t|c)frac(?![A-Za-z])/g, "\\frac").replace(/\\(?:d|t)binom(?![A-Za-z])/g, "\\binom");
@@ -68,6 +72,20 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/\\(?:vert)(?![A-Za-z])/g, "|").replace(/\\(?:lvert|rvert)(?![A-Za-z])/g, "|");
   text = text.replace(/\\(?:dots|ldots|cdots)(?![A-Za-z])/g, "\\ldots");
   return text;
+}
+
+const WHOLE_BOX = /^\\(?:boxed|fbox)\s*\{([\s\S]*)\}$/;
+
+/** Braces that never close more than they opened (so `\boxed{1} + \boxed{2}` is not one box). */
+function balanced(text: string): boolean {
+  let depth = 0;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (char === "\\") index++;
+    else if (char === "{") depth++;
+    else if (char === "}" && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 /** `$x$`, `$$x$$`, `\(x\)`, `\[x\]` around the whole answer. */
