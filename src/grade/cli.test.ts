@@ -1,7 +1,7 @@
 /** `qreason grade` end to end: the real CLI in a child process (`node bin/qreason.js grade ...`). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { once } from "node:events";
@@ -109,4 +109,19 @@ void test("100,000 lines: all graded, in order, streamed", async () => {
     assert.equal(record.status, ["correct", "wrong", "correct", "no_answer"][index % 4]);
   }
   assert.match(run.stderr, /graded 100000 items .*correct 50000, wrong 25000, no_answer 25000, unparsable 0, timeout 0/);
+});
+
+void test("a reader that goes away (`| head -1`) ends the run quietly, not with an error", async () => {
+  const directory = await temporaryDirectory();
+  const input = path.join(directory, "in.jsonl");
+  const lines = Array.from({ length: 20_000 }, (_, index) => JSON.stringify({ id: `q${index}`, gold: "1", output: "\\boxed{1}" }));
+  await writeFile(input, `${lines.join("\n")}\n`);
+  const child = spawn(process.execPath, [path.join(projectRoot, "bin", "qreason.js"), "grade", "--input", input], { env: { ...process.env, CI: "1" } });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  await once(child.stdout, "data");
+  child.stdout.destroy();
+  const [code] = (await once(child, "exit")) as [number | null];
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /error/i);
 });

@@ -22,6 +22,8 @@ const cases: Array<[string, string, string | undefined, ExtractionMethod | undef
   ["GSM8K marker", "48 / 2 = 24\n#### 24", "24", "gsm8k"],
   ["Answer: label", "Work...\nAnswer: 17", "17", "answer_label"],
   ["bold label with the value on the next line", "**Final Answer:**\n\n42", "42", "answer_label"],
+  ["a Final Answer heading with the value below", "Work.\n\n## Final Answer\n\n$\\frac{3}{4}$", "\\frac{3}{4}", "answer_label"],
+  ["'answer' ending a prose line is not a heading", "so we check the answer\nmore work 12", "12", "last_number"],
   ["latest statement wins", "The answer is 5.\nWait, recheck.\nFinal answer: 6", "6", "answer_label"],
   ["prose after 'answer is' yields to a label", "Answer: 9\nSo the answer is consistent.", "9", "answer_label"],
   ["last number fallback", "I computed 3 + 4 = 7 apples", "7", "last_number"],

@@ -97,7 +97,7 @@ export function boxedAnswer(text: string, depth = 0): string | undefined {
   }
   const last = boxes[boxes.length - 1];
   if (!last) return undefined;
-  if (text.slice(last.end).search(BOX_COMMAND) !== -1) return undefined; // a later box never closed
+  if (/\\(?:boxed|fbox)\s*\{/.test(text.slice(last.end))) return undefined; // a later box opened and never closed
   const parts = [last.content];
   for (let index = boxes.length - 2; index >= 0; index--) {
     const gap = text.slice(boxes[index]!.end, boxes[index + 1]!.start);
@@ -157,8 +157,12 @@ const FINAL_ANSWER_IS = /final answer is\s*:?\s*/gi;
 /** "The answer is X", "the final answer is: X", "answer would be X". */
 const ANSWER_IS = /\banswer\s+(?:is|would be|should be|will be|=)\s*:?\s*/gi;
 const GSM8K_MARK = /####\s*/g;
-/** "Answer: X", "**Final Answer:** X", "✅ Final Answer: **73**", at a line or sentence start (X may be on the next line). */
-const ANSWER_LABEL = /(?:^|\n|[.!?][^\S\n]+)[^\S\n]*[^\w\s]{0,4}[^\S\n]*(?:\*\*)?(?:final\s+)?answer\s*(?:\*\*)?[^\S\n]*[:：][^\S\n]*(?:\*\*)?[ \t]*/gi;
+/**
+ * "Answer: X", "**Final Answer:** X", "✅ Final Answer: **73**" at a line or sentence start, or a heading
+ * line "## Final Answer" / "**Final Answer**" with X on the next line.
+ */
+const ANSWER_LABEL =
+  /(?:^|\n|[.!?][^\S\n]+)[^\S\n]*[^\w\s]{0,4}[^\S\n]*(?:\*\*)?(?:final\s+)?answer[^\S\n]*(?:\*\*)?[^\S\n]*(?:[:：][^\S\n]*(?:\*\*)?[ \t]*|(?=\n))/gi;
 
 /** The value that starts a sentence tail: `$X$`, `\(X\)`, `\[X\]`, a box, or text up to the sentence end. */
 function statedValue(tail: string): string | undefined {

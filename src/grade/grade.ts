@@ -63,7 +63,9 @@ export function createGrader(options: GradeOptions = {}): Grader {
     if (normalized === "") return { status: "no_answer", reason: "the stated answer is empty" };
     if (normalized === entry.normalized) return { status: "correct", reason: "identical after normalization" };
     if (entry.choice) {
-      const letter = /^\(?([A-E])\)?(?![A-Za-z])/.exec(normalized.replace(/^\\text\{\s*/, ""))?.[1];
+      // "(C)", "(C) 12", "C", "C." — but not "C + D", which is an expression in C.
+      const match = /^(?:\(([A-E])\)|([A-E])(?=$|[.:)]|\s+[^-+*/^=<>\s]))/.exec(normalized.replace(/^\\text\{\s*/, ""));
+      const letter = match?.[1] ?? match?.[2];
       if (letter) {
         return letter === entry.choice
           ? { status: "correct", reason: `choice (${letter})` }

@@ -16,4 +16,12 @@ export type { Node as AnswerNode } from "./ast.ts";
 
 export { createGrader, gradeOutput, isEquivalent } from "./grade.ts";
 export { GradePool, type PoolOptions, type PoolStats } from "./pool.ts";
-export { describeSummary, gradeFile, readGradeRecord, validateGradeFile, type GradeFileOptions, type GradeSummary } from "./jsonl.ts";
+export {
+  describeSummary,
+  gradeFile,
+  OutputClosedError,
+  readGradeRecord,
+  validateGradeFile,
+  type GradeFileOptions,
+  type GradeSummary,
+} from "./jsonl.ts";

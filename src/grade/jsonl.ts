@@ -14,6 +14,14 @@ import { QreasonError } from "../errors.ts";
 import { GradePool, type PoolOptions } from "./pool.ts";
 import { GRADE_STATUSES, type GradeResult, type GradeStatus } from "./types.ts";
 
+/** The reader of the output went away (`qreason grade ... | head`): stop grading, it is not a failure. */
+export class OutputClosedError extends Error {
+  constructor() {
+    super("the output stream was closed");
+    this.name = "OutputClosedError";
+  }
+}
+
 export interface GradeRecord {
   /** The input object as read; written back with the grade fields added. */
   record: Record<string, unknown>;
@@ -113,6 +121,7 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
         fallback: result.fallback,
       })}\n`;
     });
+    if ((options.output as { destroyed?: boolean }).destroyed) throw new OutputClosedError();
     if (!options.output.write(text)) await once(options.output, "drain");
     done += records.length;
     options.onProgress?.(done);
@@ -150,15 +159,18 @@ async function forEachLine(path: string, visit: (line: string, lineNumber: numbe
   await opened;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNumber = 0;
+  let visiting = false;
   try {
     for await (const line of lines) {
       lineNumber++;
       if (line.trim() === "") continue;
+      visiting = true;
       await visit(line, lineNumber);
+      visiting = false;
     }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code === "string" && code.startsWith("E") && !(error instanceof QreasonError)) {
+    // Only a failure of reading the file is about the file; what `visit` throws passes through as is.
+    if (!visiting && !(error instanceof QreasonError)) {
       throw new QreasonError("E_INPUT", `cannot read: ${(error as Error).message}`, { file: path, line: lineNumber + 1 });
     }
     throw error;

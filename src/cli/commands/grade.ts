@@ -9,7 +9,7 @@ import { rename, rm } from "node:fs/promises";
 import { once } from "node:events";
 import path from "node:path";
 import { QreasonError } from "../../errors.ts";
-import { DEFAULT_TIME_BUDGET_MS, describeSummary, gradeFile, validateGradeFile } from "../../grade/index.ts";
+import { DEFAULT_TIME_BUDGET_MS, describeSummary, gradeFile, OutputClosedError, validateGradeFile } from "../../grade/index.ts";
 import { readConfig } from "../config.ts";
 import { createProgress } from "../progress.ts";
 
@@ -52,6 +52,15 @@ export default defineCommand({
         throw new QreasonError("E_INPUT", `cannot write: ${error.message}`, { file: outputPath });
       });
     }
+    // `qreason grade ... | head`: a closed pipe ends the run quietly instead of crashing on EPIPE.
+    let pipeClosed = false;
+    if (!temporaryPath) {
+      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE") throw error;
+        pipeClosed = true;
+        process.stdout.destroy();
+      });
+    }
     const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
     let shown = 0;
     try {
@@ -79,6 +88,8 @@ export default defineCommand({
         output.end();
         await rm(temporaryPath, { force: true });
       }
+      const closed = pipeClosed || error instanceof OutputClosedError || (error as NodeJS.ErrnoException).code === "EPIPE";
+      if (closed && !temporaryPath) return;
       throw error;
     }
   },

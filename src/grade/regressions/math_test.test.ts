@@ -47,7 +47,7 @@ const answers: AnswerCase[] = [
   { id: "4490", gold: "50^\\circ", same: ["50", "50°", "50^{\\circ}"], different: ["40^\\circ", "130"] },
   { id: "4497", gold: "(4,24)", same: ["(4, 24)"], different: ["(24, 4)", "(4, 12)"] },
   { id: "4518", gold: "5 \\pi", same: ["5\\pi", "\\frac{10\\pi}{2}", "15.708", "15.70"], different: ["5", "15.7", "15.69"] },
-  { id: "4525", gold: "D", same: ["D", "\\boxed{D}"], different: ["C", "C + D"] },
+  { id: "4525", gold: "D", same: ["D", "\\boxed{D}", "(D)"], different: ["C", "C + D", "D + C", "2D"] },
   { id: "4546", gold: "-\\frac{\\pi}{6}", same: ["-\\frac{\\pi}{6}", "-30^\\circ \\cdot \\frac{\\pi}{180}"], different: ["\\frac{\\pi}{6}", "-\\frac{\\pi}{3}"] },
 ];
 
