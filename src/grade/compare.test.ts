@@ -51,6 +51,9 @@ const rows: Array<[string, string, boolean | undefined, RegExp]> = [
   ["\\lfloor n/2 \\rfloor", "\\frac{n}{2}", false, /differ at/],
   ["n!", "\\Gamma", false, /differ|cannot/],
   ["2k", "2n", false, /differ at/],
+  ["|x|", "x", false, /differ at/],
+  ["|x|", "\\sqrt{x^2}", true, /random points/],
+  ["|x - 1| + 1", "|1 - x| + 1", true, /random points/],
   // relations
   ["x=5", "5", true, /exact|same/],
   ["5", "x = 5", true, /exact|same/],
@@ -70,6 +73,7 @@ const rows: Array<[string, string, boolean | undefined, RegExp]> = [
   // structures
   ["1, 2", "2, 1", true, /order-free/],
   ["1, 2", "1, 2, 3", false, /3 answers instead of 2/],
+  ["1, 3", "[1, 3]", false, /interval where a list/],
   ["(1, 2)", "(2, 1)", false, /entry 1/],
   ["(1, 2)", "1, 2", true, /in order/],
   ["\\{1, 2\\}", "(1, 2)", false, /tuple where a set/],

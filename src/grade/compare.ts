@@ -361,9 +361,11 @@ function compareUnordered(gold: Node, predicted: Node, context: ExpressionContex
   // A gold set asks for a set (or a bare list); a gold list of answers also takes a tuple of them.
   const acceptsTuple = gold.type !== "set";
   if (predictedBare.type === "tuple" && !acceptsTuple) return DIFFERENT("a tuple where a set was expected");
+  const goldHasPoints = goldItems.some((item) => unwrap(item).type === "tuple");
+  if (predictedBare.type === "tuple" && !goldHasPoints && isIntervalLike(predictedBare)) return DIFFERENT("an interval where a list was expected");
   // A lone tuple is one answer when the gold lists tuples (points), else a bracketed list of values.
   const predictedItems =
-    predictedBare.type === "tuple" && goldItems.some((item) => unwrap(item).type === "tuple")
+    predictedBare.type === "tuple" && goldHasPoints
       ? expandTuple(predictedBare)
       : predictedBare.type === "relation" && valueSide(predictedBare)
         ? expandItems(valueSide(predictedBare)!)

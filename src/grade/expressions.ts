@@ -115,6 +115,28 @@ function casOrUndecided(gold: Node, predicted: Node, context: ExpressionContext,
   return { equal: undefined, reason: `cannot decide: ${why}` };
 }
 
+function callsFunction(node: Node, name: string): boolean {
+  switch (node.type) {
+    case "call":
+      return node.name === name || node.args.some((arg) => callsFunction(arg, name));
+    case "add":
+      return node.terms.some((term) => callsFunction(term, name));
+    case "multiply":
+      return node.factors.some((factor) => callsFunction(factor, name));
+    case "divide":
+      return callsFunction(node.numerator, name) || callsFunction(node.denominator, name);
+    case "negate":
+    case "percent":
+      return callsFunction(node.arg, name);
+    case "power":
+      return callsFunction(node.base, name) || callsFunction(node.exponent, name);
+    case "group":
+      return callsFunction(node.body, name);
+    default:
+      return false;
+  }
+}
+
 function hasAddition(node: Node): boolean {
   switch (node.type) {
     case "add":
@@ -264,16 +286,21 @@ function terminates(value: Q.Rational): boolean {
 
 function equalFunctions(gold: Node, predicted: Node, variables: string[], context: ExpressionContext): Verdict {
   const integers = needsIntegerSamples(gold) || needsIntegerSamples(predicted);
+  // Positive points suit answers about lengths and counts, but make |x| look like x: with an absolute
+  // value in play, half the points are negative, compared only where both sides are real there.
+  const signed = callsFunction(gold, "abs") || callsFunction(predicted, "abs");
   const random = seededRandom(hashString(`${nodeKey(gold)}\u0000${nodeKey(predicted)}`));
   let valid = 0;
   // Integer-valued functions (floor, n!) agree with wrong answers at some integers: sample more.
   const wanted = integers ? SAMPLE_POINTS * 2 : SAMPLE_POINTS;
   for (let point = 0; point < wanted * 3 && valid < wanted; point++) {
     checkDeadline(context);
-    const env = samplePoint(variables, random, integers);
+    const negative = signed && point % 2 === 1;
+    const env = samplePoint(variables, random, integers, negative);
     const goldExact = evaluateExact(gold, env);
     const predictedExact = goldExact && evaluateExact(predicted, env);
     if (goldExact && predictedExact) {
+      if (negative && !(Q.isReal(goldExact) && Q.isReal(predictedExact))) continue;
       valid++;
       if (!Q.exactEquals(goldExact, predictedExact)) return { equal: false, reason: `differ at ${describePoint(env)}` };
       continue;
@@ -283,6 +310,7 @@ function equalFunctions(gold: Node, predicted: Node, variables: string[], contex
     const goldValue = evaluateNumeric(gold, env, goldTrace);
     const predictedValue = evaluateNumeric(predicted, env, predictedTrace);
     if (!trustworthy(goldValue, goldTrace) || !trustworthy(predictedValue, predictedTrace)) continue;
+    if (negative && (Math.abs(goldValue.im) > 1e-12 || Math.abs(predictedValue.im) > 1e-12)) continue;
     valid++;
     if (!closeEnough(goldValue, predictedValue, FLOAT_TOLERANCE)) return { equal: false, reason: `differ at ${describePoint(env)}` };
   }
@@ -293,13 +321,14 @@ function equalFunctions(gold: Node, predicted: Node, variables: string[], contex
   return { equal: undefined, reason: "cannot decide: too few points where both sides are defined" };
 }
 
-/** Positive rationals a/b with small b (exact evaluation stays cheap), or integers 1..40. */
-function samplePoint(variables: string[], random: () => number, integers: boolean): Environment {
+/** Positive rationals a/b with small b (exact evaluation stays cheap), or integers 1..40; negated on request. */
+function samplePoint(variables: string[], random: () => number, integers: boolean, negative = false): Environment {
   const env = new Map<string, { exact: Q.Exact; numeric: Complex }>();
   for (const name of variables) {
-    const value = integers
+    const magnitude = integers
       ? Q.rational(BigInt(1 + Math.floor(random() * 40)))
       : Q.rational(BigInt(1 + Math.floor(random() * 60)), BigInt(7 + Math.floor(random() * 7)));
+    const value = negative && random() < 0.75 ? Q.negate(magnitude) : magnitude;
     env.set(name, { exact: Q.exact(value), numeric: { re: Q.toNumber(value), im: 0 } });
   }
   return env;
