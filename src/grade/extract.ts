@@ -12,11 +12,20 @@
  * format before the math):
  *   boxed         an unclosed `\boxed{...` at the end (a cut-off output): what it got to write
  *   choice        a lone "(C)" when the gold is a multiple-choice letter
+ *   last_math     the last `$…$` / `\(…\)` math holding a digit (its last side if it is a chain of =)
  *   last_number   the last number in the text
  * Every scan is linear in the output length; 20k-character outputs cost microseconds.
  */
 
-export type ExtractionMethod = "boxed" | "final_answer" | "answer_is" | "gsm8k" | "answer_label" | "choice" | "last_number";
+export type ExtractionMethod =
+  | "boxed"
+  | "final_answer"
+  | "answer_is"
+  | "gsm8k"
+  | "answer_label"
+  | "choice"
+  | "last_math"
+  | "last_number";
 
 export interface Extraction {
   answer: string;
@@ -53,6 +62,8 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     if (choice) return { answer: choice, method: "choice", fallback: true };
   }
   if (options.lastNumber ?? true) {
+    const math = lastMath(text);
+    if (math) return { answer: math, method: "last_math", fallback: true };
     const number = lastNumber(text);
     if (number) return { answer: number, method: "last_number", fallback: true };
   }
@@ -189,6 +200,24 @@ function lastChoice(text: string): string | undefined {
   let letter: string | undefined;
   for (const match of text.matchAll(/\(([A-E])\)/g)) letter = match[1];
   return letter && `(${letter})`;
+}
+
+/**
+ * The last inline or display math (`$…$`, `\(…\)`, `\[…\]`) that holds a digit: "The distance is
+ * $\sqrt{117}$." states √117, which the last number (117) would misread. A stated relation keeps its last side.
+ */
+export function lastMath(text: string): string | undefined {
+  let last: string | undefined;
+  for (const match of text.matchAll(/\$\$([^$]{1,400})\$\$|\$([^$]{1,400})\$|\\\(([\s\S]{1,400}?)\\\)|\\\[([\s\S]{1,400}?)\\\]/g)) {
+    const content = (match[1] ?? match[2] ?? match[3] ?? match[4] ?? "").trim();
+    // "$5 and gets $3" is currency around prose, not math: words (outside commands) rule a segment out.
+    const words = content.replace(/\\[A-Za-z]+|\\text\{[^{}]*\}/g, " ");
+    if (/\d/.test(content) && !/[A-Za-z]{3,}/.test(words)) last = content;
+  }
+  if (last === undefined) return undefined;
+  // `\sqrt{6^2 + 9^2} = \sqrt{117} = 3\sqrt{13}`: the side written last is the one arrived at.
+  const sides = last.split(/(?<![<>!\\])=(?!=)/);
+  return sides[sides.length - 1]!.trim() || undefined;
 }
 
 const NUMBER = /(?:\\[dt]?frac\{-?\d+\}\{\d+\}|-?\d+(?:,\d{3})+(?:\.\d+)?(?!\d)|-?\d+(?:\.\d+)?(?:\s*\/\s*\d+(?![\d.]))?|-?\.\d+)/g;

@@ -4,7 +4,8 @@
  * (boxed), Llama-3 ("Therefore, the final answer is: $\boxed{X}$. I hope it is correct."), DeepSeek-R1
  * (<think> … </think> then the answer), Minerva/lm-eval ("Final Answer: The final answer is X."),
  * markdown headings, and the failure modes low-bit quantization produces: repetition loops, answers cut
- * off mid-box, LaTeX gone wrong, a box around prose, switching language.
+ * off mid-box, LaTeX gone wrong, a box around prose, switching language. (The looping output below was
+ * first labeled wrong; running Math-Verify on these tables showed √117 = 3√13 is stated, so it is correct.)
  */
 import { runOutputCases, type OutputCase } from "./cases.ts";
 
@@ -84,7 +85,8 @@ const cases: OutputCase[] = [
     id: "test/algebra/2036.json",
     gold: "3\\sqrt{13}",
     output: "The distance is $\\sqrt{6^2 + 9^2} = \\sqrt{117} = 3\\sqrt{13}$. The distance is $\\sqrt{117}$. The distance is $\\sqrt{117}$. The distance is $\\sqrt{117}$. The distance is",
-    status: "wrong",
+    status: "correct",
+    extracted: "\\sqrt{117}",
   },
   {
     id: "test/algebra/2036.json",
