@@ -21,7 +21,7 @@ export interface GradeResult {
   extracted: string | null;
   /** How it was found; null when nothing was. */
   method: ExtractionMethod | null;
-  /** Found by a fallback (the last number, a lone choice letter), not by a marker the model wrote. */
+  /** Found by a fallback (an unclosed box, a lone choice letter, the last math, the last number), not by a marker the model wrote. */
   fallback: boolean;
   /** Why: which rule decided, or what could not be read. */
   reason: string;
