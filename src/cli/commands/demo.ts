@@ -1,0 +1,35 @@
+/**
+ * `qreason demo`: the README's main command. Runs examples/quickstart.yaml — the bundled reference model on
+ * the arith testbed through llama.cpp on the CPU, fp against several llama.cpp quantization types — and
+ * prints where the report is.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { defineCommand } from "citty";
+import { QreasonError } from "../../errors.ts";
+import { readConfig } from "../config.ts";
+import { executeStudy } from "./run.ts";
+
+export const QUICKSTART_STUDY = path.join("examples", "quickstart.yaml");
+export const REFERENCE_GGUF = path.join("models", "reference", "model.gguf");
+
+export default defineCommand({
+  meta: { name: "demo", description: "Run the quickstart study (reference model, arith testbed, llama.cpp on CPU) and write its report" },
+  args: {
+    out: { type: "string", description: "Run directory (default: runs/quickstart-<hash>)" },
+    quiet: { type: "boolean", description: "No progress output" },
+  },
+  async run({ args }) {
+    const { projectRoot } = readConfig();
+    const model = path.join(projectRoot, REFERENCE_GGUF);
+    if (!existsSync(model)) {
+      throw new QreasonError(
+        "E_NOT_FOUND",
+        `the bundled reference model is missing (${REFERENCE_GGUF}); it ships with the repository (see models/reference/README.md), ` +
+          "or run the quickstart on your own GGUF with `qreason run examples/own-gguf.yaml`",
+        { file: model },
+      );
+    }
+    await executeStudy(path.join(projectRoot, QUICKSTART_STUDY), { ...(args.out !== undefined ? { out: String(args.out) } : {}), quiet: Boolean(args.quiet) });
+  },
+});

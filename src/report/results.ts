@@ -1,0 +1,337 @@
+/**
+ * The comparison stage and the report's data: from a run directory (its `run.json` and store) to
+ * `results.json` — per-cell accuracy with intervals, every planned comparison (src/compare), output
+ * lengths, failures, and the provenance of every variant — plus the texts the HTML report shows side by
+ * side. Read-only: making a report never changes the store.
+ */
+import type { AccuracySummary, SampleRow, StatusCounts, Summary, VariantComparison } from "../compare/index.ts";
+import { compareVariant, FORMAT_FAILURES, meanInterval, passAtK, defaultPassKs, summarize, wilsonInterval } from "../compare/index.ts";
+import type { Problem } from "../data/index.ts";
+import { readRunRecord, type RunCell, type RunRecord, type VariantStatus } from "../run/index.ts";
+import { openRunStore, type GradedSample, type RunStore, type StoredFailure } from "../store/index.ts";
+import { segmentSteps } from "../steps/index.ts";
+import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
+
+export const RESULTS_SCHEMA = "qreason-results/v1";
+/** The label of comparisons over all of a model's benchmarks together. */
+export const ALL_BENCHMARKS = "all benchmarks";
+
+export interface VariantInfo {
+  model: string;
+  variant: string;
+  isBaseline: boolean;
+  backend: string;
+  recipeHash: string;
+  recipe: VariantRecipe;
+  artifactPath: string | null;
+  modelIdentity: string | null;
+  /** What the runner recorded when it last ran the variant (backend version, prompt, sampling, ...). */
+  provenance: unknown;
+  /** The quantizer's manifest, when qreason made the variant. */
+  manifest: unknown;
+  status: VariantStatus | null;
+}
+
+export interface CellResult {
+  model: string;
+  variant: string;
+  benchmark: string;
+  /** Generations the study asks for in this cell. */
+  planned: number;
+  /** Stored results. */
+  generated: number;
+  graded: number;
+  /** Stored errors still pending a retry. */
+  failures: number;
+  accuracy: AccuracySummary;
+  statuses: StatusCounts;
+  lengths: { tokens: Summary | null; steps: Summary | null };
+}
+
+export interface ComparisonResult {
+  model: string;
+  /** A benchmark label, or ALL_BENCHMARKS. */
+  benchmark: string;
+  baseline: string;
+  variant: string;
+  comparison: VariantComparison;
+}
+
+export interface Results {
+  schema: typeof RESULTS_SCHEMA;
+  generatedAt: string;
+  study: RunRecord["study"];
+  grader: string;
+  qreasonVersion: string;
+  run: { startedAt: string; finishedAt: string | null; interrupted: boolean; complete: boolean };
+  benchmarks: Array<{ label: string; benchmark: string; split: string | null; size: number | null; seed: number; problems: number; sampling: BenchmarkSpec["sampling"] }>;
+  variants: VariantInfo[];
+  cells: CellResult[];
+  comparisons: ComparisonResult[];
+  failures: Array<Pick<StoredFailure, "model" | "variant" | "benchmark" | "problemId" | "sampleIndex" | "error" | "attempts">>;
+}
+
+/** One output shown in the report, with its grade. */
+export interface OutputView {
+  variant: string;
+  status: GradedSample["status"];
+  extracted: string | null;
+  text: string;
+  completionTokens: number;
+  finishReason: string;
+}
+
+/** A problem some variant flipped or rescued, with sample 0 of every variant of its model. */
+export interface ProblemView {
+  anchor: string;
+  model: string;
+  benchmark: string;
+  problemId: string;
+  question: string;
+  gold: string;
+  outputs: OutputView[];
+}
+
+export interface ReportData {
+  results: Results;
+  problems: ProblemView[];
+}
+
+/** Steps of an output: its labelled steps (`Step N:`), or its sentences when it labels none. */
+export function countSteps(text: string): number {
+  const segments = segmentSteps(text);
+  const labelled = segments.filter((segment) => segment.label !== undefined).length;
+  return labelled > 0 ? labelled : segments.length;
+}
+
+function toRows(samples: readonly GradedSample[]): SampleRow[] {
+  return samples.map((sample) => ({
+    problemId: sample.problemId,
+    benchmark: sample.benchmark,
+    sampleIndex: sample.sampleIndex,
+    status: sample.status,
+    completionTokens: sample.completionTokens,
+    steps: countSteps(sample.text),
+    ...(sample.level !== undefined ? { level: sample.level } : {}),
+    ...(sample.subject !== undefined ? { subject: sample.subject } : {}),
+  }));
+}
+
+/** Accuracy of one cell on its own (the baseline's too): Wilson with one sample, mean@n with several. */
+export function cellAccuracy(rows: readonly SampleRow[], confidence = 0.95): AccuracySummary {
+  const byProblem = new Map<string, SampleRow[]>();
+  for (const row of rows) {
+    const key = `${row.benchmark ?? ""}\0${row.problemId}`;
+    byProblem.set(key, [...(byProblem.get(key) ?? []), row]);
+  }
+  const groups = [...byProblem.values()];
+  const counts = groups.map((group) => group.length);
+  const samplesPerProblem = counts.length === 0 ? 0 : counts.reduce((low, count) => Math.min(low, count));
+  const maxSamples = counts.reduce((high, count) => Math.max(high, count), 0);
+  const correct = groups.map((group) => group.filter((row) => row.status === "correct").length);
+  let score: number;
+  let interval;
+  let intervalMethod: AccuracySummary["intervalMethod"];
+  if (maxSamples <= 1) {
+    const solved = correct.filter((count) => count > 0).length;
+    score = groups.length === 0 ? 0 : solved / groups.length;
+    interval = wilsonInterval(solved, groups.length, confidence);
+    intervalMethod = "wilson" as const;
+  } else {
+    const estimate = meanInterval(groups.map((group, index) => (correct[index] as number) / group.length), confidence);
+    score = estimate.mean;
+    interval = estimate.interval;
+    intervalMethod = "normal-over-problems" as const;
+  }
+  const passAtKs = defaultPassKs(samplesPerProblem).map((k) => {
+    const eligible = groups.map((group, index) => ({ n: group.length, c: correct[index] as number })).filter((item) => item.n >= k);
+    const total = eligible.reduce((sum, item) => sum + passAtK(item.n, item.c, k), 0);
+    return { k, value: eligible.length === 0 ? 0 : total / eligible.length, problems: eligible.length };
+  });
+  return { problems: groups.length, samples: rows.length, samplesPerProblem, score, interval, intervalMethod, passAtK: passAtKs };
+}
+
+function statusCounts(rows: readonly SampleRow[]): StatusCounts {
+  const counts: StatusCounts = { correct: 0, wrong: 0, no_answer: 0, unparsable: 0, timeout: 0, total: 0, formatFailures: 0, formatFailureRate: 0 };
+  for (const row of rows) {
+    counts[row.status]++;
+    counts.total++;
+    if (FORMAT_FAILURES.includes(row.status)) counts.formatFailures++;
+  }
+  counts.formatFailureRate = counts.total === 0 ? 0 : counts.formatFailures / counts.total;
+  return counts;
+}
+
+const numbers = (rows: readonly SampleRow[], measure: "completionTokens" | "steps"): number[] =>
+  rows.flatMap((row) => (typeof row[measure] === "number" ? [row[measure] as number] : []));
+
+export function problemAnchor(model: string, benchmark: string, problemId: string): string {
+  return `problem-${[model, benchmark, problemId].join("--").replace(/[^A-Za-z0-9_-]+/g, "-")}`;
+}
+
+interface CellData {
+  cell: RunCell;
+  samples: GradedSample[];
+  rows: SampleRow[];
+}
+
+/** Builds the report's data from a run directory. */
+export function buildReportData(runDirectory: string, options: { bootstrapResamples?: number } = {}): ReportData {
+  const record = readRunRecord(runDirectory);
+  const store = openRunStore(runDirectory, { readOnly: true });
+  try {
+    return assemble(record, store, options.bootstrapResamples ?? 10_000);
+  } finally {
+    store.close();
+  }
+}
+
+function assemble(record: RunRecord, store: RunStore, bootstrapResamples: number): ReportData {
+  const cellData = new Map<string, CellData>();
+  const cellKey = (model: string, variant: string, benchmark: string): string => `${model}\0${variant}\0${benchmark}`;
+  const cells: CellResult[] = [];
+  for (const cell of record.cells) {
+    const samples = store.gradedSamples(cell.keys, record.grader);
+    const rows = toRows(samples);
+    cellData.set(cellKey(cell.model, cell.variant, cell.benchmark), { cell, samples, rows });
+    cells.push({
+      model: cell.model,
+      variant: cell.variant,
+      benchmark: cell.benchmark,
+      planned: cell.keys.length,
+      generated: store.generations(cell.keys).length,
+      graded: samples.length,
+      failures: store.failures(cell.keys).length,
+      accuracy: cellAccuracy(rows),
+      statuses: statusCounts(rows),
+      lengths: { tokens: summarize(numbers(rows, "completionTokens")), steps: summarize(numbers(rows, "steps")) },
+    });
+  }
+
+  const comparisons: ComparisonResult[] = [];
+  const settings = { bootstrapResamples, seed: 0 };
+  for (const planned of record.comparisons) {
+    const baseline = cellData.get(cellKey(planned.model, planned.baseline, planned.benchmark));
+    const variant = cellData.get(cellKey(planned.model, planned.variant, planned.benchmark));
+    if (baseline === undefined || variant === undefined) continue;
+    comparisons.push({ ...planned, comparison: compareVariant(baseline.rows, variant.rows, settings) });
+  }
+  if (record.benchmarks.length > 1) {
+    const pairs = new Map<string, { model: string; baseline: string; variant: string }>();
+    for (const planned of record.comparisons) pairs.set(`${planned.model}\0${planned.variant}`, planned);
+    for (const { model, baseline, variant } of pairs.values()) {
+      const rowsOf = (name: string): SampleRow[] => record.benchmarks.flatMap((benchmark) => cellData.get(cellKey(model, name, benchmark.label))?.rows ?? []);
+      const baselineRows = rowsOf(baseline);
+      const variantRows = rowsOf(variant);
+      if (baselineRows.length === 0 || variantRows.length === 0) continue;
+      comparisons.push({ model, benchmark: ALL_BENCHMARKS, baseline, variant, comparison: compareVariant(baselineRows, variantRows, settings) });
+    }
+  }
+
+  const stored = store.variants();
+  const variants: VariantInfo[] = record.variants.map((planned) => {
+    const row = stored.find((candidate) => candidate.model === planned.model && candidate.name === planned.variant && candidate.recipeHash === planned.recipeHash);
+    return {
+      model: planned.model,
+      variant: planned.variant,
+      isBaseline: planned.isBaseline,
+      backend: planned.backend,
+      recipeHash: planned.recipeHash,
+      recipe: planned.recipe,
+      artifactPath: row?.artifactPath ?? null,
+      modelIdentity: row?.modelIdentity ?? null,
+      provenance: row?.provenance ?? null,
+      manifest: row?.manifest ?? null,
+      status: record.status.find((status) => status.model === planned.model && status.variant === planned.variant) ?? null,
+    };
+  });
+
+  const problemCounts = new Map<string, number>();
+  for (const cell of record.cells) {
+    const data = cellData.get(cellKey(cell.model, cell.variant, cell.benchmark));
+    const problems = new Set(data?.samples.map((sample) => sample.problemId));
+    problemCounts.set(cell.benchmark, Math.max(problemCounts.get(cell.benchmark) ?? 0, problems.size));
+  }
+  const allKeys = record.cells.flatMap((cell) => cell.keys);
+  const failures = store.failures(allKeys).map(({ model, variant, benchmark, problemId, sampleIndex, error, attempts }) => ({ model, variant, benchmark, problemId, sampleIndex, error, attempts }));
+  const complete = !record.interrupted && cells.every((cell) => cell.generated === cell.planned) && record.variants.every((variant) => record.cells.some((cell) => cell.model === variant.model && cell.variant === variant.variant));
+
+  const results: Results = {
+    schema: RESULTS_SCHEMA,
+    generatedAt: new Date().toISOString(),
+    study: record.study,
+    grader: record.grader,
+    qreasonVersion: record.qreasonVersion,
+    run: { startedAt: record.startedAt, finishedAt: record.finishedAt ?? null, interrupted: record.interrupted === true, complete },
+    benchmarks: record.benchmarks.map((benchmark) => ({
+      label: benchmark.label,
+      benchmark: benchmark.subset.benchmark,
+      split: benchmark.subset.split ?? null,
+      size: benchmark.subset.size ?? null,
+      seed: benchmark.subset.seed,
+      problems: problemCounts.get(benchmark.label) ?? 0,
+      sampling: benchmark.sampling,
+    })),
+    variants,
+    cells,
+    comparisons,
+    failures,
+  };
+  return { results, problems: problemViews(record, store, comparisons, cellData, cellKey) };
+}
+
+/** Side-by-side views of every problem a variant flipped or rescued (sample 0 of each variant). */
+function problemViews(
+  record: RunRecord,
+  store: RunStore,
+  comparisons: readonly ComparisonResult[],
+  cellData: Map<string, CellData>,
+  cellKey: (model: string, variant: string, benchmark: string) => string,
+): ProblemView[] {
+  const wanted = new Map<string, { model: string; benchmark: string; problemId: string; storedBenchmark: string }>();
+  for (const { model, benchmark, comparison } of comparisons) {
+    if (benchmark === ALL_BENCHMARKS) continue;
+    for (const entry of [...comparison.flips, ...comparison.rescues]) {
+      const anchor = problemAnchor(model, benchmark, entry.problemId);
+      if (!wanted.has(anchor)) wanted.set(anchor, { model, benchmark, problemId: entry.problemId, storedBenchmark: entry.benchmark ?? "" });
+    }
+  }
+  const problemCache = new Map<string, Map<string, Problem>>();
+  const problemOf = (storedBenchmark: string, problemId: string): Problem | undefined => {
+    let problems = problemCache.get(storedBenchmark);
+    if (problems === undefined) {
+      problems = new Map(store.problems(storedBenchmark).map((problem) => [problem.id, problem]));
+      problemCache.set(storedBenchmark, problems);
+    }
+    return problems.get(problemId);
+  };
+  const firstSamples = new Map<string, Map<string, GradedSample>>();
+  const firstSample = (model: string, variant: string, benchmark: string, problemId: string): GradedSample | undefined => {
+    const key = cellKey(model, variant, benchmark);
+    let index = firstSamples.get(key);
+    if (index === undefined) {
+      index = new Map((cellData.get(key)?.samples ?? []).filter((sample) => sample.sampleIndex === 0).map((sample) => [sample.problemId, sample]));
+      firstSamples.set(key, index);
+    }
+    return index.get(problemId);
+  };
+  const views: ProblemView[] = [];
+  for (const [anchor, { model, benchmark, problemId, storedBenchmark }] of wanted) {
+    const problem = problemOf(storedBenchmark, problemId);
+    const outputs: OutputView[] = [];
+    for (const variant of record.variants.filter((candidate) => candidate.model === model)) {
+      const sample = firstSample(model, variant.variant, benchmark, problemId);
+      if (sample === undefined) continue;
+      outputs.push({
+        variant: variant.variant,
+        status: sample.status,
+        extracted: sample.extracted,
+        text: sample.text,
+        completionTokens: sample.completionTokens,
+        finishReason: sample.finishReason,
+      });
+    }
+    views.push({ anchor, model, benchmark, problemId, question: problem?.question ?? "(problem text not stored)", gold: problem?.answer ?? "", outputs });
+  }
+  return views;
+}

@@ -1,0 +1,16 @@
+/**
+ * What a run reports while it works. The runner only emits events; the CLI turns them into progress bars
+ * and lines (and tests into assertions), so nothing below the CLI writes to the terminal.
+ */
+export type RunEvent =
+  /** A stage begins or says what it does ("loading problems", "grading"). */
+  | { type: "stage"; message: string }
+  /** Progress inside a long step of one variant (export, quantization); `done/total` when countable. */
+  | { type: "prepare"; model: string; variant: string; message: string; done?: number; total?: number }
+  /** Generation of a variant begins: `pending` of `total` generations still to make. */
+  | { type: "generate-start"; model: string; variant: string; total: number; pending: number }
+  | { type: "generated"; model: string; variant: string; ok: boolean }
+  | { type: "generate-end"; model: string; variant: string; generated: number; failed: number; stopped?: string }
+  | { type: "grade-start"; total: number }
+  | { type: "graded"; done: number; total: number }
+  | { type: "warning"; message: string };
