@@ -12,5 +12,8 @@ export const commands: Record<string, Lazy> = {
   grade: () => import("./grade.ts").then((module) => module.default as CommandDef),
   quantize: () => import("./quantize.ts").then((module) => module.default as CommandDef),
   kld: () => import("./kld.ts").then((module) => module.default as CommandDef),
+  run: () => import("./run.ts").then((module) => module.default as CommandDef),
+  report: () => import("./report.ts").then((module) => module.default as CommandDef),
+  demo: () => import("./demo.ts").then((module) => module.default as CommandDef),
 
 };
