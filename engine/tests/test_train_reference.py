@@ -29,6 +29,8 @@ def test_training_lowers_loss_and_saves_a_loadable_model(tmp_path):
     # Digits are single tokens: the tokenizer must never merge them (arithmetic depends on it).
     ids = loaded.tokenizer("1234", add_special_tokens=False).input_ids
     assert len(ids) == 4
+    # Plain tokenization starts with BOS, as the training sequences did.
+    assert loaded.tokenizer("1234").input_ids == [loaded.tokenizer.bos_token_id, *ids]
     assert json.loads((tmp_path / "model" / "qreason-train.json").read_text())["examples"] == 300
 
 

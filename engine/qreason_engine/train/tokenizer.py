@@ -30,5 +30,16 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int):
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=[BOS, EOS, PAD],
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tokenizer.train_from_iterator(texts, trainer=trainer)
+    add_bos_processor(tokenizer)
     fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token=BOS, eos_token=EOS, pad_token=PAD)
     return fast
+
+
+def add_bos_processor(tokenizer) -> None:
+    """Make plain tokenization start with BOS, as in training, so every engine prompts the model alike
+    (transformers with special tokens, llama.cpp through the GGUF's add_bos_token read from this)."""
+    from tokenizers import processors
+
+    bos_id = tokenizer.token_to_id(BOS)
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{BOS} $A", pair=f"{BOS} $A $B", special_tokens=[(BOS, bos_id)])
