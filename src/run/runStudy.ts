@@ -118,7 +118,7 @@ class StudyRun {
     const { study } = this.options;
     this.store.saveStudy({ hash: this.plan.studyHash, name: study.name, sourceFile: study.file, resolved: study });
     this.emit({ type: "stage", message: "loading problems" });
-    await this.book.load();
+    await this.book.load((message) => this.emit({ type: "warning", message }));
     this.store.putProblems(this.book.allProblems());
     for (const variant of this.plan.variants) {
       this.store.putVariant({ model: variant.model, name: variant.variant, recipeHash: variant.recipeHash, kind: variant.recipe.kind, recipe: variant.recipe });

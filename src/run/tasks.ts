@@ -27,10 +27,24 @@ export class TaskBook {
     this.source = source;
   }
 
-  /** Loads every benchmark's problems and every model's few-shot examples. */
-  async load(): Promise<void> {
+  /**
+   * Loads every benchmark's problems and every model's few-shot examples. A problem whose question repeats
+   * an earlier one is dropped (with a warning): its prompt, and so its generation key, would be the same,
+   * and one generation cannot be graded against two problems.
+   */
+  async load(warn: (message: string) => void = () => undefined): Promise<void> {
     for (const benchmark of this.study.benchmarks) {
-      this.problems.set(benchmark.label, await resolveProblems(benchmark.subset, this.source));
+      const seen = new Map<string, string>();
+      const unique = (await resolveProblems(benchmark.subset, this.source)).filter((problem) => {
+        const first = seen.get(problem.question);
+        if (first === undefined) {
+          seen.set(problem.question, problem.id);
+          return true;
+        }
+        warn(`${benchmark.label}: problem ${problem.id} asks the same question as ${first}; it is left out`);
+        return false;
+      });
+      this.problems.set(benchmark.label, unique);
       for (const model of this.study.models) {
         this.examples.set(`${model.name}\0${benchmark.label}`, await fewShotExamples(benchmark.subset, model.prompt, this.source));
       }
