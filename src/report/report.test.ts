@@ -6,7 +6,7 @@
  * side-by-side outputs.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -106,6 +106,19 @@ test("summary.md and generations.jsonl", () => {
   assert.ok(payload?.grade === "wrong" || payload?.grade === "no_answer", String(payload?.grade));
   assert.equal(payload?.gold, "1001");
   assert.equal(payload?.prompt, "Question: What is 1000 + 1?\nAnswer:");
+});
+
+test("ifChanged leaves up-to-date report files alone, and rewrites them once the store changes", async () => {
+  const stamp = statSync(report.files.html).mtimeMs;
+  const again = await writeReports(runDirectory, { bootstrapResamples: 2000, ifChanged: true });
+  assert.equal(again.unchanged, true);
+  assert.equal(statSync(report.files.html).mtimeMs, stamp);
+  assert.deepEqual(again.results.cells, report.results.cells);
+  const store = openRunStore(runDirectory);
+  const key = readRunRecord(runDirectory).cells[0]?.keys[0] as string;
+  store.putGrades([{ generationKey: key, grader: "another-grader/v1", status: "wrong", extracted: null }]);
+  store.close();
+  assert.equal((await writeReports(runDirectory, { bootstrapResamples: 2000, ifChanged: true })).unchanged, false);
 });
 
 test("report.html in headless Chromium: charts render, no errors, no script runs", { timeout: 60_000 }, async (t) => {

@@ -109,7 +109,8 @@ for (const backend of ["llamacpp", "engine"] as const) {
       const variants = store.variants();
       const quantized = variants.find((entry) => entry.name === variantName);
       const baseline = variants.find((entry) => entry.name === "fp");
-      assert.ok(quantized?.artifactPath?.startsWith(path.join(runDirectory, "artifacts")), "the quantized artifact lives in the run directory");
+      assert.ok(quantized !== undefined, `variant ${variantName} is recorded`);
+      assert.ok(quantized.artifactPath?.startsWith(path.join(runDirectory, "artifacts")), "the quantized artifact lives in the run directory");
       assert.ok(quantized.manifest !== null, "the quantizer's manifest is recorded");
       assert.notEqual(quantized.modelIdentity, baseline?.modelIdentity, "the variant's identity differs from the baseline's");
       assert.equal((quantized.provenance as { backend: { kind: string } }).backend.kind, backend);

@@ -173,7 +173,7 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
     return;
   }
   if (!quiet) console.error("qreason: comparing and writing the report");
-  const report = await writeReports(runDirectory);
+  const report = await writeReports(runDirectory, { ifChanged: true });
   if (options.json) {
     console.log(JSON.stringify({ runDirectory, report: report.files, summary }));
   } else {
