@@ -8,6 +8,7 @@
  * starting its backend (its keys come from the run's memo of backend facts).
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Backend } from "../backends/index.ts";
 import type { DownloadOptions } from "../data/index.ts";
@@ -85,6 +86,7 @@ class StudyRun {
   private readonly summaries: VariantSummary[] = [];
   /** Tasks of every variant whose keys are known, by key (for grading). */
   private readonly goldByKey = new Map<string, string>();
+  private readonly warnedThreads = new Set<string>();
 
   constructor(options: RunStudyOptions, plan: Plan, store: RunStore, emit: (event: RunEvent) => void) {
     this.options = options;
@@ -231,6 +233,7 @@ class StudyRun {
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
     if (this.aborted) return;
+    this.warnAboutThreads(model, prepared);
     const backend = await openBackend(model, prepared, {
       python: this.options.python,
       projectRoot: this.options.projectRoot,
@@ -250,6 +253,22 @@ class StudyRun {
     } finally {
       await backend.close();
     }
+  }
+
+  /**
+   * llama.cpp's worker threads spin while they wait: with as many threads as cores, Node's own thread
+   * (sampling, batching) waits on the scheduler for every token, and generation slows down by an order of
+   * magnitude or more (docs/llamacpp.md). Said once per model; the study's setting is kept.
+   */
+  private warnAboutThreads(model: ModelSpec, prepared: PreparedVariant): void {
+    const threads = model.runtime.threads;
+    const cores = os.availableParallelism();
+    if (prepared.artifact.kind !== "gguf" || threads === undefined || threads < cores || this.warnedThreads.has(model.name)) return;
+    this.warnedThreads.add(model.name);
+    this.emit({
+      type: "warning",
+      message: `${model.name}: runtime.threads is ${threads} on a machine with ${cores} core(s); llama.cpp runs much faster with fewer threads than cores (leave threads out to let qreason choose)`,
+    });
   }
 
   private recordArtifact(model: ModelSpec, variant: PlannedVariant, prepared: PreparedVariant, backend: Backend): void {

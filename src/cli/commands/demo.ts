@@ -13,6 +13,20 @@ import { executeStudy } from "./run.ts";
 export const QUICKSTART_STUDY = path.join("examples", "quickstart.yaml");
 export const REFERENCE_GGUF = path.join("models", "reference", "model.gguf");
 
+/** The bundled reference model's GGUF under `projectRoot`; E_NOT_FOUND naming it when it is missing. */
+export function referenceModel(projectRoot: string): string {
+  const model = path.join(projectRoot, REFERENCE_GGUF);
+  if (!existsSync(model)) {
+    throw new QreasonError(
+      "E_NOT_FOUND",
+      `the bundled reference model is missing (${REFERENCE_GGUF}); it ships with the repository (see models/reference/README.md), ` +
+        "or run the quickstart on your own GGUF with `qreason run examples/own-gguf.yaml`",
+      { file: model },
+    );
+  }
+  return model;
+}
+
 export default defineCommand({
   meta: { name: "demo", description: "Run the quickstart study (reference model, arith testbed, llama.cpp on CPU) and write its report" },
   args: {
@@ -21,15 +35,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const { projectRoot } = readConfig();
-    const model = path.join(projectRoot, REFERENCE_GGUF);
-    if (!existsSync(model)) {
-      throw new QreasonError(
-        "E_NOT_FOUND",
-        `the bundled reference model is missing (${REFERENCE_GGUF}); it ships with the repository (see models/reference/README.md), ` +
-          "or run the quickstart on your own GGUF with `qreason run examples/own-gguf.yaml`",
-        { file: model },
-      );
-    }
+    referenceModel(projectRoot);
     await executeStudy(path.join(projectRoot, QUICKSTART_STUDY), { ...(args.out !== undefined ? { out: String(args.out) } : {}), quiet: Boolean(args.quiet) });
   },
 });
