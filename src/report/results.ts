@@ -104,10 +104,14 @@ export function countSteps(text: string): number {
   return labelled > 0 ? labelled : segments.length;
 }
 
-function toRows(samples: readonly GradedSample[]): SampleRow[] {
+/**
+ * Rows for the statistics. `benchmark` is the study's label, not the stored benchmark name: two labels may
+ * run the same benchmark (different sizes or sampling), and problems pair within a label.
+ */
+function toRows(samples: readonly GradedSample[], label: string): SampleRow[] {
   return samples.map((sample) => ({
     problemId: sample.problemId,
-    benchmark: sample.benchmark,
+    benchmark: label,
     sampleIndex: sample.sampleIndex,
     status: sample.status,
     completionTokens: sample.completionTokens,
@@ -192,7 +196,7 @@ function assemble(record: RunRecord, store: RunStore, bootstrapResamples: number
   const cells: CellResult[] = [];
   for (const cell of record.cells) {
     const samples = store.gradedSamples(cell.keys, record.grader);
-    const rows = toRows(samples);
+    const rows = toRows(samples, cell.benchmark);
     cellData.set(cellKey(cell.model, cell.variant, cell.benchmark), { cell, samples, rows });
     cells.push({
       model: cell.model,
@@ -289,11 +293,13 @@ function problemViews(
   cellKey: (model: string, variant: string, benchmark: string) => string,
 ): ProblemView[] {
   const wanted = new Map<string, { model: string; benchmark: string; problemId: string; storedBenchmark: string }>();
-  for (const { model, benchmark, comparison } of comparisons) {
+  for (const { model, benchmark, baseline, comparison } of comparisons) {
     if (benchmark === ALL_BENCHMARKS) continue;
     for (const entry of [...comparison.flips, ...comparison.rescues]) {
       const anchor = problemAnchor(model, benchmark, entry.problemId);
-      if (!wanted.has(anchor)) wanted.set(anchor, { model, benchmark, problemId: entry.problemId, storedBenchmark: entry.benchmark ?? "" });
+      // Problems are stored under the benchmark's own name, which the label's samples carry.
+      const stored = cellData.get(cellKey(model, baseline, benchmark))?.samples[0]?.benchmark ?? "";
+      if (!wanted.has(anchor)) wanted.set(anchor, { model, benchmark, problemId: entry.problemId, storedBenchmark: stored });
     }
   }
   const problemCache = new Map<string, Map<string, Problem>>();

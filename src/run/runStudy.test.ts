@@ -163,3 +163,30 @@ test("Ctrl-C stops cleanly; the next run makes exactly what was left", async () 
   assert.equal(loopback.answered - answeredBefore, 90 - afterStop.generations, "the next run asked for exactly the rest");
   assert.deepEqual(storedCounts(runDirectory), { generations: 90, failures: 0, grades: 90, pending: 0 });
 });
+
+test("n samples per problem, and two labels over the same problems: asked once, compared per label and overall", async () => {
+  const loopback = await server();
+  const runDirectory = path.join(scratch, "samples");
+  const text = sumsStudy({ baseUrl: loopback.baseUrl, benchmarkFile, variants: ["q4"], n: 2 }).replace(
+    "    label: sums\n",
+    `    label: sums\n  - file: ${JSON.stringify(benchmarkFile)}\n    label: sums-10\n    size: 10\n`,
+  );
+  const summary = await runText(text, runDirectory);
+  // 30 problems x 2 samples x 2 variants; the 10 of the second label are the same questions with the same sampling.
+  assert.equal(loopback.answered, 120);
+  assert.deepEqual(summary.variants.map((variant) => [variant.total, variant.generated]), [[80, 60], [80, 60]]);
+  const { writeReports } = await import("../report/index.ts");
+  const { results } = await writeReports(runDirectory, { bootstrapResamples: 500 });
+  assert.deepEqual(results.comparisons.map((entry) => [entry.benchmark, entry.variant, entry.comparison.problems.paired]), [
+    ["sums", "q4", 30],
+    ["sums-10", "q4", 10],
+    ["all benchmarks", "q4", 40],
+  ]);
+  for (const entry of results.comparisons) {
+    assert.equal(entry.comparison.pairing, "sample-0");
+    assert.equal(entry.comparison.variant.intervalMethod, "normal-over-problems");
+    assert.equal(entry.comparison.variant.samplesPerProblem, 2);
+  }
+  const cell = results.cells.find((entry) => entry.benchmark === "sums-10" && entry.variant === "fp");
+  assert.deepEqual([cell?.planned, cell?.generated, cell?.accuracy.samples], [20, 20, 20]);
+});

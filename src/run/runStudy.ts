@@ -301,8 +301,9 @@ class StudyRun {
     const name = { model: variant.model, variant: variant.variant };
     const keys = tasks.map((task) => task.key);
     const pendingKeys = new Set(this.store.pending(keys));
-    let todo = tasks.filter((task) => pendingKeys.has(task.key));
-    const cached = tasks.length - todo.length;
+    // Two benchmark labels over the same problems with the same sampling share keys: ask each once.
+    let todo = tasks.filter((task) => pendingKeys.delete(task.key));
+    const cached = tasks.length - this.store.pending(keys).length;
     this.emit({ type: "generate-start", ...name, total: tasks.length, pending: todo.length });
     let generated = 0;
     let stopped: string | undefined;
