@@ -72,10 +72,11 @@ test("Ctrl-C stops qreason run cleanly; the same command resumes; --json; qreaso
     store.close();
     assert.ok(stored > 0 && stored < 120, `${stored} stored before Ctrl-C`);
 
-    const answeredBefore = loopback.answered;
+    await loopback.settled();
+    const askedBefore = loopback.received;
     const resumed = await qreason(["run", studyFile, "--out", runDirectory, "--json"]);
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.equal(loopback.answered - answeredBefore, 120 - stored);
+    assert.equal(loopback.received - askedBefore, 120 - stored);
     const line = JSON.parse(resumed.stdout) as { runDirectory: string; report: { html: string }; summary: { interrupted: boolean; variants: { generated: number; cached: number }[] } };
     assert.equal(line.runDirectory, runDirectory);
     assert.equal(line.report.html, path.join(runDirectory, "report.html"));

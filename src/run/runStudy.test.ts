@@ -157,10 +157,12 @@ test("Ctrl-C stops cleanly; the next run makes exactly what was left", async () 
   assert.equal(afterStop.failures, 0, "interrupted requests are not errors");
   assert.ok(afterStop.generations >= 40 && afterStop.generations <= 42, `${afterStop.generations} stored`);
 
-  const answeredBefore = loopback.answered;
+  // Requests cancelled by Ctrl-C may still reach the server and be answered to nobody: count from when it is idle.
+  await loopback.settled();
+  const askedBefore = loopback.received;
   const second = await runText(text, runDirectory);
   assert.equal(second.interrupted, false);
-  assert.equal(loopback.answered - answeredBefore, 90 - afterStop.generations, "the next run asked for exactly the rest");
+  assert.equal(loopback.received - askedBefore, 90 - afterStop.generations, "the next run asked for exactly the rest");
   assert.deepEqual(storedCounts(runDirectory), { generations: 90, failures: 0, grades: 90, pending: 0 });
 });
 

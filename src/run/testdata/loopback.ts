@@ -19,9 +19,12 @@ export interface LoopbackOptions {
 
 export interface LoopbackServer {
   baseUrl: string;
-  /** Generation requests answered (200) and refused (4xx), in order. */
+  /** Generation requests received (asked), answered (200) and refused (4xx). */
+  received: number;
   answered: number;
   refused: number;
+  /** Resolves once every request received has been replied to (even to a client that has gone). */
+  settled(): Promise<void>;
   options: LoopbackOptions;
   close(): Promise<void>;
 }
@@ -47,7 +50,7 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 }
 
 export async function startLoopback(options: LoopbackOptions = {}): Promise<LoopbackServer> {
-  const state = { answered: 0, refused: 0 };
+  const state = { received: 0, answered: 0, refused: 0 };
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -58,6 +61,7 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { model?: string; prompt?: string; messages?: { content: string }[] };
+      state.received++;
       const prompt = body.prompt ?? (body.messages ?? []).map((message) => message.content).join("\n");
       const reply = (): void => {
         if (options.refuse?.(prompt)) {
@@ -83,6 +87,12 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
   const { port } = server.address() as AddressInfo;
   const loopback: LoopbackServer = {
     baseUrl: `http://127.0.0.1:${port}/v1`,
+    get received() {
+      return state.received;
+    },
+    settled: async () => {
+      while (state.answered + state.refused < state.received) await new Promise((resolve) => setTimeout(resolve, 5));
+    },
     get answered() {
       return state.answered;
     },
