@@ -51,3 +51,13 @@ def test_schedule_and_answer_extraction():
     assert abs(learning_rate(99, config) - 0.1) < 1e-3
     assert boxed_answer("Step 1: 2 + 2 = 4.\n\\boxed{4}") == "4"
     assert boxed_answer("no box") is None
+
+
+def test_continue_training_from_an_earlier_model(tmp_path):
+    data = write_examples(tmp_path / "train.jsonl", 200, seed=3)
+    config = ReferenceConfig(hidden=32, layers=1, heads=2, kv_heads=1, intermediate=64, vocab=280,
+                             max_len=64, steps=30, batch=8, warmup=2)
+    first = train_reference(data, None, tmp_path / "a", config, "cpu", log=lambda _: None)
+    second = train_reference(data, None, tmp_path / "b", config, "cpu", log=lambda _: None, init=tmp_path / "a")
+    assert second["final_loss"] < first["final_loss"]
+    assert (tmp_path / "a" / "tokenizer.json").read_bytes() == (tmp_path / "b" / "tokenizer.json").read_bytes()

@@ -120,15 +120,20 @@ def evaluate(model, tokenizer, examples: list[dict], device: torch.device, batch
 
 
 def train_reference(data: Path, eval_data: Path | None, out: Path, config: ReferenceConfig,
-                    device_name: str = "auto", eval_n: int = 500, log=print) -> dict:
-    from transformers import LlamaConfig, LlamaForCausalLM
+                    device_name: str = "auto", eval_n: int = 500, log=print, init: Path | None = None) -> dict:
+    """Train from scratch, or (with `init`) continue training an earlier reference model: same tokenizer
+    and shape, fresh optimizer and schedule (the shape fields of `config` are then ignored)."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
     started = time.time()
     device = torch.device("cuda" if device_name == "auto" and torch.cuda.is_available() else
                           ("cpu" if device_name == "auto" else device_name))
     torch.manual_seed(config.seed)
     examples = read_examples(data)
-    tokenizer = train_tokenizer((row["prompt"] + row["completion"] for row in examples), config.vocab)
+    if init is not None:
+        tokenizer = AutoTokenizer.from_pretrained(init, local_files_only=True)
+    else:
+        tokenizer = train_tokenizer((row["prompt"] + row["completion"] for row in examples), config.vocab)
     encoded = encode(tokenizer, examples, config.max_len)
     if len(encoded) < len(examples):
         log(f"dropped {len(examples) - len(encoded)} examples longer than {config.max_len} tokens")
@@ -138,7 +143,8 @@ def train_reference(data: Path, eval_data: Path | None, out: Path, config: Refer
         num_key_value_heads=config.kv_heads, max_position_embeddings=512, rms_norm_eps=1e-5,
         rope_theta=10000.0, tie_word_embeddings=False, bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-    model = LlamaForCausalLM(model_config).to(device)
+    model = (LlamaForCausalLM.from_pretrained(init, dtype=torch.float32, local_files_only=True) if init is not None
+             else LlamaForCausalLM(model_config)).to(device)
     params = sum(p.numel() for p in model.parameters())
     log(f"model: {params / 1e6:.2f}M parameters, {len(encoded)} examples, device {device}")
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -177,6 +183,7 @@ def train_reference(data: Path, eval_data: Path | None, out: Path, config: Refer
         "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
         "final_loss": sum(losses[-100:]) / len(losses[-100:]), "eval_accuracy": accuracy, "eval_n": eval_n,
         "wall_seconds": round(time.time() - started, 1), "device": str(device),
+        "init": str(init) if init is not None else None,
         "torch": torch.__version__,
     }
     (out / "qreason-train.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -191,6 +198,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--eval-n", type=int, default=500)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--init", type=Path, help="continue training this earlier reference model directory")
     for field, default in asdict(ReferenceConfig()).items():
         parser.add_argument("--" + field.replace("_", "-"), type=type(default), default=default)
 
@@ -198,6 +206,6 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     fields = ReferenceConfig.__dataclass_fields__
     config = ReferenceConfig(**{name: getattr(args, name) for name in fields})
-    record = train_reference(args.data, args.eval, args.out, config, args.device, args.eval_n)
+    record = train_reference(args.data, args.eval, args.out, config, args.device, args.eval_n, init=args.init)
     print(json.dumps(record))
     return 0
