@@ -1,30 +1,14 @@
 /** `qreason gguf export` end to end: the real CLI in a child process, its output, exit codes and errors. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { projectRoot } from "../testing/paths.ts";
+import { runQreason } from "../testing/cli.ts";
 import { tinyHfModel } from "../testing/tinyModels.ts";
 import { metadataNumber, readGguf } from "./reader.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function qreason(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(projectRoot, "bin", "qreason.js"), ...args],
-      { env: { ...process.env, CI: "1" }, timeout: 120_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const qreason = (args: string[]) => runQreason(args, { timeoutMs: 120_000 });
 
 let scratch: string;
 let modelDir: string;

@@ -1,30 +1,16 @@
 /** `qreason grade` end to end: the real CLI in a child process (`node bin/qreason.js grade ...`). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
 import { projectRoot } from "../testing/paths.ts";
+import { runQreason } from "../testing/cli.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function qreason(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(projectRoot, "bin", "qreason.js"), ...args],
-      { env: { ...process.env, CI: "1" }, timeout: 120_000, maxBuffer: 256 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const qreason = (args: string[]) => runQreason(args, { timeoutMs: 120_000 });
 
 async function temporaryDirectory(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), "qreason-grade-cli-"));

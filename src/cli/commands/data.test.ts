@@ -1,28 +1,13 @@
 /** `qreason data` end to end: the real CLI in a child process, reading shared/data, never the network. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { projectRoot, sharedDataDir } from "../../testing/paths.ts";
+import { sharedDataDir } from "../../testing/paths.ts";
+import { runQreason } from "../../testing/cli.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function qreason(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(projectRoot, "bin", "qreason.js"), ...args],
-      { env: { ...process.env, QREASON_DATA: sharedDataDir, QREASON_OFFLINE: "1", CI: "1", ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const qreason = (args: string[], env: NodeJS.ProcessEnv = {}) => runQreason(args, { env: { QREASON_DATA: sharedDataDir, QREASON_OFFLINE: "1", ...env }, timeoutMs: 60_000 });
 
 const benchmarkNames = ["gsm8k", "math500", "math", "aime24", "aime25", "amc23", "minerva_math", "olympiadbench", "processbench"];
 

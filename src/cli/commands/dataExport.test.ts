@@ -1,24 +1,15 @@
 /** `qreason data export` end to end: the real CLI in a child process, writing into a temporary directory. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { projectRoot, sharedDataDir } from "../../testing/paths.ts";
+import { sharedDataDir } from "../../testing/paths.ts";
+import { runQreason } from "../../testing/cli.ts";
 import { arithTrainingJsonl, generateArithSplit } from "../../data/arith/index.ts";
 
-function qreason(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(projectRoot, "bin", "qreason.js"), ...args],
-      { env: { ...process.env, QREASON_DATA: sharedDataDir, QREASON_OFFLINE: "1", CI: "1" }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const qreason = (args: string[]) => runQreason(args, { env: { QREASON_DATA: sharedDataDir, QREASON_OFFLINE: "1" }, timeoutMs: 60_000 });
 
 void test("exports arith train as training records, byte-identical to the library's, and reports the sha256", async () => {
   const directory = await mkdtemp(path.join(os.tmpdir(), "qreason-export-"));

@@ -1,6 +1,5 @@
 /** `qreason kld` end to end: the real CLI, a tiny GGUF and its Q4_0 quantization, benchmark and JSONL texts. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,23 +8,9 @@ import type { KldSummary } from "../../kld/index.ts";
 import { quantizeGguf } from "../../quantize/index.ts";
 import { blockFriendlyGguf } from "../../quantize/testModels.ts";
 import { projectRoot, sharedDataDir } from "../../testing/paths.ts";
+import { runQreason } from "../../testing/cli.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function qreason(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(projectRoot, "bin", "qreason.js"), ...args],
-      { env: { ...process.env, QREASON_DATA: sharedDataDir, QREASON_OFFLINE: "1", CI: "1" }, timeout: 300_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const qreason = (args: string[]) => runQreason(args, { env: { QREASON_DATA: sharedDataDir, QREASON_OFFLINE: "1" }, timeoutMs: 300_000 });
 
 describe("qreason kld", () => {
   let dir = "";

@@ -1,31 +1,15 @@
 /** `qreason quantize` end to end: the real CLI in a child process, for both routes (llama.cpp, Python engine). */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { blockFriendlyGguf } from "../../quantize/testModels.ts";
-import { projectRoot } from "../../testing/paths.ts";
+import { runQreason } from "../../testing/cli.ts";
 import { tinyHfModel } from "../../testing/tinyModels.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function qreason(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(projectRoot, "bin", "qreason.js"), ...args],
-      { env: { ...process.env, CI: "1" }, timeout: 300_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const qreason = (args: string[]) => runQreason(args, { timeoutMs: 300_000 });
 
 describe("qreason quantize", () => {
   let dir = "";
