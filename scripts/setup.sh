@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 log "npm packages (Node $(node --version) runs npm; the project runs on the Node 24 it installs)"
-if [ -f package-lock.json ]; then npm ci --no-audit; else npm install --no-audit; fi
+# `npm install`, not `npm ci`: the lock pins every version, but node-llama-cpp's optional prebuilt binaries
+# for other platforms (win-x64, mac-*) are absent from the registry this machine reaches, and `npm ci`
+# refuses a lock without them while `npm install` skips optional packages it cannot get.
+npm install --no-audit
 log "project Node: $(npx --no-install node --version)"
 
 PYTHON="${PYTHON:-python3}"
