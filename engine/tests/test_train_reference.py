@@ -58,6 +58,8 @@ def test_continue_training_from_an_earlier_model(tmp_path):
     config = ReferenceConfig(hidden=32, layers=1, heads=2, kv_heads=1, intermediate=64, vocab=280,
                              max_len=64, steps=30, batch=8, warmup=2)
     first = train_reference(data, None, tmp_path / "a", config, "cpu", log=lambda _: None)
-    second = train_reference(data, None, tmp_path / "b", config, "cpu", log=lambda _: None, init=tmp_path / "a")
+    other_shape = ReferenceConfig(**{**config.__dict__, "hidden": 64})  # ignored: the shape comes from `a`
+    second = train_reference(data, None, tmp_path / "b", other_shape, "cpu", log=lambda _: None, init=tmp_path / "a")
     assert second["final_loss"] < first["final_loss"]
+    assert second["config"]["hidden"] == 32 and second["init"] == str(tmp_path / "a")
     assert (tmp_path / "a" / "tokenizer.json").read_bytes() == (tmp_path / "b" / "tokenizer.json").read_bytes()

@@ -178,8 +178,12 @@ def train_reference(data: Path, eval_data: Path | None, out: Path, config: Refer
     out.mkdir(parents=True, exist_ok=True)
     model.to("cpu", dtype=torch.float32).save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
+    shape = {"hidden": model.config.hidden_size, "layers": model.config.num_hidden_layers,
+             "heads": model.config.num_attention_heads, "kv_heads": model.config.num_key_value_heads,
+             "intermediate": model.config.intermediate_size, "vocab": model.config.vocab_size}
     record = {
-        "config": asdict(config), "parameters": params, "examples": len(encoded),
+        # With --init the shape comes from the earlier model, not from the (ignored) shape arguments.
+        "config": {**asdict(config), **shape}, "parameters": params, "examples": len(encoded),
         "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
         "final_loss": sum(losses[-100:]) / len(losses[-100:]), "eval_accuracy": accuracy, "eval_n": eval_n,
         "wall_seconds": round(time.time() - started, 1), "device": str(device),
