@@ -129,9 +129,11 @@ def test_stdio_subprocess_end_to_end(tiny_model_dir):
         hello = json.loads(process.stdout.readline())
         assert hello["event"] == "hello" and hello["model"]["architecture"] == "Qwen2ForCausalLM"
         process.stdin.write(json.dumps({"id": "long", "method": "generate",
-                                        "params": {"prompt": "The", "max_tokens": 200}}) + "\n")
+                                        "params": {"prompt": "The", "max_tokens": 400, "ignore_eos": True}}) + "\n")
         process.stdin.flush()
-        time.sleep(0.3)  # the long request is running when the short ones arrive
+        # The long request (400 decode steps, well over a second) is running when the short ones arrive;
+        # 200 steps and a 0.3 s wait raced on a fast idle machine.
+        time.sleep(0.05)
         process.stdin.write("garbage\n")
         process.stdin.write(json.dumps({"id": "info", "method": "info"}) + "\n")
         process.stdin.write(json.dumps({"id": "bye", "method": "shutdown"}) + "\n")
@@ -145,7 +147,7 @@ def test_stdio_subprocess_end_to_end(tiny_model_dir):
         process.stderr.close()
     ids = [m.get("id") for m in order]
     assert ids.index("info") < ids.index("long")  # answered out of order
-    assert order[ids.index("long")]["result"]["choices"][0]["completion_tokens"] == 200
+    assert order[ids.index("long")]["result"]["choices"][0]["completion_tokens"] == 400
     assert order[ids.index(None)]["error"]["code"] == "E_INPUT"
 
 
