@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { QreasonError } from "../../errors.ts";
+import { parseScoreResult } from "../scoreResult.ts";
 import type { GenerateRequest, GenerateResult, ScoreRequest, ScoreResult } from "../types.ts";
 
 export const PROTOCOL_VERSION = 1;
@@ -44,8 +45,6 @@ export const engineResponseSchema = z.union([
   z.object({ id: z.union([z.string(), z.number(), z.null()]), result: z.unknown() }),
 ]);
 
-const alternativeSchema = z.object({ token: z.string(), logprob: z.number() });
-
 const generateResultSchema = z.object({
   prompt_tokens: z.number().int(),
   choices: z
@@ -59,12 +58,6 @@ const generateResultSchema = z.object({
     .min(1),
 });
 
-const scoreResultSchema = z.object({
-  prompt_tokens: z.number().int(),
-  tokens: z.array(
-    z.object({ token: z.string(), logprob: z.number(), margin: z.number(), top: z.array(alternativeSchema) }),
-  ),
-});
 
 export function generateParams(request: GenerateRequest): Record<string, unknown> {
   const { sampling } = request;
@@ -107,16 +100,7 @@ export function toGenerateResult(value: unknown): GenerateResult {
 }
 
 export function toScoreResult(value: unknown): ScoreResult {
-  const result = parsed(scoreResultSchema, value, "score result");
-  return {
-    promptTokens: result.prompt_tokens,
-    tokens: result.tokens.map((token) => ({
-      token: token.token,
-      logprob: token.logprob,
-      top: token.top.map((alternative) => ({ token: alternative.token, logprob: alternative.logprob })),
-      margin: token.margin,
-    })),
-  };
+  return parseScoreResult(value, "from the engine");
 }
 
 export function toEngineInfo(value: unknown): EngineInfo {

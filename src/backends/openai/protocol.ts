@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { QreasonError } from "../../errors.ts";
+import { parseScoreResult } from "../scoreResult.ts";
 import type { FinishReason, GenerateRequest, GenerateResult, ScoreRequest, ScoreResult } from "../types.ts";
 
 export interface BodyOptions {
@@ -57,17 +58,6 @@ const chatSchema = z.object({
   usage: usageSchema,
 });
 
-const scoreSchema = z.object({
-  prompt_tokens: z.number().int(),
-  tokens: z.array(
-    z.object({
-      token: z.string(),
-      logprob: z.number(),
-      margin: z.number(),
-      top: z.array(z.object({ token: z.string(), logprob: z.number() })),
-    }),
-  ),
-});
 
 const modelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 
@@ -103,16 +93,7 @@ export function toGenerateResult(prepared: PreparedRequest, value: unknown): Gen
 }
 
 export function toScoreResult(value: unknown): ScoreResult {
-  const response = parsed(scoreSchema, value, "score");
-  return {
-    promptTokens: response.prompt_tokens,
-    tokens: response.tokens.map((token) => ({
-      token: token.token,
-      logprob: token.logprob,
-      top: token.top.map((alternative) => ({ token: alternative.token, logprob: alternative.logprob })),
-      margin: token.margin,
-    })),
-  };
+  return parseScoreResult(value, "response");
 }
 
 export function firstModelId(value: unknown): string {
