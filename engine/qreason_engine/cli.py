@@ -23,18 +23,11 @@ SUBCOMMANDS = (
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qreason-engine",
-                                     description="qreason's Python engine: serve, generate, score, quantize.")
+                                     description="qreason's Python engine: serve, generate, score, quantize, train-reference.")
     parser.add_argument("--version", action="version", version=f"qreason-engine {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            # Only the registered module itself may be absent (a part of the engine not built in this
-            # checkout); a missing import inside it is a real error.
-            if error.name is None or not module_name.startswith(error.name):
-                raise
-            continue
+        module = importlib.import_module(module_name)
         before = set(subparsers.choices)
         module.add_parser(subparsers)
         for name in set(subparsers.choices) - before:
