@@ -2,7 +2,10 @@ import json
 import random
 
 from qreason_engine.model import load_model
-from qreason_engine.train.reference import ReferenceConfig, boxed_answer, learning_rate, train_reference
+import torch
+
+from qreason_engine.train.reference import (PROBE_STEPS, PackedExamples, ReferenceConfig, boxed_answer, learning_rate,
+                                            train_reference)
 
 
 def write_examples(path, n, seed):
@@ -63,3 +66,23 @@ def test_continue_training_from_an_earlier_model(tmp_path):
     assert second["final_loss"] < first["final_loss"]
     assert second["config"]["hidden"] == 32 and second["init"] == str(tmp_path / "a")
     assert (tmp_path / "a" / "tokenizer.json").read_bytes() == (tmp_path / "b" / "tokenizer.json").read_bytes()
+
+
+def test_packed_batches_mask_prompt_and_padding():
+    items = [([1, 5, 6, 7, 2], 2), ([1, 8, 2], 1), ([1, 9, 9, 9, 9, 9, 2], 3)]
+    packed = PackedExamples(items, pad_id=0, device=torch.device("cpu"))
+    input_ids, labels, attention = packed.batch(torch.tensor([1, 0]))
+    # Trimmed to the longest selected row (5), not the longest stored one (7).
+    assert input_ids.tolist() == [[1, 8, 2, 0, 0], [1, 5, 6, 7, 2]]
+    assert attention.tolist() == [[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]]
+    assert labels.tolist() == [[-100, 8, 2, -100, -100], [-100, -100, 6, 7, 2]]
+
+
+def test_time_budget_fixes_the_step_count_and_records_it(tmp_path):
+    data = write_examples(tmp_path / "train.jsonl", 50, seed=4)
+    config = ReferenceConfig(hidden=32, layers=1, heads=2, kv_heads=1, intermediate=64, vocab=280,
+                             max_len=64, steps=100_000, batch=4, warmup=1, time_budget=0.001)
+    logs = []
+    record = train_reference(data, None, tmp_path / "a", config, "cpu", log=logs.append)
+    assert record["config"]["steps"] == PROBE_STEPS
+    assert any("time budget" in line for line in logs)

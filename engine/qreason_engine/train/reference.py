@@ -15,7 +15,7 @@ import json
 import math
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -39,6 +39,20 @@ class ReferenceConfig:
     warmup: int = 100
     weight_decay: float = 0.1
     seed: int = 0
+    # Seconds of training allowed (0: no limit). At the end of the warm-up (at least PROBE_STEPS steps)
+    # the step count is fixed so the schedule ends within it; the warm-up does not depend on the count,
+    # and the steps actually run are recorded, so `--steps N` reproduces the run.
+    time_budget: float = 0.0
+
+
+PROBE_STEPS = 50
+
+
+def probe_window(config: ReferenceConfig) -> tuple[int, int]:
+    """Steps between which the time per step is measured: the second half of the warm-up, because the
+    first steps are slower (CUDA start-up, allocator growth, kernel selection for new shapes)."""
+    end = max(PROBE_STEPS, config.warmup)
+    return max(10, end // 2), end
 
 
 def read_examples(path: Path) -> list[dict]:
@@ -63,26 +77,44 @@ def read_examples(path: Path) -> list[dict]:
 
 def encode(tokenizer, examples: list[dict], max_len: int) -> list[tuple[list[int], int]]:
     """(token ids, number of prompt tokens) per example; examples longer than max_len are dropped."""
+    # One batched call per field: the Rust tokenizer then encodes 200k examples in seconds, not minutes.
+    prompts = tokenizer([row["prompt"] for row in examples], add_special_tokens=False).input_ids
+    completions = tokenizer([row["completion"] for row in examples], add_special_tokens=False).input_ids
     encoded = []
-    for row in examples:
-        prompt = tokenizer(row["prompt"], add_special_tokens=False).input_ids
-        completion = tokenizer(row["completion"], add_special_tokens=False).input_ids
+    for prompt, completion in zip(prompts, completions):
         ids = [tokenizer.bos_token_id, *prompt, *completion, tokenizer.eos_token_id]
         if len(ids) <= max_len:
             encoded.append((ids, 1 + len(prompt)))
     return encoded
 
 
-def make_batch(items: list[tuple[list[int], int]], pad_id: int, device: torch.device):
-    width = max(len(ids) for ids, _ in items)
-    input_ids = torch.full((len(items), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(items), width), -100, dtype=torch.long)
-    attention = torch.zeros((len(items), width), dtype=torch.long)
-    for row, (ids, prompt_len) in enumerate(items):
-        input_ids[row, : len(ids)] = torch.tensor(ids)
-        labels[row, prompt_len: len(ids)] = torch.tensor(ids[prompt_len:])
-        attention[row, : len(ids)] = 1
-    return input_ids.to(device), labels.to(device), attention.to(device)
+class PackedExamples:
+    """All training sequences as one padded tensor on the training device, so that drawing a batch is a
+    few tensor ops rather than Python work per example (the GPU would otherwise wait on the host)."""
+
+    def __init__(self, items: list[tuple[list[int], int]], pad_id: int, device: torch.device):
+        width = max(len(ids) for ids, _ in items)
+        tokens = torch.full((len(items), width), pad_id, dtype=torch.int32)
+        for row, (ids, _) in enumerate(items):
+            tokens[row, : len(ids)] = torch.tensor(ids, dtype=torch.int32)
+        self.tokens = tokens.to(device)
+        self.lengths = torch.tensor([len(ids) for ids, _ in items], device=device)
+        self.prompt_lengths = torch.tensor([prompt_len for _, prompt_len in items], device=device)
+
+    def __len__(self) -> int:
+        return self.tokens.shape[0]
+
+    def batch(self, index: torch.Tensor):
+        """(input_ids, labels, attention_mask) for these rows, trimmed to the longest of them; labels
+        are -100 outside the completion (the prompt and the padding)."""
+        index = index.to(self.tokens.device)
+        lengths, prompt_lengths = self.lengths[index, None], self.prompt_lengths[index, None]
+        width = int(lengths.max())
+        input_ids = self.tokens[index, :width].long()
+        position = torch.arange(width, device=input_ids.device)[None, :]
+        inside = position < lengths
+        labels = torch.where(inside & (position >= prompt_lengths), input_ids, -100)
+        return input_ids, labels, inside.long()
 
 
 def learning_rate(step: int, config: ReferenceConfig) -> float:
@@ -150,14 +182,19 @@ def train_reference(data: Path, eval_data: Path | None, out: Path, config: Refer
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=config.lr, betas=(0.9, 0.95))
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=config.lr, betas=(0.9, 0.95),
+                                  fused=device.type == "cuda")
+    packed = PackedExamples(encoded, tokenizer.pad_token_id, device)
     generator = torch.Generator().manual_seed(config.seed)
     losses = []
     model.train()
+    loop_started = time.time()
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
-    for step in range(config.steps):
-        index = torch.randint(len(encoded), (config.batch,), generator=generator).tolist()
-        input_ids, labels, attention = make_batch([encoded[i] for i in index], tokenizer.pad_token_id, device)
+    step = 0
+    probe_start, probe_end = probe_window(config)
+    while step < config.steps:
+        index = torch.randint(len(packed), (config.batch,), generator=generator)
+        input_ids, labels, attention = packed.batch(index)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, config)
         with autocast:
@@ -170,6 +207,16 @@ def train_reference(data: Path, eval_data: Path | None, out: Path, config: Refer
         if step % 100 == 0 or step == config.steps - 1:
             recent = sum(losses[-100:]) / len(losses[-100:])
             log(f"step {step:5d}  loss {recent:.4f}  lr {learning_rate(step, config):.2e}  {time.time() - started:.0f}s")
+        step += 1
+        if step == probe_start:
+            probe_started = time.time()
+        if step == probe_end and config.time_budget > 0:
+            per_step = (time.time() - probe_started) / (probe_end - probe_start)
+            spent = time.time() - loop_started
+            fitted = max(probe_end, min(config.steps, probe_end + int((config.time_budget - spent) / per_step)))
+            if fitted < config.steps:
+                log(f"time budget {config.time_budget:.0f}s at {per_step * 1000:.1f} ms/step: {fitted} steps")
+                config = replace(config, steps=fitted)
     accuracy = None
     if eval_data is not None:
         eval_examples = read_examples(eval_data)[:eval_n]
