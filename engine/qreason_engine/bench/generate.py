@@ -19,24 +19,12 @@ import time
 import torch
 
 from ..generate import BatchGenerator, GenerationRequest, SamplingParams
+from .shapes import LLAMA_32_1B, build_model
 
-LLAMA_32_1B = dict(hidden_size=2048, num_hidden_layers=16, num_attention_heads=32, num_key_value_heads=8,
-                   intermediate_size=8192, vocab_size=128256, tie_word_embeddings=True, rope_theta=500000.0,
-                   max_position_embeddings=131072)
 TINY = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
             intermediate_size=128, vocab_size=512, tie_word_embeddings=True, max_position_embeddings=2048)
 
 MODES = ("ours", "ours-static", "ours-compiled", "hf-static")
-
-
-def build_model(shape: dict, dtype: torch.dtype, device: torch.device):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    config = LlamaConfig(**shape, bos_token_id=0, eos_token_id=1, pad_token_id=2)
-    torch.manual_seed(0)
-    with device:
-        model = LlamaForCausalLM(config)
-    return model.to(dtype).eval()
 
 
 def weight_bytes(model) -> int:

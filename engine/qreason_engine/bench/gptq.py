@@ -20,22 +20,10 @@ import torch
 
 from ..quant.recipe import parse_recipe
 from ..quant.variant import quantize_model
+from .shapes import LLAMA_32_1B, build_model
 
-LLAMA_32_1B = dict(hidden_size=2048, num_hidden_layers=16, num_attention_heads=32, num_key_value_heads=8,
-                   intermediate_size=8192, vocab_size=128256, tie_word_embeddings=True, rope_theta=500000.0,
-                   max_position_embeddings=131072)
 SMALL = dict(hidden_size=256, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
              intermediate_size=512, vocab_size=1024, tie_word_embeddings=True, max_position_embeddings=2048)
-
-
-def build_model(shape: dict, dtype: torch.dtype, device: torch.device):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    config = LlamaConfig(**shape, bos_token_id=0, eos_token_id=1, pad_token_id=2)
-    torch.manual_seed(0)
-    with device:
-        model = LlamaForCausalLM(config)
-    return model.to(dtype).eval()
 
 
 def synchronize(device: torch.device) -> None:
