@@ -135,6 +135,8 @@ export interface LlamaQuantizer {
     threads: number;
     imatrix?: readonly ImatrixEntryValue[];
     metadata?: readonly KvOverrideValue[];
+    /** Every tensor in the type itself: no k-quant mixture (llama-quantize --pure). */
+    pure?: boolean;
   }): number;
 }
 
@@ -183,10 +185,11 @@ export function openLlamaQuantizer(libraryPath: string, release: string): LlamaQ
       registeredLogger = koffi.register((level: number, text: string) => sink(level, text ?? ""), koffi.pointer(LogCallback));
       logSet(registeredLogger, null);
     },
-    quantize({ input, output, ftype, threads, imatrix, metadata }) {
+    quantize({ input, output, ftype, threads, imatrix, metadata, pure }) {
       const params = defaultParams();
       params.ftype = ftype;
       params.nthread = threads;
+      params.pure = pure === true;
       if (imatrix !== undefined && imatrix.length > 0) {
         // koffi copies these JS arrays into C memory that lives for the duration of the call.
         params.imatrix = [

@@ -115,6 +115,19 @@ describe("quantizeGguf", () => {
     });
   }
 
+  it("pure: every quantized tensor in the type itself, where the default Q2_K mixture raises some", async () => {
+    const mixed = await quantizeGguf({ model, type: "Q2_K", out: path.join(dir, "q2k-mixed.gguf"), threads: 1 });
+    const pure = await quantizeGguf({ model, type: "Q2_K", out: path.join(dir, "q2k-pure.gguf"), threads: 1, pure: true });
+    assert.equal(mixed.manifest.pure, false);
+    assert.equal(pure.manifest.pure, true);
+    const quantizedTypes = async (file: string): Promise<Set<string>> =>
+      new Set((await readGguf(file)).tensors.filter((tensor) => tensor.shape.length === 2).map((tensor) => tensor.typeName));
+    assert.deepEqual([...(await quantizedTypes(path.join(dir, "q2k-pure.gguf")))], ["Q2_K"]);
+    assert.ok((await quantizedTypes(path.join(dir, "q2k-mixed.gguf"))).size > 1, "the mixture keeps some tensors above Q2_K");
+    assert.ok(pure.manifest.output.bytes < mixed.manifest.output.bytes);
+    await loadsAndRuns(path.join(dir, "q2k-pure.gguf"));
+  });
+
   it("the imatrix reaches llama.cpp: it changes a Q4_K_M file, and both file formats give the same file", async () => {
     const plain = await quantizeGguf({ model, type: "Q4_K_M", out: path.join(dir, "plain.gguf"), threads: 1 });
     const fromGguf = await quantizeGguf({ model, type: "Q4_K_M", out: path.join(dir, "im-gguf.gguf"), imatrix: imatrixGguf, threads: 1 });

@@ -46,6 +46,11 @@ export interface QuantizeGgufOptions {
   out: string;
   /** llama.cpp imatrix (GGUF or legacy .dat); required by the IQ types. */
   imatrix?: string;
+  /**
+   * Quantize every tensor to the type itself (llama-quantize --pure). By default llama.cpp mixes types: the
+   * output head, attention-v and ffn-down get more bits in the _M/_S/Q2_K mixtures.
+   */
+  pure?: boolean;
   /** Quantization threads (default: every core). */
   threads?: number;
   /** Accept tensors stored in another type when their rows do not fit the block (recorded in the manifest). */
@@ -240,6 +245,7 @@ export async function quantizeGguf(options: QuantizeGgufOptions): Promise<Quanti
     threads,
     imatrixPath: options.imatrix === undefined ? undefined : path.resolve(options.imatrix),
     metadata: options.imatrix === undefined || imatrix === undefined ? [] : imatrixMetadata(options.imatrix, imatrix),
+    pure: options.pure ?? false,
   };
   const started = performance.now();
   // The event loop is free while the child works: hash the source meanwhile.
@@ -261,6 +267,7 @@ export async function quantizeGguf(options: QuantizeGgufOptions): Promise<Quanti
     engine: "llama.cpp",
     type: type.name,
     ftype: type.ftype,
+    pure: options.pure ?? false,
     source: {
       path: path.resolve(options.model),
       sha256: await sourceHash,

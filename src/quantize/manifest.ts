@@ -35,6 +35,8 @@ export interface QuantManifest {
   engine: "llama.cpp";
   type: string;
   ftype: number;
+  /** Every tensor in the type itself, no k-quant mixture (llama-quantize --pure). */
+  pure: boolean;
   source: FileFacts & { tensorTypes: Record<string, number> };
   output: FileFacts & TensorTypeFacts;
   imatrix: (FileFacts & { format: "gguf" | "legacy"; entries: number; chunks: number; datasets: string[] }) | null;

@@ -19,6 +19,7 @@ export interface QuantizeJob {
   threads: number;
   imatrixPath?: string;
   metadata: KvOverrideValue[];
+  pure: boolean;
 }
 
 export type ChildEvent =
@@ -60,6 +61,7 @@ async function run(job: QuantizeJob): Promise<void> {
     threads: job.threads,
     imatrix,
     metadata: job.metadata,
+    pure: job.pure,
   });
   emit({ event: "done", status });
 }

@@ -89,6 +89,7 @@ const invalid: InvalidCase[] = [
   ["unknown llama.cpp type", `${GGUF_MODEL}    variants:\n      - Q4KM\nbenchmarks: [arith]\n`, [[4, "models[0].variants[0].llamacpp.type", /unknown llama.cpp type 'Q4KM'; did you mean 'Q4_K_M'\?/]], KNOWN],
   ["implausible llama.cpp type (no registry)", `${GGUF_MODEL}    variants: [fp16ish]\nbenchmarks: [arith]\n`, [[3, "models[0].variants[0].llamacpp.type", /not a llama.cpp quantization type/]]],
   ["i-quant without imatrix", `${GGUF_MODEL}    variants: [IQ3_XXS]\nbenchmarks: [arith]\n`, [[3, "models[0].variants[0].llamacpp.type", /IQ3_XXS needs an importance matrix/]], KNOWN],
+  ["pure that is not a boolean", `${GGUF_MODEL}    variants:\n      - { llamacpp: { type: Q2_K, pure: yes please } }\nbenchmarks: [arith]\n`, [[4, "models[0].variants[0].llamacpp.pure", /boolean/]]],
   ["kv_cache on the engine", "models:\n  - hf: hf\n    variants:\n      - name: kv\n        kv_cache: q8_0\nbenchmarks: [arith]\n", [[5, "models[0].variants[0].kv_cache", /on the engine use an engine recipe with kv_bits/]]],
   ["bad kv_cache type", `${GGUF_MODEL}    variants:\n      - kv_cache: q3_k\nbenchmarks: [arith]\n`, [[4, "models[0].variants[0].kv_cache", /'Q3_K' is not allowed \(one of: F16, Q8_0, Q4_0\)/]]],
   ["engine recipe on a GGUF-only model", `${GGUF_MODEL}    variants:\n      - engine: { method: rtn, w_bits: 4 }\nbenchmarks: [arith]\n`, [
@@ -200,6 +201,7 @@ models:
       - Q8_0
       - { name: small, llamacpp: { type: IQ3_XXS, imatrix: imatrix.dat } }
       - { kv_cache: q4_0 }
+      - { llamacpp: { type: Q2_K, pure: true } }
   - endpoint:
       base_urls: ["http://127.0.0.1:8000/v1/", "http://127.0.0.1:8001/v1"]
       model: Qwen/Qwen2.5-Math-7B-Instruct
@@ -256,9 +258,10 @@ test("a full study resolves recipes, names, paths, merges and overrides", () => 
 
   assert.equal(ref.name, "ref");
   assert.equal(ref.baseline, "Q8_0");
-  assert.deepEqual(ref.variants.map((variant) => variant.name), ["Q8_0", "Q2_K-kv-q8_0", "small", "fp-kv-q4_0"]);
+  assert.deepEqual(ref.variants.map((variant) => variant.name), ["Q8_0", "Q2_K-kv-q8_0", "small", "fp-kv-q4_0", "Q2_K-pure"]);
   assert.deepEqual(ref.variants[1]?.recipe, { kind: "llamacpp", type: "Q2_K", kvCache: "Q8_0" });
   assert.deepEqual(ref.variants[2]?.recipe, { kind: "llamacpp", type: "IQ3_XXS", imatrix: "/studies/demo/imatrix.dat" });
+  assert.deepEqual(ref.variants[4]?.recipe, { kind: "llamacpp", type: "Q2_K", pure: true });
   assert.equal(ref.prompt.template, "step-by-step");
 
   assert.equal(served.name, "Qwen2.5-Math-7B-Instruct");

@@ -104,7 +104,8 @@ function variantRecipe(input: VariantInput, at: FieldPath, context: VariantConte
   if (input.llamacpp !== undefined) {
     const type = llamacppType(input.llamacpp.type, input.llamacpp.imatrix !== undefined, [...at, "llamacpp"], context.known, issues);
     const imatrix = input.llamacpp.imatrix === undefined ? {} : { imatrix: issues.inputPath([...at, "llamacpp", "imatrix"], context.directory, input.llamacpp.imatrix, "file") };
-    return withKv({ kind: "llamacpp" as const, type, ...imatrix });
+    const pure = input.llamacpp.pure === true ? { pure: true } : {};
+    return withKv({ kind: "llamacpp" as const, type, ...imatrix, ...pure });
   }
   if (input.engine !== undefined) {
     return { kind: "engine", recipe: engineRecipe(input.engine, [...at, "engine"], context, issues) };
@@ -204,14 +205,14 @@ function engineRecipe(input: EngineRecipeInput, at: FieldPath, context: VariantC
   return recipe;
 }
 
-/** `Q4_K_M`, `Q4_K_M-imatrix`, `gptq-w4-g128`, `smoothquant-w8a8`, `rtn-w4-g128-kv8`, `fp-kv-q8_0`. */
+/** `Q4_K_M`, `Q4_K_M-imatrix`, `Q2_K-pure`, `gptq-w4-g128`, `smoothquant-w8a8`, `rtn-w4-g128-kv8`, `fp-kv-q8_0`. */
 export function defaultVariantName(recipe: VariantRecipe): string {
   const kv = "kvCache" in recipe && recipe.kvCache !== undefined ? `-kv-${recipe.kvCache.toLowerCase()}` : "";
   switch (recipe.kind) {
     case "fp":
       return `${BASELINE_NAME}${kv}`;
     case "llamacpp":
-      return `${recipe.type}${recipe.imatrix !== undefined ? "-imatrix" : ""}${kv}`;
+      return `${recipe.type}${recipe.pure === true ? "-pure" : ""}${recipe.imatrix !== undefined ? "-imatrix" : ""}${kv}`;
     case "engine": {
       const engine = recipe.recipe;
       const parts: string[] = [engine.method];

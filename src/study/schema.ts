@@ -136,7 +136,7 @@ export const engineRecipeInput = strictObject({
 
 const kvCache = z.preprocess((value) => (typeof value === "string" ? value.toUpperCase() : value), z.enum(KV_CACHE_TYPES));
 
-const llamacppInput = stringShorthand("type", strictObject({ type: nonEmpty, imatrix: path.optional() }));
+const llamacppInput = stringShorthand("type", strictObject({ type: nonEmpty, imatrix: path.optional(), pure: z.boolean().optional() }));
 
 /**
  * A variant. Bare strings are shorthands: `fp` is the baseline, anything else a llama.cpp type

@@ -72,7 +72,7 @@ export interface EngineRecipe {
 /** What a variant is. Names are display only: the recipe is the data (and what is hashed). */
 export type VariantRecipe =
   | { kind: "fp"; kvCache?: KvCacheType }
-  | { kind: "llamacpp"; type: string; imatrix?: string; kvCache?: KvCacheType }
+  | { kind: "llamacpp"; type: string; imatrix?: string; pure?: boolean; kvCache?: KvCacheType }
   | { kind: "engine"; recipe: EngineRecipe }
   | { kind: "hf"; path: string; kvCache?: KvCacheType }
   | { kind: "gguf"; path: string; kvCache?: KvCacheType }

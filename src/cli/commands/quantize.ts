@@ -111,7 +111,11 @@ export default defineCommand({
       required: true,
     },
     out: { type: "string", description: "Output .gguf file (GGUF source) or variant directory (HF source)", required: true },
-    imatrix: { type: "string", description: "llama.cpp importance matrix (GGUF or .dat); needed by IQ types" },
+    imatrix: { type: "string", description: "llama.cpp importance matrix (GGUF or .dat; `qreason-engine imatrix` makes one); needed by IQ types" },
+    pure: {
+      type: "boolean",
+      description: "Every tensor in the type itself, as llama-quantize --pure (default: llama.cpp's mixture, e.g. Q2_K keeps the output head at Q6_K)",
+    },
     threads: { type: "string", description: "llama.cpp quantization threads (default: all cores)" },
     "allow-fallback": {
       type: "boolean",
@@ -128,7 +132,7 @@ export default defineCommand({
     process.once("SIGINT", onInterrupt);
     try {
       if ((await modelKind(model)) === "hf-dir") {
-        for (const flag of ["imatrix", "threads", "allow-fallback", "force"] as const) {
+        for (const flag of ["imatrix", "pure", "threads", "allow-fallback", "force"] as const) {
           if (args[flag] !== undefined && args[flag] !== false) {
             throw new QreasonError("E_USAGE", `--${flag} applies to GGUF models (llama.cpp), not to Hugging Face directories`);
           }
@@ -146,6 +150,7 @@ export default defineCommand({
           type: String(args.recipe),
           out: String(args.out),
           imatrix: args.imatrix === undefined ? undefined : String(args.imatrix),
+          pure: Boolean(args.pure),
           threads: parseThreads(args.threads),
           allowFallback: Boolean(args["allow-fallback"]),
           overwrite: Boolean(args.force),
