@@ -17,13 +17,14 @@ SUBCOMMANDS = (
     "qreason_engine.serve.cli",  # serve --stdio | --http
     "qreason_engine.serve.jsonl_cli",  # generate, score
     "qreason_engine.quant.cli",  # quantize
+    "qreason_engine.quant.imatrix_cli",  # imatrix
     "qreason_engine.train.reference",  # train-reference
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qreason-engine",
-                                     description="qreason's Python engine: serve, generate, score, quantize, train-reference.")
+                                     description="qreason's Python engine: serve, generate, score, quantize, imatrix, train-reference.")
     parser.add_argument("--version", action="version", version=f"qreason-engine {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in SUBCOMMANDS:
