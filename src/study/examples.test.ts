@@ -17,8 +17,14 @@ const examplesDirectory = path.join(projectRoot, "examples");
 const known = { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES };
 const files = readdirSync(examplesDirectory).filter((name) => name.endsWith(".yaml"));
 
-test("the four example studies are there", () => {
-  assert.deepEqual(files.sort(), ["endpoint.yaml", "gsm8k-math500-gpu.yaml", "own-gguf.yaml", "quickstart.yaml"]);
+test("the five example studies are there", () => {
+  assert.deepEqual(files.sort(), [
+    "endpoint.yaml",
+    "gsm8k-math500-gpu.yaml",
+    "own-gguf.yaml",
+    "quickstart.yaml",
+    "reference-curve.yaml",
+  ]);
 });
 
 for (const file of files) {
@@ -35,7 +41,7 @@ test("the quickstart runs the reference model's GGUF on llama.cpp, on the arith 
   const [model] = study.models;
   assert.deepEqual(model?.source, { kind: "local", gguf: path.join(projectRoot, "models", "reference", "model.gguf") });
   assert.equal(model?.backend, "llamacpp");
-  assert.deepEqual(model?.variants.map((variant) => variant.name), ["fp", "Q8_0", "Q4_K_M", "Q3_K_S", "Q2_K"]);
+  assert.deepEqual(model?.variants.map((variant) => variant.name), ["fp", "Q8_0", "Q4_K_M", "Q3_K_S", "Q2_K", "Q2_K-pure"]);
   assert.equal(study.benchmarks[0]?.subset.benchmark, "arith");
   assert.equal(model?.prompt.style, "raw");
   assert.equal(model?.prompt.user, "{question}\n");

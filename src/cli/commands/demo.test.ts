@@ -37,14 +37,14 @@ test("qreason demo writes a full report, then resumes with nothing to generate",
     comparisons: { variant: string; baseline: string }[];
   };
   const variants = results.cells.map((cell) => cell.variant);
-  assert.deepEqual(variants, ["fp", "Q8_0", "Q4_K_M", "Q3_K_S", "Q2_K"]);
+  assert.deepEqual(variants, ["fp", "Q8_0", "Q4_K_M", "Q3_K_S", "Q2_K", "Q2_K-pure"]);
   for (const cell of results.cells) {
     assert.equal(cell.generated, cell.planned, `${cell.variant}: all generated`);
     assert.equal(cell.graded, cell.planned, `${cell.variant}: all graded`);
     assert.equal(cell.failures, 0);
     assert.ok(cell.accuracy.score >= 0 && cell.accuracy.score <= 1);
   }
-  assert.deepEqual(results.comparisons.map((comparison) => comparison.variant), ["Q8_0", "Q4_K_M", "Q3_K_S", "Q2_K"]);
+  assert.deepEqual(results.comparisons.map((comparison) => comparison.variant), ["Q8_0", "Q4_K_M", "Q3_K_S", "Q2_K", "Q2_K-pure"]);
   const lines = (await readFile(path.join(out, "generations.jsonl"), "utf8")).trim().split("\n");
   assert.equal(lines.length, results.cells.reduce((sum, cell) => sum + cell.planned, 0));
 
@@ -52,6 +52,6 @@ test("qreason demo writes a full report, then resumes with nothing to generate",
   assert.equal(second.code, 0, second.stderr);
   assert.doesNotMatch(second.stdout + second.stderr, /quantizing/);
   // A first run prints "100/100 (100 new)"; a resumed one has nothing new to report.
-  assert.equal((second.stdout.match(/100\/100/g) ?? []).length, 5);
+  assert.equal((second.stdout.match(/100\/100/g) ?? []).length, 6);
   assert.doesNotMatch(second.stdout, /new\)/);
 });
