@@ -10,7 +10,8 @@ import json
 import sys
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (argparse reports anything else as a usage error)."""
     try:
         value = int(text)
     except ValueError:
@@ -31,7 +32,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--device", default="auto", help="compute device: auto, cpu, cuda, cuda:N (default auto)")
     parser.add_argument("--dtype", default=None, choices=("fp32", "bf16", "fp16"),
                         help="storage dtype of the variant (default: the source model's own)")
-    parser.add_argument("--batch-size", type=_positive, default=8, help="calibration samples per forward (default 8)")
+    parser.add_argument("--batch-size", type=positive_int, default=8, help="calibration samples per forward (default 8)")
     parser.add_argument("--quiet", action="store_true", help="no per-layer progress on stderr")
 
 

@@ -1,7 +1,8 @@
 """`qreason-engine imatrix --model DIR --calibration FILE --out FILE.imatrix`: an importance matrix for
 llama.cpp's IQ types, computed from calibration text with the engine (see quant/imatrix.py).
 
-Prints one JSON line (out, entries, windows, tokens, calibration hashes); progress goes to stderr.
+Prints one JSON line (out, entries, model identity, calibration: path, hashes, windows, seq_len, seed);
+progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
+from .cli import positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -22,10 +25,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--format", default=None, choices=("jsonl", "text"),
                         help="calibration file format (default: jsonl for .jsonl files, else text)")
     parser.add_argument("--text-field", default="text", help="JSONL field holding the text (default text)")
-    parser.add_argument("--samples", type=int, default=128, help="calibration windows (default 128)")
-    parser.add_argument("--seq-len", type=int, default=512, help="tokens per window (default 512, as llama-imatrix)")
+    parser.add_argument("--samples", type=positive_int, default=128, help="calibration windows (default 128)")
+    parser.add_argument("--seq-len", type=positive_int, default=512, help="tokens per window (default 512, as llama-imatrix)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--batch-size", type=int, default=8, help="windows per forward pass (default 8)")
+    parser.add_argument("--batch-size", type=positive_int, default=8, help="windows per forward pass (default 8)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     parser.add_argument("--out", required=True, help="imatrix file to write (.imatrix / .dat)")
 
@@ -37,9 +40,6 @@ def run(args) -> int:
     from .imatrix import collect_importance, write_legacy_imatrix
     from .recipe import CalibrationSpec
 
-    for field in ("samples", "seq_len", "batch_size"):
-        if getattr(args, field) < 1:
-            raise EngineError("E_USAGE", f"--{field.replace('_', '-')} must be a positive integer", field=field)
     out = Path(args.out)
     if not out.parent.is_dir():
         raise EngineError("E_NOT_FOUND", "output directory does not exist", file=str(out.parent))
