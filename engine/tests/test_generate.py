@@ -7,22 +7,9 @@ import torch
 from qreason_engine.errors import EngineError
 from qreason_engine.generate import (BatchGenerator, ChatMessage, GenerationRequest, SamplingParams, encode_prompt,
                                      filter_logits)
-from qreason_engine.model import load_model
 
 PROMPTS = ["Step 1: Tom has 3 apples", "Question: What is 12 * 7? Answer:", "The",
            "Step 2: He gives 2 away, so 7 - 2 = 5. The answer is", "0123456789 + - * /"]
-
-
-@pytest.fixture(scope="module")
-def loaded(tiny_model_dir):
-    cache = {}
-
-    def get(family: str):
-        if family not in cache:
-            cache[family] = load_model(tiny_model_dir(family), dtype="fp32", device="cpu")
-        return cache[family]
-
-    return get
 
 
 def greedy(prompt, max_tokens=12, **extra):

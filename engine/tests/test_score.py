@@ -6,25 +6,12 @@ import torch
 
 from qreason_engine.errors import EngineError
 from qreason_engine.generate import BatchGenerator, GenerationRequest, SamplingParams
-from qreason_engine.model import load_model
 from qreason_engine.score import Scorer, ScoreRequest, position_stats
 
 CASES = [("Step 1: Tom has 3 apples", " and buys 4 more, so 3 + 4 = 7."),
          ("Question: What is 12 * 7?", " Answer: 84"),
          ("The", " quick brown fox jumps over the lazy dog"),
          ("Step 2: He gives 2 away, so", " 7 - 2 = 5.")]
-
-
-@pytest.fixture(scope="module")
-def loaded(tiny_model_dir):
-    cache = {}
-
-    def get(family: str):
-        if family not in cache:
-            cache[family] = load_model(tiny_model_dir(family), dtype="fp32", device="cpu")
-        return cache[family]
-
-    return get
 
 
 def reference_logits(model, prompt: str, continuation: str):

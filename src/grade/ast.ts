@@ -105,3 +105,26 @@ export function nodeKey(node: Node): string {
       return `(${node.letter})`;
   }
 }
+
+/** The operands of an arithmetic node (sums, products, quotients, negation, percent, powers, calls, groups); none for others. */
+export function arithmeticChildren(node: Node): Node[] {
+  switch (node.type) {
+    case "add":
+      return node.terms;
+    case "multiply":
+      return node.factors;
+    case "divide":
+      return [node.numerator, node.denominator];
+    case "negate":
+    case "percent":
+      return [node.arg];
+    case "power":
+      return [node.base, node.exponent];
+    case "call":
+      return node.args;
+    case "group":
+      return [node.body];
+    default:
+      return [];
+  }
+}

@@ -4,7 +4,7 @@
  * its brackets, a base-8 numeral by its digits, `x = 5` by its right-hand side, a scientific-notation gold
  * by its significant digits), and the prediction is read as a claim about it.
  */
-import { nodeKey, numberNode, unwrap, type Node, type RelationOperator } from "./ast.ts";
+import { arithmeticChildren, nodeKey, numberNode, unwrap, type Node, type RelationOperator } from "./ast.ts";
 import { freeSymbols } from "./evaluate.ts";
 import { equalExpressions, proportional, type ExpressionContext, type Verdict } from "./expressions.ts";
 
@@ -423,7 +423,7 @@ export function expandPlusMinus(node: Node): Node[] {
     case "negate":
     case "power":
     case "call": {
-      const children = childrenOf(bare);
+      const children = arithmeticChildren(bare);
       const expanded = children.map(expandPlusMinus);
       if (expanded.every((options) => options.length === 1)) return [bare];
       // Same sign choice everywhere: \frac{1 \pm \sqrt5}{2} has two values, not one per ± occurrence.
@@ -432,25 +432,6 @@ export function expandPlusMinus(node: Node): Node[] {
     }
     default:
       return [bare];
-  }
-}
-
-function childrenOf(node: Node): Node[] {
-  switch (node.type) {
-    case "add":
-      return node.terms;
-    case "multiply":
-      return node.factors;
-    case "divide":
-      return [node.numerator, node.denominator];
-    case "negate":
-      return [node.arg];
-    case "power":
-      return [node.base, node.exponent];
-    case "call":
-      return node.args;
-    default:
-      return [];
   }
 }
 

@@ -4,7 +4,7 @@
  * trusted: an underflow to 0, an overflow, or a sum that cancels huge terms makes float equality
  * meaningless, and the comparer then asks for exact or high-precision evidence instead.
  */
-import type { Node } from "./ast.ts";
+import { arithmeticChildren, type Node } from "./ast.ts";
 import * as Q from "./rational.ts";
 import type { Exact } from "./rational.ts";
 
@@ -596,32 +596,10 @@ export function additionSpread(node: Node): number {
       const sizes = current.terms.map(magnitudeDigits);
       widest = Math.max(widest, Math.max(...sizes) - Math.min(...sizes));
     }
-    for (const child of children(current)) visit(child);
+    for (const child of arithmeticChildren(current)) visit(child);
   };
   visit(node);
   return widest;
-}
-
-function children(node: Node): Node[] {
-  switch (node.type) {
-    case "add":
-      return node.terms;
-    case "multiply":
-      return node.factors;
-    case "divide":
-      return [node.numerator, node.denominator];
-    case "negate":
-    case "percent":
-      return [node.arg];
-    case "power":
-      return [node.base, node.exponent];
-    case "call":
-      return node.args;
-    case "group":
-      return [node.body];
-    default:
-      return [];
-  }
 }
 
 function digitsOf(value: bigint): number {

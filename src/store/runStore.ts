@@ -20,15 +20,19 @@ export const RUN_STORE_FILE = "qreason.sqlite";
 
 export type GradeStatus = "correct" | "wrong" | "no_answer" | "unparsable" | "timeout";
 
-/** What one backend call for one (problem, variant, sample) produced: a result or an error. */
-export interface GenerationRecord {
+/** Which (problem, variant, sample) a generation belongs to, and its content key. */
+export interface GenerationIdentity {
   key: string;
   model: string;
   variant: string;
-  variantHash: string;
   benchmark: string;
   problemId: string;
   sampleIndex: number;
+}
+
+/** What one backend call for one (problem, variant, sample) produced: a result or an error. */
+export interface GenerationRecord extends GenerationIdentity {
+  variantHash: string;
   backendKind: BackendKind;
   backendVersion: string;
   prompt: string | ChatMessage[];
@@ -38,14 +42,8 @@ export interface GenerationRecord {
 }
 
 /** A stored successful generation. Failures are never returned as one. */
-export interface StoredGeneration {
-  key: string;
-  model: string;
-  variant: string;
+export interface StoredGeneration extends GenerationIdentity {
   variantHash: string;
-  benchmark: string;
-  problemId: string;
-  sampleIndex: number;
   seed: number;
   backendKind: BackendKind;
   backendVersion: string;
@@ -59,13 +57,7 @@ export interface StoredGeneration {
   createdAt: string;
 }
 
-export interface StoredFailure {
-  key: string;
-  model: string;
-  variant: string;
-  benchmark: string;
-  problemId: string;
-  sampleIndex: number;
+export interface StoredFailure extends GenerationIdentity {
   error: string;
   attempts: number;
   updatedAt: string;
