@@ -54,4 +54,6 @@ export interface Grader {
 export interface GradeItem {
   gold: string;
   output: string;
+  /** Why generation ended, when known: "length" is a truncated output (cut at max_tokens). */
+  finishReason?: "stop" | "length";
 }
