@@ -31,8 +31,11 @@ export interface ComparisonResult {
 export interface CellSamples {
   cell: StoredCell;
   keys: string[];
-  samples: GradedSample[];
-  rows: SampleRow[];
+  /** Grade statuses of the cell's graded results: what a comparison's inputs hash covers. */
+  statuses: ReturnType<RunStore["gradeStatuses"]>;
+  /** The graded samples with their texts, and as statistics rows (each read on first use). */
+  readonly samples: GradedSample[];
+  readonly rows: SampleRow[];
 }
 
 /** What the compare stage works on: the plan's comparisons, its cells, the grader, the settings. */
@@ -68,8 +71,22 @@ export function cellSamples(store: RunStore, studyHash: string, grader: string |
   for (const cell of store.cells.list(studyHash)) {
     if (cell.keyed === 0) continue;
     const keys = store.cells.keys(cell.id);
-    const samples = grader === null ? [] : store.gradedSamples(keys, grader);
-    cells.set(cellName(cell.model, cell.variant, cell.benchmark), { cell, keys, samples, rows: sampleRows(samples, cell.benchmark) });
+    // Texts and step counts only when statistics need them: the pending check reads statuses alone.
+    let samples: GradedSample[] | undefined;
+    let rows: SampleRow[] | undefined;
+    cells.set(cellName(cell.model, cell.variant, cell.benchmark), {
+      cell,
+      keys,
+      statuses: grader === null ? [] : store.gradeStatuses(keys, grader),
+      get samples() {
+        samples ??= grader === null ? [] : store.gradedSamples(keys, grader);
+        return samples;
+      },
+      get rows() {
+        rows ??= sampleRows(this.samples, cell.benchmark);
+        return rows;
+      },
+    });
   }
   return cells;
 }
@@ -97,7 +114,7 @@ function planned(inputs: ComparisonInputs, cells: Map<string, CellSamples>): Pla
       const side = (name: string): CellSamples[] => inputs.labels.flatMap((label) => cells.get(cellName(model, name, label)) ?? []);
       const baselineCells = side(baseline);
       const variantCells = side(variant);
-      if (!baselineCells.some((cell) => cell.rows.length > 0) || !variantCells.some((cell) => cell.rows.length > 0)) continue;
+      if (!baselineCells.some((cell) => cell.statuses.length > 0) || !variantCells.some((cell) => cell.statuses.length > 0)) continue;
       entries.push({ position: entries.length, identity: { model, benchmark: ALL_BENCHMARKS, baseline, variant }, baseline: baselineCells, variant: variantCells });
     }
   }
@@ -107,7 +124,7 @@ function planned(inputs: ComparisonInputs, cells: Map<string, CellSamples>): Pla
 /** Hash of what a comparison is computed from: each side's graded samples (by key) and the settings. */
 function inputsHash(entry: Planned, inputs: ComparisonInputs): string {
   const side = (cells: CellSamples[]): unknown[] =>
-    cells.map((cell) => [cell.cell.benchmark, cell.samples.map((sample) => [sample.key, sample.status, sample.level ?? null, sample.subject ?? null])]);
+    cells.map((cell) => [cell.cell.benchmark, cell.statuses.map((sample) => [sample.key, sample.status, sample.level, sample.subject])]);
   return contentHash("compare-inputs:v1:", { grader: inputs.grader, settings: inputs.settings, baseline: side(entry.baseline), variant: side(entry.variant) });
 }
 

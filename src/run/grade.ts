@@ -4,7 +4,7 @@
  * per-item time budget (src/grade). Grades are stored per grader version, so a new version grades again
  * beside the old grades.
  */
-import { GradePool } from "../grade/index.ts";
+import { GradePool, type GradeItem } from "../grade/index.ts";
 import { QreasonError } from "../errors.ts";
 import type { GradeRecord, RunStore, UngradedGeneration } from "../store/index.ts";
 
@@ -15,6 +15,11 @@ export interface GradeOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** What the grader is given for a stored result: gold, output, and why the output ended. */
+export function graderItem(generation: UngradedGeneration): GradeItem {
+  return { gold: generation.gold ?? "", output: generation.text, finishReason: generation.finishReason };
 }
 
 /** Grades `items` and stores each batch as it finishes; returns how many were stored. */
@@ -34,7 +39,7 @@ export async function gradeGenerations(store: RunStore, items: readonly Ungraded
     const batches: Promise<void>[] = [];
     for (let start = 0; start < items.length; start += batchSize) {
       const batch = items.slice(start, start + batchSize);
-      const graderItems = batch.map((item) => ({ gold: item.gold as string, output: item.text, finishReason: item.finishReason }));
+      const graderItems = batch.map(graderItem);
       batches.push(
         pool.grade(graderItems).then((results) => {
           if (options.signal?.aborted) return;

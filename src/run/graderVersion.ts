@@ -3,7 +3,7 @@
  * (`src/grade/**\/*.ts`, tests excluded) and the version of the CAS package it calls
  * (`@cortex-js/compute-engine`). Any edit to the grader, or a CAS upgrade, gives a new version; grades are
  * stored per version, so the old ones stay and the results they belong to become pending for the grade
- * stage. Derived once per process (about 30 files, a few milliseconds).
+ * stage. Derived once per process (a few milliseconds).
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";

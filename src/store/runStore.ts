@@ -495,6 +495,27 @@ export class RunStore {
     });
   }
 
+  /** The grade statuses of `keys` by `grader` (graded results only, input order), with each problem's level and subject: what comparisons are computed from, without the texts. */
+  gradeStatuses(keys: readonly string[], grader: string): Array<{ key: string; status: GradeStatus; level: number | null; subject: string | null }> {
+    if (keys.length === 0) return [];
+    const rows = this.database
+      .prepare(
+        `SELECT g.key, r.status, p.level, p.subject
+         FROM json_each(?) AS k
+         JOIN generations g ON g.key = k.value AND g.status = 'ok'
+         JOIN grades r ON r.generation_key = g.key AND r.grader = ?
+         LEFT JOIN problems p ON p.benchmark = g.benchmark AND p.problem_id = g.problem_id
+         ORDER BY k.key`,
+      )
+      .all(JSON.stringify(keys), grader) as Record<string, unknown>[];
+    return rows.map((row) => ({
+      key: String(row.key),
+      status: String(row.status) as GradeStatus,
+      level: row.level === null ? null : Number(row.level),
+      subject: row.subject === null ? null : String(row.subject),
+    }));
+  }
+
   /** Generations both graders graded, and how many of them they graded differently. */
   gradeChanges(from: string, to: string): { both: number; changed: number } {
     const row = this.database
