@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { comparisonInputs, updateComparisons } from "../compare/index.ts";
-import { contentHash, openRunDirectory, type RunStore } from "../store/index.ts";
+import { contentHash, openRunDirectory, type RunRecord, type RunStore } from "../store/index.ts";
 import { renderHtml } from "./html.ts";
 import { writeGenerationsJsonl } from "./jsonl.ts";
 import { renderMarkdown } from "./markdown.ts";
@@ -50,19 +50,19 @@ export function reportFiles(runDirectory: string): WrittenReport["files"] {
  * and the grader), the store's counts of generations, errors, grades, problems and variants, the stored
  * comparisons' input hashes, and the report settings. A resumed run that found nothing to do leaves it unchanged.
  */
-export function reportState(store: RunStore, options: { bootstrapResamples?: number } = {}): string {
-  const { startedAt: _started, finishedAt: _finished, ...record } = requireRunRecord(store);
+export function reportState(store: RunStore, options: { bootstrapResamples?: number } = {}, full: RunRecord = requireRunRecord(store)): string {
+  const { startedAt: _started, finishedAt: _finished, ...record } = full;
   const comparisons = record.grader === null ? [] : store.comparisons.list(record.study.hash, record.grader).map((row) => [row.model, row.benchmark, row.variant, row.inputsHash]);
   return contentHash("report-state:v2:", { record, counts: store.counts(), comparisons, bootstrapResamples: options.bootstrapResamples ?? null });
 }
 
 /** Whether the report files of the store's run directory are missing or older than what the store holds. */
-export function reportIsStale(store: RunStore, options: { bootstrapResamples?: number } = {}): boolean {
+export function reportIsStale(store: RunStore, options: { bootstrapResamples?: number } = {}, record: RunRecord = requireRunRecord(store)): boolean {
   const files = reportFiles(store.directory);
   const stateFile = path.join(store.directory, REPORT_STATE_FILE);
   if (!Object.values(files).every((file) => existsSync(file)) || !existsSync(stateFile)) return true;
   try {
-    return (JSON.parse(readFileSync(stateFile, "utf8")) as { state?: string }).state !== reportState(store, options);
+    return (JSON.parse(readFileSync(stateFile, "utf8")) as { state?: string }).state !== reportState(store, options, record);
   } catch {
     return true;
   }
@@ -84,14 +84,14 @@ export async function writeReportFiles(store: RunStore, options: WriteReportsOpt
   const files = reportFiles(runDirectory);
   const record = requireRunRecord(store);
   if (record.grader !== null) updateComparisons(store, comparisonInputs(record, options.bootstrapResamples));
-  if (options.ifChanged && !reportIsStale(store, options)) {
+  if (options.ifChanged && !reportIsStale(store, options, record)) {
     try {
       return { files, results: JSON.parse(readFileSync(files.results, "utf8")) as Results, unchanged: true };
     } catch {
       // An unreadable results file: write everything again.
     }
   }
-  const state = reportState(store, options);
+  const state = reportState(store, options, record);
   const data = buildReportData(store, options);
   await writeAtomically(files.results, `${JSON.stringify(data.results, null, 1)}\n`);
   await writeAtomically(files.markdown, renderMarkdown(data.results));

@@ -3,7 +3,7 @@
  * after the stages it requires (their pending work only). Every stage run is recorded in the store
  * (stage_runs: start, end, outcome, counts, duration); a stage that throws is recorded as failed and the
  * error goes on; Ctrl-C (the context's signal) ends the current stage as interrupted and runs no more.
- * run.json, the human-readable copy of the run, is rewritten at the end.
+ * run.json, the human-readable copy of the run, is rewritten at the end when a stage changed anything.
  */
 import { QreasonError } from "../../errors.ts";
 import { runRecordOf, writeRunRecordFile } from "../../store/index.ts";
@@ -95,8 +95,11 @@ export async function runStages(context: StageContext, options: PipelineOptions 
       if (outcome.status === "interrupted") interrupted = true;
     }
   } finally {
-    const record = runRecordOf(store);
-    if (record !== undefined) writeRunRecordFile(context.runDirectory, record);
+    // The plan stage writes run.json itself; rewrite it only when a later stage ran (or failed) since.
+    if (reports.some((report) => report.stage !== "plan" && report.outcome !== undefined) || reports.length < stages.length) {
+      const record = runRecordOf(store);
+      if (record !== undefined) writeRunRecordFile(context.runDirectory, record);
+    }
   }
   return { stages: reports, interrupted };
 }

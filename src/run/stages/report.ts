@@ -20,8 +20,9 @@ export const reportStage: Stage = {
   offline: true,
   requires: ["compare"],
   pending(store, options = {}) {
-    if (runRecordOf(store) === undefined) return { count: 0, unit: "report files" };
-    return reportIsStale(store, options) ? { count: 4, unit: "report files", detail: "missing or older than the store" } : { count: 0, unit: "report files" };
+    const record = runRecordOf(store);
+    if (record === undefined) return { count: 0, unit: "report files" };
+    return reportIsStale(store, options, record) ? { count: 4, unit: "report files", detail: "missing or older than the store" } : { count: 0, unit: "report files" };
   },
   async run(context): Promise<StageOutcome> {
     context.emit({ type: "stage", message: "writing the report" });
