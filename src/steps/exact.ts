@@ -254,3 +254,108 @@ export function isIdentity(left: AnswerNode, right: AnswerNode, symbols: readonl
   }
   return true;
 }
+
+export interface Interval {
+  low: Rational;
+  high: Rational;
+}
+
+const sign = (value: Rational): number => (value.numerator === 0n ? 0 : value.numerator < 0n ? -1 : 1);
+const less = (left: Rational, right: Rational): boolean => sign(subtract(left, right)) < 0;
+const smallest = (values: Rational[]): Rational => values.reduce((min, value) => (less(value, min) ? value : min));
+const largest = (values: Rational[]): Rational => values.reduce((max, value) => (less(max, value) ? value : max));
+
+/** Decimals at which a written number is taken to be rounded (`2.8284`, `1.414`), not exact (`8.75`). */
+export const APPROXIMATE_DECIMALS = 3;
+
+function decimalsOf(text: string): number {
+  const point = text.indexOf(".");
+  return point === -1 ? 0 : text.length - point - 1;
+}
+
+/** Whether `node` holds a number written with APPROXIMATE_DECIMALS or more decimals. */
+export function hasApproximateNumber(node: AnswerNode): boolean {
+  switch (node.type) {
+    case "number": return decimalsOf(node.text) >= APPROXIMATE_DECIMALS;
+    case "group": return hasApproximateNumber(node.body);
+    case "negate": case "percent": return hasApproximateNumber(node.arg);
+    case "add": return node.terms.some(hasApproximateNumber);
+    case "multiply": return node.factors.some(hasApproximateNumber);
+    case "divide": return hasApproximateNumber(node.numerator) || hasApproximateNumber(node.denominator);
+    case "power": return hasApproximateNumber(node.base) || hasApproximateNumber(node.exponent);
+    default: return false;
+  }
+}
+
+/**
+ * The values `node` can have when every number written with APPROXIMATE_DECIMALS or more decimals stands
+ * for anything that rounds to it (±half a unit of its last digit): exact interval arithmetic over
+ * rationals. Undefined for what the interval rules here do not cover (roots, functions, a division by an
+ * interval holding 0).
+ */
+export function evaluateInterval(node: AnswerNode, environment: Environment = new Map()): Interval | undefined {
+  const visit = (child: AnswerNode): Interval | undefined => evaluateInterval(child, environment);
+  switch (node.type) {
+    case "number": {
+      const value = toRational(node.value);
+      const decimals = decimalsOf(node.text);
+      if (decimals < APPROXIMATE_DECIMALS) return { low: value, high: value };
+      const half = rational(1n, 2n * 10n ** BigInt(decimals));
+      return { low: subtract(value, half), high: add(value, half) };
+    }
+    case "symbol": {
+      const value = environment.get(node.name);
+      return value ? { low: value, high: value } : undefined;
+    }
+    case "group":
+      return visit(node.body);
+    case "negate": {
+      const inner = visit(node.arg);
+      return inner && { low: negate(inner.high), high: negate(inner.low) };
+    }
+    case "percent": {
+      const inner = visit(node.arg);
+      const hundred = fromInteger(100);
+      return inner && { low: divide(inner.low, hundred) as Rational, high: divide(inner.high, hundred) as Rational };
+    }
+    case "add": {
+      let sum: Interval | undefined = { low: fromInteger(0), high: fromInteger(0) };
+      for (const term of node.terms) {
+        const value = visit(term);
+        sum = sum && value && { low: add(sum.low, value.low), high: add(sum.high, value.high) };
+      }
+      return sum;
+    }
+    case "multiply": {
+      let product: Interval | undefined = { low: fromInteger(1), high: fromInteger(1) };
+      for (const factor of node.factors) {
+        const value = visit(factor);
+        if (!product || !value) return undefined;
+        const { low, high } = product;
+        const corners: Rational[] = [multiply(low, value.low), multiply(low, value.high), multiply(high, value.low), multiply(high, value.high)];
+        product = { low: smallest(corners), high: largest(corners) };
+      }
+      return product;
+    }
+    case "divide": {
+      const numerator = visit(node.numerator);
+      const denominator = visit(node.denominator);
+      if (!numerator || !denominator || sign(denominator.low) * sign(denominator.high) <= 0) return undefined;
+      const corners = [numerator.low, numerator.high].flatMap((top) => [denominator.low, denominator.high].map((bottom) => divide(top, bottom) as Rational));
+      return { low: smallest(corners), high: largest(corners) };
+    }
+    case "power": {
+      const base = visit(node.base);
+      const exponent = evaluateNode(node.exponent, environment);
+      if (!base || exponent.status !== "value" || exponent.value.denominator !== 1n) return undefined;
+      const integer = exponent.value.numerator;
+      if (integer < 0n || integer > 64n) return undefined;
+      const raise = (value: Rational): Rational => rational(value.numerator ** integer, value.denominator ** integer);
+      const [low, high] = [raise(base.low), raise(base.high)];
+      if (integer % 2n === 0n && sign(base.low) < 0 && sign(base.high) > 0) return { low: fromInteger(0), high: largest([low, high]) };
+      return { low: smallest([low, high]), high: largest([low, high]) };
+    }
+    default:
+      return undefined;
+  }
+}

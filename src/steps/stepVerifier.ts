@@ -7,39 +7,47 @@
  * Claims (src/steps/claims.ts finds them, the grader's `parseAnswer` parses them, exact.ts evaluates):
  * - a chain `s0 = s1 = … = sn`: consecutive sides with values are compared; a pair is checked when one
  *   side computes (an operator, or a symbol given a value earlier). Exact rationals, so `10/3 = 3.33` is not
- *   exact; it is accepted as `rounded` when the stated side is a decimal within one unit of its last digit
- *   (rounding, truncation), since models write results that way. `a + b%` that fails as a + b/100 is
- *   tried as a·(1 + b/100) (`percent-of-base`). `≈` accepts one unit of the last stated digit (1 % when
- *   neither side is a plain number); `<`, `>`, `≤`, `≥`, `≠` are exact.
+ *   exact; it is accepted as `rounded` when the stated side is a decimal that is the value rounded or
+ *   truncated at its last digit, since models write results that way; a number written with 3+ decimals
+ *   on the computing side stands for anything that rounds to it (`(2.8284)^2 = 8`: `rounded-inputs`, by
+ *   exact interval arithmetic). `a + b%` that fails as a + b/100 is
+ *   tried as a·(1 + b/100) (`percent-of-base`); a stated `20%` is also read as 20 (`percent-as-number`:
+ *   `(4/20) × 100 = 20%`). `≈` accepts one unit of the last stated digit or 1 % of the value, whichever is
+ *   looser; `<`, `>`, `≤`, `≥`, `≠` are exact.
  * - definitions: a lone unknown symbol in a chain (`x = 12`, `x = 36/3 = 12`) takes the stated value for
  *   later steps. A symbol defined before and stated again with another value is a redefinition (not an
  *   error: solutions reuse letters).
  * - equations: a side with unknowns (`3x = 36`) is not checkable by itself. When linear in its one unknown
- *   it is solved, and the solution is implied for later claims: `x = 13` after `3x = 36` is refuted
- *   (`contradicts-equation`), `2x = 24` verified. Both sides with unknowns and equal at fixed rational points
+ *   it is solved, and the solution is implied for later claims: `2x = 24` after `3x = 36` is verified,
+ *   `x = 13` is doubtful (`contradicts-equation`). Both sides with unknowns and equal at fixed rational points
  *   is an `identity` (`2(x+3) = 2x+6`) and verified.
  * - a value stated for a division by zero (`5 / 0 = 0`) is refuted: the expression has none. Two numbers
  *   with no operator between (`15 3 = 5`) make a claim malformed, never read as a product.
- * The first refuted step is a computational error with certainty, except that a refutation through an
- * implied value (reason `contradicts-equation`, or `uses` naming an implied symbol) assumes the letter kept
- * its meaning.
+ * A claim false only under substituted values (defined or implied) is `doubtful`, not refuted: competition
+ * solutions rebind letters in case analyses (ProcessBench shows it), so only a claim false on its own
+ * stated numbers is refuted, and the first refuted step is a computational error with certainty.
  */
 import { normalizeAnswer, parseAnswer, type AnswerNode } from "../grade/index.ts";
 import { findClaimSources, type ClaimSource } from "./claims.ts";
-import { evaluateNode, isIdentity, solveLinear, type Evaluation } from "./exact.ts";
+import { evaluateInterval, evaluateNode, hasApproximateNumber, isIdentity, solveLinear, type Evaluation } from "./exact.ts";
 import { findMathSpans } from "./mathSpans.ts";
-import { equals, format, subtract, type Rational } from "./rational.ts";
+import { add, equals, format, fromInteger, multiply, rational, subtract, type Rational } from "./rational.ts";
 import { SEGMENTER_VERSION, segmentSteps, type StepSegment } from "./segment.ts";
 
-export type CheckStatus = "verified" | "refuted" | "unverifiable";
+/**
+ * `refuted`: false by exact arithmetic on the numbers the claim states. `doubtful`: false only under values
+ * substituted from earlier claims (a letter may have been rebound: case analyses reuse `n`), so never
+ * counted as an error. `unverifiable`: nothing checkable.
+ */
+export type CheckStatus = "verified" | "refuted" | "doubtful" | "unverifiable";
 
 export type ClaimReason =
   // verified
-  | "exact" | "rounded" | "approximate" | "percent-of-base" | "identity" | "solves-equation"
+  | "exact" | "rounded" | "rounded-inputs" | "approximate" | "percent-of-base" | "percent-as-number" | "quotient" | "run-on-chain" | "identity" | "solves-equation"
   // refuted
   | "false-equation" | "false-approximation" | "false-inequality" | "contradicts-equation"
   // unverifiable
-  | "unparsed" | "incomplete" | "equation" | "unsupported" | "undefined" | "no-computation" | "definition" | "redefinition";
+  | "unparsed" | "incomplete" | "hypothetical" | "equation" | "unsupported" | "undefined" | "no-computation" | "definition" | "redefinition";
 
 export interface ClaimCheck {
   start: number;
@@ -162,12 +170,21 @@ function checkPair(relation: Relation, left: { node: AnswerNode; value: Rational
       }
       const alternative = evaluateNode(computed.node, scope, { percentOfBase: true });
       if (alternative.status === "value" && equals(alternative.value, stated.value)) return { holds: true, reason: "percent-of-base" };
+      // `(2.8284)^2 = 8`: a written-rounded input (3+ decimals) stands for what rounds to it.
+      if (hasApproximateNumber(computed.node)) {
+        const range = evaluateInterval(computed.node, scope);
+        const slack = statedLiteral && statedLiteral.decimals > 0 ? rational(1n, 2n * 10n ** BigInt(statedLiteral.decimals)) : fromInteger(0);
+        if (range && lessOrEqual(range.low, add(stated.value, slack)) && lessOrEqual(subtract(stated.value, slack), range.high)) return { holds: true, reason: "rounded-inputs" };
+      }
+      // `(4 / 20) × 100 = 20%`: a stated percent read as its number, as the grader reads answers both ways.
+      if (unwrap(stated.node).type === "percent" && equals(computed.value, multiply(stated.value, fromInteger(100)))) return { holds: true, reason: "percent-as-number" };
       return { holds: false, reason: "false-equation", ...describe };
     }
     case "approx": {
-      const close = statedLiteral
-        ? within(computed.value, stated.value, statedLiteral.decimals)
-        : lessOrEqual(absolute(subtract(left.value, right.value)), { numerator: absolute(right.value).numerator, denominator: absolute(right.value).denominator * 100n });
+      // One unit of the last stated digit, or 1 % of the value, whichever is looser: `≈` is loose by nature.
+      const onePercent = { numerator: absolute(computed.value).numerator, denominator: absolute(computed.value).denominator * 100n };
+      const close = (statedLiteral !== undefined && within(computed.value, stated.value, statedLiteral.decimals))
+        || lessOrEqual(absolute(subtract(left.value, right.value)), onePercent);
       return close ? { holds: true, reason: "approximate" } : { holds: false, reason: "false-approximation", ...describe };
     }
     default: {
@@ -175,6 +192,39 @@ function checkPair(relation: Relation, left: { node: AnswerNode; value: Rational
       return holds ? { holds: true, reason: "exact" } : { holds: false, reason: "false-inequality", ...describe };
     }
   }
+}
+
+/** `410 ÷ 333 = 1` followed by "remainder": the stated side is the integer part (toward zero or floor). */
+function isQuotient(left: { node: AnswerNode; value: Rational }, right: { node: AnswerNode; value: Rational }): boolean {
+  const [computed, stated] = unwrap(left.node).type === "divide" || literal(right.node) ? [left.value, right.value] : [right.value, left.value];
+  if (stated.denominator !== 1n) return false;
+  const truncated = computed.numerator / computed.denominator;
+  const floor = computed.numerator < 0n && truncated * computed.denominator !== computed.numerator ? truncated - 1n : truncated;
+  return stated.numerator === truncated || stated.numerator === floor;
+}
+
+/** The number a side starts from, reading leftmost: `378` in `378 - 360`. */
+function leadingNumber(node: AnswerNode): Rational | undefined {
+  const inner = unwrap(node);
+  switch (inner.type) {
+    case "number": return { numerator: inner.value.num, denominator: inner.value.den };
+    case "add": return inner.terms[0] && leadingNumber(inner.terms[0]);
+    case "multiply": return inner.factors[0] && leadingNumber(inner.factors[0]);
+    case "divide": return leadingNumber(inner.numerator);
+    case "power": return leadingNumber(inner.base);
+    default: return undefined;
+  }
+}
+
+/**
+ * A run-on chain: `738 − 360 = 378 − 360 = 18` writes each result and goes on computing with it. False as
+ * written, but every computation in it is right; the next side starts from the value of the one before.
+ */
+function isRunOn(value: Rational, next: AnswerNode): boolean {
+  const inner = unwrap(next);
+  if (inner.type === "number") return false;
+  const start = leadingNumber(inner);
+  return start !== undefined && equals(rational(start.numerator, start.denominator), value);
 }
 
 /** The relation between two sides with the sides between them skipped: `=` chains pass through, `≈` wins. */
@@ -189,6 +239,7 @@ function checkClaim(source: ClaimSource, scope: Scope): ClaimCheck {
   const base = { start: source.start, end: source.end, text: source.text, origin: source.origin, defines: [] as string[], uses: [] as string[] };
   if (source.incomplete) return { ...base, status: "unverifiable", reason: "incomplete" };
   if (source.malformed) return { ...base, status: "unverifiable", reason: "unparsed", note: source.malformed };
+  if (source.hypothetical) return { ...base, status: "unverifiable", reason: "hypothetical", note: "the text calls it false or a contradiction" };
   // The grader's normalizer first (`\dfrac`, `\$`, spacing), the raw expression if that does not parse.
   let parsed = parseAnswer(normalizeAnswer(source.expression));
   if (!parsed.ok) parsed = parseAnswer(source.expression);
@@ -204,7 +255,7 @@ function checkClaim(source: ClaimSource, scope: Scope): ClaimCheck {
   // A value stated for a division by zero is false: the left side has no value at all.
   const undefinedSide = sides.findIndex((side) => side.evaluation.status === "undefined");
   const statedSide = sides.findIndex((side, index) => index !== undefinedSide && side.evaluation.status === "value");
-  if (undefinedSide !== -1 && statedSide !== -1 && relation.operators.every((operator) => operator === "=")) {
+  if (undefinedSide !== -1 && statedSide !== -1 && used.length === 0 && relation.operators.every((operator) => operator === "=")) {
     const stated = (sides[statedSide]!.evaluation as { value: Rational }).value;
     return { ...base, status: "refuted", reason: "false-equation", expected: "undefined", stated: format(stated), note: (sides[undefinedSide]!.evaluation as { reason: string }).reason };
   }
@@ -225,17 +276,27 @@ function checkClaim(source: ClaimSource, scope: Scope): ClaimCheck {
   const valued = sides.flatMap((side, index) => side.evaluation.status === "value" ? [{ index, node: side.node, value: side.evaluation.value, computes: side.evaluation.computes }] : []);
   const checkable = valued.filter((side) => redefined(side.node) === undefined);
   let failure: PairResult | undefined;
+  let doubtful: PairResult | undefined;
   let weakest: ClaimReason | undefined;
+  // `a < k < b ≈ c < k < d` restates one range in two forms: with two or more inequalities, only they are checked.
+  const compound = relation.operators.filter((operator) => operator !== "=" && operator !== "approx").length >= 2;
   for (let position = 1; position < checkable.length; position++) {
     const left = checkable[position - 1]!;
     const right = checkable[position]!;
     const between = relationBetween(relation.operators, left.index, right.index);
     if (!between) continue;
-    if (!left.computes && !right.computes && (between === "=" || between === "approx")) continue; // `12 = 12` restates
-    const result = checkPair(between, left, right, values);
-    const throughImplied = [left, right].some((side) => [...symbolsOf(side.node)].some((symbol) => scope.implied.has(symbol) && !scope.defined.has(symbol)));
+    const equality = between === "=" || between === "approx";
+    if (equality && ((!left.computes && !right.computes) || compound)) continue; // `12 = 12` restates
+    let result = checkPair(between, left, right, values);
+    if (!result.holds && between === "=") {
+      if (source.remainder && isQuotient(left, right)) result = { holds: true, reason: "quotient" };
+      else if (isRunOn(left.value, right.node)) result = { holds: true, reason: "run-on-chain" };
+    }
+    const symbols = [left, right].flatMap((side) => [...symbolsOf(side.node)]);
+    const throughImplied = symbols.some((symbol) => scope.implied.has(symbol) && !scope.defined.has(symbol));
     if (!result.holds) {
-      failure ??= throughImplied ? { ...result, reason: "contradicts-equation" } : result;
+      if (symbols.some((symbol) => values.has(symbol))) doubtful ??= throughImplied ? { ...result, reason: "contradicts-equation" } : result;
+      else failure ??= result;
     } else if (weakest === undefined || weakest === "exact") {
       weakest = throughImplied ? "solves-equation" : result.reason;
     }
@@ -256,7 +317,9 @@ function checkClaim(source: ClaimSource, scope: Scope): ClaimCheck {
     }
   }
   base.defines = defines;
-  if (failure) return { ...base, status: "refuted", reason: failure.reason, ...(failure.expected ? { expected: failure.expected, stated: failure.stated } : {}) };
+  for (const [status, found] of [["refuted", failure], ["doubtful", doubtful]] as const) {
+    if (found) return { ...base, status, reason: found.reason, ...(found.expected ? { expected: found.expected, stated: found.stated } : {}) };
+  }
   if (weakest) return { ...base, status: "verified", reason: weakest };
   if (defines.length > 0) {
     return { ...base, status: "unverifiable", reason: changed ? "redefinition" : "definition" };
@@ -299,8 +362,8 @@ function checkEquation(
 }
 
 function stepStatus(claims: readonly ClaimCheck[]): CheckStatus {
-  if (claims.some((claim) => claim.status === "refuted")) return "refuted";
-  return claims.some((claim) => claim.status === "verified") ? "verified" : "unverifiable";
+  for (const status of ["refuted", "doubtful", "verified"] as const) if (claims.some((claim) => claim.status === status)) return status;
+  return "unverifiable";
 }
 
 /** Checks every claim of every step of `text` in order (segments default to `segmentSteps(text)`). */
