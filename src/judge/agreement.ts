@@ -137,10 +137,12 @@ export function krippendorffAlpha(ratings: Ratings): KrippendorffAlpha {
   raterCount(ratings);
   const coincidences = new Map<Label, Map<Label, number>>();
   let items = 0;
+  let pairable = 0;
   for (const row of ratings) {
     const labels = row.filter(present);
     if (labels.length < 2) continue;
     items++;
+    pairable += labels.length;
     const counts = new Map<Label, number>();
     for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
     const weight = 1 / (labels.length - 1);
@@ -156,7 +158,6 @@ export function krippendorffAlpha(ratings: Ratings): KrippendorffAlpha {
   }
   const marginals = new Map<Label, number>();
   for (const [label, column] of coincidences) marginals.set(label, [...column.values()].reduce((sum, value) => sum + value, 0));
-  const pairable = [...marginals.values()].reduce((sum, value) => sum + value, 0);
   let disagreeing = 0;
   for (const [first, column] of coincidences) for (const [second, value] of column) if (first !== second) disagreeing += value;
   let expectedPairs = 0;

@@ -46,9 +46,11 @@ export function findJsonObjects(text: string): JsonScan {
   const shift = text.length - scanned.length;
   const candidates: JsonCandidate[] = [];
   let unclosedAt: number | undefined;
+  // Braces that an earlier (enclosing) candidate's scan found inside a string: not object starts.
+  const inStrings = new Set<number>();
   for (let start = scanned.indexOf("{"); start !== -1; start = scanned.indexOf("{", start + 1)) {
-    if (!looksLikeJson(scanned, start)) continue;
-    const end = matchingBrace(scanned, start);
+    if (inStrings.has(start) || !looksLikeJson(scanned, start)) continue;
+    const end = matchingBrace(scanned, start, inStrings);
     if (end === UNCLOSED) {
       unclosedAt ??= start + shift;
       continue;
@@ -147,8 +149,11 @@ function looksLikeJson(text: string, start: number): boolean {
 const UNCLOSED = -1;
 const MISMATCHED = -2;
 
-/** The offset just past the brace closing the object opened at `start`; UNCLOSED or MISMATCHED when none does. */
-function matchingBrace(text: string, start: number): number {
+/**
+ * The offset just past the brace closing the object opened at `start`; UNCLOSED or MISMATCHED when none
+ * does. Opening braces met inside strings are added to `inStrings`.
+ */
+function matchingBrace(text: string, start: number, inStrings: Set<number>): number {
   let depth = 0;
   let inString = false;
   for (let index = start; index < text.length; index++) {
@@ -156,6 +161,7 @@ function matchingBrace(text: string, start: number): number {
     if (inString) {
       if (char === "\\") index++;
       else if (char === '"') inString = false;
+      else if (char === "{") inStrings.add(index);
       continue;
     }
     if (char === '"') inString = true;

@@ -35,50 +35,24 @@ export const MAX_EXPLANATION_CHARS = 4000;
 export const VERDICT_CATEGORIES: readonly (ErrorCategory | NoError)[] = [...ERROR_CATEGORIES, NO_ERROR];
 export const VERDICT_SUBTYPES: readonly (ErrorSubtype | NoError)[] = [...ERROR_SUBTYPES, NO_ERROR];
 
-/** JSON Schema (draft 2020-12 subset every structured-output backend understands) of one verdict. */
-export function verdictJsonSchema(stepCount: number): Record<string, unknown> {
-  assertStepCount(stepCount);
-  return {
-    type: "object",
-    properties: {
-      explanation: { type: "string", description: "Why: the wrong claim, or why every step holds." },
-      first_error_step: {
-        type: "integer",
-        minimum: -1,
-        maximum: stepCount - 1,
-        description: "0-based index of the earliest wrong step, or -1 if no step is wrong.",
-      },
-      category: { type: "string", enum: [...VERDICT_CATEGORIES] },
-      subtype: { type: "string", enum: [...VERDICT_SUBTYPES] },
-      confidence: { type: "number", minimum: 0, maximum: 1 },
-    },
-    required: ["explanation", "first_error_step", "category", "subtype", "confidence"],
-    additionalProperties: false,
-  };
-}
-
-/** The Backend spec's `responseFormat` for a verdict over `stepCount` steps. */
-export function verdictResponseFormat(stepCount: number): { type: "json_schema"; name: string; schema: Record<string, unknown> } {
-  return { type: "json_schema", name: "qreason_verdict", schema: verdictJsonSchema(stepCount) };
-}
-
-export type VerdictValidation = { ok: true; verdict: Verdict } | { ok: false; problems: string[] };
-
+/**
+ * The wire schema, in zod, for `stepCount` steps: the one definition both the JSON Schema sent to backends
+ * and the validator come from (z.toJSONSchema), so the two cannot drift apart.
+ */
 function wireSchema(stepCount: number) {
-  const enumOf = (values: readonly string[], field: string) =>
-    z.string({ error: `'${field}' must be a string` }).refine((value) => values.includes(value), {
-      error: (issue) => `'${field}' is ${JSON.stringify(issue.input)}; it must be one of: ${values.join(", ")}`,
-    });
+  const range = `-1 or a step index from 0 to ${stepCount - 1}`;
+  const oneOf = (values: readonly string[], field: string) =>
+    z.enum(values as [string, ...string[]], { error: (issue) => `'${field}' is ${JSON.stringify(issue.input)}; it must be one of: ${values.join(", ")}` });
   return z.strictObject(
     {
-      explanation: z.string({ error: "'explanation' must be a string" }),
+      explanation: z.string({ error: "'explanation' must be a string" }).describe("Why: the wrong claim, or why every step holds."),
       first_error_step: z
-        .number({ error: "'first_error_step' must be an integer" })
-        .int({ error: "'first_error_step' must be an integer" })
-        .min(-1, { error: `'first_error_step' must be -1 or a step index from 0 to ${stepCount - 1}` })
-        .max(stepCount - 1, { error: `'first_error_step' must be -1 or a step index from 0 to ${stepCount - 1}` }),
-      category: enumOf(VERDICT_CATEGORIES, "category"),
-      subtype: enumOf(VERDICT_SUBTYPES, "subtype"),
+        .int({ error: `'first_error_step' must be an integer: ${range}` })
+        .min(-1, { error: `'first_error_step' must be ${range}` })
+        .max(stepCount - 1, { error: `'first_error_step' must be ${range}` })
+        .describe("0-based index of the earliest wrong step, or -1 if no step is wrong."),
+      category: oneOf(VERDICT_CATEGORIES, "category"),
+      subtype: oneOf(VERDICT_SUBTYPES, "subtype"),
       confidence: z
         .number({ error: "'confidence' must be a number from 0 to 1" })
         .min(0, { error: "'confidence' must be a number from 0 to 1" })
@@ -88,6 +62,20 @@ function wireSchema(stepCount: number) {
   );
 }
 
+/** JSON Schema (draft 2020-12; objects, enums, integer and number bounds only) of one verdict. */
+export function verdictJsonSchema(stepCount: number): Record<string, unknown> {
+  assertStepCount(stepCount);
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(wireSchema(stepCount), { target: "draft-2020-12" }) as Record<string, unknown>;
+  return schema;
+}
+
+/** The Backend spec's `responseFormat` for a verdict over `stepCount` steps. */
+export function verdictResponseFormat(stepCount: number): { type: "json_schema"; name: string; schema: Record<string, unknown> } {
+  return { type: "json_schema", name: "qreason_verdict", schema: verdictJsonSchema(stepCount) };
+}
+
+export type VerdictValidation = { ok: true; verdict: Verdict } | { ok: false; problems: string[] };
+
 /**
  * Checks an untrusted parsed value against the verdict contract for `stepCount` steps: the shape, the
  * index range, and consistency (-1 ⇔ category and subtype `no_error`; the subtype within its category).
@@ -95,7 +83,7 @@ function wireSchema(stepCount: number) {
  */
 export function validateVerdict(value: unknown, stepCount: number): VerdictValidation {
   assertStepCount(stepCount);
-  const parsed = wireSchema(stepCount).safeParse(value);
+  const parsed = wireSchema(stepCount).safeParse(value, { reportInput: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       if (issue.code === "invalid_type" && issue.input === undefined && issue.path.length === 1) return `missing field '${String(issue.path[0])}'`;
