@@ -64,7 +64,7 @@ export function findJsonObjects(text: string): JsonScan {
   return { candidates, unclosedAt };
 }
 
-const REFUSAL = /\b(?:I\s+(?:can(?:no|')t|cannot|won't|will not|am (?:not able|unable)|'m (?:not able|unable))\b|as an AI\b|I\s+(?:must|have to) decline)/i;
+const REFUSAL = /\b(?:I\s+(?:cannot|can['’]?t|won['’]t|will not|am (?:not able|unable)|must decline|have to decline)|I['’]m (?:not able|unable)|as an AI\b)/i;
 
 export type Parsed<Value> =
   | { ok: true; value: Value; /** Later objects in the reply that did not validate. */ skipped: number }

@@ -103,6 +103,12 @@ export const REPLY_CASES: readonly ReplyCase[] = [
     expected: { ok: false, reason: "refusal" },
   },
   {
+    name: "a refusal with a typographic apostrophe",
+    text: "I’m unable to evaluate solutions to this kind of problem.",
+    stepCount: 3,
+    expected: { ok: false, reason: "refusal" },
+  },
+  {
     name: "prose only, no JSON",
     text: "The first error is in step 2, a computational error: 7 times 8 is 56, not 54.",
     stepCount: 3,
