@@ -107,9 +107,10 @@ def test_quantize_command_writes_a_servable_variant(tiny_model_dir, calibration_
         else:
             assert torch.equal(tensor, original[name]), name
 
-    # Loading the variant installs its runtime schemes: 14 activation hooks + 2 KV-cache hooks.
+    # Loading the variant installs its runtime schemes: 14 activation hooks and the KV format of its caches.
     variant = load_variant(out, "fp32", "cpu")
-    assert len(variant.model.qreason_runtime) == 16
+    assert len(variant.model.qreason_runtime) == 14
+    assert variant.model.qreason_runtime.kv is not None
     plain = load_model(out, dtype="fp32", device="cpu")
     ids = variant.tokenizer("Step 1: 3 + 4 = 7", return_tensors="pt").input_ids
     with torch.no_grad():
