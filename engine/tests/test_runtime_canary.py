@@ -8,6 +8,7 @@ import pytest
 import torch
 import transformers
 
+from qreason_engine.bench.kv_logprobs import logprobs, shift
 from qreason_engine.caches import plain_cache
 from qreason_engine.errors import EngineError
 from qreason_engine.model import load_model
@@ -15,20 +16,8 @@ from qreason_engine.quant import runtime
 from qreason_engine.quant.recipe import parse_recipe
 from qreason_engine.quant.runtime import ActivationQuantizer, RuntimeSchemes, load_variant, verify_runtime_schemes
 from qreason_engine.quant.variant import quantize_to_dir
-from qreason_engine.score import Scorer, ScoreRequest
 
 REFERENCE = Path(__file__).resolve().parents[2] / "models" / "reference" / "hf"
-
-# An arith test-split problem and its gold solution (src/data/arith/README.md), in the reference model's
-# prompt format: the question, one line break.
-QUESTION = ("Zoe has 9 packs with 291 pencils in each. Lily has 169 more pencils than Zoe. Zoe also has 38 pets. "
-            "Lily gives 438 pencils to Alice. Lily is 68 years old. Lily donates 132 pencils. How many more pencils "
-            "does Zoe have than Lily?\n")
-SOLUTION = ("Step 1: Zoe's pencils: 9 * 291 = 2619.\nStep 2: Lily's pencils: 2619 + 169 = 2788.\n"
-            "Step 3: Lily's pencils after giving some away: 2788 - 438 = 2350.\n"
-            "Step 4: Lily's pencils after donating some: 2350 - 132 = 2218.\n"
-            "Step 5: How many more Zoe has than Lily: 2619 - 2218 = 401.\n\\boxed{401}")
-
 
 @pytest.fixture(scope="module")
 def variants(tiny_model_dir, tmp_path_factory):
@@ -79,7 +68,7 @@ def test_a_cache_passed_under_a_name_the_model_ignores_makes_loading_fail(varian
     # layers no longer read. The model then makes its own plain cache and ours stays empty.
     monkeypatch.setattr(runtime, "cache_keyword", lambda model: "past_key_value")
     message = refusal(variants(kv_bits=4))
-    assert "kv_bits 4" in message and "cached no keys" in message
+    assert "kv_bits 4" in message and "wrote nothing" in message
 
 
 def test_removing_the_activation_hook_makes_loading_fail(variants, monkeypatch):
@@ -99,15 +88,10 @@ def test_activation_rounding_passes_gradients_straight_through():
 def test_kv_int4_moves_the_reference_models_teacher_forced_logprobs(tmp_path):
     """The measurement a KV study makes: fp and KV int4 scoring the same gold solution must differ clearly
     (a fresh clone on transformers 5.24 with the old hook measured exactly 0.00)."""
-    variant = tmp_path / "kv4"
-    quantize_to_dir(REFERENCE, parse_recipe({"method": "none", "kv_bits": 4}), variant, device="cpu")
-    request = ScoreRequest(prompt=QUESTION, continuation=SOLUTION, top_k=1)
-    scored = {}
-    for name, loaded in (("fp", load_model(REFERENCE, dtype="fp32", device="cpu")),
-                         ("kv4", load_variant(variant, "fp32", "cpu"))):
-        scored[name] = [token.logprob for token in Scorer(loaded.model, loaded.tokenizer).score([request])[0].tokens]
-    deltas = [abs(a - b) for a, b in zip(scored["fp"], scored["kv4"], strict=True)]
-    print("kv4 vs fp:", len(deltas), "tokens, max", max(deltas), "mean", sum(deltas) / len(deltas))
-    assert len(deltas) > 100
-    assert max(deltas) > 0.05, max(deltas)  # measured 0.118 (mean 0.0015 over 144 tokens), fp32 CPU
-    assert sum(deltas) / len(deltas) > 5e-4
+    reference = logprobs(load_model(REFERENCE, dtype="fp32", device="cpu"))
+    figures = shift(REFERENCE, 4, tmp_path, device="cpu", dtype="fp32", reference=reference)
+    assert figures["tokens"] > 100
+    assert figures["canary"] == {"activation_linears": 0, "kv_layers": 4}
+    # Measured 0.118 (mean 0.0015 over 144 tokens), fp32 on the CPU lock.
+    assert figures["max_abs_delta"] > 0.05, figures
+    assert figures["mean_abs_delta"] > 5e-4, figures

@@ -22,7 +22,7 @@ import torch
 from transformers import DynamicCache, StaticCache
 
 from ..errors import EngineError
-from .grid import fake_quantize_fp8_e4m3, fake_quantize_groups, grouped, qparams
+from .grid import fake_quantize_fp8_e4m3, fake_quantize_groups
 
 
 def straight_through(x: torch.Tensor, rounded: torch.Tensor) -> torch.Tensor:
@@ -45,22 +45,6 @@ class KVQuantizer:
         if self.kv_bits == "fp8_e4m3":
             return fake_quantize_fp8_e4m3(states)
         return fake_quantize_groups(states, int(self.kv_bits), self.group_size, symmetric=False).to(states.dtype)
-
-    def off_grid(self, states: torch.Tensor) -> float:
-        """The share of entries farther from this grid than their own dtype's rounding explains.
-
-        Re-rounding an entry already on the grid moves it by float error only: the scale is refitted from
-        rounded extremes (fp32: ~1 ulp), and in bf16 the int8 grid near a head's largest entries is finer
-        than bf16 itself. An unrounded entry sits anywhere within half a step of the grid."""
-        x = states.detach().float()
-        distance = (self.round(states).float() - x).abs()
-        if self.kv_bits == "fp8_e4m3":
-            return float((distance > 0).float().mean())
-        groups = grouped(x.reshape(-1, x.shape[-1]), self.group_size)
-        scale, _ = qparams(groups, int(self.kv_bits), symmetric=False)
-        step = scale.expand_as(groups).reshape(x.shape)
-        tolerance = 0.05 * step + torch.finfo(states.dtype).eps * x.abs()
-        return float((distance > tolerance).float().mean())
 
     @property
     def label(self) -> str:

@@ -40,9 +40,6 @@ from .recipe import Recipe, recipe_from_manifest
 
 MANIFEST = "qreason-quant.json"
 
-# The share of cached entries the canary lets sit off the KV grid (KVQuantizer.off_grid). Rounded caches
-# measure 0.0 in fp32, bf16 and fp16; unrounded ones 0.26 (int8 in bf16) to 1.0.
-_OFF_GRID_ALLOWED = 0.01
 _CANARY_TOKENS = 16
 
 
@@ -168,11 +165,29 @@ def _agreement(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a == b).float().mean())
 
 
+class _Recording:
+    """Stands in for a cache's KV quantizer during the canary: rounds as it does, and keeps what it saw."""
+
+    def __init__(self, quantizer: KVQuantizer):
+        self.quantizer = quantizer
+        self.calls: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def __call__(self, states: torch.Tensor) -> torch.Tensor:
+        rounded = self.quantizer(states)
+        self.calls.append((states.detach().clone(), rounded.detach().clone()))
+        return rounded
+
+
 @torch.no_grad()
 def verify_runtime_schemes(model: nn.Module, schemes: RuntimeSchemes | None = None) -> dict:
     """Run a short canary forward and prove that every runtime scheme acts; raise E_QUANT otherwise.
 
-    Returns what was checked ({"activation_linears": n, "kv_layers": n}) for logs and tests."""
+    Activations: every hooked Linear must have received exactly the per-token rounding of what it was
+    given, and some input must have changed. KV cache: the model must have written every layer's keys and
+    values through the quantizing cache's rounding `update`, the cache must hold the rounded entries, the
+    rounding must have changed them, and layer 0's (whose input KV rounding cannot affect) must be exactly
+    the rounding of what a plain cache holds. Returns what was checked ({"activation_linears": n,
+    "kv_layers": n}) for logs and tests."""
     schemes = schemes if schemes is not None else getattr(model, RUNTIME_ATTRIBUTE, None)
     if schemes is None or not schemes.active:
         return {"activation_linears": 0, "kv_layers": 0}
@@ -190,8 +205,11 @@ def verify_runtime_schemes(model: nn.Module, schemes: RuntimeSchemes | None = No
             lambda _m, args, _name=name: seen[_name].append(args[0].detach().clone()), prepend=True))
         probes.append(module.register_forward_hook(
             lambda _m, args, _out, _name=name: seen[_name].append(args[0].detach().clone())))
+    cache = schemes.new_cache(model.config)
+    recording = _Recording(schemes.kv) if schemes.kv is not None else None
+    if recording is not None:
+        cache.kv_quantizer = recording
     try:
-        cache = schemes.new_cache(model.config)
         model(input_ids=ids, use_cache=True, **{keyword: cache})
     finally:
         for probe in probes:
@@ -214,32 +232,32 @@ def verify_runtime_schemes(model: nn.Module, schemes: RuntimeSchemes | None = No
             raise _refuse(scheme, "no hooked Linear's input changed under rounding")
 
     kv_layers = 0
-    if schemes.kv is not None:
-        quantizer = schemes.kv
+    if recording is not None:
+        quantizer = recording.quantizer
         scheme = f"{quantizer.label} (KV-cache rounding)"
-        layers = decoder_layers(model)
-        stored = getattr(cache, "layers", None)
-        if stored is None or len(stored) < len(layers):
-            raise _refuse(scheme, f"the cache holds {0 if stored is None else len(stored)} layers after a forward "
-                                  f"through {len(layers)}: the model did not write to the cache it was given")
-        for index, layer in enumerate(stored[:len(layers)]):
+        if not recording.calls:
+            raise _refuse(scheme, f"the model wrote nothing through the quantizing cache's update (passed as "
+                                  f"'{keyword}')")
+        stored = getattr(cache, "layers", [])
+        for index in range(len(decoder_layers(model))):
             for what in ("keys", "values"):
-                states = getattr(layer, what, None)
+                states = getattr(stored[index], what, None) if index < len(stored) else None
                 if states is None or states.numel() == 0:
-                    raise _refuse(scheme, f"layer {index} cached no {what}: the cache argument was not used")
-                if quantizer.off_grid(states) > _OFF_GRID_ALLOWED:
-                    raise _refuse(scheme, f"layer {index}'s cached {what} are not on the {quantizer.label} grid")
+                    raise _refuse(scheme, f"layer {index} cached no {what}: the cache argument ('{keyword}') was "
+                                          f"not used")
+                writes = [(given, rounded) for given, rounded in recording.calls
+                          if rounded.shape == states.shape and torch.equal(rounded, states)]
+                if not writes:
+                    raise _refuse(scheme, f"layer {index}'s cached {what} did not pass through the rounding")
+                if all(torch.equal(given, rounded) for given, rounded in writes):
+                    raise _refuse(scheme, f"the rounding left layer {index}'s {what} unchanged")
             kv_layers += 1
-        # Layer 0 sees the same input with or without KV rounding: its cache must hold exactly the rounded
-        # entries of a plain cache's, and they must differ from them.
         plain = plain_cache(model.config)
         model(input_ids=ids, use_cache=True, **{keyword: plain})
         for what in ("keys", "values"):
             ours, theirs = getattr(stored[0], what), getattr(plain.layers[0], what)
-            if _agreement(ours, quantizer.round(theirs)) < 0.99:
+            if _agreement(ours, quantizer.round(theirs)) < 0.99 or torch.equal(ours, theirs):
                 raise _refuse(scheme, f"layer 0's cached {what} are not the rounding of the unquantized {what}")
-            if torch.equal(ours, theirs):
-                raise _refuse(scheme, f"layer 0's cached {what} equal the unquantized {what}")
     return {"activation_linears": len(schemes.activation_modules), "kv_layers": kv_layers}
 
 
