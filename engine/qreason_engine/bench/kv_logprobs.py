@@ -68,8 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-int4-shift", type=float, default=0.05,
                         help="fail unless KV int4 moves some log-prob by more than this (default 0.05)")
     args = parser.parse_args(argv)
-    fp = load_model(args.model, dtype=args.dtype, device=args.device)
-    reference = logprobs(fp)
+    try:
+        reference = logprobs(load_model(args.model, dtype=args.dtype, device=args.device))
+    except EngineError as error:
+        print(json.dumps({"kv_bits": None, "error": {"code": error.code, "message": error.describe()}}))
+        return 1
     failed = False
     with tempfile.TemporaryDirectory(prefix="kv-logprobs-") as work:
         for kv_bits in map(kv_format, args.formats.split(",")):
