@@ -263,7 +263,7 @@ def test_gptq_calibrates_each_layer_on_the_quantized_outputs_of_the_layers_befor
     layer = decoder_layers(model)[1]
     names = ["q_proj", "k_proj", "v_proj"]
     original = torch.cat([getattr(layer.self_attn, name).weight.detach().clone() for name in names])
-    recipe = parse_recipe({"method": "gptq", "w_bits": 3, "group_size": 32, "calibration": {
+    recipe = parse_recipe({"method": "gptq", "w_bits": 3, "group_size": 32, "symmetric": False, "calibration": {
         "path": str(calibration_file), "num_samples": 4, "seq_len": 64}})
     token_ids = load_calibration(recipe.calibration, loaded.tokenizer).token_ids
 
