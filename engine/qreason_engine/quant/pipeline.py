@@ -7,9 +7,10 @@
    - run it with its original weights on the full-precision stream (for the cumulative error figure);
    - let the method quantize its weights, reading inputs from the quantized stream: the outputs of the
      already-quantized layers before it, as the quantized model will see them;
-   - install the runtime schemes (activation, KV cache) on it, then run it once more with statistics
-     hooks: ||WX - ŴX|| / ||WX|| per Linear, and the layer output's SQNR against the full-precision
-     stream. That output becomes the next layer's input.
+   - install the runtime schemes on it (activation hooks; KV rounding through a fresh quantizing cache
+     passed to each batch), then run it once more with statistics hooks: ||WX - ŴX|| / ||WX|| per
+     Linear, and the layer output's SQNR against the full-precision stream. That output becomes the
+     next layer's input.
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ export default defineCommand({
     model: { type: "string", description: "Source: a GGUF file (F32/F16/BF16) or a Hugging Face model directory", required: true },
     recipe: {
       type: "string",
-      description: `For a GGUF: ${QUANT_TYPES.map((type) => type.name).join(", ")}. For a directory: a recipe JSON file`,
+      description: `For a GGUF: ${QUANT_TYPES.map((type) => type.name).join(", ")}. For a directory: a recipe JSON file (engine schema; fields left out take qreason's defaults, and the completed recipe is written to OUT.recipe.json)`,
       required: true,
     },
     out: { type: "string", description: "Output .gguf file (GGUF source) or variant directory (HF source)", required: true },
