@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 tools=engine/.lock-tools
 if [ ! -x "$tools/bin/pip-compile" ]; then
   python3 -m venv "$tools"
-  "$tools/bin/pip" install --quiet --require-hashes --no-deps -r engine/locks/tools.txt
+  "$tools/bin/pip" install -qq --require-hashes --no-deps -r engine/locks/tools.txt
 fi
 export CUSTOM_COMPILE_COMMAND="bash scripts/lock.sh"  # what the locks' headers say made them
 compile() {

@@ -54,10 +54,11 @@ if [ ! -f "$STAMP" ]; then
   "$PYTHON" -m venv "$VENV"
   step="pip install --require-hashes -r $LOCK"
   log "installing $LOCK (--require-hashes: every file must match its recorded sha256)"
-  "$VENV/bin/pip" install --quiet --require-hashes --no-deps -r "$LOCK"
+  # -qq: errors only. pip warns about every package the second local index lacks, which says nothing.
+  "$VENV/bin/pip" install -qq --require-hashes --no-deps -r "$LOCK"
   step="pip install -e engine"
   # --no-deps: the lock installed everything; --no-build-isolation: the locked setuptools builds it.
-  "$VENV/bin/pip" install --quiet --no-deps --no-build-isolation -e engine
+  "$VENV/bin/pip" install -qq --no-deps --no-build-isolation -e engine
   step="pip check"
   "$VENV/bin/pip" check
   echo "$wanted" > "$STAMP"
