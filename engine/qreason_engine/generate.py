@@ -15,6 +15,7 @@ from typing import Literal
 
 import torch
 
+from .caches import cache_keyword, make_cache
 from .errors import EngineError
 
 FinishReason = Literal["stop", "length"]
@@ -206,14 +207,6 @@ def sample_rows(logits: torch.Tensor, rows: Sequence[_Row]) -> torch.Tensor:
     return choice
 
 
-def _make_cache(model, kind: str, max_len: int):
-    from transformers import DynamicCache, StaticCache
-
-    if kind == "static":
-        return StaticCache(config=model.config, max_cache_len=max_len)
-    return DynamicCache(config=model.config)
-
-
 class BatchGenerator:
     """Generates for many requests at once on one loaded model.
 
@@ -333,11 +326,13 @@ class BatchGenerator:
             mask[i, prompt_len - len(ids):prompt_len] = 1
         mask[real:, prompt_len - 1] = 1  # bucket filler rows: one visible token keeps their attention finite
         positions = (mask[:, :prompt_len].cumsum(-1) - 1).clamp(min=0)
-        cache = _make_cache(self.model, self.cache, total)
+        # A variant's KV-cache scheme comes with its cache: entries are rounded as they are written.
+        cache = make_cache(self.model, self.cache, total)
         static = self.cache == "static"
 
         out = self.model(input_ids=input_ids, attention_mask=mask if static else mask[:, :prompt_len],
-                         position_ids=positions, past_key_values=cache, use_cache=True, logits_to_keep=1)
+                         position_ids=positions, use_cache=True, logits_to_keep=1,
+                         **{cache_keyword(self.model): cache})
         logits = out.logits[:, -1, :].float()
         next_position = positions[:, -1:] + 1
         active = list(range(batch))  # batch slot -> row index (>= real: filler)
@@ -364,10 +359,11 @@ class BatchGenerator:
 
     def _step_function(self, static: bool) -> Callable:
         model = self.model
+        keyword = cache_keyword(model)
 
         def step(tokens, mask, positions, cache):
-            out = model(input_ids=tokens, attention_mask=mask, position_ids=positions, past_key_values=cache,
-                        use_cache=True)
+            out = model(input_ids=tokens, attention_mask=mask, position_ids=positions, use_cache=True,
+                        **{keyword: cache})
             return out.logits[:, -1, :].float()
 
         if not self.compile:
@@ -383,8 +379,8 @@ class BatchGenerator:
             def compiled_step(tokens, mask, positions, cache):
                 if hasattr(torch.compiler, "cudagraph_mark_step_begin"):
                     torch.compiler.cudagraph_mark_step_begin()
-                out = compiled(input_ids=tokens, attention_mask=mask, position_ids=positions,
-                               past_key_values=cache, use_cache=True)
+                out = compiled(input_ids=tokens, attention_mask=mask, position_ids=positions, use_cache=True,
+                               **{keyword: cache})
                 # Clone: CUDA-graph outputs are overwritten by the next replay.
                 return out.logits[:, -1, :].float().clone()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .caches import RUNTIME_ATTRIBUTE, cache_keyword, make_cache
 from .errors import EngineError
 from .generate import TokenAlternative, run_each
 
@@ -143,7 +144,7 @@ class Scorer:
         # positions need logits: the vocab-sized output is the memory that matters.
         keep = max(len(encoded[i][1]) for i in batch) + 1
         logits = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions,
-                            logits_to_keep=keep, use_cache=False).logits
+                            logits_to_keep=keep, **self._cache_arguments()).logits
         for row, i in enumerate(batch):
             prompt, continuation = encoded[i]
             n = len(continuation)
@@ -156,6 +157,14 @@ class Scorer:
                             top=tuple(TokenAlternative(a, self._text(a), v) for a, v in zip(ids_, values)))
                 for t, lp, rk, mg, ids_, values in zip(continuation, logprob.tolist(), rank.tolist(), margin.tolist(),
                                                        top_ids.tolist(), top_values.tolist())))
+
+    def _cache_arguments(self) -> dict:
+        """No cache for a plain model. A variant with a KV-cache scheme gets its quantizing cache, so the
+        scored tokens attend over rounded keys and values exactly as decoding's do."""
+        runtime = getattr(self.model, RUNTIME_ATTRIBUTE, None)
+        if runtime is None or runtime.kv is None:
+            return {"use_cache": False}
+        return {"use_cache": True, cache_keyword(self.model): make_cache(self.model)}
 
     def _text(self, token: int) -> str:
         return self.tokenizer.decode([token]) if self.tokenizer is not None else ""
