@@ -125,6 +125,8 @@ export interface FullDistributions {
     },
     options?: { chunkSize?: number; signal?: AbortSignal },
   ): AsyncGenerator<PositionLogits[]>;
+  /** The text of a token id (special tokens as their text). */
+  tokenText(id: number): string;
 }
 
 export type BackendKind = "engine" | "llamacpp" | "openai";

@@ -29,6 +29,9 @@ import { defaultModelCache, type GpuMode, type ModelCache, type ModelLease } fro
 import { findStop, tailTokenWindow } from "./stopStrings.ts";
 
 export const KV_CACHE_TYPES = ["F16", "Q8_0", "Q4_0"] as const;
+
+/** What node-llama-cpp's JSON-schema grammar puts after the value (then it stops generating). */
+const JSON_GRAMMAR_END = "\n\n\n\n";
 export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
 
 export interface LlamaCppBackendOptions {
@@ -313,15 +316,19 @@ export class LlamaCppBackend implements Backend, FullDistributions {
     const maxTokens = Math.min(sampling.maxTokens, room);
     if (maxTokens < sampling.maxTokens) warnings.push(`maxTokens cut to ${maxTokens} by the context size ${this.contextSize}`);
     let grammarEvaluationState: LlamaGrammarEvaluationState | undefined;
+    const stops = sampling.stop.filter((stop) => stop.length > 0);
     if (request.responseFormat) {
       const { grammar, unenforced } = await this.jsonGrammar(request.responseFormat);
       grammarEvaluationState = new LlamaGrammarEvaluationState({ model: this.model, grammar });
+      // node-llama-cpp's JSON grammar ends the value with four line breaks and stops there (its
+      // stopGenerationTriggers, which only its chat/completion wrappers apply): a stop string here.
+      stops.push(JSON_GRAMMAR_END);
       if (unenforced.length > 0) {
         warnings.push(`responseFormat: not enforced by llama.cpp's JSON-schema grammar: ${unenforced.join(", ")}; validate the output`);
       }
     }
-    const stops = sampling.stop.filter((stop) => stop.length > 0);
     const window = tailTokenWindow(stops);
+
     const generated: Token[] = [];
     let finishReason: GenerateResult["finishReason"] = "length";
     let stopAt = -1;
@@ -356,6 +363,7 @@ export class LlamaCppBackend implements Backend, FullDistributions {
       text = text.slice(0, stopAt);
       finishReason = "stop";
     }
+    if (grammarEvaluationState !== undefined) text = text.trimEnd();
     return { text, finishReason, promptTokens: prompt.length, completionTokens: generated.length, warnings, tokens: generated };
   }
 
@@ -435,6 +443,10 @@ export class LlamaCppBackend implements Backend, FullDistributions {
       }
       return scorePosition({ logits: next.logits, totalLogitWeight: next.totalLogitWeight }, target, { topK, included: includeTop }, text);
     });
+  }
+
+  tokenText(id: number): string {
+    return this.model.detokenize([id as Token], true);
   }
 
   /** FullDistributions: every continuation position's full next-token logits, `chunkSize` positions at a time. */

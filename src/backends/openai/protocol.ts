@@ -243,6 +243,7 @@ export function scoreFromEcho(value: unknown, prepared: PreparedScore, request: 
   }
   const tokens: TokenScore[] = [];
   let mismatched = 0;
+  let collapsed = 0;
   for (let index = first; index < count && inContinuation(index); index += 1) {
     const logprob = logprobs.token_logprobs[index];
     if (logprob === null || logprob === undefined) throw noEcho(`no log-prob for echoed token ${index}`);
@@ -253,6 +254,8 @@ export function scoreFromEcho(value: unknown, prepared: PreparedScore, request: 
     const ranked = Object.entries(logprobs.top_logprobs?.[index] ?? {}).sort((a, b) => b[1] - a[1]);
     const asked = ranked.slice(0, prepared.asked);
     const place = asked.findIndex(([text]) => text === token);
+    // The format keys alternatives by text: tokens that decode alike (partial UTF-8 bytes) collapse into one.
+    if (ranked.length < prepared.asked + (place < 0 ? 1 : 0)) collapsed += 1;
     tokens.push({
       id: null,
       token,
@@ -265,6 +268,12 @@ export function scoreFromEcho(value: unknown, prepared: PreparedScore, request: 
   }
   if (tokens.length === 0) throw noEcho("no scored token in the continuation");
   if (mismatched > 0) warnings.push(`${mismatched} echoed token(s) do not match the text at their text_offset: offsets may be off`);
+  if (collapsed > 0) {
+    warnings.push(
+      `${collapsed} position(s): alternatives with the same text collapsed into one (the format keys them by text): ` +
+        "there the top-k is short and the margin and rank may be off",
+    );
+  }
   return { promptTokens: first, tokens, warnings };
 }
 
