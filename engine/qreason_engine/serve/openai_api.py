@@ -195,6 +195,16 @@ def _usage(results: list[GenerationResult]) -> dict:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
+def _top_dict(alternatives, token: str, logprob: float) -> dict:
+    """OpenAI's top_logprobs entry: alternatives keyed by text (most likely first; where two decode to the
+    same text, the likelier one is kept) plus the actual token."""
+    top: dict = {}
+    for alternative in alternatives:
+        top.setdefault(alternative.token, finite_logprob(alternative.logprob))
+    top.setdefault(token, finite_logprob(logprob))
+    return top
+
+
 def _completion_logprobs(completion: Completion, start: int = 0) -> dict:
     offsets, position = [], start
     for item in completion.logprobs or ():
@@ -202,8 +212,7 @@ def _completion_logprobs(completion: Completion, start: int = 0) -> dict:
         position += len(item.token)
     return {"tokens": [item.token for item in completion.logprobs or ()],
             "token_logprobs": [finite_logprob(item.logprob) for item in completion.logprobs or ()],
-            "top_logprobs": [{**{alt.token: finite_logprob(alt.logprob) for alt in item.top},
-                              item.token: finite_logprob(item.logprob)} for item in completion.logprobs or ()],
+            "top_logprobs": [_top_dict(item.top, item.token, item.logprob) for item in completion.logprobs or ()],
             "text_offset": offsets}
 
 
@@ -220,7 +229,7 @@ def _echo_logprobs(prompt: CompletionPrompt, scored: ScoreResult | None, tokeniz
     top: list[dict | None] = [None]
     for token, item in zip(tokens[1:], scored.tokens if scored else ()):
         logprobs.append(finite_logprob(item.logprob))
-        top.append({**{alt.token: finite_logprob(alt.logprob) for alt in item.top}, token: finite_logprob(item.logprob)})
+        top.append(_top_dict(item.top, token, item.logprob))
     return {"tokens": tokens, "token_logprobs": logprobs, "top_logprobs": top,
             "text_offset": [start for start, _ in offsets]}
 

@@ -254,14 +254,17 @@ export function scoreFromEcho(value: unknown, prepared: PreparedScore, request: 
     const ranked = Object.entries(logprobs.top_logprobs?.[index] ?? {}).sort((a, b) => b[1] - a[1]);
     const asked = ranked.slice(0, prepared.asked);
     const place = asked.findIndex(([text]) => text === token);
-    // The format keys alternatives by text: tokens that decode alike (partial UTF-8 bytes) collapse into one.
-    if (ranked.length < prepared.asked + (place < 0 ? 1 : 0)) collapsed += 1;
+    // The format keys alternatives by text: tokens that decode alike (partial UTF-8 bytes, shown as U+FFFD)
+    // collapse into one key. Where that may have happened the list can be short, and a rank past 0 cannot be
+    // told from "outside the top-k" (k entries may be k-1 alternatives and the token itself).
+    const short = ranked.length < prepared.asked + (place < 0 ? 1 : 0) || ranked.some(([text]) => text.includes("\uFFFD"));
+    if (short) collapsed += 1;
     tokens.push({
       id: null,
       token,
       offset: [start, end],
       logprob,
-      rank: place < 0 ? null : asked.filter(([, value]) => value > logprob).length,
+      rank: place < 0 || (short && place > 0) ? null : asked.filter(([, value]) => value > logprob).length,
       top: ranked.slice(0, topK).map(([text, value]) => ({ id: null, token: text, logprob: value })),
       margin: asked.length >= 2 ? asked[0]![1] - asked[1]![1] : Number.POSITIVE_INFINITY,
     });
@@ -270,8 +273,8 @@ export function scoreFromEcho(value: unknown, prepared: PreparedScore, request: 
   if (mismatched > 0) warnings.push(`${mismatched} echoed token(s) do not match the text at their text_offset: offsets may be off`);
   if (collapsed > 0) {
     warnings.push(
-      `${collapsed} position(s): alternatives with the same text collapsed into one (the format keys them by text): ` +
-        "there the top-k is short and the margin and rank may be off",
+      `${collapsed} position(s): alternatives with the same text may have collapsed into one (the format keys them by text): ` +
+        "there the top-k is short, the margin may be off and a rank past 0 is unknown (null)",
     );
   }
   return { promptTokens: first, tokens, warnings };
