@@ -28,11 +28,11 @@ const cases: Array<[string, string, string | undefined, ExtractionMethod | undef
   ["prose after 'answer is' yields to a label", "Answer: 9\nSo the answer is consistent.", "9", "answer_label"],
   ["last number fallback", "I computed 3 + 4 = 7 apples", "7", "last_number"],
   ["last inline math beats the last number", "The distance is $\\sqrt{117}$. Then", "\\sqrt{117}", "last_math"],
-  ["last inline math keeps the last side of a chain", "so $x = 2 + 3 = 5$ and we stop", "5", "last_math"],
+  ["last inline math keeps the last side of a chain", "we get $x = 2 + 3 = 5$ and stop", "5", "last_math"],
   ["math without a digit is not an answer", "We get 12 when $x$ is even", "12", "last_number"],
   ["dollar signs around prose are currency, not math", "He pays $5 and gets $3 back", "3", "last_number"],
   ["last number keeps digit groups", "total of 1,234 coins", "1,234", "last_number"],
-  ["last number reads a fraction", "so it is 3/4", "3/4", "last_number"],
+  ["last number reads a fraction", "we get 3/4", "3/4", "last_number"],
   ["nothing at all", "I do not know.", undefined, undefined],
 ];
 

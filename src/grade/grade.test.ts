@@ -43,11 +43,23 @@ void test("with the last-number fallback off, an unmarked output has no answer",
   assert.equal(strict.grade("7", "3 + 4 = 7").status, "no_answer");
 });
 
-void test("a zero time budget times out instead of grading", () => {
+void test("a passed wall-clock guard times out instead of grading, and says it was the wall clock", () => {
   const hurried = createGrader({ timeBudgetMs: -1 });
   const result = hurried.grade("(x+1)^2", "\\boxed{x^2+2x+1}");
   assert.equal(result.status, "timeout");
-  assert.match(result.reason, /budget/);
+  assert.equal(result.guard, "wall");
+  assert.match(result.reason, /wall-clock guard/);
+});
+
+void test("an exhausted work budget times out the same way on every run, and says it was the work budget", () => {
+  const frugal = createGrader({ workBudget: 200 });
+  const results = [1, 2, 3].map(() => frugal.grade("(x+1)^2", "\\boxed{x^2+2x+1}"));
+  for (const result of results) {
+    assert.equal(result.status, "timeout");
+    assert.equal(result.guard, "work");
+    assert.match(result.reason, /work budget of 200 units exhausted/);
+  }
+  assert.deepEqual(results[0], results[2]);
 });
 
 void test("isEquivalent is asymmetric: the gold sets the kind of answer", () => {

@@ -4,6 +4,7 @@
  * its budget and terminate this thread (the only reliable way to stop a runaway parse in JavaScript).
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { onCasLoaded } from "./cas.ts";
 import { createGrader } from "./grade.ts";
 import type { GradeItem, GradeOptions, GradeResult } from "./types.ts";
 
@@ -31,6 +32,9 @@ export interface GradeResponse {
 const data = workerData as WorkerData;
 const progress = new Int32Array(data.progress);
 const grader = createGrader(data.options);
+// Loading the CAS (once per worker, ~0.3 s idle, seconds under load) is not the item's doing: the
+// watchdog's clock for the item restarts after it, as the item's own wall-clock guard does.
+onCasLoaded(() => Atomics.store(progress, 1, Date.now() - data.epoch));
 
 parentPort!.on("message", (request: GradeRequest) => {
   const skip = new Set(request.skip);
@@ -56,7 +60,7 @@ function gradeSafely(item: GradeItem): GradeResult {
     }
   }
   try {
-    return grader.grade(item.gold, item.output);
+    return grader.gradeItem(item);
   } catch (error) {
     // A grader bug must not lose the batch; it is recorded on the item, with its message.
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
