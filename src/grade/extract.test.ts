@@ -33,6 +33,17 @@ const cases: Array<[string, string, string | undefined, ExtractionMethod | undef
   ["dollar signs around prose are currency, not math", "He pays $5 and gets $3 back", "3", "last_number"],
   ["last number keeps digit groups", "total of 1,234 coins", "1,234", "last_number"],
   ["last number reads a fraction", "we get 3/4", "3/4", "last_number"],
+  ["a sentence after the marker: its stated value", "**Answer:** The smallest n such that A_n >= K is n = 10", "n = 10", "answer_label"],
+  ["a sentence after Answer: restating the result", "Change = 20 - 13 = 7.\n\n**Answer:** Verna received $7.00 in change.", "7.00", "answer_label"],
+  ["the answer to the question is", "So the answer to the question is 42 apples.", "42", "answer_is"],
+  ["'the answer is' a value, then words", "The answer is 18 dollars per day, since 9 * 2 = 18.", "18", "answer_is"],
+  ["a concluding sentence", "5 + 7 = 12 apples in all.\n\nTherefore, Ana used **12 apples**.", "12", "conclusion"],
+  ["a concluding sentence without bold", "36 * 3 = 108.\nTherefore, the car travelled 108 miles in 3 hours.", "108", "conclusion"],
+  ["an 'and' conclusion with two values", "Both work. Therefore, n = 5 and n = 15.", "n = 5, n = 15", "conclusion"],
+  ["a concluding sentence after display math", "\\[14 + 20 = 34\\] So, she spends a total of 34 hours on yoga in 4 weeks.", "34", "conclusion"],
+  ["an empty box yields to a marker", "Final answer: 35 miles\n\nThe final answer is within \\boxed{}.", "35", "answer_label"],
+  ["an empty box alone is the stated (empty) answer", "The final answer is within \\boxed{}.", "", "boxed"],
+  ["a conclusion followed by more computation is not one", "So she has 12 apples. Then she buys 3: 12 + 3 = 15", "15", "last_number"],
   ["nothing at all", "I do not know.", undefined, undefined],
 ];
 
@@ -48,6 +59,29 @@ void test("fallbacks are flagged, markers are not", () => {
   assert.equal(extractAnswer("it is 7")?.fallback, true);
   assert.equal(extractAnswer("\\boxed{7}")?.fallback, false);
   assert.equal(extractAnswer("\\boxed{7")?.fallback, true);
+});
+
+void test("a truncated output is read only by a complete box or a complete marker", () => {
+  const loop = Array.from({ length: 21 }, (_, step) => `Step ${step + 1}: add the two numbers.`).join("\n");
+  assert.equal(extractAnswer(loop, { truncated: true }), undefined);
+  assert.equal(extractAnswer(loop)?.method, "last_number"); // finish reason unknown: the old fallback
+  assert.equal(extractAnswer(`${loop}\nSo \\boxed{21}.\nStep 22: add`, { truncated: true })?.answer, "21");
+  assert.equal(extractAnswer(`${loop}\nThe answer is 21.\nStep 22: add`, { truncated: true })?.answer, "21");
+  // Cut off inside the value: "The answer is 2" might have become 21.
+  assert.equal(extractAnswer(`${loop}\nThe answer is 2`, { truncated: true }), undefined);
+  // Cut off inside the box, or before a concluding sentence counts: no answer.
+  assert.equal(extractAnswer(`${loop}\nSo \\boxed{2`, { truncated: true }), undefined);
+  assert.equal(extractAnswer("Therefore, she has 21 apples. Step 22: add", { truncated: true }), undefined);
+});
+
+void test("an equation gold keeps the stated equation whole; other golds read its last side", () => {
+  const text = "The circle is\n$$x^2 + y^2 = 13$$";
+  assert.equal(extractAnswer(text, { relation: true })?.answer, "x^2 + y^2 = 13");
+  assert.equal(extractAnswer(text)?.answer, "13");
+});
+
+void test("boxes are reported in order, so several boxes can state a several-value gold", () => {
+  assert.deepEqual(extractAnswer("First $\\boxed{-2}$.\n\nThen $\\boxed{-2}$.")?.boxes, ["-2", "-2"]);
 });
 
 void test("the last-number fallback can be turned off", () => {

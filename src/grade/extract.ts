@@ -63,11 +63,14 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
   const truncated = options.truncated ?? false;
   const boxes = allBoxes(text);
   const boxed = boxedAnswer(text, 0, boxes);
-  if (boxed !== undefined) {
-    return { answer: boxed.trim(), method: "boxed", fallback: false, boxes: boxes.slice(-32).map((box) => box.content.trim()) }; // "" = an empty box
+  if (boxed !== undefined && boxed.trim() !== "") {
+    return { answer: boxed.trim(), method: "boxed", fallback: false, boxes: boxes.slice(-32).map((box) => box.content.trim()) };
   }
   const stated = statedAnswer(text, truncated);
   if (stated) return { answer: stated.answer, method: stated.method, fallback: false };
+  // An empty box ("The final answer is within \boxed{}.", the instruction parroted) states nothing, and
+  // what a marker said wins over it; with no marker either, the output's answer is that empty box.
+  if (boxed !== undefined) return { answer: "", method: "boxed", fallback: false };
   if (truncated) return undefined;
   const concluded = conclusion(text);
   if (concluded) return { answer: concluded.value, method: "conclusion", fallback: false };

@@ -1,6 +1,8 @@
 /**
- * Grading a JSON-lines file (`qreason grade`): each line `{id, gold, output}` becomes the same object
- * plus `correct`, `extracted`, `status` (and `reason`, `method`, `fallback`), in input order.
+ * Grading a JSON-lines file (`qreason grade`): each line `{id, gold, output, finish_reason?}` becomes the
+ * same object plus `correct`, `extracted`, `status` (and `reason`, `method`, `fallback`), in input order.
+ * `finish_reason` ("stop" | "length", as OpenAI-compatible endpoints report it; null or absent = unknown)
+ * turns on the truncation rule: a `length` output without a box or an answer marker is `no_answer`.
  *
  * Two streaming passes: the first validates every line (a malformed line is reported with its file,
  * line and field before any work is done) and counts them for the progress bar; the second grades in
@@ -12,7 +14,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { QreasonError } from "../errors.ts";
 import { GradePool, type PoolOptions } from "./pool.ts";
-import { GRADE_STATUSES, type GradeResult, type GradeStatus } from "./types.ts";
+import { GRADE_STATUSES, type FinishReason, type GradeItem, type GradeResult, type GradeStatus } from "./types.ts";
 
 /** The reader of the output went away (`qreason grade ... | head`): stop grading, it is not a failure. */
 export class OutputClosedError extends Error {
@@ -27,6 +29,7 @@ export interface GradeRecord {
   record: Record<string, unknown>;
   gold: string;
   output: string;
+  finishReason: FinishReason | undefined;
 }
 
 export interface GradeSummary {
@@ -34,8 +37,13 @@ export interface GradeSummary {
   counts: Record<GradeStatus, number>;
   /** Answers found only by a fallback (last number, lone choice letter). */
   fallbacks: number;
+  /** Items whose generation hit its token limit (finish_reason "length"), and how many of them stated no answer. */
+  truncated: number;
+  truncatedNoAnswer: number;
   seconds: number;
 }
+
+const FINISH_REASONS: readonly FinishReason[] = ["stop", "length"];
 
 export interface GradeFileOptions extends PoolOptions {
   inputPath: string;
@@ -72,7 +80,15 @@ export function readGradeRecord(line: string, file: string, lineNumber: number):
   if (typeof output !== "string") {
     throw new QreasonError("E_INPUT", output === undefined ? "missing" : "expected a string", { file, line: lineNumber, field: "output" });
   }
-  return { record, gold: String(gold), output };
+  const finish = record.finish_reason;
+  if (finish !== undefined && finish !== null && !FINISH_REASONS.includes(finish as FinishReason)) {
+    throw new QreasonError("E_INPUT", `expected "stop", "length" or null, got ${JSON.stringify(finish)}`, {
+      file,
+      line: lineNumber,
+      field: "finish_reason",
+    });
+  }
+  return { record, gold: String(gold), output, finishReason: (finish ?? undefined) as FinishReason | undefined };
 }
 
 /** First pass: every line valid? Returns the number of records (blank lines are skipped). */
@@ -93,6 +109,8 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
   const maxInFlight = pool.size * 4;
   const counts = Object.fromEntries(GRADE_STATUSES.map((status) => [status, 0])) as Record<GradeStatus, number>;
   let fallbacks = 0;
+  let truncated = 0;
+  let truncatedNoAnswer = 0;
   let done = 0;
   const pending: Array<Promise<{ records: GradeRecord[]; results: GradeResult[] }>> = [];
   let batch: GradeRecord[] = [];
@@ -100,7 +118,8 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
   const submit = () => {
     const records = batch;
     batch = [];
-    const promise = pool.grade(records.map(({ gold, output }) => ({ gold, output }))).then((results) => ({ records, results }));
+    const items = records.map(({ gold, output, finishReason }): GradeItem => (finishReason ? { gold, output, finishReason } : { gold, output }));
+    const promise = pool.grade(items).then((results) => ({ records, results }));
     promise.catch(() => undefined); // awaited in order below; this only keeps a later failure from going unhandled
     pending.push(promise);
   };
@@ -111,6 +130,10 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
       const result = results[index]!;
       counts[result.status]++;
       if (result.fallback) fallbacks++;
+      if (record.finishReason === "length") {
+        truncated++;
+        if (result.status === "no_answer") truncatedNoAnswer++;
+      }
       text += `${JSON.stringify({
         ...record.record,
         correct: result.correct,
@@ -138,16 +161,17 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
   } finally {
     await pool.close();
   }
-  return { total: done, counts, fallbacks, seconds: (performance.now() - started) / 1000 };
+  return { total: done, counts, fallbacks, truncated, truncatedNoAnswer, seconds: (performance.now() - started) / 1000 };
 }
 
 export function describeSummary(summary: GradeSummary): string {
   const rate = summary.seconds > 0 ? summary.total / summary.seconds : 0;
   const counts = GRADE_STATUSES.map((status) => `${status} ${summary.counts[status]}`).join(", ");
   const accuracy = summary.total > 0 ? ((100 * summary.counts.correct) / summary.total).toFixed(1) : "0.0";
+  const truncation = summary.truncated > 0 ? `; cut off at the token limit: ${summary.truncated} (${summary.truncatedNoAnswer} of them no_answer)` : "";
   return (
     `graded ${summary.total} items in ${summary.seconds.toFixed(2)} s (${rate.toFixed(0)} items/s): ${counts}; ` +
-    `accuracy ${accuracy}%; found only by a fallback: ${summary.fallbacks}`
+    `accuracy ${accuracy}%; found only by a fallback: ${summary.fallbacks}${truncation}`
   );
 }
 

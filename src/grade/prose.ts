@@ -17,6 +17,8 @@ export interface ValueSpan {
   value: string;
   /** Came from bold (`**12**`, `\textbf{12}`): the model's own highlight. */
   bold: boolean;
+  /** Written as money (`$18`, `\$18`). */
+  currency?: boolean;
 }
 
 /** LaTeX commands that are math (anything else starting with a backslash ends a plain-math run). */
@@ -122,7 +124,8 @@ export function readValue(text: string, start: number): ValueSpan | undefined {
     const nextStart = end + joiner[0].length;
     if (!valueStartsAt(text, nextStart)) break;
     const next = readOne(text, nextStart);
-    if (!next || next.bold !== first.bold) break;
+    // "$45 and 2/3 of a cake" are two quantities; "5 and 15", "$3 and $4" list values of one kind.
+    if (!next || next.bold !== first.bold || (next.currency ?? false) !== (first.currency ?? false)) break;
     value = `${value}${/or/.test(joiner[0]) ? " or " : ", "}${next.value}`;
     end = next.end;
   }
@@ -156,10 +159,10 @@ function readOne(text: string, start: number): ValueSpan | undefined {
     const math = inlineMath(text, start);
     if (math) return nonEmpty(start, math.end, math.content);
     // Currency: "$18", "$2,800.00".
-    if (isDigit(text[start + 1]) || text[start + 1] === ".") return plainRun(text, start + 1, start);
+    if (isDigit(text[start + 1]) || text[start + 1] === ".") return money(plainRun(text, start + 1, start));
     return undefined;
   }
-  if (text.startsWith("\\$", start)) return plainRun(text, start + 2, start);
+  if (text.startsWith("\\$", start)) return money(plainRun(text, start + 2, start));
   if ((char === "-" || char === "+") && text[start + 1] === "$") {
     const inner = readOne(text, start + 1);
     return inner && { ...inner, start, value: `${char}${inner.value}` };
@@ -170,6 +173,10 @@ function readOne(text: string, start: number): ValueSpan | undefined {
     return end === -1 ? undefined : nonEmpty(start, end, text.slice(open + 1, end - 1));
   }
   return plainRun(text, start, start);
+}
+
+function money(span: ValueSpan | undefined): ValueSpan | undefined {
+  return span && { ...span, currency: true };
 }
 
 function nonEmpty(start: number, end: number, content: string): ValueSpan | undefined {

@@ -1,7 +1,8 @@
 /**
  * `qreason grade --input F.jsonl [--output O.jsonl]`: grade model outputs against gold answers.
- * Each input line is `{"id", "gold", "output"}`; each output line is the same object plus `correct`,
- * `extracted`, `status` (and `reason`, `method`, `fallback`), in input order. A summary goes to stderr.
+ * Each input line is `{"id", "gold", "output", "finish_reason"?}`; each output line is the same object plus
+ * `correct`, `extracted`, `status` (and `reason`, `method`, `fallback`), in input order. A summary goes to
+ * stderr. The grading policy is docs/grading.md.
  */
 import { defineCommand } from "citty";
 import { createWriteStream } from "node:fs";
@@ -9,7 +10,14 @@ import { rename, rm } from "node:fs/promises";
 import { once } from "node:events";
 import path from "node:path";
 import { QreasonError } from "../../errors.ts";
-import { DEFAULT_TIME_BUDGET_MS, describeSummary, gradeFile, OutputClosedError, validateGradeFile } from "../../grade/index.ts";
+import {
+  DEFAULT_TIME_BUDGET_MS,
+  DEFAULT_WORK_BUDGET,
+  describeSummary,
+  gradeFile,
+  OutputClosedError,
+  validateGradeFile,
+} from "../../grade/index.ts";
 import { readConfig } from "../config.ts";
 import { createProgress } from "../progress.ts";
 
@@ -22,12 +30,25 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
 }
 
 export default defineCommand({
-  meta: { name: "grade", description: "Grade model outputs ({id, gold, output} JSON lines) against gold answers" },
+  meta: {
+    name: "grade",
+    description:
+      "Grade model outputs ({id, gold, output, finish_reason?} JSON lines) against gold answers. " +
+      'finish_reason "length" (cut off at the token limit) means: without a box or an answer marker, no_answer. ' +
+      "Verdicts are deterministic: each item has a work budget, not a time budget (docs/grading.md).",
+  },
   args: {
-    input: { type: "string", required: true, description: "JSONL file, one {id, gold, output} per line" },
+    input: { type: "string", required: true, description: 'JSONL file, one {id, gold, output, finish_reason?: "stop"|"length"} per line' },
     output: { type: "string", description: "Where to write graded lines (default: stdout)" },
     workers: { type: "string", description: "Grading worker threads (default: available cores, at most 8)" },
-    "time-budget-ms": { type: "string", description: `Per-item time budget in ms (default ${DEFAULT_TIME_BUDGET_MS})` },
+    "work-budget": {
+      type: "string",
+      description: `Work units per item (default ${DEFAULT_WORK_BUDGET}); past it an item is a timeout, the same on any machine`,
+    },
+    "time-budget-ms": {
+      type: "string",
+      description: `Wall-clock guard per item in ms, a last resort against a hang (default ${DEFAULT_TIME_BUDGET_MS})`,
+    },
     "last-number": {
       type: "boolean",
       default: true,
@@ -41,6 +62,7 @@ export default defineCommand({
     const inputPath = path.resolve(args.input);
     const workers = positiveInteger(args.workers, "--workers");
     const timeBudgetMs = positiveInteger(args["time-budget-ms"], "--time-budget-ms");
+    const workBudget = positiveInteger(args["work-budget"], "--work-budget");
     const total = await validateGradeFile(inputPath);
 
     const outputPath = args.output ? path.resolve(args.output) : undefined;
@@ -69,6 +91,7 @@ export default defineCommand({
         output,
         workers,
         timeBudgetMs,
+        workBudget,
         lastNumberFallback: args["last-number"],
         onProgress: (done) => {
           progress.tick(done - shown);
