@@ -17,13 +17,14 @@
  * format before the math):
  *   boxed         an unclosed `\boxed{...` at the end (a cut-off output): what it got to write
  *   choice        a lone "(C)" when the gold is a multiple-choice letter
+ *   last_statement the value the last sentence with a value states ("Ryan has 25 flowers after 15 days.")
  *   last_math     the last `$…$` / `\(…\)` math holding a digit (its last side if it is a chain of =)
  *   last_number   the last number in the text
  * A truncated output (`truncated`: the generation hit its token limit) is read only by a complete box or
  * a marker whose value is complete: without one it states no answer (a repetition loop's step number is
  * not an answer). Every scan is linear in the output length.
  */
-import { conclusion, readValue, sentences, sentenceValue, skipFillers, valueStartsAt } from "./prose.ts";
+import { conclusion, lastStatement, readValue, sentences, sentenceValue, skipFillers, valueStartsAt } from "./prose.ts";
 
 export type ExtractionMethod =
   | "boxed"
@@ -33,6 +34,7 @@ export type ExtractionMethod =
   | "answer_label"
   | "conclusion"
   | "choice"
+  | "last_statement"
   | "last_math"
   | "last_number";
 
@@ -72,8 +74,9 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
   // what a marker said wins over it; with no marker either, the output's answer is that empty box.
   if (boxed !== undefined) return { answer: "", method: "boxed", fallback: false };
   if (truncated) return undefined;
+  const relation = options.relation ?? false;
   const concluded = conclusion(text);
-  if (concluded) return { answer: concluded.value, method: "conclusion", fallback: false };
+  if (concluded) return { answer: relation ? concluded.value : resultOf(concluded.value), method: "conclusion", fallback: false };
   const unclosed = unclosedBox(text);
   if (unclosed) return { answer: unclosed, method: "boxed", fallback: true };
   if (options.choices) {
@@ -81,7 +84,9 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     if (choice) return { answer: choice, method: "choice", fallback: true };
   }
   if (options.lastNumber ?? true) {
-    const math = lastMath(text, options.relation ?? false);
+    const statement = lastStatement(text);
+    if (statement) return { answer: relation ? statement : resultOf(statement), method: "last_statement", fallback: true };
+    const math = lastMath(text, relation);
     if (math) return { answer: math, method: "last_math", fallback: true };
     const number = lastNumber(text);
     if (number) return { answer: number, method: "last_number", fallback: true };
@@ -266,6 +271,19 @@ function readBox(text: string, afterCommand: number, start: number, closing: Map
   // \boxed{\boxed{5}}: the inner box is the answer.
   const inner = depth < 3 && /^\s*\\(?:boxed|fbox)\s*\{/.test(content) ? boxedAnswer(content, depth + 1) : undefined;
   return { start, end: close + 1, content: inner ?? content };
+}
+
+/**
+ * `9 * 2 = 18`, `4 + 16 + 12 + 6 = 38`: a computation stated in prose; its result is the last side. A
+ * definition (`x = 5`, `n = 5, n = 15`) or a relation (`x \le 3`) is kept as written.
+ */
+function resultOf(answer: string): string {
+  if (answer.includes(",") || /[<>]|\\(?:le|ge|ne)/.test(answer)) return answer;
+  const sides = answer.split(/(?<![<>!\\])=(?!=)/);
+  if (sides.length < 2) return answer;
+  const computed = sides.slice(0, -1).every((side) => /\d/.test(side) && /[-+*/×÷^]|\\(?:times|cdot|div|frac)/.test(side));
+  const last = sides[sides.length - 1]!.trim();
+  return computed && last !== "" ? last : answer;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ const rows: Array<[string, string, string, string | null, RegExp]> = [
   ["18", "I am not sure how to solve this.", "no_answer", null, /no answer marker/],
   ["18", "The answer is \\boxed{}.", "no_answer", "", /no answer marker|empty/],
   ["18", "The answer is $\\boxed{\\frac{1}{$", "unparsable", "\\boxed{\\frac{1}{", /unreadable/],
-  ["18", "She makes 9 * 2 = 18 dollars", "correct", "18", /last_number fallback/],
-  ["18", "She makes 9 * 2 = 20 dollars", "wrong", "20", /last_number fallback; different/],
+  ["18", "She makes 9 * 2 = 18 dollars", "correct", "18", /last_statement fallback/],
+  ["18", "She makes 9 * 2 = 20 dollars", "wrong", "20", /last_statement fallback; different/],
   ["\\text{(C)}", "Looking at the options, (C) is right since the others fail.", "correct", "(C)", /choice fallback/],
   ["\\text{(C)}", "\\boxed{(D)}", "wrong", "(D)", /choice \(D\) instead of \(C\)/],
   ["5", "\\boxed{\\text{banana}}", "wrong", "\\text{banana}", /text answer where a value/],
@@ -34,7 +34,7 @@ for (const [gold, output, status, extracted, reason] of rows) {
 
 void test("a fallback extraction is flagged in the result", () => {
   assert.equal(grader.grade("7", "3 + 4 = 7").fallback, true);
-  assert.equal(grader.grade("7", "3 + 4 = 7").method, "last_number");
+  assert.equal(grader.grade("7", "3 + 4 = 7").method, "last_statement");
   assert.equal(grader.grade("7", "\\boxed{7}").fallback, false);
 });
 

@@ -258,6 +258,7 @@ function plainRun(text: string, from: number, start: number): ValueSpan | undefi
       index++;
       continue;
     }
+    if (char === "*" && text[index + 1] === "*" && !(isDigit(text[index - 1]) && isDigit(text[index + 2]))) break; // **bold** starts
     if ("+-*/^_=<>!%|".includes(char)) {
       index++;
       if (char !== "=" && char !== "<" && char !== ">") end = index;
@@ -294,6 +295,8 @@ function plainRun(text: string, from: number, start: number): ValueSpan | undefi
     }
     break;
   }
+  // A run that reaches the limit is longer than any answer: cutting it would misread it.
+  if (index >= limit && limit < text.length) return undefined;
   return finish(text, start, from, end, sawDigit);
 }
 
@@ -465,3 +468,19 @@ export function conclusion(text: string): { sentence: Sentence; value: string } 
 
 /** "So far", "So that", "So, let's": openers that do not conclude. */
 const NOT_CONCLUSION = /^(?:[-*>#\s]|\*\*)*(?:so far|so that|so let|so, let|so we need|so now|thus far|finally, (?:we|let)|therefore, (?:we need|let))/i;
+
+/**
+ * The value the last value-bearing sentence of an output states, whatever opens it ("Ryan has 25 flowers
+ * after 15 days." states 25, where the last number is 15). A fallback for outputs with no marker and no
+ * concluding sentence.
+ */
+export function lastStatement(text: string): string | undefined {
+  const from = Math.max(0, text.length - CONCLUSION_WINDOW);
+  const all = sentences(text, from);
+  for (let index = all.length - 1; index >= 0; index--) {
+    const sentence = all[index]!;
+    if (valuesIn(sentence.text).length === 0) continue;
+    return sentenceValue(sentence.text, text.slice(0, sentence.start));
+  }
+  return undefined;
+}

@@ -123,7 +123,7 @@ const cases: OutputCase[] = [
     gold: "\\frac{11}{36}",
     output: "There are 36 outcomes, and 11 of them work. So the probability is 11/36 = 0.3056",
     status: "correct",
-    extracted: "11/36 = 0.3056",
+    extracted: "0.3056",
   },
   { id: "test/number_theory/572.json", gold: "9", output: "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", status: "no_answer" },
   { id: "test/number_theory/572.json", gold: "9", output: "The answer is \\boxed{}", status: "no_answer" },
