@@ -305,7 +305,7 @@ export function lastMath(text: string, relation = false): string | undefined {
   for (const match of text.matchAll(/\$\$([^$]{1,400})\$\$|\$([^$]{1,400})\$|\\\(([\s\S]{1,400}?)\\\)|\\\[([\s\S]{1,400}?)\\\]/g)) {
     const content = (match[1] ?? match[2] ?? match[3] ?? match[4] ?? "").trim();
     // "$5 and gets $3" is currency around prose, not math: words (outside commands) rule a segment out.
-    const words = content.replace(/\\[A-Za-z]+|\\text\{[^{}]*\}/g, " ");
+    const words = content.replace(/\\(?:text|mathrm|textbf|mbox|begin|end|operatorname)\s*\{[^{}]*\}|\\[A-Za-z]+/g, " ");
     if (/\d/.test(content) && !/[A-Za-z]{3,}/.test(words)) last = content;
   }
   if (last === undefined) return undefined;

@@ -19,6 +19,8 @@ export interface ValueSpan {
   bold: boolean;
   /** Written as money (`$18`, `\$18`). */
   currency?: boolean;
+  /** Written inside math delimiters or a box (`$p - q$`): a value even without a digit. */
+  delimited?: boolean;
 }
 
 /** LaTeX commands that are math (anything else starting with a backslash ends a plain-math run). */
@@ -30,6 +32,8 @@ const MATH_COMMANDS = new Set(
     "displaystyle overline sqrt angle"
   ).split(" "),
 );
+/** Bold text that heads a step or a part rather than stating a value. */
+const BOLD_HEADING = /^\s*(?:(?:step|part|case|method|option|stage|phase|solution)\b[^*]*|[^*]*[:.]\s*)$/i;
 /** Plain words that are math inside a run (`2 sqrt 3`, `5 pi`). */
 const MATH_WORDS = new Set(["sqrt", "pi", "sin", "cos", "tan", "log", "ln", "exp", "mod", "infinity", "inf"]);
 /** Words after which a value is what the sentence states ("... is 12", "... equals 12"). */
@@ -76,7 +80,7 @@ function inlineMath(text: string, start: number): { end: number; content: string
   if (text[close] !== "$") return undefined;
   const content = text.slice(start + 1, close);
   // "$5 and gets $3 back": currency around prose, not math.
-  const words = content.replace(/\\[A-Za-z]+|\\text\{[^{}]*\}/g, " ");
+  const words = content.replace(/\\(?:text|mathrm|textbf|mbox|begin|end|operatorname)\s*\{[^{}]*\}|\\[A-Za-z]+/g, " ");
   if (/[A-Za-z]{3,}/.test(words) || content.trim() === "" || /^\s/.test(content)) return undefined;
   return { end: close + 1, content };
 }
@@ -129,7 +133,7 @@ export function readValue(text: string, start: number): ValueSpan | undefined {
     value = `${value}${/or/.test(joiner[0]) ? " or " : ", "}${next.value}`;
     end = next.end;
   }
-  return { start, end, value, bold: first.bold };
+  return { ...first, start, end, value };
 }
 
 function readOne(text: string, start: number): ValueSpan | undefined {
@@ -138,6 +142,8 @@ function readOne(text: string, start: number): ValueSpan | undefined {
     const close = text.indexOf("**", start + 2);
     if (close === -1 || close - start > 300) return undefined;
     const inner = text.slice(start + 2, close);
+    // "**Step 3:**", "**Part 2.**": a bold heading, not a bold value.
+    if (BOLD_HEADING.test(inner)) return undefined;
     const innerStart = firstValueIn(inner);
     if (innerStart === undefined) return undefined;
     const value = readOne(inner, innerStart);
@@ -181,7 +187,7 @@ function money(span: ValueSpan | undefined): ValueSpan | undefined {
 
 function nonEmpty(start: number, end: number, content: string): ValueSpan | undefined {
   const value = content.trim();
-  return value === "" ? undefined : { start, end, value, bold: false };
+  return value === "" ? undefined : { start, end, value, bold: false, delimited: true };
 }
 
 /**
@@ -328,10 +334,15 @@ export function valuesIn(sentence: string): ValueSpan[] {
       if (/^\\(?:boxed|fbox)/.test(sentence.slice(index, index + 6))) break;
       continue;
     }
-    if (hasDigitOrMath(value.value)) values.push(value);
+    if (hasDigitOrMath(value.value) || (value.delimited && isDelimitedValue(value.value))) values.push(value);
     index = Math.max(index, value.end - 1);
   }
   return values;
+}
+
+/** `$p - q$`, `$\pi$`, `$\text{Evelyn}$` state values; `$x$` alone only names a variable. */
+function isDelimitedValue(value: string): boolean {
+  return /\\[A-Za-z]|[-+*/^=<>]/.test(value) || /[A-Za-z].*[A-Za-z]/.test(value);
 }
 
 function hasDigitOrMath(value: string): boolean {

@@ -3,10 +3,15 @@
  * item's index and start time into memory shared with the pool, so the pool can see an item run past
  * its budget and terminate this thread (the only reliable way to stop a runaway parse in JavaScript).
  */
+import module from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
-import { onCasLoaded } from "./cas.ts";
-import { createGrader } from "./grade.ts";
 import type { GradeItem, GradeOptions, GradeResult } from "./types.ts";
+
+// Node's on-disk compile cache (as bin/qreason.js enables it for the main thread): a worker otherwise
+// strips and compiles the grader's TypeScript anew at every start. The grader is imported after it.
+module.enableCompileCache?.();
+const { onCasLoaded } = await import("./cas.ts");
+const { createGrader } = await import("./grade.ts");
 
 export interface WorkerData {
   /** Int32 [0] = index of the item being graded (-1: idle), [1] = its start, ms since `epoch`. */
