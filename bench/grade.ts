@@ -169,17 +169,23 @@ function endToEnd(label: string, items: GradeItem[], lines: number): void {
     writeFileSync(input, text);
     const before = load();
     const started = performance.now();
-    const run = spawnSync(process.execPath, [path.join(projectRoot, "bin", "qreason.js"), "grade", "--input", input, "--output", output, "--workers", "1"], {
+    const command = [process.execPath, path.join(projectRoot, "bin", "qreason.js"), "grade", "--input", input, "--output", output, "--workers", "1"];
+    // GNU time, where the machine has it, adds the CPU seconds the whole process (both threads) used.
+    const timed = existsSync("/usr/bin/time");
+    const run = spawnSync(timed ? "/usr/bin/time" : command[0]!, timed ? ["-f", "cpu %U %S", ...command] : command.slice(1), {
       encoding: "utf8",
       stdio: ["ignore", "ignore", "pipe"],
     });
     if (run.status !== 0) throw new Error(`qreason grade failed: ${run.stderr}`);
     const stderr = run.stderr;
+    const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(stderr);
+    const cpuSeconds = cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined;
     const wall = (performance.now() - started) / 1000;
     const summary = /graded (\d+) items in ([\d.]+) s \((\d+) items\/s\)/.exec(stderr);
     console.log(
       `${label.padEnd(26)} ${String(lines).padStart(7)} lines  ${(lines / wall).toFixed(0).padStart(7)} items/s wall (${wall.toFixed(2)} s, Node start included)  ` +
-        `${summary ? `${summary[3]} items/s by its own summary (${summary[2]} s)` : "(no summary)"}  load ${before} → ${load()}`,
+        `${summary ? `${summary[3]} items/s by its own summary (${summary[2]} s)` : "(no summary)"}  ` +
+        `${cpuSeconds ? `${(lines / cpuSeconds).toFixed(0)} items per CPU second (${cpuSeconds.toFixed(2)} s)  ` : ""}load ${before} → ${load()}`,
     );
   } finally {
     rmSync(directory, { recursive: true, force: true });

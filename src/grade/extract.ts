@@ -24,7 +24,7 @@
  * a marker whose value is complete: without one it states no answer (a repetition loop's step number is
  * not an answer). Every scan is linear in the output length.
  */
-import { conclusion, lastStatement, readValue, sentences, sentenceValue, skipFillers, valueStartsAt } from "./prose.ts";
+import { closing, readValue, sentences, sentenceValue, skipFillers, valueStartsAt } from "./prose.ts";
 
 export type ExtractionMethod =
   | "boxed"
@@ -75,7 +75,8 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
   if (boxed !== undefined) return { answer: "", method: "boxed", fallback: false };
   if (truncated) return undefined;
   const relation = options.relation ?? false;
-  const concluded = conclusion(text);
+  const closed = closing(text);
+  const concluded = closed.conclusion;
   if (concluded) return { answer: relation ? concluded.value : resultOf(concluded.value), method: "conclusion", fallback: false };
   const unclosed = unclosedBox(text);
   if (unclosed) return { answer: unclosed, method: "boxed", fallback: true };
@@ -84,7 +85,7 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     if (choice) return { answer: choice, method: "choice", fallback: true };
   }
   if (options.lastNumber ?? true) {
-    const statement = lastStatement(text);
+    const statement = closed.lastStatement;
     if (statement) return { answer: relation ? statement : resultOf(statement), method: "last_statement", fallback: true };
     const math = lastMath(text, relation);
     if (math) return { answer: math, method: "last_math", fallback: true };

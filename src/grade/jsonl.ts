@@ -53,6 +53,8 @@ export interface GradeFileOptions extends PoolOptions {
   batchSize?: number;
   /** Called after each batch is written, with the number of items written so far. */
   onProgress?: (done: number) => void;
+  /** A pool the caller started (and closes) early, so its workers load while the file is validated. */
+  pool?: GradePool;
 }
 
 /** Reads one input line; throws a QreasonError naming file, line and field. */
@@ -105,7 +107,7 @@ export async function validateGradeFile(inputPath: string): Promise<number> {
 export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary> {
   const started = performance.now();
   const batchSize = options.batchSize ?? 64;
-  const pool = new GradePool(options);
+  const pool = options.pool ?? new GradePool(options);
   const maxInFlight = pool.size * 4;
   const counts = Object.fromEntries(GRADE_STATUSES.map((status) => [status, 0])) as Record<GradeStatus, number>;
   let fallbacks = 0;
@@ -159,7 +161,7 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
     if (batch.length > 0) submit();
     while (pending.length > 0) await flushOne();
   } finally {
-    await pool.close();
+    if (!options.pool) await pool.close();
   }
   return { total: done, counts, fallbacks, truncated, truncatedNoAnswer, seconds: (performance.now() - started) / 1000 };
 }

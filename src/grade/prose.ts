@@ -321,9 +321,13 @@ function firstValueIn(text: string): number | undefined {
   return undefined;
 }
 
+const MAY_HOLD_VALUE = /[\d$\\*=<>]/;
+
 /** Every value in a sentence, in order (values inside a found value are not counted again). */
 export function valuesIn(sentence: string): ValueSpan[] {
   const values: ValueSpan[] = [];
+  // Most prose sentences hold no value at all: no digit, math, bold or `=`.
+  if (!MAY_HOLD_VALUE.test(sentence)) return values;
   for (let index = 0; index < sentence.length; index++) {
     if (isLetter(sentence[index - 1]) && isLetter(sentence[index])) continue; // inside a word
     if (isDigit(sentence[index - 1]) && isDigit(sentence[index])) continue;
@@ -448,50 +452,59 @@ export function sentences(text: string, from = 0): Sentence[] {
 /** Words that open a check of an answer already stated: values after them do not replace it. */
 const VERIFICATION = /^\s*(?:[-*>#\s]|\*\*)*(?:let(?:'s| us) (?:verify|check|double|confirm)|to (?:verify|check|confirm)|verification|check(?:ing)?:|we can (?:verify|check)|double[- ]check|this (?:matches|checks out|confirms|is consistent)|indeed|substituting back)/i;
 
+/** What closes an output: its concluding statement, and the value its last value-bearing sentence states. */
+export interface Closing {
+  /** The last concluding sentence's value (see `conclusion`), when nothing but a check of it follows. */
+  conclusion?: { sentence: Sentence; value: string };
+  /** The value the last sentence holding a value states, whatever opens it (a fallback). */
+  lastStatement?: string;
+}
+
 /**
- * The last concluding sentence of an output that states a value: one opening with "Therefore", "Thus",
- * "So", "Hence", "In total", ... or holding a bold value, among the sentences that close the output.
- * Values written after it count against it only when they are not a check of it.
+ * One pass over the sentences that close an output, from the end. A concluding sentence opens with
+ * "Therefore", "Thus", "So", "Hence", "In total", ... or holds a bold value; values written after it
+ * count against it only when they are not a check of it ("Let's verify: ..."). The last statement is the
+ * value of the last sentence with a value ("Ryan has 25 flowers after 15 days." states 25).
  */
-export function conclusion(text: string): { sentence: Sentence; value: string } | undefined {
+export function closing(text: string): Closing {
   const from = Math.max(0, text.length - CONCLUSION_WINDOW);
   const all = sentences(text, from);
+  const found: Closing = {};
   let laterHasValues = false;
   for (let index = all.length - 1; index >= 0; index--) {
     const sentence = all[index]!;
-    if (VERIFICATION.test(sentence.text)) {
+    if (laterHasValues && VERIFICATION.test(sentence.text)) {
       // Everything after this point checked the answer; the answer is stated before it.
       laterHasValues = false;
       continue;
     }
     const values = valuesIn(sentence.text);
     if (values.length === 0) continue;
+    const context = text.slice(0, sentence.start);
+    if (found.lastStatement === undefined) found.lastStatement = sentenceValue(sentence.text, context);
     const concluding = (CONCLUSION_START.test(sentence.text) && !NOT_CONCLUSION.test(sentence.text)) || values.some((value) => value.bold);
     if (concluding) {
-      const value = sentenceValue(sentence.text, text.slice(0, sentence.start));
+      const value = sentenceValue(sentence.text, context);
       // A concluding sentence followed by more computation was an intermediate step, not the answer.
-      if (value !== undefined) return laterHasValues ? undefined : { sentence, value };
+      if (value !== undefined) {
+        if (!laterHasValues) found.conclusion = { sentence, value };
+        return found;
+      }
     }
     laterHasValues = true;
   }
-  return undefined;
+  return found;
+}
+
+/** The last concluding sentence of an output that states a value (see `closing`). */
+export function conclusion(text: string): { sentence: Sentence; value: string } | undefined {
+  return closing(text).conclusion;
+}
+
+/** The value the last value-bearing sentence of an output states (see `closing`). */
+export function lastStatement(text: string): string | undefined {
+  return closing(text).lastStatement;
 }
 
 /** "So far", "So that", "So, let's": openers that do not conclude. */
 const NOT_CONCLUSION = /^(?:[-*>#\s]|\*\*)*(?:so far|so that|so let|so, let|so we need|so now|thus far|finally, (?:we|let)|therefore, (?:we need|let))/i;
-
-/**
- * The value the last value-bearing sentence of an output states, whatever opens it ("Ryan has 25 flowers
- * after 15 days." states 25, where the last number is 15). A fallback for outputs with no marker and no
- * concluding sentence.
- */
-export function lastStatement(text: string): string | undefined {
-  const from = Math.max(0, text.length - CONCLUSION_WINDOW);
-  const all = sentences(text, from);
-  for (let index = all.length - 1; index >= 0; index--) {
-    const sentence = all[index]!;
-    if (valuesIn(sentence.text).length === 0) continue;
-    return sentenceValue(sentence.text, text.slice(0, sentence.start));
-  }
-  return undefined;
-}

@@ -15,6 +15,7 @@ import {
   DEFAULT_WORK_BUDGET,
   describeSummary,
   gradeFile,
+  GradePool,
   OutputClosedError,
   validateGradeFile,
 } from "../../grade/index.ts";
@@ -63,57 +64,64 @@ export default defineCommand({
     const workers = positiveInteger(args.workers, "--workers");
     const timeBudgetMs = positiveInteger(args["time-budget-ms"], "--time-budget-ms");
     const workBudget = positiveInteger(args["work-budget"], "--work-budget");
-    const total = await validateGradeFile(inputPath);
-
-    const outputPath = args.output ? path.resolve(args.output) : undefined;
-    // Written beside the target and renamed at the end: a failed run never leaves half a file behind.
-    const temporaryPath = outputPath ? `${outputPath}.partial-${process.pid}` : undefined;
-    const output = temporaryPath ? createWriteStream(temporaryPath) : process.stdout;
-    if (temporaryPath) {
-      await once(output, "open").catch((error: Error) => {
-        throw new QreasonError("E_INPUT", `cannot write: ${error.message}`, { file: outputPath });
-      });
-    }
-    // `qreason grade ... | head`: a closed pipe ends the run quietly instead of crashing on EPIPE.
-    let pipeClosed = false;
-    if (!temporaryPath) {
-      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.code !== "EPIPE") throw error;
-        pipeClosed = true;
-        process.stdout.destroy();
-      });
-    }
-    const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
-    let shown = 0;
+    // Workers load the grader while the file is validated; a bad line stops both.
+    const pool = new GradePool({ workers, timeBudgetMs, workBudget, lastNumberFallback: args["last-number"] });
     try {
-      const summary = await gradeFile({
-        inputPath,
-        output,
-        workers,
-        timeBudgetMs,
-        workBudget,
-        lastNumberFallback: args["last-number"],
-        onProgress: (done) => {
-          progress.tick(done - shown);
-          shown = done;
-        },
-      });
-      progress.stop();
-      if (temporaryPath && outputPath) {
-        output.end();
-        await once(output, "finish");
-        await rename(temporaryPath, outputPath);
-      }
-      if (!args.quiet) console.error(describeSummary(summary));
-    } catch (error) {
-      progress.stop();
+      await gradeWithPool(pool);
+    } finally {
+      await pool.close();
+    }
+
+    async function gradeWithPool(pool: GradePool): Promise<void> {
+      const total = await validateGradeFile(inputPath);
+
+      const outputPath = args.output ? path.resolve(args.output) : undefined;
+      // Written beside the target and renamed at the end: a failed run never leaves half a file behind.
+      const temporaryPath = outputPath ? `${outputPath}.partial-${process.pid}` : undefined;
+      const output = temporaryPath ? createWriteStream(temporaryPath) : process.stdout;
       if (temporaryPath) {
-        output.end();
-        await rm(temporaryPath, { force: true });
+        await once(output, "open").catch((error: Error) => {
+          throw new QreasonError("E_INPUT", `cannot write: ${error.message}`, { file: outputPath });
+        });
       }
-      const closed = pipeClosed || error instanceof OutputClosedError || (error as NodeJS.ErrnoException).code === "EPIPE";
-      if (closed && !temporaryPath) return;
-      throw error;
+      // `qreason grade ... | head`: a closed pipe ends the run quietly instead of crashing on EPIPE.
+      let pipeClosed = false;
+      if (!temporaryPath) {
+        process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+          if (error.code !== "EPIPE") throw error;
+          pipeClosed = true;
+          process.stdout.destroy();
+        });
+      }
+      const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
+      let shown = 0;
+      try {
+        const summary = await gradeFile({
+          inputPath,
+          output,
+          pool,
+          onProgress: (done) => {
+            progress.tick(done - shown);
+            shown = done;
+          },
+        });
+        progress.stop();
+        if (temporaryPath && outputPath) {
+          output.end();
+          await once(output, "finish");
+          await rename(temporaryPath, outputPath);
+        }
+        if (!args.quiet) console.error(describeSummary(summary));
+      } catch (error) {
+        progress.stop();
+        if (temporaryPath) {
+          output.end();
+          await rm(temporaryPath, { force: true });
+        }
+        const closed = pipeClosed || error instanceof OutputClosedError || (error as NodeJS.ErrnoException).code === "EPIPE";
+        if (closed && !temporaryPath) return;
+        throw error;
+      }
     }
   },
 });
