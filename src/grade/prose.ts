@@ -70,11 +70,12 @@ function inlineMath(text: string, start: number): { end: number; content: string
     if (close === -1 || close - start > 2000) return undefined;
     return { end: close + 2, content: text.slice(start + 2, close) };
   }
+  // Pandoc's rule: a closing `$` follows no space and is followed by no digit ("$40 * 100 = $400" is money).
   let close = start + 1;
   for (; close < text.length && close - start < 600; close++) {
     const char = text[close];
     if (char === "\\") close++;
-    else if (char === "$") break;
+    else if (char === "$" && !/\s/.test(text[close - 1]!) && !isDigit(text[close + 1])) break;
     else if (char === "\n" && text[close + 1] === "\n") return undefined;
   }
   if (text[close] !== "$") return undefined;
@@ -473,12 +474,12 @@ export function closing(text: string): Closing {
   let laterHasValues = false;
   for (let index = all.length - 1; index >= 0; index--) {
     const sentence = all[index]!;
-    if (laterHasValues && VERIFICATION.test(sentence.text)) {
-      // Everything after this point checked the answer; the answer is stated before it.
+    const values = valuesIn(sentence.text);
+    if ((values.length > 0 || laterHasValues) && VERIFICATION.test(sentence.text)) {
+      // Everything from here on checked the answer; the answer is stated before it.
       laterHasValues = false;
       continue;
     }
-    const values = valuesIn(sentence.text);
     if (values.length === 0) continue;
     const context = text.slice(0, sentence.start);
     if (found.lastStatement === undefined) found.lastStatement = sentenceValue(sentence.text, context);
