@@ -10,7 +10,7 @@ const UNIT_WORDS = new Set(
   (
     "mm cm m km in inch inches ft foot feet yd yard yards mi mile miles meter meters metre metres " +
     "centimeter centimeters centimetre centimetres kilometer kilometers millimeter millimeters " +
-    "g kg mg gram grams kilogram kilograms lb lbs pound pounds oz ounce ounces ton tons " +
+    "g gm kg mg gram grams kilogram kilograms lb lbs pound pounds oz ounce ounces ton tons " +
     "s sec secs second seconds min mins minute minutes h hr hrs hour hours day days week weeks " +
     "month months year years dollar dollars cent cents degree degrees deg radian radians rad " +
     "unit units sq square cubic per mph kmh l liter liters litre litres ml gallon gallons cup cups " +
@@ -36,9 +36,16 @@ export function normalizeAnswer(answer: string): string {
   if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
   text = stripUnits(text);
   text = text.replace(/\s+/g, " ").trim();
+  if (text.includes(":")) text = text.replace(/(\d)\s*:\s*(?=\d)/g, "$1:"); // a ratio or a time: `3 : 1` is `3:1`
   text = text.replace(/^(?:\\text\{\s*\}|\s)+|(?:\\text\{\s*\}|\s)+$/g, "");
   text = text.replace(/(?<!\\)[.;,]+$/, "").trim(); // "5." at the end of a sentence
-  return text;
+  return clockTime(text) ?? text;
+}
+
+/** `9 a.m.`, `9\text{ a.m.}`, `\text{1:03 PM}`, `1:03pm` → one spelling (`9:00am`, `1:03pm`): a time of day. */
+function clockTime(text: string): string | undefined {
+  const match = /^(?:\\text\{\s*)?(\d{1,2})(?::(\d{2}))?\s*(?:\\text\{\s*)?([ap])\.?\s*m\.?\s*\}?\s*\}?$/i.exec(text);
+  return match ? `${Number(match[1])}:${match[2] ?? "00"}${match[3]!.toLowerCase()}m` : undefined;
 }
 
 function normalizeLatex(answer: string): string {
