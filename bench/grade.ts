@@ -61,34 +61,46 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }
 
-function report(label: string, latencies: number[], seconds: number, statuses: Record<GradeStatus, number>): void {
+function report(label: string, latencies: number[], seconds: number, statuses: Record<GradeStatus, number>, cpu?: number[]): void {
   const sorted = [...latencies].sort((left, right) => left - right);
   const overBudget = sorted.filter((latency) => latency > DEFAULT_TIME_BUDGET_MS).length;
+  // Thread CPU time per item: the grading work itself, without the waits a loaded machine adds.
+  const cpuSorted = cpu ? [...cpu].sort((left, right) => left - right) : undefined;
+  const cpuText = cpuSorted
+    ? `  cpu p50 ${percentile(cpuSorted, 0.5).toFixed(3)} ms  p99 ${percentile(cpuSorted, 0.99).toFixed(3)} ms  ${(cpuSorted.length / (cpuSorted.reduce((sum, value) => sum + value, 0) / 1000)).toFixed(0)} items per CPU second`
+    : "";
   console.log(
     `${label.padEnd(26)} ${String(latencies.length).padStart(7)} items  ${(latencies.length / seconds).toFixed(0).padStart(7)} items/s  ` +
       `p50 ${percentile(sorted, 0.5).toFixed(3)} ms  p99 ${percentile(sorted, 0.99).toFixed(3)} ms  max ${sorted.at(-1)!.toFixed(1)} ms  ` +
-      `over budget ${overBudget}`,
+      `over budget ${overBudget}${cpuText}`,
   );
   console.log(`${"".padEnd(26)} ${GRADE_STATUSES.map((status) => `${status} ${statuses[status]}`).join(", ")}`);
 }
 
-function gradePasses(passes: number, items: GradeItem[] = shortItems): { latencies: number[]; seconds: number; statuses: Record<GradeStatus, number>; slowest: Array<[number, GradeItem]> } {
+function gradePasses(
+  passes: number,
+  items: GradeItem[] = shortItems,
+): { latencies: number[]; cpu: number[]; seconds: number; statuses: Record<GradeStatus, number>; slowest: Array<[number, GradeItem]> } {
   const grader = createGrader();
   const latencies: number[] = [];
+  const cpu: number[] = [];
   const statuses = Object.fromEntries(GRADE_STATUSES.map((status) => [status, 0])) as Record<GradeStatus, number>;
   const slowest: Array<[number, GradeItem]> = [];
   const started = performance.now();
   for (let pass = 0; pass < passes; pass++) {
     for (const item of items) {
+      const cpuBefore = process.threadCpuUsage();
       const before = performance.now();
       const result = grader.gradeItem(item);
       const latency = performance.now() - before;
+      const used = process.threadCpuUsage(cpuBefore);
       latencies.push(latency);
+      cpu.push((used.user + used.system) / 1000);
       if (pass === passes - 1) statuses[result.status]++;
       if (latency > 5) slowest.push([latency, item]);
     }
   }
-  return { latencies, seconds: (performance.now() - started) / 1000, statuses, slowest };
+  return { latencies, cpu, seconds: (performance.now() - started) / 1000, statuses, slowest };
 }
 
 const load = () => os.loadavg().map((value) => value.toFixed(2)).join(" ");
@@ -99,10 +111,10 @@ console.log(
 
 // Cold: a fresh grader (empty gold cache), CAS loaded on first need, JIT cold.
 const cold = gradePasses(1);
-report("one core, cold (1 pass)", cold.latencies, cold.seconds, cold.statuses);
+report("one core, cold (1 pass)", cold.latencies, cold.seconds, cold.statuses, cold.cpu);
 // Warm: a fresh grader again, but the process is warm; several passes as a long run sees them.
 const warm = gradePasses(PASSES);
-report(`one core, warm (${PASSES} passes)`, warm.latencies, warm.seconds, warm.statuses);
+report(`one core, warm (${PASSES} passes)`, warm.latencies, warm.seconds, warm.statuses, warm.cpu);
 
 // The CAS path: answers only the CAS can read (\sum, \prod, \operatorname{lcm}). None of the forms above
 // needs it, so its cost is measured apart: the first such item pays the CAS's load time.
@@ -151,9 +163,9 @@ console.log(
     `median ${lengths[Math.floor(lengths.length / 2)]}; load average ${load()}`,
 );
 const longCold = gradePasses(1, longItems);
-report("long, one core, cold", longCold.latencies, longCold.seconds, longCold.statuses);
+report("long, one core, cold", longCold.latencies, longCold.seconds, longCold.statuses, longCold.cpu);
 const longWarm = gradePasses(PASSES, longItems);
-report(`long, one core, warm (${PASSES})`, longWarm.latencies, longWarm.seconds, longWarm.statuses);
+report(`long, one core, warm (${PASSES})`, longWarm.latencies, longWarm.seconds, longWarm.statuses, longWarm.cpu);
 
 /** `qreason grade --workers 1` on a file of `lines` items, as a child process: wall time and its own summary. */
 function endToEnd(label: string, items: GradeItem[], lines: number): void {
@@ -213,7 +225,7 @@ if (existsSync(processBench)) {
   const realLengths = realItems.map((item) => item.output.length).sort((left, right) => left - right);
   console.log(`\nreal solutions (ProcessBench GSM8K): ${realItems.length} items, ${realLengths[0]}–${realLengths.at(-1)} characters, median ${realLengths[Math.floor(realLengths.length / 2)]}`);
   const realWarm = gradePasses(PASSES, realItems);
-  report(`real, one core, warm (${PASSES})`, realWarm.latencies, realWarm.seconds, realWarm.statuses);
+  report(`real, one core, warm (${PASSES})`, realWarm.latencies, realWarm.seconds, realWarm.statuses, realWarm.cpu);
   endToEnd("qreason grade, real", realItems, 2400);
   endToEnd("qreason grade, real", realItems, lines);
 }
