@@ -47,20 +47,21 @@ const CAS_UNITS_PER_CHARACTER = 20;
 const CAS_UNITS_PER_NODE = 50;
 
 let engine: ComputeEngine | undefined;
-const loadListeners = new Set<(milliseconds: number) => void>();
+const loadListeners = new Set<(phase: "start" | "end", milliseconds: number) => void>();
 
 /**
- * Called once, when this thread loads the CAS, with how long that took (~0.3 s idle, seconds under load).
- * The item that happened to need it first did not cause that time: its wall-clock guard is moved past it,
- * and the worker pool's watchdog is told (worker.ts).
+ * Called when this thread starts loading the CAS and when it is done, with how long that took (~0.3 s
+ * idle, seconds under load). The item that happened to need it first did not cause that time: its
+ * wall-clock guard is moved past it, and the worker pool's watchdog looks away meanwhile (worker.ts).
  */
-export function onCasLoaded(listener: (milliseconds: number) => void): () => void {
+export function onCasLoad(listener: (phase: "start" | "end", milliseconds: number) => void): () => void {
   loadListeners.add(listener);
   return () => loadListeners.delete(listener);
 }
 
 function getEngine(): ComputeEngine {
   if (!engine) {
+    for (const listener of loadListeners) listener("start", 0);
     const started = performance.now();
     const require = createRequire(import.meta.url);
     const module = require("@cortex-js/compute-engine") as { ComputeEngine: new () => ComputeEngine };
@@ -69,7 +70,7 @@ function getEngine(): ComputeEngine {
     engine.iterationLimit = CAS_ITERATION_LIMIT;
     const milliseconds = performance.now() - started;
     excuseWallTime(milliseconds);
-    for (const listener of loadListeners) listener(milliseconds);
+    for (const listener of loadListeners) listener("end", milliseconds);
   }
   return engine;
 }

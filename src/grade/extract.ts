@@ -105,6 +105,8 @@ interface Stated {
   at: number;
   /** The value was read out of prose after the marker, not right at it ("the answer is consistent with 5"). */
   fromProse: boolean;
+  /** No value at all followed the marker, only words ("the answer is Evelyn", "is within \boxed{}"). */
+  wordsOnly?: boolean;
 }
 
 /** "Final Answer: The final answer is $X$. I hope it is correct." (Minerva / lm-eval). */
@@ -139,14 +141,18 @@ function statedAnswer(text: string, truncated: boolean): Stated | undefined {
     if (found) stated.push(found);
   }
   const latest = (candidates: Stated[]) => candidates.reduce<Stated | undefined>((best, next) => (!best || next.at > best.at ? next : best), undefined);
-  // "the answer is" followed by plain words is prose, not an answer: it yields to any other marker.
-  return latest(stated.filter((candidate) => candidate.method !== "answer_is" || !candidate.fromProse)) ?? latest(stated);
+  // "the answer is" followed by plain words is prose, not an answer: it yields to any other marker; words
+  // with no value at all ("the final answer is within \boxed{}") yield whatever the marker.
+  const valued = stated.filter((candidate) => !candidate.wordsOnly);
+  return latest(valued.filter((candidate) => candidate.method !== "answer_is" || !candidate.fromProse)) ?? latest(valued) ?? latest(stated);
 }
 
 /** The latest occurrence of `marker` that is followed by a value (earlier ones when the last has none). */
 function latestStated(text: string, marker: RegExp, method: ExtractionMethod, truncated: boolean): Stated | undefined {
   const ends: number[] = [];
   for (const match of text.matchAll(marker)) ends.push(match.index + match[0].length);
+  // Words without a value ("The answer is not the result of ...") give way to an earlier valued statement.
+  let words: Stated | undefined;
   for (let index = ends.length - 1; index >= Math.max(0, ends.length - 8); index--) {
     const at = ends[index]!;
     const window = text.slice(at, at + 2000);
@@ -157,16 +163,18 @@ function latestStated(text: string, marker: RegExp, method: ExtractionMethod, tr
     const valueEnd = at + (window.length - tail.length) + value.end;
     if (truncated && valueEnd >= text.trimEnd().length) continue;
     const answer = value.answer.trim();
-    if (answer) return { answer, method, at, fromProse: value.fromProse };
+    if (!answer) continue;
+    if (!value.wordsOnly) return { answer, method, at, fromProse: value.fromProse };
+    words ??= { answer, method, at, fromProse: true, wordsOnly: true };
   }
-  return undefined;
+  return words;
 }
 
 /**
  * The value that starts a marker's tail: a box, `$X$`, `\(X\)`, `\[X\]`, bold, or plain math up to the
  * first word; else the value the sentence after the marker states. `end` is where it ends in the tail.
  */
-function statedValue(tail: string, before: string): { answer: string; end: number; fromProse: boolean } | undefined {
+function statedValue(tail: string, before: string): { answer: string; end: number; fromProse: boolean; wordsOnly?: boolean } | undefined {
   const lead = /^(?:\s|\*\*|:)*/.exec(tail)![0].length;
   const paragraph = tail.slice(0, 600).split(/\n\s*\n/)[0] ?? "";
   const boxes = allBoxes(paragraph);
@@ -182,7 +190,13 @@ function statedValue(tail: string, before: string): { answer: string; end: numbe
   const first = sentences(tail.slice(0, 1000), lead)[0];
   if (!first || /^\s*(?:I hope|I think)/.test(first.text)) return undefined;
   const value = sentenceValue(first.text, before);
-  return value === undefined || value.length > 400 ? undefined : { answer: value, end: first.end, fromProse: true };
+  if (value !== undefined) return value.length > 400 ? undefined : { answer: value, end: first.end, fromProse: true };
+  // No value in it: the words themselves, up to the sentence's end ("the answer is Evelyn.", a text gold).
+  const line = tail.slice(lead).split("\n")[0] ?? "";
+  const stop = line.search(/\.\s|\.$|\s+I hope|\*\*/);
+  const words = (stop === -1 ? line : line.slice(0, stop)).trim();
+  if (words.length === 0 || words.length > 400 || /\\(?:boxed|fbox)\b/.test(words)) return undefined;
+  return { answer: words, end: lead + words.length, fromProse: true, wordsOnly: true };
 }
 
 // ---------------------------------------------------------------------------------------------------

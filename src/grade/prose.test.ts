@@ -40,6 +40,8 @@ const sentenceCases: Array<[string, string, string | undefined, string?]> = [
   ["after the copula, past fillers", "So the price of 1 sandwich in the third package is exactly $6.", "6"],
   ["'there were N more' states N", "Therefore, at noon on Sunday, there were 30 more pink flamingos out than white ones.", "30"],
   ["a circumstantial number loses to the one computed before", "So, Charisma spends a total of 34 hours on yoga in 4 weeks.", "34", "14 + 20 = 34 hours"],
+  ["the value we get, not the case it is for", "Hence, for $n = 5$ we get 120.", "120"],
+  ["the value we find, past 'that'", "Thus, plugging in $x = 2$, we find that the area is 14.", "14"],
   ["first value when nothing else decides", "So she walks 2 miles per hour for the remaining 6 miles.", "2"],
   ["a box inside a sentence", "So, Judy makes **\\boxed{$7455}** in one week.", "$7455"],
   ["no value", "So the answer checks out.", undefined],

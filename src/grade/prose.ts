@@ -37,7 +37,8 @@ const BOLD_HEADING = /^\s*(?:(?:step|part|case|method|option|stage|phase|solutio
 /** Plain words that are math inside a run (`2 sqrt 3`, `5 pi`). */
 const MATH_WORDS = new Set(["sqrt", "pi", "sin", "cos", "tan", "log", "ln", "exp", "mod", "infinity", "inf"]);
 /** Words after which a value is what the sentence states ("... is 12", "... equals 12"). */
-const COPULA = /(?:\b(?:is|are|was|were|be|been|equals?|equalled|equaled|totals?|totaled|totalled|remains?|becomes?|gives?|yields?|comes to|amounts? to|works out to|adds up to)|=|:)\s*$/i;
+const COPULA =
+  /(?:\b(?:is|are|was|were|be|been|equals?|equalled|equaled|totals?|totaled|totalled|remains?|becomes?|gives?|yields?|comes to|amounts? to|works out to|adds up to|(?:we|you|I) (?:get|got|obtain|obtained|find|found|have)|(?:get|gets|obtain|obtains) (?:us )?)|=|:)\s*$/i;
 /** Fillers a reader skips between a copula and its value ("is a total of 12", "is approximately 3.14"). */
 const FILLERS =
   /^(?:(?:a total of|a grand total of|in total|total of|equal to|exactly|approximately|approx\.?|about|around|roughly|nearly|only|just|still|now|then|therefore|thus|left with|worth|at|the|a|an|then|also|indeed|simply)\s+)+/i;
@@ -376,7 +377,7 @@ export function sentenceValue(sentence: string, context = ""): string | undefine
 
 /** Fillers right before a value ("is a total of " → "is "), so COPULA sees the copula. */
 const FILLERS_BEFORE =
-  /(?:\s+(?:a total of|a grand total of|total of|in total|equal to|exactly|approximately|about|around|roughly|nearly|only|just|still|now|then|left with|worth|the|a|an|also|indeed|simply))+\s*$/i;
+  /(?:\s+(?:a total of|a grand total of|total of|in total|equal to|exactly|approximately|about|around|roughly|nearly|only|just|still|now|then|left with|worth|the|a|an|also|indeed|simply|that))+\s*$/i;
 
 /** Whether the solution stated `value` as the result of a computation before ("= 34", "is 34"). */
 function computedEarlier(value: string, context: string): boolean {

@@ -10,7 +10,7 @@ import type { GradeItem, GradeOptions, GradeResult } from "./types.ts";
 // Node's on-disk compile cache (as bin/qreason.js enables it for the main thread): a worker otherwise
 // strips and compiles the grader's TypeScript anew at every start. The grader is imported after it.
 module.enableCompileCache?.();
-const { onCasLoaded } = await import("./cas.ts");
+const { onCasLoad } = await import("./cas.ts");
 const { createGrader } = await import("./grade.ts");
 
 export interface WorkerData {
@@ -35,11 +35,13 @@ export interface GradeResponse {
 }
 
 const data = workerData as WorkerData;
+/** A start time in the far future: the watchdog sees no time elapsed while the CAS loads. */
+const LOADING = 2 ** 31 - 1;
 const progress = new Int32Array(data.progress);
 const grader = createGrader(data.options);
 // Loading the CAS (once per worker, ~0.3 s idle, seconds under load) is not the item's doing: the
 // watchdog's clock for the item restarts after it, as the item's own wall-clock guard does.
-onCasLoaded(() => Atomics.store(progress, 1, Date.now() - data.epoch));
+onCasLoad((phase) => Atomics.store(progress, 1, phase === "start" ? LOADING : Date.now() - data.epoch));
 
 parentPort!.on("message", (request: GradeRequest) => {
   const skip = new Set(request.skip);

@@ -185,6 +185,16 @@ export const WRITTEN: CorpusCase[] = [
     output: "The 48-ounce size is $3.90 / 48 = 0.08125$ per ounce; 25% more is $0.1015625$, and $32 \\times 0.1015625 = 3.25$.\n\nSo it should charge $\\boxed{\\$3.25}$.",
     label: { status: "correct", answer: "3.25", category: "text_gold" },
   },
+  {
+    id: "math500/test/algebra/1349", benchmark: "math500", gold: "\\text{Evelyn}",
+    output: "Evelyn covers 4.5 units in 1.25 hours, the fastest average speed of the five.\n\nSo the answer is Evelyn.",
+    label: { status: "correct", answer: "\\text{Evelyn}", category: "text_gold", note: "a word answer after the marker" },
+  },
+  {
+    id: "math500/test/algebra/1349", benchmark: "math500", gold: "\\text{Evelyn}",
+    output: "Comparing distance over time for each student, Briana's ratio is the largest.\n\n**Answer:** Briana",
+    label: { status: "wrong", answer: "\\text{Briana}", category: "text_gold" },
+  },
   // --- equation answers --------------------------------------------------------------------------------
   {
     id: "math/test/1824", benchmark: "math", gold: "x^2 + y^2 = 13",
