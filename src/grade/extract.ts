@@ -184,7 +184,7 @@ function statedValue(tail: string, before: string): { answer: string; end: numbe
   const start = tail.length - skipped.length;
   if (valueStartsAt(tail, start)) {
     const value = readValue(tail, start);
-    if (value && value.value.length <= 400) return { answer: value.value, end: value.end, fromProse: false };
+    if (value && !value.tooLong && value.value.length <= 400) return { answer: value.value, end: value.end, fromProse: false };
   }
   // A sentence follows the marker: the value it states.
   const first = sentences(tail.slice(0, 1000), lead)[0];

@@ -21,6 +21,8 @@ export interface ValueSpan {
   currency?: boolean;
   /** Written inside math delimiters or a box (`$p - q$`): a value even without a digit. */
   delimited?: boolean;
+  /** A run of math longer than any answer (value ""): [start, end) is skipped, not read. */
+  tooLong?: boolean;
 }
 
 /** LaTeX commands that are math (anything else starting with a backslash ends a plain-math run). */
@@ -122,7 +124,7 @@ export function valueStartsAt(text: string, index: number): boolean {
  */
 export function readValue(text: string, start: number): ValueSpan | undefined {
   const first = readOne(text, start);
-  if (!first) return undefined;
+  if (!first || first.tooLong) return first;
   let { end, value } = first;
   for (let parts = 1; parts < 16; parts++) {
     const joiner = /^(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)/.exec(text.slice(end, end + 12));
@@ -131,7 +133,7 @@ export function readValue(text: string, start: number): ValueSpan | undefined {
     if (!valueStartsAt(text, nextStart)) break;
     const next = readOne(text, nextStart);
     // "$45 and 2/3 of a cake" are two quantities; "5 and 15", "$3 and $4" list values of one kind.
-    if (!next || next.bold !== first.bold || (next.currency ?? false) !== (first.currency ?? false)) break;
+    if (!next || next.tooLong || next.bold !== first.bold || (next.currency ?? false) !== (first.currency ?? false)) break;
     value = `${value}${/or/.test(joiner[0]) ? " or " : ", "}${next.value}`;
     end = next.end;
   }
@@ -149,7 +151,7 @@ function readOne(text: string, start: number): ValueSpan | undefined {
     const innerStart = firstValueIn(inner);
     if (innerStart === undefined) return undefined;
     const value = readOne(inner, innerStart);
-    return value && { start, end: close + 2, value: value.value, bold: true };
+    return value && !value.tooLong ? { start, end: close + 2, value: value.value, bold: true } : undefined;
   }
   if (text.startsWith("\\textbf{", start)) {
     const end = closeBrace(text, start + 7);
@@ -157,7 +159,7 @@ function readOne(text: string, start: number): ValueSpan | undefined {
     const inner = text.slice(start + 8, end - 1);
     const innerStart = firstValueIn(inner);
     const value = innerStart === undefined ? undefined : readOne(inner, innerStart);
-    return value && { start, end, value: value.value, bold: true };
+    return value && !value.tooLong ? { start, end, value: value.value, bold: true } : undefined;
   }
   if (char === "\\" && (text[start + 1] === "(" || text[start + 1] === "[")) {
     const math = delimitedMath(text, start);
@@ -173,7 +175,7 @@ function readOne(text: string, start: number): ValueSpan | undefined {
   if (text.startsWith("\\$", start)) return money(plainRun(text, start + 2, start));
   if ((char === "-" || char === "+") && text[start + 1] === "$") {
     const inner = readOne(text, start + 1);
-    return inner && { ...inner, start, value: `${char}${inner.value}` };
+    return inner && !inner.tooLong ? { ...inner, start, value: `${char}${inner.value}` } : inner;
   }
   if (/^\\(?:boxed|fbox)\s*\{/.test(text.slice(start, start + 10))) {
     const open = text.indexOf("{", start);
@@ -303,8 +305,8 @@ function plainRun(text: string, from: number, start: number): ValueSpan | undefi
     }
     break;
   }
-  // A run that reaches the limit is longer than any answer: cutting it would misread it.
-  if (index >= limit && limit < text.length) return undefined;
+  // A run that reaches the limit is longer than any answer: cutting it would misread it, so it is skipped.
+  if (index >= limit && limit < text.length) return { start, end: index, value: "", bold: false, tooLong: true };
   return finish(text, start, from, end, sawDigit);
 }
 
@@ -335,6 +337,10 @@ export function valuesIn(sentence: string): ValueSpan[] {
     if (isDigit(sentence[index - 1]) && isDigit(sentence[index])) continue;
     if (!valueStartsAt(sentence, index)) continue;
     const value = readValue(sentence, index);
+    if (value?.tooLong) {
+      index = value.end - 1;
+      continue;
+    }
     if (!value) {
       // A box that never closes: nothing after it in the sentence is a finished statement.
       if (/^\\(?:boxed|fbox)/.test(sentence.slice(index, index + 6))) break;
