@@ -337,10 +337,8 @@ export function valuesIn(sentence: string): ValueSpan[] {
     if (isDigit(sentence[index - 1]) && isDigit(sentence[index])) continue;
     if (!valueStartsAt(sentence, index)) continue;
     const value = readValue(sentence, index);
-    if (value?.tooLong) {
-      index = value.end - 1;
-      continue;
-    }
+    // A run of math longer than any answer: the sentence states nothing readable from here on.
+    if (value?.tooLong) break;
     if (!value) {
       // A box that never closes: nothing after it in the sentence is a finished statement.
       if (/^\\(?:boxed|fbox)/.test(sentence.slice(index, index + 6))) break;
