@@ -42,7 +42,10 @@ export interface GradeOptions {
    * enforces it by terminating the worker. No non-pathological answer comes near it.
    */
   timeBudgetMs?: number;
-  /** Accept the last number of an output that marks no answer (default true; the result is flagged). */
+  /**
+   * When an output has no box, marker or concluding sentence, accept the value its last statement, last
+   * math or last number gives (default true; the result is flagged as a fallback).
+   */
   lastNumberFallback?: boolean;
   /** Use the CAS for LaTeX the own parser rejects and for high-precision checks (default true). */
   cas?: boolean;

@@ -53,8 +53,8 @@ export default defineCommand({
     "last-number": {
       type: "boolean",
       default: true,
-      description: "Fall back to the last number when an output marks no answer (flagged in the result)",
-      negativeDescription: "Never fall back to the last number: no marker means no_answer",
+      description: "Fall back to the last statement, math or number when an output has no box, marker or concluding sentence (flagged in the result)",
+      negativeDescription: "Never fall back: no box, marker or concluding sentence means no_answer",
     },
     quiet: { type: "boolean", description: "No progress bar and no summary" },
   },
