@@ -42,6 +42,7 @@ const sentenceCases: Array<[string, string, string | undefined, string?]> = [
   ["a circumstantial number loses to the one computed before", "So, Charisma spends a total of 34 hours on yoga in 4 weeks.", "34", "14 + 20 = 34 hours"],
   ["the value we get, not the case it is for", "Hence, for $n = 5$ we get 120.", "120"],
   ["the value we find, past 'that'", "Thus, plugging in $x = 2$, we find that the area is 14.", "14"],
+  ["a word copula wins over a colon's elaboration", "We conclude that there are exactly 3 such integers: 2, 5, and 11.", "3"],
   ["first value when nothing else decides", "So she walks 2 miles per hour for the remaining 6 miles.", "2"],
   ["a box inside a sentence", "So, Judy makes **\\boxed{$7455}** in one week.", "$7455"],
   ["no value", "So the answer checks out.", undefined],

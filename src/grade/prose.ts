@@ -372,7 +372,11 @@ export function sentenceValue(sentence: string, context = ""): string | undefine
   if (bold.length > 0) return bold[bold.length - 1]!.value;
   if (values.length === 1) return values[0]!.value;
   // After a copula: "the price ... is $6", "there were 30 more ...", "the smallest n ... is n = 10".
-  const afterCopula = values.filter((value) => COPULA.test(sentence.slice(Math.max(0, value.start - 40), value.start).replace(FILLERS_BEFORE, "")));
+  const before = (value: ValueSpan) => sentence.slice(Math.max(0, value.start - 40), value.start).replace(FILLERS_BEFORE, "");
+  const afterCopula = values.filter((value) => COPULA.test(before(value)));
+  // A colon often opens an elaboration ("exactly 3 such integers: 2, 5, and 11"): a word copula wins.
+  const afterWord = afterCopula.filter((value) => !/:\s*$/.test(before(value)));
+  if (afterWord.length > 0) return afterWord[afterWord.length - 1]!.value;
   if (afterCopula.length > 0) return afterCopula[afterCopula.length - 1]!.value;
   const computed = values.filter((value) => computedEarlier(value.value, context));
   if (computed.length > 0) return computed[0]!.value;
