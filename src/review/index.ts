@@ -8,10 +8,12 @@ export type { JudgeVote, JudgeView } from "./judgeVotes.ts";
 export type { FieldAgreement, ReviewSummary, SourceAgreement } from "./agreement.ts";
 export type { FlipFilter, FlipItem, ReviewOptions, ReviewRequest } from "./runReview.ts";
 export type { LabelLine } from "./export.ts";
+export type { AttributionView, TokenHeat } from "./attribution.ts";
 
 export { collectFlips } from "./flips.ts";
 export { judgeView, readJudgeVotes } from "./judgeVotes.ts";
 export { currentLabel, panelLabel, proposalOf, verifierFindings, verifierLabel, verifierVote } from "./labels.ts";
 export { reviewSummary } from "./agreement.ts";
 export { RunReview } from "./runReview.ts";
+export { readAttribution } from "./attribution.ts";
 export { LABELS_SCHEMA, labelLines, labelsJsonl } from "./export.ts";

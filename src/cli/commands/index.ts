@@ -17,5 +17,7 @@ export const commands: Record<string, Lazy> = {
   compare: () => import("./compare.ts").then((module) => module.default as CommandDef),
   status: () => import("./status.ts").then((module) => module.default as CommandDef),
   demo: () => import("./demo.ts").then((module) => module.default as CommandDef),
+  view: () => import("./view.ts").then((module) => module.default as CommandDef),
+  labels: () => import("./labels.ts").then((module) => module.default as CommandDef),
 
 };
