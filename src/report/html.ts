@@ -7,6 +7,7 @@ import type { ComparisonResult, CellResult, ProblemView, ReportData, Results, Va
 import { ALL_BENCHMARKS, problemAnchor } from "./results.ts";
 import { accuracyChartSpec, lengthChartSpec, renderSvg, type LengthBox } from "./charts.ts";
 import { html, trusted, type SafeHtml } from "./escape.ts";
+import { reviewSection } from "./review.ts";
 
 const percent = (fraction: number): string => `${(100 * fraction).toFixed(1)}%`;
 const points = (value: number): string => `${value > 0 ? "+" : ""}${value.toFixed(1)}`;
@@ -55,6 +56,7 @@ export async function renderHtml(data: ReportData): Promise<string> {
     await accuracySection(results),
     dropSection(results),
     flipSection(results),
+    reviewSection(results.review),
     await lengthSection(results),
     levelSection(results),
     provenanceSection(results),

@@ -53,7 +53,7 @@ export function reportFiles(runDirectory: string): WrittenReport["files"] {
 export function reportState(store: RunStore, options: { bootstrapResamples?: number } = {}, full: RunRecord = requireRunRecord(store)): string {
   const { startedAt: _started, finishedAt: _finished, ...record } = full;
   const comparisons = record.grader === null ? [] : store.comparisons.list(record.study.hash, record.grader).map((row) => [row.model, row.benchmark, row.variant, row.inputsHash]);
-  return contentHash("report-state:v2:", { record, counts: store.counts(), comparisons, bootstrapResamples: options.bootstrapResamples ?? null });
+  return contentHash("report-state:v2:", { record, counts: store.counts(), reviews: store.reviews.count(), comparisons, bootstrapResamples: options.bootstrapResamples ?? null });
 }
 
 /** Whether the report files of the store's run directory are missing or older than what the store holds. */

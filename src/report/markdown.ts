@@ -5,6 +5,7 @@
  */
 import type { Results } from "./results.ts";
 import { ALL_BENCHMARKS } from "./results.ts";
+import { reviewMarkdown } from "./review.ts";
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 const pct = (fraction: number): string => (100 * fraction).toFixed(1);
@@ -95,6 +96,7 @@ export function renderMarkdown(results: Results): string {
     parts.push("");
   }
 
+  if (results.review.flips > 0) parts.push(...reviewMarkdown(results.review));
   parts.push("## Provenance", "");
   parts.push(
     table(

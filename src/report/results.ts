@@ -10,6 +10,7 @@ import type { Problem } from "../data/index.ts";
 import { QreasonError } from "../errors.ts";
 import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type StoredFailure, type VariantStatus } from "../store/index.ts";
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
+import { reviewOf, type ReviewSummary } from "./review.ts";
 
 export type { ComparisonResult };
 export { ALL_BENCHMARKS };
@@ -62,6 +63,8 @@ export interface Results {
   cells: CellResult[];
   comparisons: ComparisonResult[];
   failures: Array<Pick<StoredFailure, "model" | "variant" | "benchmark" | "problemId" | "sampleIndex" | "error" | "attempts">>;
+  /** The human review of the flips (`qreason view`) and its agreement with the panel and the verifier. */
+  review: ReviewSummary;
 }
 
 /** One output shown in the report, with its grade. */
@@ -225,6 +228,7 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     cells,
     comparisons,
     failures,
+    review: reviewOf(store),
   };
   return { results, problems: problemViews(record, store, comparisons, cellData, cellKey) };
 }

@@ -48,6 +48,9 @@ export function createViewApp(options: ViewAppOptions): Hono {
     return context.body(readFileSync(entry.file), 200, { "content-type": entry.type });
   });
 
+  // Browsers ask for one on every page; there is none, and a 404 would be an error in the console.
+  app.get("/favicon.ico", (context) => context.body(null, 204));
+
   app.get("/", (context) => {
     const data = buildReportData(review.store);
     const items = review.items();

@@ -53,7 +53,8 @@ export function securityHeaders(): MiddlewareHandler {
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],
     },
-    referrerPolicy: "no-referrer",
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with our own form posts.
+    referrerPolicy: "same-origin",
     xFrameOptions: "DENY",
     crossOriginResourcePolicy: "same-origin",
     crossOriginOpenerPolicy: "same-origin",
@@ -96,7 +97,10 @@ export function requireWriteToken(session: Session): [MiddlewareHandler, Middlew
   const tokenCheck: MiddlewareHandler = async (context, next) => {
     // csrf() looks at form-like bodies only; any write that names another origin or site is refused here.
     const origin = context.req.header("origin");
-    if (origin !== undefined && !allowedOrigins(session).includes(origin)) return refuse(context, 403, `a request from ${origin} cannot write here`);
+    // "null" is an opaque origin (a sandboxed frame, or a page whose referrer policy hides its origin): it
+    // passes only with Sec-Fetch-Site: same-origin, which csrf() and the check below then required.
+    if (origin !== undefined && origin !== "null" && !allowedOrigins(session).includes(origin)) return refuse(context, 403, `a request from ${origin} cannot write here`);
+    if (origin === "null" && context.req.header("sec-fetch-site") !== "same-origin") return refuse(context, 403, "a request of an opaque origin cannot write here");
     const site = context.req.header("sec-fetch-site");
     if (site !== undefined && site !== "same-origin") return refuse(context, 403, `a ${site} request cannot write here`);
     let given = context.req.header(TOKEN_HEADER);
