@@ -4,6 +4,8 @@
  * vulnerable step (prefix rescue), both as segments of fp's solution, and fp's tokens with their KL and the
  * variant's margins (the heat overlay). A store without attribution tables gives null: the page says so.
  */
+import * as attribute from "../attribute/index.ts";
+import { SEGMENTER_VERSION } from "../steps/index.ts";
 import type { RunStore } from "../store/index.ts";
 
 export interface TokenHeat {
@@ -26,9 +28,53 @@ export interface AttributionView {
   segmenter: string;
 }
 
-/** The stored attribution of one flip (by the variant's and the baseline's generation keys), or null. */
-export function readAttribution(store: RunStore, _flip: { key: string; baselineKey: string }): AttributionView | null {
-  // The attribute stage's tables (schema v3) are not on this branch yet: nothing to read.
+interface AttributionRow {
+  id: number;
+  first_divergence_fp_step: number | null;
+  first_vulnerable_fp_step: number | null;
+  rescue_outcome: string | null;
+  segmenter: string;
+}
+
+interface PackedPositionLike {
+  start: number;
+  end: number;
+  kl: number;
+  variantMargin: number;
+  diverges: boolean;
+}
+
+/** src/attribute's codec of the packed per-token positions, once the attribute stage is part of this build. */
+const decodePositions = (attribute as unknown as { decodePositions?: (bytes: Uint8Array) => PackedPositionLike[] }).decodePositions;
+
+/**
+ * The stored attribution of one flip (docs/attribution.md: the latest `attributions` row of the pair under
+ * this segmenter, and its forward `divergences` row: tokens scored on fp's text), or null when there is none.
+ */
+export function readAttribution(store: RunStore, flip: { key: string; baselineKey: string }): AttributionView | null {
   if (!store.hasTable("attributions")) return null;
-  return null;
+  const [row] = store.query<AttributionRow>(
+    `SELECT id, first_divergence_fp_step, first_vulnerable_fp_step, rescue_outcome, segmenter FROM attributions
+     WHERE variant_key = ? AND baseline_key = ? AND role = 'flip' AND segmenter = ? ORDER BY id DESC LIMIT 1`,
+    flip.key,
+    flip.baselineKey,
+    SEGMENTER_VERSION,
+  );
+  if (row === undefined) return null;
+  const tokens: TokenHeat[] = [];
+  const [forward] = store.hasTable("divergences")
+    ? store.query<{ positions: Uint8Array }>("SELECT positions FROM divergences WHERE attribution_id = ? AND direction = 'forward'", row.id)
+    : [];
+  if (forward !== undefined && decodePositions !== undefined) {
+    for (const position of decodePositions(forward.positions)) {
+      tokens.push({ start: position.start, end: position.end, kl: position.kl, margin: position.variantMargin, diverged: position.diverges });
+    }
+  }
+  return {
+    divergenceStep: row.first_divergence_fp_step,
+    vulnerableStep: row.first_vulnerable_fp_step,
+    vulnerableOutcome: row.rescue_outcome,
+    tokens,
+    segmenter: row.segmenter,
+  };
 }

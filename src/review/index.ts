@@ -11,7 +11,7 @@ export type { LabelLine } from "./export.ts";
 export type { AttributionView, TokenHeat } from "./attribution.ts";
 
 export { collectFlips } from "./flips.ts";
-export { judgeView, readJudgeVotes } from "./judgeVotes.ts";
+export { readJudges } from "./judgeVotes.ts";
 export { currentLabel, panelLabel, proposalOf, verifierFindings, verifierLabel, verifierVote } from "./labels.ts";
 export { reviewSummary } from "./agreement.ts";
 export { RunReview } from "./runReview.ts";

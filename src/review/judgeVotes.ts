@@ -1,16 +1,16 @@
 /**
- * Judge verdicts as stored in the run store, read when the judge stage has written any: each judge's
- * verdict on a generation (first error step, category, subtype, explanation, confidence) and the panel's
- * decision over them (src/judge `decidePanel`, with the step verifier as a member). A store without judge
- * tables, or a generation nobody judged, has no votes: the review then proposes the verifier's label.
+ * Judge verdicts as the judge stage stores them (docs/judges.md: `judge_verdicts`, `judge_panels`), read
+ * when the store has those tables: each judge's verdict on a generation (first error step, category,
+ * subtype, explanation, confidence; or why it gave none) and the panel's stored decision. A store without
+ * the tables, or a generation nobody judged, has none: the review then proposes the verifier's label.
  */
-import { decidePanel, type MemberVote, type PanelDecision, type Verdict, type VerifierVote } from "../judge/index.ts";
+import { decidePanel, type MemberVote, type PanelDecision, type PanelFlag, type Verdict, type VerifierVote } from "../judge/index.ts";
 import type { RunStore } from "../store/index.ts";
 
 export interface JudgeVote {
   judge: string;
   verdict: Verdict | null;
-  /** Why there is no verdict (an invalid reply, a backend error). */
+  /** Why there is no verdict (an invalid reason, a backend error). */
   missing: string | null;
 }
 
@@ -19,51 +19,108 @@ export interface JudgeView {
   panel: PanelDecision | null;
   /** all: every valid vote names the same step; split: they differ; none: no valid vote. */
   agreement: "all" | "split" | "none";
+  /** In the judge stage's seeded audit sample. */
+  audited: boolean;
 }
 
-function toVerdict(value: unknown): Verdict | null {
-  if (typeof value !== "object" || value === null) return null;
-  const record = value as Record<string, unknown>;
-  const step = record.firstErrorStep ?? record.first_error_step;
-  if (typeof step !== "number") return null;
+interface VerdictRow {
+  generation_key: string;
+  judge: string;
+  status: string;
+  first_error_step: number | null;
+  category: string | null;
+  subtype: string | null;
+  confidence: number | null;
+  explanation: string | null;
+  reason: string | null;
+  message: string | null;
+}
+
+interface PanelRow {
+  generation_key: string;
+  first_error_step: number | null;
+  category: string | null;
+  subtype: string | null;
+  decided_by: string;
+  support: number;
+  votes: number;
+  members: number;
+  flags_json: string;
+  needs_review: number;
+  audited: number;
+}
+
+function toVote(row: VerdictRow): JudgeVote {
+  if (row.status === "verdict" && row.first_error_step !== null) {
+    return {
+      judge: row.judge,
+      verdict: {
+        firstErrorStep: row.first_error_step,
+        category: (row.category ?? "no_error") as Verdict["category"],
+        subtype: (row.subtype ?? "no_error") as Verdict["subtype"],
+        explanation: row.explanation ?? "",
+        confidence: row.confidence ?? 0,
+      },
+      missing: null,
+    };
+  }
+  return { judge: row.judge, verdict: null, missing: [row.status, row.reason, row.message].filter(Boolean).join(": ") };
+}
+
+function toPanel(row: PanelRow): PanelDecision {
   return {
-    firstErrorStep: step,
-    category: String(record.category ?? "no_error") as Verdict["category"],
-    subtype: String(record.subtype ?? "no_error") as Verdict["subtype"],
-    explanation: typeof record.explanation === "string" ? record.explanation : "",
-    confidence: typeof record.confidence === "number" ? record.confidence : 0,
+    firstErrorStep: row.first_error_step,
+    category: row.category as PanelDecision["category"],
+    subtype: row.subtype as PanelDecision["subtype"],
+    decidedBy: row.decided_by as PanelDecision["decidedBy"],
+    support: row.support,
+    votes: row.votes,
+    members: row.members,
+    missing: [],
+    flags: JSON.parse(row.flags_json) as PanelFlag[],
+    needsReview: row.needs_review === 1,
   };
 }
 
-/** The stored votes of every judged generation among `keys` (an empty map when nothing was judged). */
-export function readJudgeVotes(store: RunStore, keys: readonly string[]): Map<string, JudgeVote[]> {
-  const votes = new Map<string, JudgeVote[]>();
-  if (keys.length === 0 || !store.hasTable("judgments")) return votes;
-  for (const row of store.query<{ generation_key: string; judge: string; verdict_json: string }>(
-    `SELECT j.generation_key, j.judge, j.verdict_json FROM json_each(?) AS k JOIN judgments j ON j.generation_key = k.value ORDER BY k.key, j.judge`,
-    JSON.stringify(keys),
-  )) {
-    let parsed: unknown = null;
-    try {
-      parsed = JSON.parse(row.verdict_json);
-    } catch {
-      parsed = null;
-    }
-    const verdict = toVerdict(parsed);
-    const missing = verdict === null ? (typeof (parsed as { missing?: unknown } | null)?.missing === "string" ? String((parsed as { missing: string }).missing) : "no valid verdict") : null;
-    votes.set(row.generation_key, [...(votes.get(row.generation_key) ?? []), { judge: row.judge, verdict, missing }]);
-  }
-  return votes;
+function agreementOf(votes: readonly JudgeVote[]): JudgeView["agreement"] {
+  const steps = new Set(votes.flatMap((vote) => (vote.verdict ? [vote.verdict.firstErrorStep] : [])));
+  return steps.size === 0 ? "none" : steps.size === 1 ? "all" : "split";
 }
 
-/** The panel's view of one generation's votes; the verifier votes when it refuted a step. */
-export function judgeView(votes: readonly JudgeVote[], verifier?: VerifierVote, baseline?: string): JudgeView {
-  const valid = votes.filter((vote) => vote.verdict !== null);
-  const steps = new Set(valid.map((vote) => vote.verdict?.firstErrorStep));
-  const agreement = valid.length === 0 ? "none" : steps.size === 1 ? "all" : "split";
-  if (votes.length === 0) return { votes: [], panel: null, agreement };
-  const members: MemberVote[] = votes.map((vote) => (vote.verdict ? { judge: vote.judge, verdict: vote.verdict } : { judge: vote.judge, missing: vote.missing ?? "no verdict" }));
-  const baselineJudge = baseline !== undefined && votes.some((vote) => vote.judge === baseline) ? baseline : (votes[0] as JudgeVote).judge;
-  const panel = decidePanel(members, { baseline: baselineJudge, ...(verifier ? { verifier } : {}) });
-  return { votes: [...votes], panel, agreement };
+/**
+ * The judges' view of every judged generation among `keys`: each judge's latest verdict, and the latest
+ * stored panel decision (computed with `decidePanel` when only verdicts are stored).
+ */
+export function readJudges(store: RunStore, keys: readonly string[], verifierOf: (key: string) => VerifierVote | undefined = () => undefined): Map<string, JudgeView> {
+  const views = new Map<string, JudgeView>();
+  if (keys.length === 0 || !store.hasTable("judge_verdicts")) return views;
+  const list = JSON.stringify(keys);
+  const votes = new Map<string, JudgeVote[]>();
+  // The latest row per (generation, judge): a judge re-run under a new identity replaces its old say.
+  for (const row of store.query<VerdictRow>(
+    `SELECT v.* FROM json_each(?) AS k JOIN judge_verdicts v ON v.generation_key = k.value
+     WHERE v.created_at = (SELECT max(created_at) FROM judge_verdicts w WHERE w.generation_key = v.generation_key AND w.judge = v.judge)
+     ORDER BY k.key, v.judge`,
+    list,
+  )) {
+    votes.set(row.generation_key, [...(votes.get(row.generation_key) ?? []), toVote(row)]);
+  }
+  const panels = new Map<string, PanelRow>();
+  if (store.hasTable("judge_panels")) {
+    for (const row of store.query<PanelRow>(`SELECT p.* FROM json_each(?) AS k JOIN judge_panels p ON p.generation_key = k.value ORDER BY p.decided_at`, list)) {
+      panels.set(row.generation_key, row);
+    }
+  }
+  for (const key of new Set([...votes.keys(), ...panels.keys()])) {
+    const cast = votes.get(key) ?? [];
+    const stored = panels.get(key);
+    let panel: PanelDecision | null = stored ? toPanel(stored) : null;
+    if (panel === null && cast.length > 0) {
+      const members: MemberVote[] = cast.map((vote) => (vote.verdict ? { judge: vote.judge, verdict: vote.verdict } : { judge: vote.judge, missing: vote.missing ?? "no verdict" }));
+      const verifier = verifierOf(key);
+      panel = decidePanel(members, { baseline: (cast[0] as JudgeVote).judge, ...(verifier ? { verifier } : {}) });
+    }
+    views.set(key, { votes: cast, panel, agreement: agreementOf(cast), audited: stored?.audited === 1 });
+  }
+  return views;
 }

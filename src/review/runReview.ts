@@ -12,7 +12,7 @@ import { currentPlan, runRecordOf, type LabelProposal, type ReviewAction, type R
 import { SEGMENTER_VERSION } from "../steps/index.ts";
 import { ERROR_CATEGORIES, categoryOf, isErrorCategory, isErrorSubtype, type ErrorCategory, type ErrorSubtype } from "../taxonomy/index.ts";
 import { collectFlips, type Flip, type RunFlips } from "./flips.ts";
-import { judgeView, readJudgeVotes, type JudgeView } from "./judgeVotes.ts";
+import { readJudges, type JudgeView } from "./judgeVotes.ts";
 import { currentLabel, proposalOf, verifierFindings, verifierLabel, verifierVote } from "./labels.ts";
 
 export interface FlipItem extends Flip {
@@ -116,14 +116,17 @@ export class RunReview {
   items(filter: FlipFilter = {}): FlipItem[] {
     const snapshot = this.current();
     const humans = this.store.reviews.latest();
-    const votes = readJudgeVotes(this.store, snapshot.runFlips.flips.map((flip) => flip.key));
-    const baselineJudge = currentPlan(this.store)?.study.judges?.baseline;
+    const byKey = new Map(snapshot.runFlips.flips.map((flip) => [flip.key, flip]));
+    const judged = readJudges(this.store, [...byKey.keys()], (key) => {
+      const flip = byKey.get(key);
+      return flip === undefined ? undefined : verifierVote(this.findings(snapshot, flip));
+    });
+    // Once the judge stage has decided on flips, its seeded audit sample is the audit; before, ours over the flips.
+    const judgesAudit = [...judged.values()].some((view) => view.panel !== null) && this.store.hasTable("judge_panels");
     const items = snapshot.runFlips.flips.map((flip): FlipItem => {
       const found = this.findings(snapshot, flip);
       const verifier = verifierLabel(found);
-      const stored = votes.get(flip.key);
-      const vote = verifierVote(found);
-      const judges = stored === undefined ? null : judgeView(stored, vote, baselineJudge);
+      const judges = judged.get(flip.key) ?? null;
       const proposal = proposalOf(judges, verifier);
       const human = humans.get(flip.key);
       const label = currentLabel(proposal, human);
@@ -137,7 +140,7 @@ export class RunReview {
         judges,
         human,
         label: { source: label.source, firstErrorStep: label.firstErrorStep, category: label.category, subtype: label.subtype },
-        audit: snapshot.audit.has(flip.key),
+        audit: judgesAudit ? judges?.audited === true : snapshot.audit.has(flip.key),
         reviewed: human !== undefined,
       };
     });

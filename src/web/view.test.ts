@@ -173,12 +173,12 @@ test("in Chromium: overview, filter, open the XSS flip, override with the keyboa
   assert.ok(xss, "the payload's flip is among q4's");
   await Promise.all([page.waitForURL(/\/flip\//), page.click('#flips a.open:text-is("sums/xss")')]);
   await page.locator("#aligned").waitFor();
-  await page.waitForFunction(() => document.documentElement.dataset.keys === "ready");
+  await page.waitForFunction("document.documentElement.dataset.keys === 'ready'");
   assert.ok((await page.locator(".question").textContent())?.includes(QUESTION_PAYLOAD), "the question's payload is shown as text");
   const variantCells = await page.locator("td.seg.variant .text").allTextContents();
   assert.ok(variantCells.some((text) => text.includes(OUTPUT_PAYLOAD)), `the output's payload is shown as text: ${JSON.stringify(variantCells)}`);
   assert.equal(await page.locator("main img, main script").count(), 0, "no element of the payload exists");
-  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss ?? null), null, "no payload ran");
+  assert.equal(await page.evaluate("window.__xss ?? null"), null, "no payload ran");
   assert.equal(await page.locator('td.seg.variant[data-step="0"] .marker-verifier').count(), 1, "the verifier's first error is step 1 (5 + 6 = 12)");
   assert.equal(await page.locator('td.seg.variant[data-step="0"] .check-refuted').count(), 1);
   assert.equal(await page.locator('td.seg.fp[data-fp-step="0"] .check-verified').count(), 1, "fp's step 1 verified");

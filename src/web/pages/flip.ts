@@ -78,6 +78,16 @@ function variantCell(data: FlipPageData, index: number | undefined): Html {
   return html`<td class="seg variant${selected ? " selected" : ""}" data-step="${index}"><span class="num">${index + 1}</span> ${markers}<div class="text">${segment.text}</div>${checkBadge(check)}</td>`;
 }
 
+function attributionNote(attribution: AttributionView): string {
+  const rescue =
+    attribution.vulnerableOutcome === "located" ? `prefix rescue: first vulnerable ${stepName(attribution.vulnerableStep)} of fp` :
+    attribution.vulnerableOutcome === "not-reproduced" ? "prefix rescue: the variant solves it from the bare prompt (the failure was not reproduced)" :
+    attribution.vulnerableOutcome === "never" ? "prefix rescue: no prefix of fp's solution rescues the variant" : "no prefix rescue stored";
+  const divergence = attribution.divergenceStep === null ? "no divergence found" : `first divergence at fp's ${stepName(attribution.divergenceStep)}`;
+  const heat = attribution.tokens.length === 0 ? "no per-token scores stored" : "token shading: KL(fp‖variant) per token of fp's solution (the variant's margin where KL is missing); outlined tokens diverged";
+  return `${divergence}; ${rescue}; ${heat}.`;
+}
+
 function alignedRows(data: FlipPageData): Html {
   const alignment = alignSteps(data.fpSegments, data.findings.segments);
   return html`<table class="aligned" id="aligned" data-alignment="${alignment.method}">
@@ -85,7 +95,7 @@ function alignedRows(data: FlipPageData): Html {
 <tbody>${alignment.pairs.map((pair) => html`<tr class="by-${pair.by}">${fpCell(data, pair.fp)}${variantCell(data, pair.variant)}</tr>`)}</tbody>
 </table>
 <p class="muted">Aligned by ${alignment.method === "labels" ? "step labels" : "step similarity"}; empty cells are steps with no counterpart.
-${data.attribution === null ? "No token scores or prefix rescue stored for this flip (the attribute stage has not run on it)." : "Token shading: KL(fp‖variant) per token (or the variant's margin); outlined tokens diverged."}</p>`;
+${data.attribution === null ? "No token scores or prefix rescue stored for this flip (the attribute stage has not run on it)." : attributionNote(data.attribution)}</p>`;
 }
 
 function judgesSection(item: FlipItem): Html {
