@@ -208,6 +208,11 @@ test("in Chromium: overview, filter, open the XSS flip, override with the keyboa
   await page.goto(`${origin}/flips?reviewed=yes`);
   await page.locator("#count").waitFor();
   assert.deepEqual(await page.locator("#flips tbody tr").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-key"))), [xss.key]);
+  await page.waitForFunction("document.documentElement.dataset.keys === 'ready'");
+  await page.keyboard.press("j");
+  await page.locator("#flips tbody tr.cursor").waitFor();
+  await Promise.all([page.waitForURL(/\/flip\/.*reviewed=yes/), page.keyboard.press("Enter")]);
+  assert.equal(decodeURIComponent(new URL(page.url()).pathname), `/flip/${xss.key}`, "j then Enter opens the row under the cursor");
   assert.deepEqual(seen.problems, [], "no console errors, no dialogs");
   assert.deepEqual([...new Set(seen.requests.map((address) => new URL(address).origin))], [origin], "nothing but the view server was asked");
   assert.equal(seen.requests.some((address) => new URL(address).pathname.endsWith("/x")), false, "the payload's image was never requested");
@@ -255,4 +260,23 @@ test("qreason labels exports the label; qreason report shows the human-vs-verifi
   assert.match(summary, /\| step verifier \| 1 \| 0\/1 \(0%\) \| 0\/1 \(0%\) \| 0\/1 \(0%\) \|/, "the person moved the step and changed the subtype");
   const results = JSON.parse(readFileSync(path.join(runDirectory, "results.json"), "utf8")) as { review: { reviewed: number } };
   assert.equal(results.review.reviewed, 1);
+});
+
+test("usage errors say what is wrong, without a stack: no run directory, a bad or busy port", { timeout: 120_000 }, async () => {
+  const missing = await runQreason(["view", path.join(scratch, "nothing-here")]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /error\[E_NOT_FOUND\]: .*not a run directory/);
+  const badPort = await runQreason(["view", runDirectory, "--port", "http"]);
+  assert.equal(badPort.code, 2);
+  assert.match(badPort.stderr, /error\[E_USAGE\]: field '--port'/);
+  const busy: Server = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+  try {
+    const taken = await runQreason(["view", runDirectory, "--port", String((busy.address() as AddressInfo).port)]);
+    assert.equal(taken.code, 2, taken.stderr);
+    assert.match(taken.stderr, /is in use; pick another with --port/);
+    assert.doesNotMatch(`${missing.stderr}${badPort.stderr}${taken.stderr}`, /\n\s+at /, "no stack trace");
+  } finally {
+    await new Promise((resolve) => busy.close(resolve));
+  }
 });
