@@ -47,6 +47,12 @@ interface PackedPositionLike {
 /** src/attribute's codec of the packed per-token positions, once the attribute stage is part of this build. */
 const decodePositions = (attribute as unknown as { decodePositions?: (bytes: Uint8Array) => PackedPositionLike[] }).decodePositions;
 
+/** How many flips the attribute stage has attributed in this store (0 without its tables). */
+export function attributedFlips(store: RunStore): number {
+  if (!store.hasTable("attributions")) return 0;
+  return Number(store.query<{ count: number }>("SELECT count(*) AS count FROM attributions WHERE role = 'flip'")[0]?.count ?? 0);
+}
+
 /**
  * The stored attribution of one flip (docs/attribution.md: the latest `attributions` row of the pair under
  * this segmenter, and its forward `divergences` row: tokens scored on fp's text), or null when there is none.

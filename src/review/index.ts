@@ -15,5 +15,5 @@ export { readJudges } from "./judgeVotes.ts";
 export { currentLabel, panelLabel, proposalOf, verifierFindings, verifierLabel, verifierVote } from "./labels.ts";
 export { reviewSummary } from "./agreement.ts";
 export { RunReview } from "./runReview.ts";
-export { readAttribution } from "./attribution.ts";
+export { attributedFlips, readAttribution } from "./attribution.ts";
 export { LABELS_SCHEMA, labelLines, labelsJsonl } from "./export.ts";

@@ -9,7 +9,7 @@ import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import { isQreasonError } from "../errors.ts";
 import { buildReportData } from "../report/index.ts";
-import { labelsJsonl, readAttribution, reviewSummary, type FlipFilter, type FlipItem, type RunReview } from "../review/index.ts";
+import { attributedFlips, labelsJsonl, readAttribution, reviewSummary, type FlipFilter, type FlipItem, type RunReview } from "../review/index.ts";
 import { verifySteps, segmentSteps } from "../steps/index.ts";
 import { filterQuery, flipHref, parseFilter } from "./filters.ts";
 import { flipPage } from "./pages/flip.ts";
@@ -58,7 +58,7 @@ export function createViewApp(options: ViewAppOptions): Hono {
       page(
         "Run",
         "overview",
-        overviewPage({ results: data.results, summary: reviewSummary(items), judged: items.some((item) => item.judges !== null), attributed: review.store.hasTable("attributions") }),
+        overviewPage({ results: data.results, summary: reviewSummary(items), judged: items.some((item) => item.judges !== null), attributed: attributedFlips(review.store) > 0 }),
       ),
     );
   });
