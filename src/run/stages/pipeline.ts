@@ -51,6 +51,7 @@ export function selectStages(options: PipelineOptions = {}): Stage[] {
 export async function runStages(context: StageContext, options: PipelineOptions = {}): Promise<PipelineResult> {
   const stages = selectStages(options);
   const force = new Set(options.force ?? []);
+  const named = new Set(options.only ?? []);
   const { store, signal } = context;
   const pendingOptions = { grader: context.grader, ...(context.settings.bootstrapResamples !== undefined ? { bootstrapResamples: context.settings.bootstrapResamples } : {}) };
   const reports: StageReport[] = [];
@@ -62,7 +63,8 @@ export async function runStages(context: StageContext, options: PipelineOptions 
         reports.push({ stage: stage.name, skipped: "interrupted before it" });
         continue;
       }
-      if (stage.wanted !== undefined && !stage.wanted(context.study, context.plan)) {
+      // A stage named on the command line (`qreason attribute <run-dir>`) is wanted whatever the study says.
+      if (stage.wanted !== undefined && !named.has(stage.name) && !stage.wanted(context.study, context.plan)) {
         reports.push({ stage: stage.name, skipped: "not wanted by the study" });
         continue;
       }
