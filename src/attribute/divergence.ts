@@ -120,6 +120,12 @@ export interface DivergenceAnalysis {
    * flip always has one unless the two streams tokenize differently; the fallback where fp was unsure everywhere.
    */
   firstDeparture?: { segment: number; position: number; weight: number };
+  /**
+   * The step holding the token whose log-probability the variant lowered most against fp (fp's minus the
+   * variant's, on the text's token; the first of equals): the last resort when the two agree on every top-1,
+   * as when a flip came from a near-tie that teacher forcing resolves fp's way. Undefined without tokens.
+   */
+  maxDrop?: { segment: number; position: number; weight: number; drop: number };
 }
 
 export interface DivergenceInput {
@@ -182,10 +188,16 @@ export function analyzeDivergence(input: DivergenceInput): DivergenceAnalysis {
   const departs = (token: TokenDivergence): boolean => (input.direction === "forward" ? !token.variantTopIsText : !token.fpTopIsText);
   const departure = tokens.find((token) => token.segment >= 0 && departs(token));
   const located = (token: TokenDivergence) => ({ segment: token.segment, position: token.position, weight: token.weight });
+  let drop: TokenDivergence | undefined;
+  for (const token of tokens) {
+    if (token.segment < 0) continue;
+    if (drop === undefined || token.fpLogprob - token.variantLogprob > drop.fpLogprob - drop.variantLogprob) drop = token;
+  }
   return {
     direction: input.direction, minFpMargin, tailTreatment: TAIL_TREATMENT, tokens, unpaired, steps,
     ...(first ? { firstDivergence: located(first) } : {}),
     ...(departure ? { firstDeparture: located(departure) } : {}),
+    ...(drop ? { maxDrop: { ...located(drop), drop: drop.fpLogprob - drop.variantLogprob } } : {}),
   };
 }
 

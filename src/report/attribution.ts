@@ -23,8 +23,8 @@ export interface FlipAttribution {
   firstError: (StoredFirstError & { fpStep?: number }) | null;
   /** fp segment of the first divergence (forward), variant segment of the reverse one. */
   firstDivergence: number | null;
-  /** Whether fp was confident at the first divergence (else it is the first departure where fp was unsure). */
-  divergenceConfident: boolean | null;
+  /** How the first divergence was found (confident, departure, max-drop: src/store/attribution.ts). */
+  divergenceKind: string | null;
   reverseDivergence: number | null;
   firstVulnerable: number | null;
   rescueOutcome: string | null;
@@ -53,13 +53,13 @@ export interface VariantAttribution {
   /** The verifier's first error on each flip's variant solution, by category and subtype; none found; found but not in the taxonomy (format). */
   errorTypes: { categories: Record<string, number>; subtypes: Record<string, number>; noneFound: number; untyped: number };
   found: { firstError: number; firstDivergence: number; firstVulnerable: number };
-  /** Flips whose first divergence is where fp was confident (the rest: the first departure). */
-  confidentDivergences: number;
+  /** Flips by how their first divergence was found: confident, departure, max-drop. */
+  divergenceKinds: Record<string, number>;
   rescueOutcomes: Record<string, number>;
   mirrorOutcomes: Record<string, number>;
   histograms: { firstError: number[]; firstDivergence: number[]; firstVulnerable: number[] };
   agreement: CausalAgreement;
-  /** Controls (both right) on which the forward analysis still found a divergence step. */
+  /** Controls (both right) with a confident forward divergence: false alarms of the divergence measure. */
   controlsWithDivergence: number;
   kld: { forward: KldFigures | null; reverse: KldFigures | null };
 }
@@ -102,7 +102,7 @@ function flipOf(row: StoredAttribution, firstError: StoredFirstError | undefined
     fpSteps: row.fpSteps, variantSteps: row.variantSteps,
     firstError: firstError?.step === undefined ? null : { ...firstError, ...(row.firstErrorFpStep !== undefined ? { fpStep: row.firstErrorFpStep } : {}) },
     firstDivergence: none(row.firstDivergenceFpStep),
-    divergenceConfident: row.divergences.find((entry) => entry.direction === "forward")?.firstConfident ?? null,
+    divergenceKind: row.divergences.find((entry) => entry.direction === "forward")?.firstKind ?? null,
     reverseDivergence: none(row.reverseDivergenceVariantStep),
     firstVulnerable: none(row.firstVulnerableFpStep), rescueOutcome: row.rescueOutcome ?? null,
     unrecoverable: none(row.unrecoverableVariantStep), mirrorOutcome: row.mirrorOutcome ?? null,
@@ -186,12 +186,12 @@ export function buildAttribution(
         firstDivergence: own.filter((flip) => flip.firstDivergence !== null).length,
         firstVulnerable: own.filter((flip) => flip.firstVulnerable !== null).length,
       },
-      confidentDivergences: own.filter((flip) => flip.divergenceConfident === true).length,
+      divergenceKinds: count(own.map((flip) => flip.divergenceKind)),
       rescueOutcomes: count(own.map((flip) => flip.rescueOutcome)),
       mirrorOutcomes: count(own.map((flip) => flip.mirrorOutcome)),
       histograms: histograms(own),
       agreement: causalAgreement(locations(own)),
-      controlsWithDivergence: controls.filter((row) => row.firstDivergenceFpStep !== undefined).length,
+      controlsWithDivergence: controls.filter((row) => row.divergences.some((entry) => entry.direction === "forward" && entry.firstKind === "confident")).length,
       kld: { forward: kld("forward"), reverse: kld("reverse") },
     };
   });

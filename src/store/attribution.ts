@@ -45,6 +45,7 @@ export interface GenerationVerification {
 }
 
 export type AttributionRole = "flip" | "control";
+export type DivergenceKind = "confident" | "departure" | "max-drop";
 export type StoredRescueOutcome = "located" | "not-reproduced" | "never";
 
 /** Identifies an attribution unit: which pair, under which versions and settings. */
@@ -70,8 +71,8 @@ export interface StoredDivergence {
   firstStep?: number;
   firstPosition?: number;
   firstWeight?: number;
-  /** True when fp was confident at the first divergence; false when it is only the first departure. */
-  firstConfident?: boolean;
+  /** How the first divergence was found: fp confident there, the first top-1 departure, or the largest log-prob drop. */
+  firstKind?: DivergenceKind;
   tokens: number;
   unpaired: number;
   meanKl?: number;
@@ -249,13 +250,13 @@ export class AttributionTable {
         );
       const id = Number(inserted.lastInsertRowid);
       const divergence = this.database.prepare(
-        `INSERT INTO divergences (attribution_id, direction, min_fp_margin, top_k, first_step, first_position, first_weight, first_confident, tokens, unpaired,
+        `INSERT INTO divergences (attribution_id, direction, min_fp_margin, top_k, first_step, first_position, first_weight, first_kind, tokens, unpaired,
            mean_kl, max_kl, same_top_share, steps_json, positions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const entry of record.divergences) {
         divergence.run(
           id, entry.direction, entry.minFpMargin, entry.topK, entry.firstStep ?? null, entry.firstPosition ?? null, finiteOrNull(entry.firstWeight),
-          entry.firstConfident === undefined ? null : entry.firstConfident ? 1 : 0, entry.tokens, entry.unpaired, finiteOrNull(entry.meanKl), finiteOrNull(entry.maxKl), finiteOrNull(entry.sameTopShare), JSON.stringify(entry.steps), entry.positions,
+          entry.firstKind ?? null, entry.tokens, entry.unpaired, finiteOrNull(entry.meanKl), finiteOrNull(entry.maxKl), finiteOrNull(entry.sameTopShare), JSON.stringify(entry.steps), entry.positions,
         );
       }
       const continuation = this.database.prepare(
@@ -313,7 +314,7 @@ export class AttributionTable {
             const number = optionalNumber(value);
             if (number !== undefined) (stored as unknown as Record<string, number>)[name] = number;
           }
-          if (entry.first_confident !== null) stored.firstConfident = Number(entry.first_confident) === 1;
+          if (entry.first_kind !== null) stored.firstKind = String(entry.first_kind) as DivergenceKind;
           return stored;
         }),
         continuations: (continuations.all(id) as Record<string, unknown>[]).map((entry) => ({

@@ -24,7 +24,7 @@ export type { RunCell, RunRecord, VariantStatus } from "./runRecord.ts";
 export type { GenerationKeyInput } from "./keys.ts";
 export type { Migration } from "./schema.ts";
 export type {
-  AttributionIdentity, AttributionRecord, AttributionRole, GenerationVerification, KldSummaryRecord, StoredAttribution, StoredContinuation,
+  AttributionIdentity, AttributionRecord, AttributionRole, DivergenceKind, GenerationVerification, KldSummaryRecord, StoredAttribution, StoredContinuation,
   StoredDivergence, StoredFirstError, StoredRescueOutcome, StoredSegment, StoredStepCheck,
 } from "./attribution.ts";
 

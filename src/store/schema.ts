@@ -299,7 +299,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
       -- Teacher-forced divergence of one attribution in one direction (forward: both models scored on fp's
       -- solution; reverse: on the variant's). first_*: the first step with a token where fp was confident and
-      -- the variant left fp's token (forward) or fp objected to the variant's (reverse); else the first departure. steps_json: per segment {segment, tokens, meanKl, maxKl,
+      -- the variant left fp's token (forward) or fp objected to the variant's (reverse); else the fallbacks of first_kind. steps_json: per segment {segment, tokens, meanKl, maxKl,
       -- sameTopShare, divergent, weight, fpMargin, variantMargin} (mean margins). positions: per token, packed
       -- little-endian (divergenceCodec.ts): offsets, KL, both margins, both target probabilities, flags. No logits.
       CREATE TABLE divergences (
@@ -310,8 +310,9 @@ export const MIGRATIONS: readonly Migration[] = [
         first_step INTEGER,
         first_position INTEGER,
         first_weight REAL,
-        -- 1: fp was confident there (margin >= min_fp_margin); 0: the first departure where fp was unsure everywhere.
-        first_confident INTEGER CHECK (first_confident IN (0, 1)),
+        -- confident: fp was confident there (margin >= min_fp_margin); departure: the first top-1 departure, fp
+        -- unsure at every one; max-drop: no top-1 departure at all, the step of the largest log-prob drop.
+        first_kind TEXT CHECK (first_kind IN ('confident', 'departure', 'max-drop')),
         tokens INTEGER NOT NULL,
         unpaired INTEGER NOT NULL,
         mean_kl REAL,

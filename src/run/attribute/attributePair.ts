@@ -8,8 +8,10 @@
  * 3. for a flip, prefix rescue through `generate` with an assistant prefix: the variant continuing fp's
  *    solution cut after step k (first vulnerable step), and the mirror, fp continuing the variant's
  *    (where it became unrecoverable); each continuation graded with the run's grader against the gold
- *    answer. Prefix 0 is the bare prompt, whose continuation is the stored generation itself (same prompt,
- *    same sampling): it is read from the store, not asked again.
+ *    answer. Prefix 0 is the bare prompt, asked again like every other prefix rather than read from the
+ *    store: llama.cpp's batched decoding is not bit-identical across batch compositions, so a near-tie the
+ *    stored generation broke one way may break the other way now; comparing prefix 0 under the same
+ *    conditions as prefix k is what makes "not-reproduced" mean something.
  *
  * Returns what the store keeps (src/store/attribution.ts); nothing here writes.
  */
@@ -19,7 +21,7 @@ import type { Backend, ChatMessage, SamplingParams, ScoreResult } from "../../ba
 import type { ArithGold } from "../../data/arith/index.ts";
 import { gradeOne } from "../../grade/index.ts";
 import { alignSteps } from "../../steps/index.ts";
-import type { AttributionRecord, GenerationVerification, StoredContinuation, StoredDivergence } from "../../store/index.ts";
+import type { AttributionRecord, DivergenceKind, GenerationVerification, StoredContinuation, StoredDivergence } from "../../store/index.ts";
 import type { AttributeSpec } from "../../study/index.ts";
 import type { AttributionPair } from "./pairs.ts";
 
@@ -28,10 +30,6 @@ export interface PairInputs {
   prompt: string | ChatMessage[];
   fpText: string;
   variantText: string;
-  /** Stored grade status of each side's generation (the prefix-0 continuation). */
-  fpStatus: string;
-  fpFinishReason: string | null;
-  variantFinishReason: string | null;
   gold: string;
   arith?: ArithGold;
   /** The generation's sampling (continuations use it too). */
@@ -103,19 +101,22 @@ export function storedDivergence(analysis: DivergenceAnalysis, topK: number): St
     stored.maxKl = tokens.reduce((max, token) => Math.max(max, token.kl), 0);
     stored.sameTopShare = tokens.filter((token) => token.sameTop).length / tokens.length;
   }
-  const first = analysis.firstDivergence ?? analysis.firstDeparture;
+  const first = firstDivergence(analysis);
   if (first) {
     stored.firstStep = first.segment;
     stored.firstPosition = first.position;
     stored.firstWeight = first.weight;
-    stored.firstConfident = analysis.firstDivergence !== undefined;
+    stored.firstKind = first.kind;
   }
   return stored;
 }
 
-/** The first divergence step: where fp was confident, else the first departure. */
-function firstDivergence(analysis: DivergenceAnalysis): number | undefined {
-  return (analysis.firstDivergence ?? analysis.firstDeparture)?.segment;
+/** The first divergence: where fp was confident, else the first top-1 departure, else the largest log-prob drop. */
+export function firstDivergence(analysis: DivergenceAnalysis): { segment: number; position: number; weight: number; kind: DivergenceKind } | undefined {
+  if (analysis.firstDivergence) return { ...analysis.firstDivergence, kind: "confident" };
+  if (analysis.firstDeparture) return { ...analysis.firstDeparture, kind: "departure" };
+  if (analysis.maxDrop) return { segment: analysis.maxDrop.segment, position: analysis.maxDrop.position, weight: analysis.maxDrop.weight, kind: "max-drop" };
+  return undefined;
 }
 
 export async function attributePair(inputs: PairInputs): Promise<PairOutcome> {
@@ -145,12 +146,8 @@ export async function attributePair(inputs: PairInputs): Promise<PairOutcome> {
   let rescue: PrefixRescueResult | undefined;
   let mirror: PrefixRescueResult | undefined;
   if (pair.role === "flip") {
-    const continueWith = (backend: Backend, side: StoredContinuation["side"], own: { text: string; status: string; finishReason: string | null }) =>
+    const continueWith = (backend: Backend, side: StoredContinuation["side"]) =>
       async (prefix: string, k: number): Promise<boolean> => {
-        if (k === 0) {
-          continuations.push({ side, k, prefixEnd: 0, status: own.status, extracted: null, finishReason: own.finishReason, text: own.text });
-          return own.status === "correct";
-        }
         const [result] = await backend.generate([{ prompt, assistantPrefix: prefix, sampling: inputs.sampling }], signal);
         if (result === undefined) throw new Error("the backend returned no result for a continuation");
         warnings.push(...result.warnings.map((warning) => `${side} k=${k}: ${warning}`));
@@ -161,16 +158,18 @@ export async function attributePair(inputs: PairInputs): Promise<PairOutcome> {
     const strategy = settings.rescue === "bisect" ? "bisect" : "linear";
     rescue = await findFirstVulnerableStep({
       fpText, fpSegments, strategy,
-      variantContinues: continueWith(inputs.variant, "rescue", { text: variantText, status: pair.variantStatus, finishReason: inputs.variantFinishReason }),
+      variantContinues: continueWith(inputs.variant, "rescue"),
     });
     if (settings.mirror) {
       mirror = await findUnrecoverableStep({
         variantText, variantSegments, strategy,
-        fpContinues: continueWith(inputs.fp, "mirror", { text: fpText, status: inputs.fpStatus, finishReason: inputs.fpFinishReason }),
+        fpContinues: continueWith(inputs.fp, "mirror"),
       });
     }
   }
 
+  const forwardFirst = firstDivergence(forward);
+  const reverseFirst = firstDivergence(reverse);
   const firstError = variantVerification.first?.segment;
   const firstErrorFp = firstError === undefined ? undefined : toFpSegment(alignment, firstError, fpSegments.length);
   const record: PairAttribution = {
@@ -180,8 +179,8 @@ export async function attributePair(inputs: PairInputs): Promise<PairOutcome> {
     alignment: alignment.pairs.map((entry) => [entry.fp ?? null, entry.variant ?? null]),
     ...(firstError !== undefined ? { firstErrorVariantStep: firstError } : {}),
     ...(firstErrorFp !== undefined ? { firstErrorFpStep: firstErrorFp } : {}),
-    ...(firstDivergence(forward) !== undefined ? { firstDivergenceFpStep: firstDivergence(forward) } : {}),
-    ...(firstDivergence(reverse) !== undefined ? { reverseDivergenceVariantStep: firstDivergence(reverse) } : {}),
+    ...(forwardFirst ? { firstDivergenceFpStep: forwardFirst.segment } : {}),
+    ...(reverseFirst ? { reverseDivergenceVariantStep: reverseFirst.segment } : {}),
     ...(rescue ? { rescueOutcome: rescue.outcome, ...(rescue.segment !== undefined ? { firstVulnerableFpStep: rescue.segment } : {}) } : {}),
     ...(mirror ? { mirrorOutcome: mirror.outcome, ...(mirror.segment !== undefined ? { unrecoverableVariantStep: mirror.segment } : {}) } : {}),
     warnings: [...new Set(warnings)],

@@ -86,7 +86,6 @@ export const attributeStage: Stage = {
       if (problem === undefined) throw new QreasonError("E_STORE", `problem ${id} of ${benchmark} is not in the run store`, { file: store.file });
       return problem;
     };
-    const grader = runRecordOf(store)?.grader ?? context.grader.name;
     const counts = { attributed: 0, flips: 0, controls: 0, failed: 0, located: 0 };
     const byModel = new Map<string, AttributionPair[]>();
     for (const pair of pending.left) byModel.set(`${pair.model}\0${pair.baseline}`, [...(byModel.get(`${pair.model}\0${pair.baseline}`) ?? []), pair]);
@@ -123,12 +122,10 @@ export const attributeStage: Stage = {
                 fpScores.set(pair.baselineKey, fpOnFp);
               }
               const scored = fpOnFp;
-              const fpStatus = store.attribution.graded([pair.baselineKey], grader)[0]?.status ?? "correct";
               let outcome;
               try {
                 outcome = await attributePair({
-                  pair, prompt, fpText: fpGeneration.text, variantText: variantGeneration.text, fpStatus, fpFinishReason: fpGeneration.finishReason,
-                  variantFinishReason: variantGeneration.finishReason, gold: problem.answer,
+                  pair, prompt, fpText: fpGeneration.text, variantText: variantGeneration.text, gold: problem.answer,
                   ...(pair.benchmarkName === "arith" ? { arith: arithGold(problem) } : {}),
                   sampling: job.sampling, settings, fp: fp.backend, variant: variant.backend, fpOnFp: () => scored, signal,
                 });
