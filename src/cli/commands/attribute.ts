@@ -26,7 +26,7 @@ export default defineCommand({
   async run({ args }) {
     const config = readConfig();
     const runDirectory = path.resolve(String(args.runDirectory));
-    const summary = await runStagesCommand(config, runDirectory, ["attribute", "report"], { quiet: Boolean(args.quiet) });
+    const summary = await runStagesCommand(config, runDirectory, ["attribute", "report"], { force: ["attribute"], quiet: Boolean(args.quiet) });
     if (summary.interrupted) return;
     const store = openRunDirectory(runDirectory);
     try {

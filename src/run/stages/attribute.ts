@@ -21,7 +21,7 @@ import { updateKldSummaries } from "../attribute/summaries.ts";
 import type { OpenedVariant, Stage, StageContext, StageOutcome } from "./types.ts";
 
 /** Pairs left to attribute, with everything needed to tell them from the store. */
-function pendingPairs(store: RunStore): { left: AttributionPair[]; total: number; studyHash: string } | undefined {
+function pendingPairs(store: RunStore): { left: AttributionPair[]; total: number; studyHash: string; asked: boolean } | undefined {
   const current = currentPlan(store);
   const record = runRecordOf(store);
   if (current === undefined || record === undefined || record.grader === null) return undefined;
@@ -29,7 +29,7 @@ function pendingPairs(store: RunStore): { left: AttributionPair[]; total: number
   const version = currentAttributeVersion();
   const pairs = attributionPairs(store, current.studyHash, record.comparisons, record.grader, settings);
   const done = store.attribution.done(current.studyHash, version.segmenter, version.verifier, settingsHash(settings));
-  return { left: pairs.filter((pair) => !done.has(pairKey(pair))), total: pairs.length, studyHash: current.studyHash };
+  return { left: pairs.filter((pair) => !done.has(pairKey(pair))), total: pairs.length, studyHash: current.studyHash, asked: current.study.attribute !== undefined };
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; stops taking new items once `signal` aborts. */
@@ -62,6 +62,10 @@ export const attributeStage: Stage = {
     const pending = pendingPairs(store);
     if (pending === undefined) return { count: 0, unit: "pairs", detail: "nothing graded yet" };
     const flips = pending.left.filter((pair) => pair.role === "flip").length;
+    // A study without an `attribute:` block has nothing pending here; `qreason attribute` runs the stage anyway.
+    if (!pending.asked) {
+      return { count: 0, unit: "pairs", detail: `not asked by the study; \`qreason attribute <run-dir>\` would attribute ${flips} flip(s) and ${pending.left.length - flips} control(s)` };
+    }
     return {
       count: pending.left.length,
       unit: "pairs",
