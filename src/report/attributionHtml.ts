@@ -67,7 +67,7 @@ function variantRows(variants: readonly VariantAttribution[]): { types: SafeHtml
 ${ERROR_CATEGORIES.map((category) => html`<td class="num">${entry.errorTypes.categories[category] ?? 0}</td>`)}<td class="num">${entry.errorTypes.untyped}</td><td class="num">${entry.errorTypes.noneFound}</td>
 <td>${ERROR_SUBTYPES.filter((subtype) => (entry.errorTypes.subtypes[subtype] ?? 0) > 0).map((subtype) => `${subtype.replaceAll("_", " ")} ${entry.errorTypes.subtypes[subtype]}`).join(", ")}</td></tr>`),
     agreement: variants.map((entry) => html`<tr><td>${entry.benchmark}</td><td>${entry.variant}</td><td class="num">${entry.flips}</td><td class="num">${entry.controls}</td>
-<td class="num">${entry.found.firstError}</td><td class="num">${entry.found.firstDivergence} <span class="muted">(${Object.entries(entry.divergenceKinds).map(([kind, count]) => `${kind} ${count}`).join(", ")})</span></td><td class="num">${entry.found.firstVulnerable}</td>
+<td class="num">${entry.found.firstError}</td><td class="num">${entry.found.firstDivergence}${entry.found.firstDivergence > 0 ? html` <span class="muted">(${Object.entries(entry.divergenceKinds).map(([kind, count]) => `${kind} ${count}`).join(", ")})</span>` : ""}</td><td class="num">${entry.found.firstVulnerable}</td>
 ${agreementCell(entry.agreement.vulnerableVsDivergence)}${agreementCell(entry.agreement.vulnerableVsError)}${agreementCell(entry.agreement.divergenceVsError)}
 <td class="num">${Object.entries(entry.rescueOutcomes).map(([outcome, count]) => `${outcome} ${count}`).join(", ")}</td><td class="num">${entry.controlsWithDivergence}/${entry.controls}</td></tr>`),
     kld: variants.map((entry) => html`<tr><td>${entry.benchmark}</td><td>${entry.variant}</td>
