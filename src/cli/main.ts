@@ -5,6 +5,7 @@ import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import { readFileSync } from "node:fs";
 import { isQreasonError } from "../errors.ts";
 import { commands } from "./commands/index.ts";
+import { flushStdout, stdoutError, watchStdout } from "./stdout.ts";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -35,6 +36,18 @@ async function resolveCommand(rawArgs: string[]): Promise<[CommandDef, CommandDe
 }
 
 export async function main(rawArgs: string[]): Promise<void> {
+  watchStdout();
+  await runMain(rawArgs);
+  // A failed write to stdout (`> /dev/full`) is an error even when the command itself succeeded.
+  await flushStdout();
+  const failure = stdoutError();
+  if (failure !== undefined) {
+    console.error(`qreason: error[${failure.code}]: ${failure.describe()}`);
+    if (!process.exitCode) process.exitCode = 1;
+  }
+}
+
+async function runMain(rawArgs: string[]): Promise<void> {
   try {
     if (rawArgs.length === 0 || rawArgs.some((arg) => arg === "--help" || arg === "-h")) {
       const [command, parent] = await resolveCommand(rawArgs);

@@ -4,14 +4,12 @@
  * `extracted`, `status` (and `reason`, `method`, `fallback`), in input order. A summary goes to stderr.
  */
 import { defineCommand } from "citty";
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
-import { once } from "node:events";
-import path from "node:path";
 import { QreasonError } from "../../errors.ts";
 import { DEFAULT_TIME_BUDGET_MS, describeSummary, gradeFile, OutputClosedError, validateGradeFile } from "../../grade/index.ts";
+import { openAtomicOutput, openRereadable, type AtomicOutput } from "../../io/index.ts";
 import { readConfig } from "../config.ts";
 import { createProgress } from "../progress.ts";
+import { stdoutFailure } from "../stdout.ts";
 
 function positiveInteger(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -24,7 +22,7 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
 export default defineCommand({
   meta: { name: "grade", description: "Grade model outputs ({id, gold, output} JSON lines) against gold answers" },
   args: {
-    input: { type: "string", required: true, description: "JSONL file, one {id, gold, output} per line" },
+    input: { type: "string", required: true, description: "JSONL file, one {id, gold, output} per line ('-' reads standard input)" },
     output: { type: "string", description: "Where to write graded lines (default: stdout)" },
     workers: { type: "string", description: "Grading worker threads (default: available cores, at most 8)" },
     "time-budget-ms": { type: "string", description: `Per-item time budget in ms (default ${DEFAULT_TIME_BUDGET_MS})` },
@@ -38,59 +36,60 @@ export default defineCommand({
   },
   async run({ args }) {
     const config = readConfig();
-    const inputPath = path.resolve(args.input);
     const workers = positiveInteger(args.workers, "--workers");
     const timeBudgetMs = positiveInteger(args["time-budget-ms"], "--time-budget-ms");
-    const total = await validateGradeFile(inputPath);
-
-    const outputPath = args.output ? path.resolve(args.output) : undefined;
-    // Written beside the target and renamed at the end: a failed run never leaves half a file behind.
-    const temporaryPath = outputPath ? `${outputPath}.partial-${process.pid}` : undefined;
-    const output = temporaryPath ? createWriteStream(temporaryPath) : process.stdout;
-    if (temporaryPath) {
-      await once(output, "open").catch((error: Error) => {
-        throw new QreasonError("E_INPUT", `cannot write: ${error.message}`, { file: outputPath });
-      });
-    }
-    // `qreason grade ... | head`: a closed pipe ends the run quietly instead of crashing on EPIPE.
-    let pipeClosed = false;
-    if (!temporaryPath) {
-      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.code !== "EPIPE") throw error;
-        pipeClosed = true;
-        process.stdout.destroy();
-      });
-    }
-    const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
-    let shown = 0;
+    // Read twice (validate, then grade): a pipe or FIFO is copied once to a temporary file first.
+    const input = await openRereadable(args.input, "--input");
+    let file: AtomicOutput | undefined;
+    // Ctrl-C / SIGTERM: leave no temporary files behind (the target is untouched until the rename).
+    const onSignal = (signal: NodeJS.Signals): void => {
+      file?.abort();
+      input.dispose();
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     try {
-      const summary = await gradeFile({
-        inputPath,
-        output,
-        workers,
-        timeBudgetMs,
-        lastNumberFallback: args["last-number"],
-        onProgress: (done) => {
-          progress.tick(done - shown);
-          shown = done;
-        },
-      });
-      progress.stop();
-      if (temporaryPath && outputPath) {
-        output.end();
-        await once(output, "finish");
-        await rename(temporaryPath, outputPath);
+      const total = await validateGradeFile(input.path, input.requested);
+      // Written beside the real target and renamed at the end: a failed run never leaves half a file behind.
+      file = args.output ? await openAtomicOutput(args.output, "--output") : undefined;
+      const output = file?.stream ?? process.stdout;
+      const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
+      let shown = 0;
+      try {
+        const summary = await gradeFile({
+          inputPath: input.path,
+          inputName: input.requested,
+          output,
+          workers,
+          timeBudgetMs,
+          lastNumberFallback: args["last-number"],
+          onProgress: (done) => {
+            progress.tick(done - shown);
+            shown = done;
+          },
+        });
+        progress.stop();
+        await file?.commit();
+        if (!args.quiet) console.error(describeSummary(summary));
+      } catch (error) {
+        progress.stop();
+        if (file) {
+          const failed = file.stream.errored;
+          file.abort();
+          if (failed && !(error instanceof QreasonError)) {
+            throw new QreasonError("E_OUTPUT", `cannot write the --output: ${failed.message}`, { file: file.target.requested });
+          }
+          throw error;
+        }
+        // stdout failed (a closed pipe, a full disk): main.ts reports it, quietly for `| head`.
+        if (stdoutFailure() !== undefined || error instanceof OutputClosedError) return;
+        throw error;
       }
-      if (!args.quiet) console.error(describeSummary(summary));
-    } catch (error) {
-      progress.stop();
-      if (temporaryPath) {
-        output.end();
-        await rm(temporaryPath, { force: true });
-      }
-      const closed = pipeClosed || error instanceof OutputClosedError || (error as NodeJS.ErrnoException).code === "EPIPE";
-      if (closed && !temporaryPath) return;
-      throw error;
+    } finally {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+      input.dispose();
     }
   },
 });
