@@ -93,11 +93,6 @@ test("--output refuses a FIFO, a device node and a directory, and leaves them as
 
 test("--input from a pipe (/dev/stdin) or a FIFO is read once and graded whole", async () => {
   const lines = Array.from({ length: 300 }, (_, index) => JSON.stringify({ id: `q${index}`, gold: String(index), output: `\\boxed{${index}}` }));
-  const piped = await withStdin(["grade", "--input", "/dev/stdin", "--quiet"], `${lines.join("\n")}\n`);
-  assert.equal(piped.code, 0, piped.stderr);
-  assert.equal(piped.stdout.trim().split("\n").length, 300);
-  assert.ok(piped.stdout.trim().split("\n").every((line) => (JSON.parse(line) as { correct: boolean }).correct));
-
   const directory = await folder();
   // A shell's pipe and process substitution are real pipes (Node's spawn gives a socket): through bash.
   const file = path.join(directory, "in.jsonl");
@@ -111,6 +106,12 @@ test("--input from a pipe (/dev/stdin) or a FIFO is read once and graded whole",
     const stdout = execFileSync("bash", ["-c", script], { env: { ...process.env, CI: "1" }, encoding: "utf8", timeout: 60_000 });
     assert.equal(stdout.trim().split("\n").length, 300, script);
   }
+
+  // Node's spawn gives a child a socket for stdin, which cannot be opened again by name.
+  const piped = await withStdin(["grade", "--input", "/dev/stdin", "--quiet"], `${lines.join("\n")}\n`);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stdout.trim().split("\n").length, 300);
+  assert.ok(piped.stdout.trim().split("\n").every((line) => (JSON.parse(line) as { correct: boolean }).correct));
 
   const fifo = path.join(directory, "in.fifo");
   execFileSync("mkfifo", [fifo]);
@@ -135,20 +136,28 @@ test("a directory or a missing file as --input is a clear error", async () => {
   assert.match(run.stderr, /graded 0 items/);
 });
 
-test("a raw U+2028 / U+2029 inside a JSON string is part of the line; CRLF and a byte-order mark are accepted", async () => {
+test("a raw U+2028 / U+2029 inside a JSON string is part of the line", async () => {
   const directory = await folder();
   const input = path.join(directory, "in.jsonl");
   const records = [
     { id: "ls", gold: "7", output: "Adding up\u2028the answer is \\boxed{7}" },
     { id: "ps", gold: "8", output: "para\u2029graph: \\boxed{8}" },
   ];
-  // JSON.stringify leaves U+2028/U+2029 raw; the first line starts with a BOM and lines end in CRLF.
-  await writeFile(input, `\uFEFF${records.map((record) => JSON.stringify(record)).join("\r\n")}\r\n`);
+  await writeFile(input, `${records.map((record) => JSON.stringify(record)).join("\n")}\n`); // JSON.stringify leaves them raw
   assert.ok((await readFile(input, "utf8")).includes("\u2028"));
   const run = await qreason(["grade", "--input", input, "--quiet"]);
   assert.equal(run.code, 0, run.stderr);
   const graded = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as { id: string; output: string; correct: boolean });
   assert.deepEqual(graded.map((record) => [record.id, record.output, record.correct]), records.map((record) => [record.id, record.output, true]));
+});
+
+test("CRLF line ends and a UTF-8 byte-order mark (Windows editors) are accepted", async () => {
+  const directory = await folder();
+  const input = path.join(directory, "in.jsonl");
+  await writeFile(input, `\uFEFF${LINE.trim()}\r\n${LINE.trim().replace('"a"', '"b"')}\r\n`);
+  const run = await qreason(["grade", "--input", input, "--quiet"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trim().split("\n").map((line) => (JSON.parse(line) as { id: string; correct: boolean }).id), ["a", "b"]);
 });
 
 test("JSON nested 5,000 deep in an extra field is refused with its file and line before anything is written", async () => {

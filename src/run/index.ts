@@ -8,6 +8,7 @@ export type { RunCell, RunRecord, VariantStatus } from "./runRecord.ts";
 export type { GenerationTask, GenerateOptions, GenerateOutcome } from "./generate.ts";
 
 export { runStudy } from "./runStudy.ts";
+export { acquireRunLock, LOCK_FILE, type LockHolder, type RunLock } from "./lock.ts";
 export { defaultRunDirectory } from "./runDirectory.ts";
 export { readRunRecord, RUN_RECORD_FILE, RUN_RECORD_SCHEMA } from "./runRecord.ts";
 export { GRADER } from "./grade.ts";

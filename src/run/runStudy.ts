@@ -23,6 +23,7 @@ import type { CalibrationFile } from "./engineRecipe.ts";
 import type { RunEvent } from "./events.ts";
 import { fingerprint, RunMemo, stampsOf, type BackendFacts } from "./fingerprint.ts";
 import { generateTasks, type GenerationTask } from "./generate.ts";
+import { acquireRunLock } from "./lock.ts";
 import { GRADER, gradeGenerations } from "./grade.ts";
 import { backendFacts, openBackend, requestsInFlight } from "./openBackend.ts";
 import { writeRunRecord, type RunCell, type RunRecord, type VariantStatus } from "./runRecord.ts";
@@ -67,11 +68,16 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
   const emit = (event: RunEvent): void => options.onEvent?.(event);
   const plan = expandPlan(study);
   mkdirSync(runDirectory, { recursive: true });
-  const store = openRunStore(runDirectory);
+  const lock = acquireRunLock(runDirectory, "qreason run"); // one process per run directory
   try {
-    return await new StudyRun(options, plan, store, emit).run();
+    const store = openRunStore(runDirectory);
+    try {
+      return await new StudyRun(options, plan, store, emit).run();
+    } finally {
+      store.close();
+    }
   } finally {
-    store.close();
+    lock.release();
   }
 }
 
@@ -314,7 +320,7 @@ class StudyRun {
         inFlight: requestsInFlight(model, prepared),
         backendKind: backend.kind,
         backendVersion: backend.version,
-        ...(backend.kind === "llamacpp" ? { requestTimeoutMs: model.runtime.timeoutSeconds * 1000 } : {}),
+        ...(backend.kind === "llamacpp" ? { requestTimeoutMs: Math.round(model.runtime.timeoutSeconds * 1000) } : {}),
         ...(this.options.signal ? { signal: this.options.signal } : {}),
         ...(this.options.flushSize !== undefined ? { flushSize: this.options.flushSize } : {}),
         ...(this.options.flushMs !== undefined ? { flushMs: this.options.flushMs } : {}),

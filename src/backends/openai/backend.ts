@@ -5,6 +5,7 @@
  */
 import { QreasonError } from "../../errors.ts";
 import type { Backend, GenerateRequest, GenerateResult, ScoreRequest, ScoreResult } from "../types.ts";
+import { timerMs } from "../timer.ts";
 import { JsonClient, type FetchFunction } from "./client.ts";
 import { EndpointPool } from "./endpoints.ts";
 import { firstModelId, generateBody, scoreBody, toGenerateResult, toScoreResult } from "./protocol.ts";
@@ -57,7 +58,7 @@ export class OpenAIBackend implements Backend {
     const client = new JsonClient({
       pool,
       apiKey: options.apiKey,
-      timeoutMs: options.timeoutMs ?? 600_000,
+      timeoutMs: timerMs(options.timeoutMs ?? 600_000, "timeoutMs"),
       maxRetries: options.maxRetries ?? 4,
       backoff: { baseMs: options.retryBaseMs ?? 500, maxMs: options.retryMaxMs ?? 30_000 },
       retryAfterCapMs: options.retryAfterCapMs ?? 120_000,

@@ -11,7 +11,7 @@ import { benchmarkNames } from "../../data/index.ts";
 import { QreasonError } from "../../errors.ts";
 import { QUANT_TYPES } from "../../quantize/index.ts";
 import { writeReports, ALL_BENCHMARKS, type Results } from "../../report/index.ts";
-import { defaultRunDirectory, runStudy, type RunEvent, type RunSummary } from "../../run/index.ts";
+import { acquireRunLock, defaultRunDirectory, runStudy, type RunEvent, type RunSummary } from "../../run/index.ts";
 import { loadStudy } from "../../study/index.ts";
 import { readConfig, type CliConfig } from "../config.ts";
 import { createProgress, type Progress } from "../progress.ts";
@@ -173,7 +173,13 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
     return;
   }
   if (!quiet) console.error("qreason: comparing and writing the report");
-  const report = await writeReports(runDirectory, { ifChanged: true });
+  const lock = acquireRunLock(runDirectory, "qreason run"); // runStudy held it while it ran; the reports too
+  let report;
+  try {
+    report = await writeReports(runDirectory, { ifChanged: true });
+  } finally {
+    lock.release();
+  }
   if (options.json) {
     console.log(JSON.stringify({ runDirectory, report: report.files, summary }));
   } else {
