@@ -78,7 +78,8 @@ export class OpenAIBackend implements Backend {
     return Promise.all(
       requests.map(async (request) => {
         const prepared = generateBody(request, { model: this.modelId, extensions: this.extensions });
-        return toGenerateResult(prepared, await this.client.post(prepared.path, prepared.body, signal));
+        // A malformed answer (no choices, no content) is retried like a 5xx, so it is checked inside the client.
+        return this.client.post(prepared.path, prepared.body, signal, (value) => toGenerateResult(prepared, value));
       }),
     );
   }
