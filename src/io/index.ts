@@ -7,3 +7,4 @@ export { LineSplitter, onLines, readLines, type LineOptions } from "./lines.ts";
 export { MAX_JSON_DEPTH, jsonNestingDepth } from "./jsonDepth.ts";
 export { openRereadable, type RereadableInput } from "./inputOnce.ts";
 export { openAtomicOutput, resolveOutputTarget, type AtomicOutput, type OutputTarget } from "./outputFile.ts";
+export { removeAtExit } from "./temporaries.ts";

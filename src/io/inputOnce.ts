@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { QreasonError } from "../errors.ts";
+import { removeAtExit } from "./temporaries.ts";
 
 export interface RereadableInput {
   /** The path the user gave (for messages). */
@@ -46,11 +47,11 @@ const STDIN_NAMES = new Set(["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"])
 
 async function spool(source: NodeJS.ReadableStream, requested: string, flag: string): Promise<RereadableInput> {
   const folder = await mkdtemp(path.join(os.tmpdir(), "qreason-input-"));
+  const keep = removeAtExit(folder);
   const dispose = (): void => {
     rmSync(folder, { recursive: true, force: true });
-    process.removeListener("exit", dispose);
+    keep();
   };
-  process.on("exit", dispose);
   const copy = path.join(folder, "input");
   try {
     await pipeline(source, createWriteStream(copy));

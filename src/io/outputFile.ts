@@ -10,6 +10,7 @@ import { chmod, lstat, readlink, realpath, rename, rm, stat } from "node:fs/prom
 import { once } from "node:events";
 import path from "node:path";
 import { QreasonError } from "../errors.ts";
+import { removeAtExit } from "./temporaries.ts";
 
 /** Symlink hops followed before giving up (the kernel's own limit is 40). */
 const MAX_LINKS = 40;
@@ -36,7 +37,7 @@ export interface OutputTarget {
  * Where writing `file` really goes. Refuses a directory, FIFO, device or socket (E_USAGE) and an output
  * folder that does not exist (E_NOT_FOUND). A dangling symlink is followed to the file it will create.
  */
-export async function resolveOutputTarget(file: string, flag = "output"): Promise<OutputTarget> {
+export async function resolveOutputTarget(file: string, flag = "output", options: { stdoutByDefault?: boolean } = {}): Promise<OutputTarget> {
   const requested = path.resolve(file);
   let existing: Stats | undefined;
   try {
@@ -48,7 +49,8 @@ export async function resolveOutputTarget(file: string, flag = "output"): Promis
   if (existing !== undefined) {
     const kind = kindOf(existing);
     if (kind !== undefined) {
-      const hint = kind === "a directory" ? "give a file path" : "give a regular file (leave the option out to write to standard output)";
+      const hint =
+        kind === "a directory" ? "give a file path" : `give a regular file${options.stdoutByDefault ? " (leave the option out to write to standard output)" : ""}`;
       throw new QreasonError("E_USAGE", `the ${flag} is ${kind}; ${hint}`, { file: requested });
     }
     return { requested, real: await realpath(requested), mode: existing.mode & 0o7777 };
@@ -81,6 +83,8 @@ export interface AtomicOutput {
   target: OutputTarget;
   /** Write here; nothing is visible at the target until `commit`. */
   stream: WriteStream;
+  /** Writes `text`, waiting while the stream is full; a failed write is an E_OUTPUT error naming the file. */
+  write(text: string): Promise<void>;
   /** Flushes, closes and renames the temporary file over the real target. */
   commit(): Promise<void>;
   /** Closes and removes the temporary file, synchronously (safe in a signal handler); the target is left as it was. */
@@ -88,10 +92,11 @@ export interface AtomicOutput {
 }
 
 /** Opens a temporary file beside the real target of `file` (see resolveOutputTarget). */
-export async function openAtomicOutput(file: string, flag = "output"): Promise<AtomicOutput> {
-  const target = await resolveOutputTarget(file, flag);
+export async function openAtomicOutput(file: string, flag = "output", options: { stdoutByDefault?: boolean } = {}): Promise<AtomicOutput> {
+  const target = await resolveOutputTarget(file, flag, options);
   const temporary = path.join(path.dirname(target.real), `.${path.basename(target.real)}.partial-${process.pid}-${Date.now().toString(36)}`);
   const stream = createWriteStream(temporary, { flags: "wx" });
+  const keep = removeAtExit(temporary); // an interrupted command leaves no half-written file
   try {
     await once(stream, "open");
   } catch (error) {
@@ -109,6 +114,10 @@ export async function openAtomicOutput(file: string, flag = "output"): Promise<A
   return {
     target,
     stream,
+    async write(text) {
+      if (stream.errored) await failure;
+      if (!stream.write(text)) await Promise.race([once(stream, "drain"), failure]);
+    },
     async commit() {
       if (settled) return;
       settled = true;
@@ -116,8 +125,10 @@ export async function openAtomicOutput(file: string, flag = "output"): Promise<A
         await close();
         if (target.mode !== undefined) await chmod(temporary, target.mode);
         await rename(temporary, target.real);
+        keep();
       } catch (error) {
         await rm(temporary, { force: true });
+        keep();
         if (error instanceof QreasonError) throw error;
         throw new QreasonError("E_OUTPUT", `cannot write the ${flag}: ${(error as Error).message}`, { file: target.requested });
       }
@@ -127,6 +138,7 @@ export async function openAtomicOutput(file: string, flag = "output"): Promise<A
       settled = true;
       stream.destroy();
       rmSync(temporary, { force: true });
+      keep();
     },
   };
 }

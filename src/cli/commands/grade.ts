@@ -8,6 +8,7 @@ import { QreasonError } from "../../errors.ts";
 import { DEFAULT_TIME_BUDGET_MS, describeSummary, gradeFile, OutputClosedError, validateGradeFile } from "../../grade/index.ts";
 import { openAtomicOutput, openRereadable, type AtomicOutput } from "../../io/index.ts";
 import { readConfig } from "../config.ts";
+import { exitOnInterrupt } from "../interrupt.ts";
 import { createProgress } from "../progress.ts";
 import { stdoutFailure } from "../stdout.ts";
 
@@ -41,18 +42,12 @@ export default defineCommand({
     // Read twice (validate, then grade): a pipe or FIFO is copied once to a temporary file first.
     const input = await openRereadable(args.input, "--input");
     let file: AtomicOutput | undefined;
-    // Ctrl-C / SIGTERM: leave no temporary files behind (the target is untouched until the rename).
-    const onSignal = (signal: NodeJS.Signals): void => {
-      file?.abort();
-      input.dispose();
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    // Ctrl-C / SIGTERM: exit through Node, which removes the temporary files (the target is untouched).
+    const restoreSignals = exitOnInterrupt();
     try {
       const total = await validateGradeFile(input.path, input.requested);
       // Written beside the real target and renamed at the end: a failed run never leaves half a file behind.
-      file = args.output ? await openAtomicOutput(args.output, "--output") : undefined;
+      file = args.output ? await openAtomicOutput(args.output, "--output", { stdoutByDefault: true }) : undefined;
       const output = file?.stream ?? process.stdout;
       const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
       let shown = 0;
@@ -87,8 +82,7 @@ export default defineCommand({
         throw error;
       }
     } finally {
-      process.removeListener("SIGINT", onSignal);
-      process.removeListener("SIGTERM", onSignal);
+      restoreSignals();
       input.dispose();
     }
   },
