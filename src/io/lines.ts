@@ -9,6 +9,7 @@
  */
 import { TextDecoder } from "node:util";
 import { QreasonError } from "../errors.ts";
+import { firstInvalidUtf8Byte } from "./utf8.ts";
 
 export interface LineOptions {
   /** A longer line is an error naming its number (default: no limit); bytes for byte input, else characters. */
@@ -86,23 +87,6 @@ export class LineSplitter {
     this.lineNumber += 1;
     return line.endsWith("\r") ? line.slice(0, -1) : line;
   }
-}
-
-/** Offset of the first byte where `bytes` stops being valid UTF-8 (for the message only). */
-function firstInvalidUtf8Byte(bytes: Buffer): number {
-  let low = 0;
-  let high = bytes.length;
-  // The longest prefix that is valid UTF-8 or a valid one cut inside its last character.
-  while (high - low > 1) {
-    const middle = (low + high) >> 1;
-    try {
-      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, middle), { stream: true });
-      low = middle;
-    } catch {
-      high = middle;
-    }
-  }
-  return low;
 }
 
 /** Every line of `input` (a readable byte or text stream), in order. */
