@@ -59,6 +59,26 @@ test("gguf export and data export write through a symlink and refuse a FIFO or a
   assert.deepEqual((await readdir(path.join(directory, "real"))).sort(), ["arith.jsonl", "model.gguf"], "no temporary files");
 });
 
+test("quantize writes through a symlink and refuses a FIFO; a directory as --imatrix or a non-UTF-8 kld text is a clear error", async () => {
+  const directory = await mkdtemp(path.join(scratch, "quantize-"));
+  const model = path.join(projectRoot, "models", "reference", "model.gguf");
+  const fifo = path.join(directory, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  assertCleanError(await qreason(["quantize", "--model", model, "--recipe", "Q8_0", "--out", fifo, "--force"]), 2, /--out is a FIFO/);
+  assert.ok((await lstat(fifo)).isFIFO());
+  assertCleanError(await qreason(["quantize", "--model", model, "--recipe", "Q8_0", "--out", path.join(directory, "q.gguf"), "--imatrix", directory]), 1, /not an imatrix file: a directory/);
+  const link = path.join(directory, "q8.gguf");
+  await symlink(path.join(directory, "real-q8.gguf"), link);
+  const run = await qreason(["quantize", "--model", model, "--recipe", "Q8_0", "--out", link, "--threads", "1"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok((await lstat(link)).isSymbolicLink(), "the link is still a link");
+  assert.ok((await readGguf(path.join(directory, "real-q8.gguf"))).tensors.some((tensor) => tensor.typeName === "Q8_0"));
+
+  const texts = path.join(directory, "texts.jsonl");
+  await writeFile(texts, Buffer.concat([Buffer.from('{"text": "ok"}\n{"text": "caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]));
+  assertCleanError(await qreason(["kld", "--base", model, "--variant", model, "--texts", texts]), 1, /texts\.jsonl:2: not valid UTF-8/);
+});
+
 test("Ctrl-C during gguf export leaves no partial file", async () => {
   const directory = await mkdtemp(path.join(scratch, "interrupt-"));
   // A bigger checkpoint than the tiny one, so the export is still writing when interrupted.

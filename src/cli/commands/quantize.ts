@@ -130,6 +130,7 @@ export default defineCommand({
     const controller = new AbortController();
     const onInterrupt = (): void => controller.abort();
     process.once("SIGINT", onInterrupt);
+    process.once("SIGTERM", onInterrupt);
     try {
       if ((await modelKind(model)) === "hf-dir") {
         for (const flag of ["imatrix", "pure", "threads", "allow-fallback", "force"] as const) {
@@ -171,6 +172,7 @@ export default defineCommand({
       }
     } finally {
       process.removeListener("SIGINT", onInterrupt);
+      process.removeListener("SIGTERM", onInterrupt);
     }
   },
 });
