@@ -108,7 +108,7 @@ test("Ctrl-C during gguf export leaves no partial file", async () => {
   }
 });
 
-test("an error quoting a file's bytes shows control characters as escapes, never raw to the terminal", async () => {
+test("a binary or directory config.json is a clear error; control characters it holds are shown as escapes, never raw", async () => {
   const directory = await mkdtemp(path.join(scratch, "ansi-"));
   const model = path.join(directory, "hf");
   await cp(modelDir, model, { recursive: true });
@@ -117,4 +117,8 @@ test("an error quoting a file's bytes shows control characters as escapes, never
   assertCleanError(run, 1, /config\.json: not valid JSON/);
   for (const raw of ["\u001b", "\u0007", "\u202e"]) assert.ok(!run.stderr.includes(raw), "no raw escape, bell or bidi override");
   assert.match(run.stderr, /\\x1b/);
+  // config.json as a directory (issue 12, item 9, on the TypeScript side).
+  await rm(path.join(model, "config.json"));
+  await mkdir(path.join(model, "config.json"));
+  assertCleanError(await qreason(["gguf", "export", model, path.join(directory, "x.gguf")]), 1, /config\.json: not a file/);
 });
