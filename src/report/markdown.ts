@@ -127,6 +127,6 @@ export function renderMarkdown(results: Results): string {
     ),
     "",
   );
-  parts.push(`Grader: ${markdownText(results.grader)}. Study: ${markdownText(results.study.file)} (hash ${results.study.hash}). qreason ${markdownText(results.qreasonVersion)}.`, "");
+  parts.push(`Grader: ${markdownText(String(results.grader))}. Study: ${markdownText(String(results.study.file))} (hash ${results.study.hash}). qreason ${markdownText(results.qreasonVersion)}.`, "");
   return parts.join("\n");
 }

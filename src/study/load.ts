@@ -132,7 +132,7 @@ function checkInputPaths(issues: IssueList): void {
   }
 }
 
-function fromZodIssue(issue: z.core.$ZodIssue): StudyIssue[] {
+export function fromZodIssue(issue: z.core.$ZodIssue): StudyIssue[] {
   const at = issue.path;
   if (issue.code === "unrecognized_keys") {
     const allowed = allowedKeysFor(issue.keys);
@@ -170,7 +170,7 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function studyError(issues: LocatedIssue[], file: string): QreasonError {
+export function studyError(issues: LocatedIssue[], file: string): QreasonError {
   // The same problem at the same place once (a YAML parser repeats itself on a broken file).
   const seen = new Set<string>();
   const distinct = issues.filter((issue) => {
