@@ -110,7 +110,7 @@ function qreason(args: string[]): { child: ChildProcess; finished: Promise<Finis
   return { child, finished };
 }
 
-test("two `qreason run --out D` at once: the second fails fast naming the first; the first finishes; so does a report", { timeout: 180_000 }, async () => {
+test("two `qreason run --out D` at once: the second fails fast naming the first; the first finishes; report and grade wait for it", { timeout: 180_000 }, async () => {
   const loopback = await startLoopback({ delayMs: 40 });
   try {
     const benchmarkFile = path.join(scratch, "sums.jsonl");
@@ -125,9 +125,12 @@ test("two `qreason run --out D` at once: the second fails fast naming the first;
     const second = await qreason(["run", studyFile, "--out", runDirectory]).finished;
     assert.equal(second.code, 1, second.stderr);
     assert.match(second.stderr, new RegExp(`error\\[E_BUSY\\]: ${runDirectory.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: another qreason process is using this run directory: pid ${first.child.pid} \\(qreason run\\)`));
-    const report = await qreason(["report", runDirectory]).finished;
-    assert.equal(report.code, 1, report.stderr);
-    assert.match(report.stderr, /error\[E_BUSY\].*pid \d+ \(qreason run\)/);
+    // The single-stage commands on a run directory take the same lock (both at once: the run is still going).
+    const [report, grade] = await Promise.all([qreason(["report", runDirectory]).finished, qreason(["grade", runDirectory]).finished]);
+    for (const refused of [report, grade]) {
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /error\[E_BUSY\].*pid \d+ \(qreason run\)/);
+    }
 
     const done = await first.finished;
     assert.equal(done.code, 0, done.stderr);

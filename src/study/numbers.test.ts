@@ -37,6 +37,8 @@ test("counts that become threads, sequences, allocations or generated problems h
     [base("  retries: 1\n", "\n    size: 1000000000"), "benchmarks[0].size", "5", /must be at most 1,000,000/],
     [`${base("  retries: 1\n")}sampling:\n  max_tokens: 100000000\n`, "sampling.max_tokens", "8", /must be at most 1,048,576/],
     [`${base("  retries: 1\n")}sampling:\n  top_k: 100000000\n`, "sampling.top_k", "8", /Too big|at most/],
+    [`${base("  retries: 1\n")}judges:\n  concurrency: 99999999\n  members:\n    - name: j\n      llamacpp: { gguf: j.gguf }\n`, "judges.concurrency", "8", /must be at most 4,096/],
+    [`${base("  retries: 1\n")}judges:\n  members:\n    - name: j\n      llamacpp: { gguf: j.gguf, threads: 100000 }\n`, "judges.members[0].llamacpp.threads", "10", /must be at most 1,024/],
   ];
   for (const [yaml, field, line, pattern] of cases) {
     const result = validateStudy(yaml, FILE);

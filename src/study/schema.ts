@@ -209,7 +209,7 @@ export const benchmarkInput = stringShorthand(
 export const judgeMemberInput = strictObject({
   name,
   endpoint: endpointInput.optional(),
-  llamacpp: strictObject({ gguf: path, context_size: positiveInt.optional(), threads: positiveInt.optional() }).optional(),
+  llamacpp: strictObject({ gguf: path, context_size: count(TOKENS).optional(), threads: count(1024).optional() }).optional(),
   engine: strictObject({ hf: path, device: z.enum(["auto", "cpu", "cuda"]).optional(), dtype: z.enum(["auto", "bf16", "fp16", "fp32"]).optional() }).optional(),
   structured: z.boolean().optional(),
   price: strictObject({ input_per_mtok: z.number().nonnegative(), output_per_mtok: z.number().nonnegative() }).optional(),
@@ -224,7 +224,7 @@ export const judgesInput = strictObject({
   sampling: samplingInput.optional(),
   audit: strictObject({ rate: z.number().min(0).max(1).optional(), seed: seed.optional() }).optional(),
   verifier: z.boolean().optional(),
-  concurrency: positiveInt.optional(),
+  concurrency: count(4096).optional(),
 });
 
 export const studyInput = strictObject({
