@@ -15,5 +15,6 @@ export const commands: Record<string, Lazy> = {
   run: () => import("./run.ts").then((module) => module.default as CommandDef),
   report: () => import("./report.ts").then((module) => module.default as CommandDef),
   demo: () => import("./demo.ts").then((module) => module.default as CommandDef),
+  models: () => import("./models.ts").then((module) => module.default as CommandDef),
 
 };
