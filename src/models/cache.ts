@@ -107,3 +107,17 @@ export function inspectCachedModel(root: string, model: KnownModel): CachedModel
 export function listCachedModels(root: string): CachedModel[] {
   return KNOWN_MODELS.map((model) => inspectCachedModel(root, model));
 }
+
+/** Resolves `fetched: <name>` in a study against the cache under `root` (what study loading is given). */
+export function fetchedModelLookup(root: string): (name: string) => { hf: string } | { problem: string } {
+  return (name) => {
+    const model = KNOWN_MODELS.find((candidate) => candidate.name === name || candidate.id === name);
+    if (model === undefined) {
+      return { problem: `unknown fetched model '${name}'; qreason can fetch: ${KNOWN_MODELS.map((candidate) => candidate.name).join(", ")} (qreason models list)` };
+    }
+    const entry = inspectCachedModel(root, model);
+    if (entry.state === "fetched") return { hf: entry.hf };
+    const why = entry.state === "absent" ? "is not fetched yet" : `is not usable (${entry.problem ?? "incomplete"})`;
+    return { problem: `${model.name} ${why} in ${root}: run \`npx qreason models fetch ${model.name}\` first (QREASON_MODELS moves the cache)` };
+  };
+}

@@ -7,6 +7,9 @@ export type { CachedModel, CacheState, ModelManifest } from "./cache.ts";
 export type { FetchModelOptions, FetchModelResult, FetchProgress, FetchStage } from "./fetch.ts";
 
 export { KNOWN_MODELS, findKnownModel, knownModelNames } from "./registry.ts";
-export { MODEL_MANIFEST, inspectCachedModel, listCachedModels, modelDirectory } from "./cache.ts";
+export { MODEL_MANIFEST, fetchedModelLookup, inspectCachedModel, listCachedModels, modelDirectory } from "./cache.ts";
 export { fetchModel } from "./fetch.ts";
 export { extractZipMember, listZip } from "./zip.ts";
+export type { LinearLayer, ModelGeometry } from "./geometry.ts";
+export { readModelGeometry } from "./geometry.ts";
+export { checkVariantFit, globMatches, prepareVariantFit } from "./fit.ts";

@@ -33,6 +33,15 @@ export function isQuantizedByLlamaCpp(tensor: TensorDescription): boolean {
 /** The output head is special-cased by llama.cpp (Q8_0 when rows do not fit, Q6_K otherwise): not a fallback. */
 const isOutputHead = (name: string): boolean => name === "output.weight";
 
+/**
+ * The tensors llama.cpp types as the output head: `output.weight`, or — in a model with tied embeddings,
+ * which has none — `token_embd.weight`, which then serves as the head (llama_tensor_get_type's
+ * `!qs.has_output && name == token_embd`).
+ */
+function outputHeadNames(tensors: readonly TensorDescription[]): Set<string> {
+  return new Set(tensors.some((tensor) => isOutputHead(tensor.name)) ? ["output.weight"] : ["token_embd.weight"]);
+}
+
 /** Row length (ggml ne[0]): the innermost dimension. */
 export const rowLength = (tensor: TensorDescription): number => tensor.shape[tensor.shape.length - 1] ?? 0;
 
@@ -44,8 +53,9 @@ export interface RowMismatch {
 
 /** Quantized tensors whose rows the type's block does not divide (llama.cpp would store them as another type). */
 export function findRowMismatches(tensors: readonly TensorDescription[], type: QuantType): RowMismatch[] {
+  const heads = outputHeadNames(tensors);
   return tensors
-    .filter((tensor) => isQuantizedByLlamaCpp(tensor) && !isOutputHead(tensor.name))
+    .filter((tensor) => isQuantizedByLlamaCpp(tensor) && !heads.has(tensor.name))
     .filter((tensor) => rowLength(tensor) % type.blockSize !== 0)
     .map((tensor) => ({ name: tensor.name, rowLength: rowLength(tensor), blockSize: type.blockSize }));
 }
