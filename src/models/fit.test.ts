@@ -75,9 +75,9 @@ describe("llama.cpp types on a 576-wide model", () => {
     assert.match(error.message, /config\.json/);
   });
 
-  it("Q2_K says llama.cpp would store IQ4_NL; every misfit variant is listed", async () => {
+  it("Q2_K says llama.cpp would store Q4_0; every misfit variant is listed", async () => {
     const error = await rejection(study("      - Q2_K\n      - { llamacpp: { type: Q3_K_S, pure: true } }\n"));
-    assert.match(error.message, /Q2_K packs 256[\s\S]*as IQ4_NL/);
+    assert.match(error.message, /Q2_K packs 256[\s\S]*as Q4_0/);
     assert.match(error.message, /1 more problem[\s\S]*:6: field 'models\[0\]\.variants\[1\]\.llamacpp\.type': Q3_K_S/);
   });
 

@@ -4,7 +4,7 @@
  * line, not a failure after minutes of quantizing and generating the variants before it.
  *
  * - llama.cpp types: K- and IQ-quants pack 256 weights of a row per block, the legacy types 32. Rows the
- *   block does not divide are silently stored in another type by llama.cpp (Q4_K -> Q5_0, Q2_K -> IQ4_NL,
+ *   block does not divide are silently stored in another type by llama.cpp (Q4_K -> Q5_0, Q2_K -> Q4_0,
  *   ...), so the variant would not be what its name says: an error unless the variant says
  *   `allow_fallback: true` (the quantizer then lists every substituted tensor in its manifest).
  * - engine recipes: `group_size` must divide the input width of every Linear the recipe quantizes, and
@@ -12,21 +12,9 @@
  * - KV-cache types of llama.cpp (q8_0, q4_0) store 32 values per block: the head dimension must be a
  *   multiple of 32.
  */
-import { findQuantType, findRowMismatches, summarizeNames } from "../quantize/index.ts";
+import { QUANT_FALLBACK_TYPES, findQuantType, findRowMismatches, summarizeNames } from "../quantize/index.ts";
 import type { ModelSource, VariantFitCheck, VariantFitProblem, VariantRecipe } from "../study/index.ts";
 import { readModelGeometry, type LinearLayer, type ModelGeometry } from "./geometry.ts";
-
-/** What llama.cpp stores instead of a base type whose block does not divide a row (llama-quant.cpp). */
-const FALLBACK_TYPE: Record<string, string> = {
-  Q2_K: "IQ4_NL",
-  Q3_K: "IQ4_NL",
-  IQ4_XS: "IQ4_NL",
-  IQ3_XXS: "IQ4_NL",
-  IQ2_XS: "IQ4_NL",
-  Q4_K: "Q5_0",
-  Q5_K: "Q5_1",
-  Q6_K: "Q8_0",
-};
 
 const ENGINE_GROUP_SIZES = [32, 64, 128] as const;
 
@@ -57,7 +45,7 @@ function llamacppProblems(modelName: string, geometry: ModelGeometry, recipe: Ex
   const mismatches = findRowMismatches(geometry.tensors, type);
   if (mismatches.length === 0) return [];
   const rows = [...new Set(mismatches.map((item) => item.rowLength))].sort((left, right) => left - right);
-  const instead = FALLBACK_TYPE[type.baseType];
+  const instead = QUANT_FALLBACK_TYPES[type.baseType];
   const stored = rows.some((row) => row % 32 !== 0) ? "F16 or another type" : (instead ?? "another type");
   return [
     {

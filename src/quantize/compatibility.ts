@@ -4,8 +4,8 @@
  * functions over tensor descriptions, so each rule is tested on its own.
  *
  * Why rows matter: a K- or IQ-quant packs 256 weights of a row into one block; llama.cpp quietly stores a
- * tensor whose row length is not a multiple of 256 in another type (Q4_K -> Q5_0, Q6_K -> Q8_0, IQ -> IQ4_NL,
- * or F16 when even 32 does not divide). The file would then not be the type its name says, and an accuracy
+ * tensor whose row length is not a multiple of 256 in another type (Q2_K/Q3_K -> Q4_0, Q4_K -> Q5_0,
+ * Q6_K -> Q8_0, IQ -> IQ4_NL: QUANT_FALLBACK_TYPES; F16 when even 32 does not divide). The file would then not be the type its name says, and an accuracy
  * comparison would measure the wrong thing — so qreason refuses unless the caller accepts the fallback.
  */
 import type { QuantType } from "./types.ts";

@@ -12,4 +12,4 @@ export { QUANT_TYPES, findQuantType, quantTypeNames } from "./types.ts";
 export { manifestPathFor, MANIFEST_SCHEMA } from "./manifest.ts";
 export { readImatrix } from "./imatrix.ts";
 export { findRowMismatches, summarizeNames, type RowMismatch, type TensorDescription } from "./compatibility.ts";
-export { LLAMA_CPP_RELEASE } from "./llamaHeader.ts";
+export { LLAMA_CPP_RELEASE, QUANT_FALLBACK_TYPES } from "./llamaHeader.ts";
