@@ -124,7 +124,7 @@ describe("geometry from a GGUF header", () => {
     const fromConfig = await readModelGeometry({ hf });
     assert.equal(fromHeader.tensorsFrom, gguf);
     assert.equal(fromHeader.headDim, 16);
-    const shapes = (geometry: typeof fromHeader): [string, number[]][] => (geometry.tensors ?? []).map((tensor) => [tensor.name, tensor.shape]);
+    const shapes = (geometry: typeof fromHeader): [string, readonly number[]][] => (geometry.tensors ?? []).map((tensor) => [tensor.name, tensor.shape]);
     assert.deepEqual(shapes(fromHeader).filter(([, shape]) => shape.length === 2), shapes(fromConfig).filter(([, shape]) => shape.length === 2));
     assert.equal(fromConfig.linears?.length, 14, "7 linears in each of 2 layers");
     assert.deepEqual(await readModelGeometry({ hf: scratch }), {}, "a folder without config.json tells nothing (and throws nothing)");
