@@ -70,14 +70,14 @@ describe("llama.cpp types on a 576-wide model", () => {
     assert.equal(error.location.line, 6);
     assert.equal(error.location.field, "models[0].variants[1].llamacpp.type");
     assert.match(error.message, /Q4_K_M packs 256 weights of a row per block, but 180 of smol's weight tensors have rows of 576/);
-    assert.match(error.message, /as Q5_0/);
+    assert.match(error.message, /in another type \(Q4_K falls back to Q5_0\)/);
     assert.match(error.message, /allow_fallback: true/);
     assert.match(error.message, /config\.json/);
   });
 
   it("Q2_K says llama.cpp would store Q4_0; every misfit variant is listed", async () => {
     const error = await rejection(study("      - Q2_K\n      - { llamacpp: { type: Q3_K_S, pure: true } }\n"));
-    assert.match(error.message, /Q2_K packs 256[\s\S]*as Q4_0/);
+    assert.match(error.message, /Q2_K packs 256[\s\S]*Q2_K falls back to Q4_0/);
     assert.match(error.message, /1 more problem[\s\S]*:6: field 'models\[0\]\.variants\[1\]\.llamacpp\.type': Q3_K_S/);
   });
 

@@ -46,14 +46,15 @@ function llamacppProblems(modelName: string, geometry: ModelGeometry, recipe: Ex
   if (mismatches.length === 0) return [];
   const rows = [...new Set(mismatches.map((item) => item.rowLength))].sort((left, right) => left - right);
   const instead = QUANT_FALLBACK_TYPES[type.baseType];
-  const stored = rows.some((row) => row % 32 !== 0) ? "F16 or another type" : (instead ?? "another type");
+  const stored =
+    rows.some((row) => row % 32 !== 0) ? "another type (F16 where even 32 does not divide)" : `another type (${type.baseType} falls back to ${instead ?? "a 32-block type"})`;
   return [
     {
       field: ["llamacpp", "type"],
       message:
         `${type.name} packs ${type.blockSize} weights of a row per block, but ${mismatches.length} of ${modelName}'s weight tensors ` +
         `have rows of ${rows.join(", ")} (${summarizeNames(mismatches.map((item) => item.name))}; read from ${geometry.tensorsFrom}). ` +
-        `llama.cpp would store those as ${stored}, so the file would not really be ${type.name}. ` +
+        `llama.cpp would store those in ${stored}, so the file would not really be ${type.name}. ` +
         `Write { llamacpp: { type: ${type.name}, allow_fallback: true } } to accept that (the variant's manifest lists every ` +
         "substituted tensor), or pick a type with 32-weight blocks (Q8_0, Q5_0, Q4_0)",
     },
