@@ -227,5 +227,7 @@ export async function fetchModel(name: string | KnownModel, options: FetchModelO
     return { ...after, manifest, cached: false };
   } finally {
     await rm(staging, { recursive: true, force: true });
+    // A first fetch that failed leaves no empty folder behind to look like an interrupted one.
+    if ((await readdir(before.directory)).length === 0) await rm(before.directory, { recursive: true, force: true });
   }
 }
