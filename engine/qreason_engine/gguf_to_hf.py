@@ -265,7 +265,11 @@ def _sha256(path: Path) -> str:
 
 def convert(gguf_path: Path, out_dir: Path, *, overwrite: bool = False, progress=lambda done, total, name: None) -> dict:
     """Writes the HF directory; returns a summary (config, source tensor types, files with sha256)."""
-    import gguf
+    try:
+        import gguf
+    except ImportError as error:
+        raise EngineError("E_NOT_FOUND", "gguf-to-hf needs gguf-py: pip install 'qreason-engine[models]' "
+                          "(scripts/setup.sh installs it with the dev extra)") from error
     from safetensors.torch import save_file
 
     if not gguf_path.is_file():
