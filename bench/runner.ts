@@ -117,9 +117,9 @@ runtime: { concurrency: ${Number(values.concurrency)}, retries: 0 }
       ["generations", String(total)],
       ["generation phase (first run)", `${(generationMs / 1000).toFixed(2)} s = ${Math.round(total / (generationMs / 1000))} generations/s persisted`],
       ["grading (first run)", `${(gradeMs / 1000).toFixed(2)} s = ${Math.round(total / (gradeMs / 1000))} grades/s`],
-      ["whole first run (problems, generation, grading)", `${(firstMs / 1000).toFixed(2)} s`],
-      ["resume of the finished run (runStudy)", `${(resumeMs / 1000).toFixed(2)} s`],
-      ["report files (writeReports)", `${(reportMs / 1000).toFixed(2)} s`],
+      ["whole first run (every stage: problems, generation, grading, comparison, report)", `${(firstMs / 1000).toFixed(2)} s`],
+      ["resume of the finished run (runStudy: plan, every other stage nothing pending)", `${(resumeMs / 1000).toFixed(2)} s`],
+      ["report files rewritten (writeReports, comparisons stored)", `${(reportMs / 1000).toFixed(2)} s`],
       ["resume through the CLI, reports rewritten", `${((cliMs[0] as number) / 1000).toFixed(2)} s`],
       ["resume through the CLI, nothing changed", `${((cliMs[1] as number) / 1000).toFixed(2)} s`],
     ];

@@ -15,7 +15,9 @@ from typing import Literal
 
 import torch
 
+from .caches import cache_keyword, make_cache
 from .errors import EngineError
+from .json_constraint import JsonConstraint
 
 FinishReason = Literal["stop", "length"]
 
@@ -73,15 +75,21 @@ class ChatMessage:
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """A raw prompt, chat messages (rendered with the model's chat template), or token ids."""
+    """A raw prompt, chat messages (rendered with the model's chat template), or token ids; optionally an
+    assistant prefix to continue (appended after the prompt, tokenized on its own; not part of the result's
+    text) and a JSON constraint on the output."""
 
     prompt: str | tuple[ChatMessage, ...] | None = None
     prompt_ids: tuple[int, ...] | None = None
     params: SamplingParams = field(default_factory=SamplingParams)
+    assistant_prefix: str | None = None
+    response_format: JsonConstraint | None = None
 
     def __post_init__(self) -> None:
         _check((self.prompt is None) != (self.prompt_ids is None), "prompt",
                "give exactly one of prompt (text or messages) and prompt_ids")
+        _check(self.assistant_prefix is None or isinstance(self.assistant_prefix, str), "assistant_prefix",
+               "must be a string")
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,8 @@ class Completion:
     finish_reason: FinishReason
     token_ids: tuple[int, ...]
     logprobs: tuple[TokenLogprob, ...] | None
+    # Options not honoured (response_format keywords the constrained decoder does not enforce).
+    warnings: tuple[str, ...] = ()
 
     @property
     def completion_tokens(self) -> int:
@@ -117,21 +127,29 @@ class GenerationResult:
     completions: tuple[Completion, ...]
 
 
-def encode_prompt(tokenizer, prompt: str | Sequence[ChatMessage]) -> list[int]:
-    """Token ids of a raw prompt (with the tokenizer's own special tokens) or of chat messages."""
+def render_prompt(tokenizer, prompt: str | Sequence[ChatMessage]) -> list[int]:
+    """Token ids of a raw prompt (with the tokenizer's own special tokens) or of chat messages (the chat
+    template rendered with the generation prompt); may be empty (an empty prompt, no BOS)."""
     if isinstance(prompt, str):
-        ids = tokenizer(prompt).input_ids
-    else:
-        if not getattr(tokenizer, "chat_template", None):
-            raise EngineError("E_INPUT", "chat messages given but the model's tokenizer has no chat template",
-                              field="messages")
-        messages = [{"role": m.role, "content": m.content} for m in prompt]
-        # Render to text first: the rendered template already carries its special tokens.
-        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        ids = tokenizer(text, add_special_tokens=False).input_ids
+        return list(tokenizer(prompt).input_ids)
+    if not getattr(tokenizer, "chat_template", None):
+        raise EngineError("E_INPUT", "chat messages given but the model's tokenizer has no chat template",
+                          field="messages")
+    messages = [{"role": m.role, "content": m.content} for m in prompt]
+    # Render to text first: the rendered template already carries its special tokens.
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return list(tokenizer(text, add_special_tokens=False).input_ids)
+
+
+def encode_prompt(tokenizer, prompt: str | Sequence[ChatMessage], assistant_prefix: str | None = None) -> list[int]:
+    """The ids generation starts from: the rendered prompt, then the assistant prefix tokenized on its own
+    (as a scored continuation is), so a reply continued from a prefix is scored where it was generated."""
+    ids = render_prompt(tokenizer, prompt)
+    if assistant_prefix:
+        ids += tokenizer(assistant_prefix, add_special_tokens=False).input_ids
     if not ids:
         raise EngineError("E_INPUT", "the prompt encodes to zero tokens", field="prompt")
-    return list(ids)
+    return ids
 
 
 def eos_token_ids(model, tokenizer) -> frozenset[int]:
@@ -154,6 +172,7 @@ class _Row:
     params: SamplingParams
     max_tokens: int
     generator: torch.Generator | None
+    constraint: JsonConstraint | None = None
     generated: list[int] = field(default_factory=list)
     logprobs: list[TokenLogprob] | None = None
     finish_reason: FinishReason | None = None
@@ -206,14 +225,6 @@ def sample_rows(logits: torch.Tensor, rows: Sequence[_Row]) -> torch.Tensor:
     return choice
 
 
-def _make_cache(model, kind: str, max_len: int):
-    from transformers import DynamicCache, StaticCache
-
-    if kind == "static":
-        return StaticCache(config=model.config, max_cache_len=max_len)
-    return DynamicCache(config=model.config)
-
-
 class BatchGenerator:
     """Generates for many requests at once on one loaded model.
 
@@ -249,15 +260,20 @@ class BatchGenerator:
         return next(self.model.parameters()).device
 
     def prompt_ids(self, request: GenerationRequest) -> list[int]:
+        if (request.assistant_prefix or request.response_format) and self.tokenizer is None:
+            raise EngineError("E_INPUT", "assistant_prefix and response_format need a tokenizer",
+                              field="assistant_prefix" if request.assistant_prefix else "response_format")
         if request.prompt_ids is not None:
             ids = list(request.prompt_ids)
             vocab = self.model.config.vocab_size
             _check(bool(ids) and all(isinstance(t, int) and 0 <= t < vocab for t in ids), "prompt_ids",
                    f"must be a non-empty list of token ids in [0, {vocab})")
+            if request.assistant_prefix:
+                ids += self.tokenizer(request.assistant_prefix, add_special_tokens=False).input_ids
         else:
             if self.tokenizer is None:
                 raise EngineError("E_INPUT", "this model has no tokenizer: give prompt_ids", field="prompt")
-            ids = encode_prompt(self.tokenizer, request.prompt)
+            ids = encode_prompt(self.tokenizer, request.prompt, request.assistant_prefix)
         wanted = request.params.max_tokens
         if wanted is None and not self.max_context:
             raise EngineError("E_INPUT", "the model's context length is unknown: give max_tokens", field="max_tokens")
@@ -274,7 +290,7 @@ class BatchGenerator:
         rows: list[_Row] = []
         for ids, request in zip(encoded, requests):
             for j in range(request.params.n):
-                rows.append(self._new_row(ids, request.params, j))
+                rows.append(self._new_row(ids, request.params, j, request.response_format))
         # Similar lengths together waste less padding; results are mapped back by object identity.
         order = sorted(range(len(rows)), key=lambda i: len(rows[i].prompt_ids))
         for start in range(0, len(order), self.max_batch_rows):
@@ -291,13 +307,14 @@ class BatchGenerator:
         """Like generate, but one bad request fails alone: each gets its result or its error."""
         return run_each(requests, self.prompt_ids, self.generate)
 
-    def _new_row(self, ids: list[int], params: SamplingParams, sample_index: int) -> _Row:
+    def _new_row(self, ids: list[int], params: SamplingParams, sample_index: int,
+                 constraint: JsonConstraint | None = None) -> _Row:
         generator = None
         if not params.greedy:
             generator = torch.Generator(device=self.device)
             generator.manual_seed(params.seed + sample_index)
         limit = params.max_tokens if params.max_tokens is not None else self.max_context - len(ids)
-        return _Row(prompt_ids=ids, params=params, max_tokens=limit, generator=generator,
+        return _Row(prompt_ids=ids, params=params, max_tokens=limit, generator=generator, constraint=constraint,
                     logprobs=[] if params.logprobs is not None else None)
 
     def _finish(self, row: _Row) -> Completion:
@@ -308,8 +325,12 @@ class BatchGenerator:
             text = self.tokenizer.decode(text_ids, skip_special_tokens=True)
             if row.stop_text_end is not None:
                 text = text[:row.stop_text_end]
+        warnings = ()
+        if row.constraint is not None and row.constraint.unenforced:
+            warnings = (f"response_format: not enforced by the engine's constrained decoding: "
+                        f"{', '.join(row.constraint.unenforced)}; validate the output",)
         return Completion(text=text, finish_reason=row.finish_reason or "length", token_ids=tuple(ids),
-                          logprobs=tuple(row.logprobs) if row.logprobs is not None else None)
+                          logprobs=tuple(row.logprobs) if row.logprobs is not None else None, warnings=warnings)
 
     # -- the decode loop -------------------------------------------------------------------------------
 
@@ -333,11 +354,13 @@ class BatchGenerator:
             mask[i, prompt_len - len(ids):prompt_len] = 1
         mask[real:, prompt_len - 1] = 1  # bucket filler rows: one visible token keeps their attention finite
         positions = (mask[:, :prompt_len].cumsum(-1) - 1).clamp(min=0)
-        cache = _make_cache(self.model, self.cache, total)
+        # A variant's KV-cache scheme comes with its cache: entries are rounded as they are written.
+        cache = make_cache(self.model, self.cache, total)
         static = self.cache == "static"
 
         out = self.model(input_ids=input_ids, attention_mask=mask if static else mask[:, :prompt_len],
-                         position_ids=positions, past_key_values=cache, use_cache=True, logits_to_keep=1)
+                         position_ids=positions, use_cache=True, logits_to_keep=1,
+                         **{cache_keyword(self.model): cache})
         logits = out.logits[:, -1, :].float()
         next_position = positions[:, -1:] + 1
         active = list(range(batch))  # batch slot -> row index (>= real: filler)
@@ -364,10 +387,11 @@ class BatchGenerator:
 
     def _step_function(self, static: bool) -> Callable:
         model = self.model
+        keyword = cache_keyword(model)
 
         def step(tokens, mask, positions, cache):
-            out = model(input_ids=tokens, attention_mask=mask, position_ids=positions, past_key_values=cache,
-                        use_cache=True)
+            out = model(input_ids=tokens, attention_mask=mask, position_ids=positions, use_cache=True,
+                        **{keyword: cache})
             return out.logits[:, -1, :].float()
 
         if not self.compile:
@@ -383,8 +407,8 @@ class BatchGenerator:
             def compiled_step(tokens, mask, positions, cache):
                 if hasattr(torch.compiler, "cudagraph_mark_step_begin"):
                     torch.compiler.cudagraph_mark_step_begin()
-                out = compiled(input_ids=tokens, attention_mask=mask, position_ids=positions,
-                               past_key_values=cache, use_cache=True)
+                out = compiled(input_ids=tokens, attention_mask=mask, position_ids=positions, use_cache=True,
+                               **{keyword: cache})
                 # Clone: CUDA-graph outputs are overwritten by the next replay.
                 return out.logits[:, -1, :].float().clone()
 
@@ -393,8 +417,12 @@ class BatchGenerator:
 
     def _advance(self, logits: torch.Tensor, live: list[_Row | None]) -> None:
         """Pick each live row's next token, record it, and decide whether the row is finished."""
-        placeholders = [row if row is not None else _FILLER for row in live]
+        # Constrained rows choose their own tokens (below); sample_rows skips them like finished rows.
+        placeholders = [row if row is not None and row.constraint is None else _FILLER for row in live]
         choice = sample_rows(logits, placeholders).tolist()
+        for slot, row in enumerate(live):
+            if row is not None and row.constraint is not None and not row.done:
+                choice[slot] = self._constrained_token(logits[slot], row)
         want_logprobs = [s for s, row in enumerate(live) if row is not None and not row.done
                          and row.logprobs is not None]
         log_probs = logits[want_logprobs].log_softmax(dim=-1) if want_logprobs else None
@@ -408,10 +436,55 @@ class BatchGenerator:
                                                         row.params.logprobs or 0))
             if token in self.eos_ids and not row.params.ignore_eos:
                 row.finish_reason = "stop"
+            elif row.constraint is not None and self._json_finished(row):
+                row.finish_reason = "stop"
             elif row.params.stop and self._hit_stop(row):
                 row.finish_reason = "stop"
             elif len(row.generated) >= row.max_tokens:
                 row.finish_reason = "length"
+
+    # -- constrained JSON ---------------------------------------------------------------------------------
+
+    def _constrained_token(self, logits: torch.Tensor, row: _Row) -> int:
+        """The row's next token among those that keep its text a viable JSON prefix: the most likely one
+        (greedy), or the first in the order of an exponential race over the filtered distribution (sampled),
+        which is an exact draw from that distribution restricted to viable tokens. Candidates the filter
+        excludes come after, most likely first, so a row is never left without a token."""
+        if row.params.greedy:
+            order = logits.argsort(descending=True)
+        else:
+            p = row.params
+            filtered = filter_logits(logits[None] / p.temperature,
+                                     torch.tensor([p.top_k], device=logits.device),
+                                     torch.tensor([p.top_p], device=logits.device, dtype=logits.dtype))[0]
+            probs = filtered.softmax(dim=-1)
+            noise = torch.empty_like(probs).exponential_(generator=row.generator)
+            race = probs / noise
+            kept = int((probs > 0).sum())
+            order = torch.cat([race.argsort(descending=True)[:kept],
+                               logits.masked_fill(probs > 0, float("-inf")).argsort(descending=True)[:-kept or None]])
+        text = self._text_of(row.generated)
+        complete = None
+        for token in order.tolist():
+            if token in self.eos_ids:
+                if complete is None:
+                    complete = row.constraint.state(text).complete
+                if complete:
+                    return token
+                continue
+            extended = self._text_of(row.generated + [token])
+            # A token that adds no text (a special token) would let the row idle forever.
+            if extended != text and row.constraint.state(extended).viable:
+                return token
+        return next(iter(self.eos_ids)) if self.eos_ids else int(order[0])
+
+    def _json_finished(self, row: _Row) -> bool:
+        """A complete document that cannot grow ends the row (as llama.cpp's grammar leaves only EOS)."""
+        state = row.constraint.state(self._text_of(row.generated))
+        return state.complete and not state.extendable
+
+    def _text_of(self, ids: list[int]) -> str:
+        return self.tokenizer.decode([t for t in ids if t not in self.eos_ids], skip_special_tokens=True)
 
     def _token_logprob(self, log_probs: torch.Tensor, token: int, k: int) -> TokenLogprob:
         top: tuple[TokenAlternative, ...] = ()

@@ -269,7 +269,7 @@ def convert(gguf_path: Path, out_dir: Path, *, overwrite: bool = False, progress
         import gguf
     except ImportError as error:
         raise EngineError("E_NOT_FOUND", "gguf-to-hf needs gguf-py: pip install 'qreason-engine[models]' "
-                          "(scripts/setup.sh installs it with the dev extra)") from error
+                          "(scripts/setup.sh installs it: the lock engine/locks/cpu.txt carries the dev extra)") from error
     from safetensors.torch import save_file
 
     if not gguf_path.is_file():

@@ -1,6 +1,6 @@
 """The engine's wire format: strict parsing of request parameters and the JSON form of results.
 
-Shared by `serve --stdio`, the HTTP server's `/v1/score` and the `generate`/`score` scripting commands, so
+Shared by `serve --stdio`, the HTTP server's OpenAI translation and the `generate`/`score` scripting commands, so
 every door into the engine accepts the same fields and reports the same errors. The message envelope of
 the stdio protocol is documented in engine/README.md.
 """
@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import EngineError
 from .generate import ChatMessage, GenerationRequest, GenerationResult, SamplingParams, TokenAlternative
+from .json_constraint import JsonConstraint
 from .score import ScoreRequest, ScoreResult
 
 PROTOCOL_VERSION = 1
@@ -20,8 +21,8 @@ PROTOCOL_VERSION = 1
 NEG_INF_LOGPROB = -9999.0
 
 _GENERATE_FIELDS = {"prompt", "messages", "prompt_ids", "max_tokens", "temperature", "top_p", "top_k", "seed", "n",
-                    "stop", "logprobs", "ignore_eos"}
-_SCORE_FIELDS = {"prompt", "continuation", "prompt_ids", "continuation_ids", "top_k"}
+                    "stop", "logprobs", "ignore_eos", "assistant_prefix", "response_format"}
+_SCORE_FIELDS = {"prompt", "messages", "continuation", "prompt_ids", "continuation_ids", "top_k"}
 
 
 def _fail(field: str, message: str) -> EngineError:
@@ -117,6 +118,28 @@ def sampling_from(params: dict, *, max_tokens_default: int, temperature_default:
     )
 
 
+def parse_response_format(value: Any, field: str = "response_format") -> JsonConstraint | None:
+    """OpenAI's response_format: {"type": "json_schema", "json_schema": {"name", "schema", "strict"?}} is
+    enforced by constrained decoding; {"type": "text"} (or null) is no constraint."""
+    if value is None:
+        return None
+    value = expect_object(value, field)
+    kind = value.get("type")
+    if kind == "text":
+        reject_unknown(value, {"type"})
+        return None
+    if kind != "json_schema":
+        raise _fail(f"{field}.type", f"must be json_schema or text, got {kind!r}")
+    reject_unknown(value, {"type", "json_schema"})
+    spec = expect_object(value.get("json_schema"), f"{field}.json_schema")
+    reject_unknown(spec, {"name", "schema", "strict", "description"})
+    if not isinstance(spec.get("name"), str) or not spec["name"]:
+        raise _fail(f"{field}.json_schema.name", "must be a non-empty string")
+    if "schema" not in spec:
+        raise _fail(f"{field}.json_schema.schema", "is required")
+    return JsonConstraint(spec["schema"], field=f"{field}.json_schema.schema")
+
+
 def parse_generate(params: Any) -> GenerationRequest:
     """A stdio/JSONL generate request. Defaults: greedy, 256 new tokens, seed 0."""
     params = expect_object(params, "params")
@@ -125,13 +148,17 @@ def parse_generate(params: Any) -> GenerationRequest:
     if len(given) != 1:
         raise _fail("prompt", "give exactly one of prompt (text), messages (chat) and prompt_ids")
     sampling = sampling_from(params, max_tokens_default=256, temperature_default=0.0)
+    prefix = params.get("assistant_prefix")
+    if prefix is not None and not isinstance(prefix, str):
+        raise _fail("assistant_prefix", "must be a string")
+    extra = {"assistant_prefix": prefix or None, "response_format": parse_response_format(params.get("response_format"))}
     if given[0] == "prompt":
         if not isinstance(params["prompt"], str):
             raise _fail("prompt", "must be a string (use messages for chat)")
-        return GenerationRequest(prompt=params["prompt"], params=sampling)
+        return GenerationRequest(prompt=params["prompt"], params=sampling, **extra)
     if given[0] == "messages":
-        return GenerationRequest(prompt=parse_messages(params["messages"]), params=sampling)
-    return GenerationRequest(prompt_ids=get_token_ids(params, "prompt_ids"), params=sampling)
+        return GenerationRequest(prompt=parse_messages(params["messages"]), params=sampling, **extra)
+    return GenerationRequest(prompt_ids=get_token_ids(params, "prompt_ids"), params=sampling, **extra)
 
 
 def parse_score(params: Any) -> ScoreRequest:
@@ -140,7 +167,12 @@ def parse_score(params: Any) -> ScoreRequest:
     for key in ("prompt", "continuation"):
         if key in params and not isinstance(params[key], str):
             raise _fail(key, "must be a string")
-    return ScoreRequest(prompt=params.get("prompt"), continuation=params.get("continuation"),
+    prompt = params.get("prompt")
+    if params.get("messages") is not None:
+        if prompt is not None:
+            raise _fail("messages", "give one of prompt (text) and messages (chat)")
+        prompt = parse_messages(params["messages"])
+    return ScoreRequest(prompt=prompt, continuation=params.get("continuation"),
                         prompt_ids=get_token_ids(params, "prompt_ids"),
                         continuation_ids=get_token_ids(params, "continuation_ids"),
                         top_k=get_int(params, "top_k", 5))
@@ -164,15 +196,17 @@ def generation_json(result: GenerationResult) -> dict:
                          "top": [alternative_json(a) for a in item.top]} for item in completion.logprobs]
         choices.append({"index": index, "text": completion.text, "finish_reason": completion.finish_reason,
                         "completion_tokens": completion.completion_tokens, "token_ids": list(completion.token_ids),
-                        "logprobs": logprobs})
+                        "logprobs": logprobs, "warnings": list(completion.warnings)})
     return {"prompt_tokens": result.prompt_tokens, "choices": choices}
 
 
 def score_json(result: ScoreResult) -> dict:
     return {"prompt_tokens": result.prompt_tokens,
-            "tokens": [{"token": t.token, "token_id": t.token_id, "logprob": finite_logprob(t.logprob),
-                        "rank": t.rank, "margin": t.margin, "top": [alternative_json(a) for a in t.top]}
-                       for t in result.tokens]}
+            "tokens": [{"token": t.token, "token_id": t.token_id, "offset": list(t.offset),
+                        "logprob": finite_logprob(t.logprob), "rank": t.rank, "margin": t.margin,
+                        "top": [alternative_json(a) for a in t.top]}
+                       for t in result.tokens],
+            "warnings": list(result.warnings)}
 
 
 def error_json(error: EngineError) -> dict:

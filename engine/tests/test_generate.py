@@ -183,3 +183,23 @@ def test_filter_logits_keeps_top_k_then_nucleus(top_k, top_p, kept):
     filtered = filter_logits(logits, torch.tensor([top_k]), torch.tensor([top_p]))
     assert torch.isfinite(filtered[0]).nonzero().flatten().tolist() == kept
     assert torch.equal(filtered[0, kept], logits[0, kept])
+
+
+@pytest.mark.parametrize("chat", [False, True])
+def test_continuing_an_assistant_prefix_equals_the_tail_of_the_full_greedy_reply(loaded, chat):
+    from qreason_engine.generate import ChatMessage
+    model = loaded("llama")
+    generator = BatchGenerator(model.model, model.tokenizer)
+    # Prompts whose random-model replies start with text that re-tokenizes to the same ids.
+    prompt = (ChatMessage("user", "What is 3 + 4?"),) if chat else "The"
+    full = generator.generate([GenerationRequest(prompt=prompt, params=SamplingParams(max_tokens=16))])[0]
+    ids = list(full.completions[0].token_ids)
+    # Cut where the prefix's text re-tokenizes to the same ids (what a caller cutting at a step boundary does).
+    cut = next(k for k in range(len(ids) - 2, 0, -1)
+               if model.tokenizer(model.tokenizer.decode(ids[:k]), add_special_tokens=False).input_ids == ids[:k])
+    prefix = model.tokenizer.decode(ids[:cut])
+    continued = generator.generate([GenerationRequest(prompt=prompt, assistant_prefix=prefix,
+                                                      params=SamplingParams(max_tokens=16 - cut))])[0]
+    assert list(continued.completions[0].token_ids) == ids[cut:]
+    assert prefix + continued.completions[0].text == full.completions[0].text
+    assert continued.prompt_tokens == full.prompt_tokens + cut

@@ -52,7 +52,15 @@ def calibration_text(tmp_path_factory):
     return path
 
 
-def write_recipe(folder: Path, recipe: dict) -> Path:
+def write_recipe(folder: Path, recipe: dict, *, complete: bool = True) -> Path:
+    """The recipe file the CLI reads. The CLI takes only fully resolved recipes (qreason fills them in), so
+    by default every default is spelled out here the engine's way; a recipe that does not parse is written
+    as it is, for the CLI to reject."""
+    if complete:
+        try:
+            recipe = parse_recipe(recipe).to_json()
+        except EngineError:
+            pass
     path = folder / "recipe.json"
     path.write_text(json.dumps(recipe))
     return path
@@ -107,9 +115,10 @@ def test_quantize_command_writes_a_servable_variant(tiny_model_dir, calibration_
         else:
             assert torch.equal(tensor, original[name]), name
 
-    # Loading the variant installs its runtime schemes: 14 activation hooks + 2 KV-cache hooks.
+    # Loading the variant installs its runtime schemes: 14 activation hooks and the KV format of its caches.
     variant = load_variant(out, "fp32", "cpu")
-    assert len(variant.model.qreason_runtime) == 16
+    assert len(variant.model.qreason_runtime) == 14
+    assert variant.model.qreason_runtime.kv is not None
     plain = load_model(out, dtype="fp32", device="cpu")
     ids = variant.tokenizer("Step 1: 3 + 4 = 7", return_tensors="pt").input_ids
     with torch.no_grad():
@@ -192,3 +201,13 @@ def test_calibration_jsonl_errors_name_the_line(tiny_model_dir, tmp_path, capsys
                  "--out", str(tmp_path / "out"), "--device", "cpu", "--quiet"])
     assert code == 2
     assert f"{data}:2" in capsys.readouterr().err
+
+
+def test_an_incomplete_recipe_is_refused_naming_the_missing_field(tiny_model_dir, tmp_path, capsys):
+    path = write_recipe(tmp_path, {"method": "rtn", "w_bits": 4, "group_size": 32}, complete=False)
+    code = main(["quantize", "--model", str(tiny_model_dir("llama")), "--recipe", str(path),
+                 "--out", str(tmp_path / "out"), "--device", "cpu", "--quiet"])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert f"E_INPUT: {path}: field 'symmetric': missing" in error and "also missing: modules" in error, error
+    assert "Traceback" not in error and not (tmp_path / "out").exists()

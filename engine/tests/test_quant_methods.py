@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from qreason_engine.caches import cache_keyword, make_cache
 from qreason_engine.errors import EngineError
 from qreason_engine.model import load_model
 from qreason_engine.quant.calibration import load_calibration
@@ -189,6 +190,11 @@ def test_folding_scales_preserves_the_layer(family, wide_model_dir):
 KV_BOUNDS = [(8, -1, 0.05), (4, -1, 0.5), (4, 32, 0.5), ("fp8_e4m3", -1, 0.2)]
 
 
+def forward(model, ids, cache):
+    """A forward that writes to `cache`, passed as the model takes it (`cache` or `past_key_values`)."""
+    return model(ids, use_cache=True, **{cache_keyword(model): cache})
+
+
 @pytest.mark.parametrize("kv_bits,group_size,bound", KV_BOUNDS)
 def test_kv_quantization_is_on_at_cache_write_and_bounded(kv_bits, group_size, bound, wide_model_dir):
     # head_dim 64, so kv_group_size 32 splits every head in two.
@@ -196,35 +202,35 @@ def test_kv_quantization_is_on_at_cache_write_and_bounded(kv_bits, group_size, b
     model = loaded.model
     ids = loaded.tokenizer(gsm8k_texts("test", 2), return_tensors="pt", padding=True).input_ids[:, :40]
     with torch.no_grad():
-        plain = model(ids, use_cache=True)
+        plain_cache = make_cache(model)
+        plain = forward(model, ids, plain_cache)
         recipe = parse_recipe({"method": "none", "kv_bits": kv_bits,
                                **({"kv_group_size": group_size} if group_size != -1 else {})})
         schemes = install_runtime_schemes(model, recipe)
-        cached = model(ids, use_cache=True)
-        uncached = model(ids, use_cache=False)
+        cache = make_cache(model)  # the variant's quantizing cache, as generation and scoring get it
+        cached = forward(model, ids, cache)
 
     quantizer = KVQuantizer(kv_bits, group_size)
     # Layer 0 sees the same input either way: its cache holds exactly the rounded post-RoPE (and, in Qwen3,
     # post-k-norm) keys and values of the unquantized run.
-    layer0, plain0 = cached.past_key_values.layers[0], plain.past_key_values.layers[0]
+    layer0, plain0 = cache.layers[0], plain_cache.layers[0]
     assert torch.equal(layer0.keys, quantizer(plain0.keys))
     assert torch.equal(layer0.values, quantizer(plain0.values))
     assert not torch.equal(layer0.keys, plain0.keys)
 
     error = relative_error(cached.logits, plain.logits)
     assert 0 < error < bound
-    # Scoring without a cache sees the same rounded keys and values as decoding.
-    assert torch.allclose(uncached.logits, cached.logits, atol=1e-5)
 
     # Decoding token by token rounds each entry once, when written: same result as one prefill.
     with torch.no_grad():
-        prefix = model(ids[:, :-1], use_cache=True)
-        step = model(ids[:, -1:], past_key_values=prefix.past_key_values, use_cache=True)
+        prefix = make_cache(model)
+        forward(model, ids[:, :-1], prefix)
+        step = forward(model, ids[:, -1:], prefix)
     assert torch.allclose(step.logits[:, -1], cached.logits[:, -1], atol=1e-4)
 
     schemes.remove()
     with torch.no_grad():
-        assert torch.equal(model(ids, use_cache=True).logits, plain.logits)
+        assert torch.equal(forward(model, ids, make_cache(model)).logits, plain.logits)
 
 
 def test_kv_group_size_must_divide_the_head_dimension(tiny_model_dir):
@@ -257,7 +263,7 @@ def test_gptq_calibrates_each_layer_on_the_quantized_outputs_of_the_layers_befor
     layer = decoder_layers(model)[1]
     names = ["q_proj", "k_proj", "v_proj"]
     original = torch.cat([getattr(layer.self_attn, name).weight.detach().clone() for name in names])
-    recipe = parse_recipe({"method": "gptq", "w_bits": 3, "group_size": 32, "calibration": {
+    recipe = parse_recipe({"method": "gptq", "w_bits": 3, "group_size": 32, "symmetric": False, "calibration": {
         "path": str(calibration_file), "num_samples": 4, "seq_len": 64}})
     token_ids = load_calibration(recipe.calibration, loaded.tokenizer).token_ids
 

@@ -16,9 +16,10 @@ def test_every_recipe_method_has_exactly_one_implementation():
 
 
 @pytest.mark.parametrize("data,expected", [
-    ({"method": "rtn", "w_bits": 4}, dict(group_size=128, symmetric=False, calibration=None, gptq=None)),
+    ({"method": "rtn", "w_bits": 4}, dict(group_size=128, symmetric=True, calibration=None, gptq=None)),
     ({"method": "gptq", "w_bits": 3, "calibration": CALIBRATION},
-     dict(group_size=128, symmetric=False, a_bits=None, kv_bits=None)),
+     dict(group_size=128, symmetric=True, a_bits=None, kv_bits=None)),
+    ({"method": "awq", "w_bits": 3, "calibration": CALIBRATION}, dict(group_size=128, symmetric=False)),
     ({"method": "smoothquant", "calibration": CALIBRATION}, dict(w_bits=8, group_size=-1, symmetric=True, a_bits=8)),
     ({"method": "none", "kv_bits": 4, "kv_group_size": 32}, dict(w_bits=None, kv_bits=4, kv_group_size=32)),
     ({"method": "none", "kv_bits": "fp8_e4m3"}, dict(kv_bits="fp8_e4m3", kv_group_size=-1)),

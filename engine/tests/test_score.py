@@ -79,3 +79,41 @@ def test_bad_score_requests_fail_alone_naming_their_field(loaded, request_args, 
     outcomes = scorer.score_each([bad, good])
     assert isinstance(outcomes[0], EngineError) and outcomes[0].field == field
     assert len(outcomes[1].tokens) == len(model.tokenizer(" fox", add_special_tokens=False).input_ids)
+
+
+def test_offsets_place_every_token_in_the_continuation_text(loaded):
+    model = loaded("llama")
+    continuation = " 3 + 4 = 7, café ∑ \\boxed{7}"
+    result = Scorer(model.model, model.tokenizer).score([ScoreRequest(prompt="Step 1:", continuation=continuation)])[0]
+    offsets = [t.offset for t in result.tokens]
+    assert offsets[0][0] == 0 and offsets[-1][1] == len(continuation) and not result.warnings
+    assert all(a[1] == b[0] for a, b in zip(offsets, offsets[1:]))
+    for token in result.tokens:
+        if "\ufffd" not in token.token:  # whole-character tokens spell their own span
+            assert continuation[token.offset[0]:token.offset[1]] == token.token
+    # byte-level BPE splits "∑" over tokens: the ones before the last byte own nothing
+    assert any(t.offset[0] == t.offset[1] for t in result.tokens)
+
+
+def test_chat_prompts_render_the_template_with_the_generation_prompt(loaded):
+    from qreason_engine.generate import ChatMessage
+    model = loaded("llama")
+    messages = (ChatMessage("user", "What is 3 + 4?"),)
+    rendered = model.tokenizer.apply_chat_template([{"role": "user", "content": "What is 3 + 4?"}], tokenize=False,
+                                                   add_generation_prompt=True)
+    scorer = Scorer(model.model, model.tokenizer)
+    chat, raw_ids = scorer.score([ScoreRequest(prompt=messages, continuation="Step 1: 3 + 4 = 7"),
+                                  ScoreRequest(prompt_ids=tuple(model.tokenizer(rendered, add_special_tokens=False)
+                                                                .input_ids), continuation="Step 1: 3 + 4 = 7")])
+    assert [t.logprob for t in chat.tokens] == [t.logprob for t in raw_ids.tokens]
+    assert chat.prompt_tokens == raw_ids.prompt_tokens
+
+
+def test_an_empty_prompt_without_bos_makes_the_first_token_context(loaded):
+    model = loaded("llama")  # the tiny tokenizer adds no BOS
+    text = " quick brown fox"
+    scorer = Scorer(model.model, model.tokenizer)
+    result = scorer.score([ScoreRequest(prompt="", continuation=text)])[0]
+    ids = model.tokenizer(text, add_special_tokens=False).input_ids
+    assert [t.token_id for t in result.tokens] == ids[1:] and result.prompt_tokens == 1
+    assert result.tokens[0].offset[0] == len(model.tokenizer.decode(ids[:1]))

@@ -226,13 +226,38 @@ def test_http_chat_with_logprobs_and_stop(server, engine):
     assert all(len(step["top_logprobs"]) == 2 and step["bytes"] == list(step["token"].encode()) for step in content)
 
 
-def test_http_score(server, engine):
-    _, _, scorer, _ = engine
-    status, body = call(server, "/v1/score", {"prompt": "The", "continuation": " quick fox", "top_k": 3})
-    expected = scorer.score([ScoreRequest(prompt="The", continuation=" quick fox", top_k=3)])[0]
-    assert status == 200 and body["object"] == "score"
-    assert [t["logprob"] for t in body["tokens"]] == [t.logprob for t in expected.tokens]
-    assert [t["margin"] for t in body["tokens"]] == [t.margin for t in expected.tokens]
+def test_http_echo_scores_the_prompt_like_the_scorer(server, engine):
+    """/v1/completions with echo + logprobs (vLLM's scoring form) equals teacher-forced scoring."""
+    loaded, _, scorer, _ = engine
+    prompt, continuation = "The", " quick fox"
+    status, body = call(server, "/v1/completions", {"prompt": prompt + continuation, "echo": True, "logprobs": 3,
+                                                    "max_tokens": 0, "temperature": 0})
+    expected = scorer.score([ScoreRequest(prompt=prompt, continuation=continuation, top_k=3)])[0]
+    assert status == 200 and body["choices"][0]["text"] == prompt + continuation
+    logprobs = body["choices"][0]["logprobs"]
+    ids = loaded.tokenizer(prompt + continuation).input_ids
+    assert len(logprobs["tokens"]) == len(ids) and logprobs["token_logprobs"][0] is None
+    start = len(loaded.tokenizer(prompt).input_ids)  # " quick fox" tokenizes alike alone and after "The"
+    assert logprobs["token_logprobs"][start:] == pytest.approx([t.logprob for t in expected.tokens], abs=1e-5)
+    offsets = logprobs["text_offset"]
+    assert offsets == sorted(offsets) and offsets[start] == len(prompt)
+    for index, scored in enumerate(expected.tokens):
+        top = logprobs["top_logprobs"][start + index]
+        assert top[scored.token] == pytest.approx(scored.logprob, abs=1e-5) and len(top) <= 4
+    assert body["usage"]["completion_tokens"] == 0
+
+
+def test_http_chat_continues_a_final_assistant_message(server, engine):
+    _, generator, _, _ = engine
+    messages = [{"role": "user", "content": "What is 3 + 4?"}, {"role": "assistant", "content": "Step 1:"}]
+    status, body = call(server, "/v1/chat/completions", {"messages": messages, "continue_final_message": True,
+                                                         "add_generation_prompt": False, "max_tokens": 6,
+                                                         "temperature": 0})
+    from qreason_engine.generate import ChatMessage
+    expected = generator.generate([GenerationRequest(prompt=(ChatMessage("user", "What is 3 + 4?"),),
+                                                     assistant_prefix="Step 1:",
+                                                     params=SamplingParams(max_tokens=6))])[0]
+    assert status == 200 and body["choices"][0]["message"]["content"] == expected.completions[0].text
 
 
 @pytest.mark.parametrize("path, body, status, param", [
@@ -244,7 +269,11 @@ def test_http_score(server, engine):
     ("/v1/chat/completions", {"messages": [{"role": "robot", "content": "hi"}]}, 400, "messages[0].role"),
     ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}], "top_logprobs": 2}, 400,
      "top_logprobs"),
-    ("/v1/score", {"prompt": "x"}, 400, "continuation"),
+    ("/v1/score", {"prompt": "x", "continuation": "y"}, 404, None),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}], "echo": True}, 400, "echo"),
+    ("/v1/completions", {"prompt": "x", "response_format": {"type": "json_schema",
+                                                            "json_schema": {"name": "v", "schema": {"$ref": "#"}}}},
+     400, "response_format.json_schema.schema.$ref"),
     ("/v1/nowhere", {}, 404, None),
 ])
 def test_http_bad_requests_get_clear_json_errors(server, path, body, status, param):

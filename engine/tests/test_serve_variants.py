@@ -46,3 +46,19 @@ def test_kv_quantization_is_on_in_generation_and_scoring_alike(models):
     scored = Scorer(variant.model, variant.tokenizer).score(
         [ScoreRequest(prompt=PROMPT, continuation_ids=variant_out.token_ids, top_k=1)])[0]
     assert [t.logprob for t in scored.tokens] == pytest.approx(variant_lp, abs=1e-4)
+
+
+def test_static_cache_and_dropped_rows_keep_the_kv_rounding(models):
+    _, variant = models
+    alone = generate_with_logprobs(variant)
+    params = SamplingParams(max_tokens=12, logprobs=1)
+    static = BatchGenerator(variant.model, variant.tokenizer, cache="static").generate(
+        [GenerationRequest(prompt=PROMPT, params=params)])[0].completions[0]
+    # Three rows finish after one token and are dropped from the batch (cache.batch_select_indices); the
+    # fourth decodes on in the shrunken quantizing cache.
+    requests = [GenerationRequest(prompt=PROMPT, params=params)] + [
+        GenerationRequest(prompt=PROMPT, params=SamplingParams(max_tokens=1)) for _ in range(3)]
+    dropped = BatchGenerator(variant.model, variant.tokenizer).generate(requests)[0].completions[0]
+    for other in (static, dropped):
+        assert other.token_ids == alone.token_ids
+        assert [t.logprob for t in other.logprobs] == pytest.approx([t.logprob for t in alone.logprobs], abs=1e-4)

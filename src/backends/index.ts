@@ -9,6 +9,7 @@ import type { OpenAIBackendOptions } from "./openai/index.ts";
 import type { Backend, BackendKind } from "./types.ts";
 
 export type * from "./types.ts";
+export { hasFullDistributions } from "./types.ts";
 export type { EngineBackendOptions, EngineInfo } from "./engine/index.ts";
 export type { OpenAIBackendOptions } from "./openai/index.ts";
 export type { LlamaCppBackendOptions } from "./llamacpp/index.ts";

@@ -24,3 +24,7 @@ export { mcnemarExact, pairedBootstrap, quantileSorted } from "./paired.ts";
 export { sharedHistogram, summarize, wilcoxonSignedRank } from "./lengths.ts";
 export { seededRandom } from "./random.ts";
 export { logChoose, logGamma, normalCdf, normalQuantile, normalSurvival } from "./special.ts";
+
+export type { CellSamples, ComparisonInputs, ComparisonResult, ComparisonSettings } from "./stored.ts";
+export { ALL_BENCHMARKS, DEFAULT_BOOTSTRAP_RESAMPLES, cellSamples, comparisonInputs, comparisonSettings, pendingComparisons, storedComparisons, updateComparisons } from "./stored.ts";
+export { countSteps, sampleRows } from "./rows.ts";

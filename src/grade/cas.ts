@@ -14,8 +14,9 @@
  */
 import { createRequire } from "node:module";
 import type { ComputeEngine, Expression, MathJsonExpression } from "@cortex-js/compute-engine";
-import { numberNode, type Node, type RelationOperator } from "./ast.ts";
-import { additionSpread, evaluateNumeric, freeSymbols, magnitudeDigits, newTrace } from "./evaluate.ts";
+import { arithmeticChildren, numberNode, type Node, type RelationOperator } from "./ast.ts";
+import { BudgetExceeded, charge, checkWallGuard, excuseWallTime } from "./budget.ts";
+import { additionSpread, evaluateNumeric, freeSymbols, hashString, magnitudeDigits, newTrace, seededRandom } from "./evaluate.ts";
 import { parseDecimal, rational } from "./rational.ts";
 
 export interface CasBridge {
@@ -35,60 +36,113 @@ const MAX_TRUSTED_SPREAD = 60;
 /** Largest value size (in digits) handed to the CAS: 5000! has 16,326; √2^{10^9} would take minutes. */
 const MAX_MAGNITUDE_DIGITS = 20_000;
 
+/**
+ * Loops inside the CAS stop at this many iterations (its own deterministic limit, a CancellationError
+ * that `guard` turns into "no evidence"); the CAS has no wall-clock limit of its own by default.
+ */
+const CAS_ITERATION_LIMIT = 100_000;
+/** Work units charged per CAS call (a CAS call costs ~0.1-10 ms), plus per character or node handed over. */
+const CAS_CALL_UNITS = 5_000;
+const CAS_UNITS_PER_CHARACTER = 20;
+const CAS_UNITS_PER_NODE = 50;
+
 let engine: ComputeEngine | undefined;
+const loadListeners = new Set<(phase: "start" | "end", milliseconds: number) => void>();
+
+/**
+ * Called when this thread starts loading the CAS and when it is done, with how long that took (~0.3 s
+ * idle, seconds under load). The item that happened to need it first did not cause that time: its
+ * wall-clock guard is moved past it, and the worker pool's watchdog looks away meanwhile (worker.ts).
+ */
+export function onCasLoad(listener: (phase: "start" | "end", milliseconds: number) => void): () => void {
+  loadListeners.add(listener);
+  return () => loadListeners.delete(listener);
+}
 
 function getEngine(): ComputeEngine {
   if (!engine) {
+    for (const listener of loadListeners) listener("start", 0);
+    const started = performance.now();
     const require = createRequire(import.meta.url);
     const module = require("@cortex-js/compute-engine") as { ComputeEngine: new () => ComputeEngine };
     engine = new module.ComputeEngine();
     engine.precision = PRECISION;
+    engine.iterationLimit = CAS_ITERATION_LIMIT;
+    const milliseconds = performance.now() - started;
+    excuseWallTime(milliseconds);
+    for (const listener of loadListeners) listener("end", milliseconds);
   }
   return engine;
+}
+
+function chargeCall(what: string, size: number, perUnit: number): void {
+  charge(CAS_CALL_UNITS + size * perUnit, what);
+  checkWallGuard();
+}
+
+function nodeCount(node: Node): number {
+  let count = 1;
+  for (const child of arithmeticChildren(node)) count += nodeCount(child);
+  return count;
 }
 
 /** The bridge to the process-wide engine (created on first use). */
 export function casBridge(): CasBridge {
   return {
     parse: (latex) => guard(() => {
-      const ce = getEngine();
-      const expression = ce.parse(latex);
-      if (!expression.isValid) return undefined;
-      const node = fromMathJson(expression.json);
-      if (node) return node;
-      // Evaluating unknown operators (`\sum_{k=1}^{10^9}`) can run for minutes: only small constants.
-      if (expression.freeVariables.length > 0 || hasLargeNumber(expression.json)) return undefined;
-      return fromMathJson(expression.evaluate().json) ?? fromMathJson(expression.N().json);
+      chargeCall("CAS reading", latex.length, CAS_UNITS_PER_CHARACTER);
+      return seeded(latex, (ce) => {
+        const expression = ce.parse(latex);
+        if (!expression.isValid) return undefined;
+        const node = fromMathJson(expression.json);
+        if (node) return node;
+        // Evaluating unknown operators (`\sum_{k=1}^{10^9}`) can run for minutes: only small constants.
+        if (expression.freeVariables.length > 0 || hasLargeNumber(expression.json)) return undefined;
+        return fromMathJson(expression.evaluate().json) ?? fromMathJson(expression.N().json);
+      });
     }),
     equalConstants: (gold, predicted) => guard(() => {
       if (!withinLimits(gold) || !withinLimits(predicted)) return undefined;
-      const ce = getEngine();
+      chargeCall("CAS evaluation", nodeCount(gold) + nodeCount(predicted), CAS_UNITS_PER_NODE);
       const names = new Map<string, string>();
       const goldJson = toMathJson(gold, names);
       const predictedJson = toMathJson(predicted, names);
       if (goldJson === undefined || predictedJson === undefined) return undefined;
-      const goldValue = ce.box(goldJson).N();
-      const predictedValue = ce.box(predictedJson).N();
-      if (goldValue.isFinite !== true || predictedValue.isFinite !== true) return undefined;
-      // Zero is asked of the CAS (`.re` is a float64 and would turn √2/2004! into 0).
-      if (goldValue.is(0)) return predictedValue.is(0);
-      const ratio = ce.box(["Divide", ["Subtract", goldJson, predictedJson], goldJson]).N();
-      if (!isNumeric(ratio)) return undefined;
-      const equal = Math.abs(ratio.re) < RELATIVE_ZERO && Math.abs(ratio.im) < RELATIVE_ZERO;
-      // "Equal" is only evidence when no sum dropped its small terms at this precision.
-      if (equal && Math.max(additionSpread(gold), additionSpread(predicted)) > MAX_TRUSTED_SPREAD) return undefined;
-      return equal;
+      return seeded(JSON.stringify([goldJson, predictedJson]), (ce) => {
+        const goldValue = ce.box(goldJson).N();
+        const predictedValue = ce.box(predictedJson).N();
+        if (goldValue.isFinite !== true || predictedValue.isFinite !== true) return undefined;
+        // Zero is asked of the CAS (`.re` is a float64 and would turn √2/2004! into 0).
+        if (goldValue.is(0)) return predictedValue.is(0);
+        const ratio = ce.box(["Divide", ["Subtract", goldJson, predictedJson], goldJson]).N();
+        if (!isNumeric(ratio)) return undefined;
+        const equal = Math.abs(ratio.re) < RELATIVE_ZERO && Math.abs(ratio.im) < RELATIVE_ZERO;
+        // "Equal" is only evidence when no sum dropped its small terms at this precision.
+        if (equal && Math.max(additionSpread(gold), additionSpread(predicted)) > MAX_TRUSTED_SPREAD) return undefined;
+        return equal;
+      });
     }),
     identical: (gold, predicted) => guard(() => {
       if (!withinLimits(gold) || !withinLimits(predicted)) return undefined;
-      const ce = getEngine();
+      chargeCall("CAS identity check", nodeCount(gold) + nodeCount(predicted), CAS_UNITS_PER_NODE);
       const names = new Map<string, string>();
       const goldJson = toMathJson(gold, names);
       const predictedJson = toMathJson(predicted, names);
       if (goldJson === undefined || predictedJson === undefined) return undefined;
-      return ce.box(goldJson).isIdenticallyEqual(ce.box(predictedJson));
+      return seeded(JSON.stringify([goldJson, predictedJson]), (ce) => ce.box(goldJson).isIdenticallyEqual(ce.box(predictedJson)));
     }),
   };
+}
+
+/**
+ * Runs one CAS call with its randomness (the sampled equality probe draws from the `entropy` handler)
+ * seeded by what the call is about: the same question gets the same points in every process and in any
+ * order of items, instead of live `Math.random` draws.
+ */
+function seeded<T>(key: string, work: (ce: ComputeEngine) => T): T {
+  const ce = getEngine();
+  const random = seededRandom(hashString(key));
+  return ce.withEffects({ entropy: { random } }, () => work(ce));
 }
 
 /**
@@ -98,7 +152,9 @@ export function casBridge(): CasBridge {
 function guard<T>(work: () => T | undefined): T | undefined {
   try {
     return work();
-  } catch {
+  } catch (error) {
+    // Our own budget running out inside a CAS call is the item's outcome, not the CAS's failure.
+    if (error instanceof BudgetExceeded) throw error;
     return undefined;
   }
 }
@@ -178,6 +234,7 @@ export function toMathJson(node: Node, names: Map<string, string>): MathJsonExpr
       if (node.name === "pi") return "Pi";
       if (node.name === "e") return "ExponentialE";
       if (node.name === "i") return "ImaginaryUnit";
+      if (node.name === "…") return undefined; // an elided pattern has no value to compute
       let name = names.get(node.name);
       if (!name) {
         name = `v${names.size}`;

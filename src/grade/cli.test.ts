@@ -64,7 +64,7 @@ void test("a malformed line is an error naming file, line and field, and no outp
 void test("usage errors: no --input, a bad --workers", async () => {
   const missing = await qreason(["grade"]);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /Missing required argument: --input/);
+  assert.match(missing.stderr, /give a run directory \(`qreason grade runs\/my-study`\) or --input F\.jsonl/);
   const directory = await temporaryDirectory();
   const input = path.join(directory, "in.jsonl");
   await writeFile(input, '{"id":"a","gold":"2","output":"2"}\n');

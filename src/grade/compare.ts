@@ -5,6 +5,7 @@
  * by its significant digits), and the prediction is read as a claim about it.
  */
 import { arithmeticChildren, nodeKey, numberNode, unwrap, type Node, type RelationOperator } from "./ast.ts";
+import { charge } from "./budget.ts";
 import { freeSymbols } from "./evaluate.ts";
 import { equalExpressions, proportional, type ExpressionContext, type Verdict } from "./expressions.ts";
 
@@ -16,6 +17,7 @@ const DIFFERENT = (reason: string): Verdict => ({ equal: false, reason });
 const MAX_ITEMS = 64;
 
 export function compareAnswers(gold: Node, predicted: Node, context: ExpressionContext): Verdict {
+  charge(2, "comparisons");
   const goldBare = unwrap(gold);
   const predictedBare = unwrap(predicted);
   if (nodeKey(goldBare) === nodeKey(predictedBare)) return EQUAL("same answer");

@@ -5,6 +5,7 @@
  * meaningless, and the comparer then asks for exact or high-precision evidence instead.
  */
 import { arithmeticChildren, type Node } from "./ast.ts";
+import { charge } from "./budget.ts";
 import * as Q from "./rational.ts";
 import type { Exact } from "./rational.ts";
 
@@ -24,7 +25,8 @@ export interface NumericTrace {
 
 export type Environment = ReadonlyMap<string, { exact: Exact; numeric: Complex }>;
 
-const CONSTANTS = new Set(["pi", "e", "i"]);
+/** Symbols that are not variables: constants, and the ellipsis of `1 + \cdots + 10` (parse.ts's ELLIPSIS). */
+const CONSTANTS = new Set(["pi", "e", "i", "…"]);
 const NAN: Complex = { re: NaN, im: NaN };
 
 export function newTrace(): NumericTrace {
@@ -138,6 +140,7 @@ export function hasDecimal(node: Node): boolean {
 // Exact evaluation: undefined whenever the value is not a Gaussian rational or is too large to hold.
 
 export function evaluateExact(node: Node, env?: Environment): Exact | undefined {
+  charge(1, "exact evaluation");
   switch (node.type) {
     case "number":
       return Q.exact(node.value);
@@ -295,6 +298,7 @@ function note(value: Complex, trace: NumericTrace): Complex {
 }
 
 function numeric(node: Node, env: Environment | undefined, trace: NumericTrace): Complex {
+  charge(1, "numeric evaluation");
   switch (node.type) {
     case "number":
     case "base":

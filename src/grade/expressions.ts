@@ -13,6 +13,7 @@
  * that rounds to it. Both rules read the gold as the authority, the prediction as the claim.
  */
 import { nodeKey, unwrap, type Node } from "./ast.ts";
+import { charge, checkWallGuard } from "./budget.ts";
 import type { CasBridge } from "./cas.ts";
 import {
   evaluateExact,
@@ -35,21 +36,14 @@ export interface Verdict {
   reason: string;
 }
 
+/** What comparing may use besides the trees. Work is charged to the item's budget (budget.ts). */
 export interface ExpressionContext {
-  /** Date.now() after which work stops with a GradeTimeout. */
-  deadline: number;
   cas: CasBridge | undefined;
 }
 
-export class GradeTimeout extends Error {
-  constructor() {
-    super("time budget exceeded");
-    this.name = "GradeTimeout";
-  }
-}
-
-export function checkDeadline(context: ExpressionContext): void {
-  if (Date.now() > context.deadline) throw new GradeTimeout();
+/** One sample point or CAS hand-off: its evaluations charge themselves; this is the step's own cost. */
+function chargeStep(what: string): void {
+  charge(4, what);
 }
 
 /** Relative tolerance for float64 evidence between two exact-looking expressions. */
@@ -109,7 +103,7 @@ function equalConstants(gold: Node, predicted: Node, context: ExpressionContext)
 }
 
 function casOrUndecided(gold: Node, predicted: Node, context: ExpressionContext, why: string): Verdict {
-  checkDeadline(context);
+  checkWallGuard();
   const verdict = context.cas?.equalConstants(gold, predicted);
   if (verdict !== undefined) return { equal: verdict, reason: `${verdict ? "equal" : "different"} at 120 digits (CAS); ${why}` };
   return { equal: undefined, reason: `cannot decide: ${why}` };
@@ -294,7 +288,7 @@ function equalFunctions(gold: Node, predicted: Node, variables: string[], contex
   // Integer-valued functions (floor, n!) agree with wrong answers at some integers: sample more.
   const wanted = integers ? SAMPLE_POINTS * 2 : SAMPLE_POINTS;
   for (let point = 0; point < wanted * 3 && valid < wanted; point++) {
-    checkDeadline(context);
+    chargeStep("sample points");
     const negative = signed && point % 2 === 1;
     const env = samplePoint(variables, random, integers, negative);
     const goldExact = evaluateExact(gold, env);
@@ -315,7 +309,7 @@ function equalFunctions(gold: Node, predicted: Node, variables: string[], contex
     if (!closeEnough(goldValue, predictedValue, FLOAT_TOLERANCE)) return { equal: false, reason: `differ at ${describePoint(env)}` };
   }
   if (valid >= MIN_VALID_POINTS) return { equal: true, reason: `equal at ${valid} random points in ${variables.join(", ")}` };
-  checkDeadline(context);
+  checkWallGuard();
   const verdict = context.cas?.identical(gold, predicted);
   if (verdict !== undefined) return { equal: verdict, reason: `${verdict ? "identical" : "not identical"} by the CAS` };
   return { equal: undefined, reason: "cannot decide: too few points where both sides are defined" };
@@ -370,7 +364,7 @@ export function proportional(gold: Node, predicted: Node, context: ExpressionCon
   let exactRatio: Q.Exact | undefined;
   let valid = 0;
   for (let point = 0; point < rounds && valid < SAMPLE_POINTS; point++) {
-    checkDeadline(context);
+    chargeStep("sample points");
     const env = samplePoint(variables, random, needsIntegerSamples(gold) || needsIntegerSamples(predicted));
     const goldExact = evaluateExact(gold, env);
     const predictedExact = goldExact && evaluateExact(predicted, env);

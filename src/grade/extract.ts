@@ -1,21 +1,30 @@
 /**
- * Stage 2, extract: a cleaned model output → the answer it states, with how it was found.
+ * Stage 2, extract: a cleaned model output → the final answer a careful reader would take, with how it
+ * was found. In order of trust:
  *   boxed         the last complete `\boxed{}`/`\fbox{}` (nested braces; adjacent boxes form a list).
  *                 A box is the most deliberate mark, so it wins outright.
  *   final_answer  "Final Answer: The final answer is $X$" (the Minerva/lm-eval format)
- *   answer_is     "the (final) answer is X"
+ *   answer_is     "the (final) answer is X", "the answer to the question is X"
  *   gsm8k         "#### X"
- *   answer_label  "Answer: X" / "**Final answer:** X"
- *                 Among these four the latest in the output wins (the model's last word), except that
- *                 "the answer is" followed by plain words ("is consistent") yields to the others.
+ *   answer_label  "Answer: X", "**Final answer:** X", a "## Final Answer" heading with X below
+ *                 Among these four the latest in the output wins (the model's last word). The value is
+ *                 what follows the marker, or, when a sentence follows ("**Answer:** The smallest n
+ *                 such that A_n >= K is n = 10"), the value that sentence states (prose.ts). An "answer
+ *                 is" followed by plain words ("is consistent") yields to the others.
+ *   conclusion    the concluding sentence: "Therefore/Thus/So/Hence … is/are/= X", a bold X
+ *                 ("Therefore, Ana used **12 apples**."), when nothing but a check of it follows.
  * Fallbacks, flagged so reports can count how often the format broke (quantization often breaks the
  * format before the math):
  *   boxed         an unclosed `\boxed{...` at the end (a cut-off output): what it got to write
  *   choice        a lone "(C)" when the gold is a multiple-choice letter
+ *   last_statement the value the last sentence with a value states ("Ryan has 25 flowers after 15 days.")
  *   last_math     the last `$…$` / `\(…\)` math holding a digit (its last side if it is a chain of =)
  *   last_number   the last number in the text
- * Every scan is linear in the output length; 20k-character outputs cost microseconds.
+ * A truncated output (`truncated`: the generation hit its token limit) is read only by a complete box or
+ * a marker whose value is complete: without one it states no answer (a repetition loop's step number is
+ * not an answer). Every scan is linear in the output length.
  */
+import { closing, readValue, sentences, sentenceValue, skipFillers, valueStartsAt } from "./prose.ts";
 
 export type ExtractionMethod =
   | "boxed"
@@ -23,7 +32,9 @@ export type ExtractionMethod =
   | "answer_is"
   | "gsm8k"
   | "answer_label"
+  | "conclusion"
   | "choice"
+  | "last_statement"
   | "last_math"
   | "last_number";
 
@@ -32,29 +43,41 @@ export interface Extraction {
   method: ExtractionMethod;
   /** Found by a fallback rather than a marker the model wrote on purpose. */
   fallback: boolean;
+  /**
+   * Boxed outputs: the contents of every complete box, in order (at most 32), so a gold of several
+   * values can be matched by the boxes that state them one by one (`\boxed{-2}` and `\boxed{-2}`).
+   */
+  boxes?: string[];
 }
 
 export interface ExtractOptions {
-  /** Fall back to the last number when no marker is found (default true). */
+  /** Fall back to the last math or number when no marker is found (default true). */
   lastNumber?: boolean;
   /** The gold is a multiple-choice letter: look for "(C)" before the last number. */
   choices?: boolean;
+  /** The output was cut off by its token limit: only a complete box or marker states an answer. */
+  truncated?: boolean;
+  /** The gold is an equation or inequality: keep a stated relation whole (`x^2 + y^2 = 13`), not its last side. */
+  relation?: boolean;
 }
 
 export function extractAnswer(text: string, options: ExtractOptions = {}): Extraction | undefined {
-  const boxed = boxedAnswer(text);
-  if (boxed !== undefined) return { answer: boxed.trim(), method: "boxed", fallback: false }; // "" = an empty box
-  // Without a box, the latest statement wins; but "the answer is consistent" is prose, not an answer,
-  // so an "answer is" followed by plain words yields to any other marker.
-  const stated = [
-    statedAt(text, FINAL_ANSWER_IS, "final_answer"),
-    statedAt(text, ANSWER_IS, "answer_is"),
-    statedAt(text, GSM8K_MARK, "gsm8k"),
-    statedAt(text, ANSWER_LABEL, "answer_label"),
-  ].filter((candidate): candidate is Stated => candidate !== undefined);
-  const latest = (candidates: Stated[]) => candidates.reduce<Stated | undefined>((best, next) => (!best || next.at > best.at ? next : best), undefined);
-  const chosen = latest(stated.filter((candidate) => candidate.method !== "answer_is" || /[\d\\$^=()]/.test(candidate.answer))) ?? latest(stated);
-  if (chosen) return { answer: chosen.answer, method: chosen.method, fallback: false };
+  const truncated = options.truncated ?? false;
+  const boxes = allBoxes(text);
+  const boxed = boxedAnswer(text, 0, boxes);
+  if (boxed !== undefined && boxed.trim() !== "") {
+    return { answer: boxed.trim(), method: "boxed", fallback: false, boxes: boxes.slice(-32).map((box) => box.content.trim()) };
+  }
+  const stated = statedAnswer(text, truncated);
+  if (stated) return { answer: stated.answer, method: stated.method, fallback: false };
+  // An empty box ("The final answer is within \boxed{}.", the instruction parroted) states nothing, and
+  // what a marker said wins over it; with no marker either, the output's answer is that empty box.
+  if (boxed !== undefined) return { answer: "", method: "boxed", fallback: false };
+  if (truncated) return undefined;
+  const relation = options.relation ?? false;
+  const closed = closing(text);
+  const concluded = closed.conclusion;
+  if (concluded) return { answer: relation ? concluded.value : resultOf(concluded.value), method: "conclusion", fallback: false };
   const unclosed = unclosedBox(text);
   if (unclosed) return { answer: unclosed, method: "boxed", fallback: true };
   if (options.choices) {
@@ -62,7 +85,9 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     if (choice) return { answer: choice, method: "choice", fallback: true };
   }
   if (options.lastNumber ?? true) {
-    const math = lastMath(text);
+    const statement = closed.lastStatement;
+    if (statement) return { answer: relation ? statement : resultOf(statement), method: "last_statement", fallback: true };
+    const math = lastMath(text, relation);
     if (math) return { answer: math, method: "last_math", fallback: true };
     const number = lastNumber(text);
     if (number) return { answer: number, method: "last_number", fallback: true };
@@ -70,20 +95,112 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
   return undefined;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Markers.
+
 interface Stated {
   answer: string;
   method: ExtractionMethod;
   /** Where the marker ends in the text. */
   at: number;
+  /** The value was read out of prose after the marker, not right at it ("the answer is consistent with 5"). */
+  fromProse: boolean;
+  /** No value at all followed the marker, only words ("the answer is Evelyn", "is within \boxed{}"). */
+  wordsOnly?: boolean;
 }
 
-function statedAt(text: string, marker: RegExp, method: ExtractionMethod): Stated | undefined {
-  const at = lastMatchEnd(text, marker);
-  if (at === undefined) return undefined;
-  const rest = method === "answer_label" ? text.slice(at, at + 2000).replace(/^\s*\n/, "") : text.slice(at, at + 2000);
-  const answer = statedValue(rest)?.trim();
-  return answer ? { answer, method, at } : undefined;
+/** "Final Answer: The final answer is $X$. I hope it is correct." (Minerva / lm-eval). */
+const FINAL_ANSWER_IS = /final answer is\s*:?\s*/gi;
+/** "The answer is X", "the final answer is: X", "answer would be X", "the answer to the question is X". */
+const ANSWER_IS =
+  /\banswer(?:\s+(?:to|for|of)\s+(?:the|this|our)\s+(?:question|problem|puzzle))?\s+(?:is|would be|should be|will be|=)\s*:?\s*/gi;
+const GSM8K_MARK = /####\s*/g;
+/**
+ * "Answer: X", "**Final Answer:** X", "✅ Final Answer: **73**" at a line or sentence start, or a heading
+ * line "## Final Answer" / "**Final Answer**" with X on the next line.
+ */
+const ANSWER_LABEL =
+  /(?:^|\n|[.!?][^\S\n]+)[^\S\n]*[^\w\s]{0,4}[^\S\n]*(?:\*\*)?(?:final\s+)?answer[^\S\n]*(?:\*\*)?[^\S\n]*(?:[:：][^\S\n]*(?:\*\*)?[ \t]*|(?=\n))/gi;
+
+const MARKERS: Array<[RegExp, ExtractionMethod]> = [
+  [FINAL_ANSWER_IS, "final_answer"],
+  [ANSWER_IS, "answer_is"],
+  [GSM8K_MARK, "gsm8k"],
+  [ANSWER_LABEL, "answer_label"],
+];
+
+/** Markers scanned from the end: the model's last statement is at most this far back (longer outputs are loops). */
+const MARKER_WINDOW = 20_000;
+
+function statedAnswer(text: string, truncated: boolean): Stated | undefined {
+  const from = Math.max(0, text.length - MARKER_WINDOW);
+  const region = from === 0 ? text : text.slice(from);
+  const stated: Stated[] = [];
+  for (const [marker, method] of MARKERS) {
+    const found = latestStated(region, marker, method, truncated);
+    if (found) stated.push(found);
+  }
+  const latest = (candidates: Stated[]) => candidates.reduce<Stated | undefined>((best, next) => (!best || next.at > best.at ? next : best), undefined);
+  // "the answer is" followed by plain words is prose, not an answer: it yields to any other marker; words
+  // with no value at all ("the final answer is within \boxed{}") yield whatever the marker.
+  const valued = stated.filter((candidate) => !candidate.wordsOnly);
+  return latest(valued.filter((candidate) => candidate.method !== "answer_is" || !candidate.fromProse)) ?? latest(valued) ?? latest(stated);
 }
+
+/** The latest occurrence of `marker` that is followed by a value (earlier ones when the last has none). */
+function latestStated(text: string, marker: RegExp, method: ExtractionMethod, truncated: boolean): Stated | undefined {
+  const ends: number[] = [];
+  for (const match of text.matchAll(marker)) ends.push(match.index + match[0].length);
+  // Words without a value ("The answer is not the result of ...") give way to an earlier valued statement.
+  let words: Stated | undefined;
+  for (let index = ends.length - 1; index >= Math.max(0, ends.length - 8); index--) {
+    const at = ends[index]!;
+    const window = text.slice(at, at + 2000);
+    const tail = method === "answer_label" ? window.replace(/^\s*\n/, "") : window;
+    const value = statedValue(tail, text.slice(0, at));
+    if (!value) continue;
+    // Cut off by the token limit right inside the value ("The answer is 2" of 21): not a complete statement.
+    const valueEnd = at + (window.length - tail.length) + value.end;
+    if (truncated && valueEnd >= text.trimEnd().length) continue;
+    const answer = value.answer.trim();
+    if (!answer) continue;
+    if (!value.wordsOnly) return { answer, method, at, fromProse: value.fromProse };
+    words ??= { answer, method, at, fromProse: true, wordsOnly: true };
+  }
+  return words;
+}
+
+/**
+ * The value that starts a marker's tail: a box, `$X$`, `\(X\)`, `\[X\]`, bold, or plain math up to the
+ * first word; else the value the sentence after the marker states. `end` is where it ends in the tail.
+ */
+function statedValue(tail: string, before: string): { answer: string; end: number; fromProse: boolean; wordsOnly?: boolean } | undefined {
+  const lead = /^(?:\s|\*\*|:)*/.exec(tail)![0].length;
+  const paragraph = tail.slice(0, 600).split(/\n\s*\n/)[0] ?? "";
+  const boxes = allBoxes(paragraph);
+  const box = boxedAnswer(paragraph, 0, boxes);
+  if (box !== undefined && box.trim() !== "") return { answer: box, end: boxes[boxes.length - 1]!.end, fromProse: false };
+  const skipped = skipFillers(tail.slice(lead));
+  const start = tail.length - skipped.length;
+  if (valueStartsAt(tail, start)) {
+    const value = readValue(tail, start);
+    if (value && !value.tooLong && value.value.length <= 400) return { answer: value.value, end: value.end, fromProse: false };
+  }
+  // A sentence follows the marker: the value it states.
+  const first = sentences(tail.slice(0, 1000), lead)[0];
+  if (!first || /^\s*(?:I hope|I think)/.test(first.text)) return undefined;
+  const value = sentenceValue(first.text, before);
+  if (value !== undefined) return value.length > 400 ? undefined : { answer: value, end: first.end, fromProse: true };
+  // No value in it: the words themselves, up to the sentence's end ("the answer is Evelyn.", a text gold).
+  const line = tail.slice(lead).split("\n")[0] ?? "";
+  const stop = line.search(/\.\s|\.$|\s+I hope|\*\*/);
+  const words = (stop === -1 ? line : line.slice(0, stop)).trim();
+  if (words.length === 0 || words.length > 400 || /\\(?:boxed|fbox)\b/.test(words)) return undefined;
+  return { answer: words, end: lead + words.length, fromProse: true, wordsOnly: true };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Boxes.
 
 interface Box {
   start: number;
@@ -95,10 +212,11 @@ const BOX_COMMAND = /\\(?:boxed|fbox)(?![A-Za-z])/g;
 /** What may sit between boxes that together state one answer: `$\boxed{2}$ and $\boxed{3}$`. */
 const BOX_SEPARATOR = /^(?:\s|\$|,|;|\\[[\]()]|\\quad|\\qquad|\\text\{\s*(?:and|or|,)\s*\}|\band\b|\bor\b)*$/;
 
-/** The content of the last complete box, joined with the boxes right before it that continue it. */
-export function boxedAnswer(text: string, depth = 0): string | undefined {
+/** Every complete top-level box, in order; empty when the last box opened is never closed. */
+function allBoxes(text: string, depth = 0): Box[] {
+  if (!text.includes("box")) return [];
   const matches = [...text.matchAll(BOX_COMMAND)];
-  if (matches.length === 0) return undefined;
+  if (matches.length === 0) return [];
   const closing = matchingBraces(text, matches[0]!.index);
   const boxes: Box[] = [];
   for (const match of matches) {
@@ -107,8 +225,15 @@ export function boxedAnswer(text: string, depth = 0): string | undefined {
     if (box) boxes.push(box);
   }
   const last = boxes[boxes.length - 1];
+  if (!last) return [];
+  if (/\\(?:boxed|fbox)\s*\{/.test(text.slice(last.end))) return []; // a later box opened and never closed
+  return boxes;
+}
+
+/** The content of the last complete box, joined with the boxes right before it that continue it. */
+export function boxedAnswer(text: string, depth = 0, boxes: Box[] = allBoxes(text, depth)): string | undefined {
+  const last = boxes[boxes.length - 1];
   if (!last) return undefined;
-  if (/\\(?:boxed|fbox)\s*\{/.test(text.slice(last.end))) return undefined; // a later box opened and never closed
   const parts = [last.content];
   for (let index = boxes.length - 2; index >= 0; index--) {
     const gap = text.slice(boxes[index]!.end, boxes[index + 1]!.start);
@@ -163,38 +288,21 @@ function readBox(text: string, afterCommand: number, start: number, closing: Map
   return { start, end: close + 1, content: inner ?? content };
 }
 
-/** "Final Answer: The final answer is $X$. I hope it is correct." (Minerva / lm-eval). */
-const FINAL_ANSWER_IS = /final answer is\s*:?\s*/gi;
-/** "The answer is X", "the final answer is: X", "answer would be X". */
-const ANSWER_IS = /\banswer\s+(?:is|would be|should be|will be|=)\s*:?\s*/gi;
-const GSM8K_MARK = /####\s*/g;
 /**
- * "Answer: X", "**Final Answer:** X", "✅ Final Answer: **73**" at a line or sentence start, or a heading
- * line "## Final Answer" / "**Final Answer**" with X on the next line.
+ * `9 * 2 = 18`, `4 + 16 + 12 + 6 = 38`: a computation stated in prose; its result is the last side. A
+ * definition (`x = 5`, `n = 5, n = 15`) or a relation (`x \le 3`) is kept as written.
  */
-const ANSWER_LABEL =
-  /(?:^|\n|[.!?][^\S\n]+)[^\S\n]*[^\w\s]{0,4}[^\S\n]*(?:\*\*)?(?:final\s+)?answer[^\S\n]*(?:\*\*)?[^\S\n]*(?:[:：][^\S\n]*(?:\*\*)?[ \t]*|(?=\n))/gi;
-
-/** The value that starts a sentence tail: `$X$`, `\(X\)`, `\[X\]`, a box, or text up to the sentence end. */
-function statedValue(tail: string): string | undefined {
-  let rest = tail.replace(/^\*\*|^\s+/g, "");
-  const box = boxedAnswer(rest.slice(0, 600).split(/\n\s*\n/)[0] ?? "");
-  if (box) return box;
-  const delimited =
-    /^\$\$([\s\S]*?)\$\$/.exec(rest) ?? /^\$((?:\\\$|[^$])*)\$/.exec(rest) ?? /^\\\(([\s\S]*?)\\\)/.exec(rest) ?? /^\\\[([\s\S]*?)\\\]/.exec(rest);
-  if (delimited) return delimited[1];
-  rest = rest.split("\n")[0] ?? "";
-  // A sentence ends at ". " or a final "." (not the point of 3.5), or at "I hope".
-  const end = rest.search(/\.\s|\.$|\s+I hope|\*\*/);
-  const value = (end === -1 ? rest : rest.slice(0, end)).trim();
-  return value.length > 0 && value.length <= 400 ? value : undefined;
+function resultOf(answer: string): string {
+  if (answer.includes(",") || /[<>]|\\(?:le|ge|ne)/.test(answer)) return answer;
+  const sides = answer.split(/(?<![<>!\\])=(?!=)/);
+  if (sides.length < 2) return answer;
+  const computed = sides.slice(0, -1).every((side) => /\d/.test(side) && /[-+*/×÷^]|\\(?:times|cdot|div|frac)/.test(side));
+  const last = sides[sides.length - 1]!.trim();
+  return computed && last !== "" ? last : answer;
 }
 
-function lastMatchEnd(text: string, pattern: RegExp): number | undefined {
-  let end: number | undefined;
-  for (const match of text.matchAll(pattern)) end = match.index + match[0].length;
-  return end;
-}
+// ---------------------------------------------------------------------------------------------------
+// Fallbacks.
 
 function lastChoice(text: string): string | undefined {
   let letter: string | undefined;
@@ -204,17 +312,19 @@ function lastChoice(text: string): string | undefined {
 
 /**
  * The last inline or display math (`$…$`, `\(…\)`, `\[…\]`) that holds a digit: "The distance is
- * $\sqrt{117}$." states √117, which the last number (117) would misread. A stated relation keeps its last side.
+ * $\sqrt{117}$." states √117, which the last number (117) would misread. A stated chain of `=` keeps its
+ * last side (the value arrived at), unless `relation`: the gold is itself an equation.
  */
-export function lastMath(text: string): string | undefined {
+export function lastMath(text: string, relation = false): string | undefined {
   let last: string | undefined;
   for (const match of text.matchAll(/\$\$([^$]{1,400})\$\$|\$([^$]{1,400})\$|\\\(([\s\S]{1,400}?)\\\)|\\\[([\s\S]{1,400}?)\\\]/g)) {
     const content = (match[1] ?? match[2] ?? match[3] ?? match[4] ?? "").trim();
     // "$5 and gets $3" is currency around prose, not math: words (outside commands) rule a segment out.
-    const words = content.replace(/\\[A-Za-z]+|\\text\{[^{}]*\}/g, " ");
+    const words = content.replace(/\\(?:text|mathrm|textbf|mbox|begin|end|operatorname)\s*\{[^{}]*\}|\\[A-Za-z]+/g, " ");
     if (/\d/.test(content) && !/[A-Za-z]{3,}/.test(words)) last = content;
   }
   if (last === undefined) return undefined;
+  if (relation) return last;
   // `\sqrt{6^2 + 9^2} = \sqrt{117} = 3\sqrt{13}`: the side written last is the one arrived at.
   const sides = last.split(/(?<![<>!\\])=(?!=)/);
   return sides[sides.length - 1]!.trim() || undefined;

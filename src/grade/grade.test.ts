@@ -14,8 +14,8 @@ const rows: Array<[string, string, string, string | null, RegExp]> = [
   ["18", "I am not sure how to solve this.", "no_answer", null, /no answer marker/],
   ["18", "The answer is \\boxed{}.", "no_answer", "", /no answer marker|empty/],
   ["18", "The answer is $\\boxed{\\frac{1}{$", "unparsable", "\\boxed{\\frac{1}{", /unreadable/],
-  ["18", "She makes 9 * 2 = 18 dollars", "correct", "18", /last_number fallback/],
-  ["18", "She makes 9 * 2 = 20 dollars", "wrong", "20", /last_number fallback; different/],
+  ["18", "She makes 9 * 2 = 18 dollars", "correct", "18", /last_statement fallback/],
+  ["18", "She makes 9 * 2 = 20 dollars", "wrong", "20", /last_statement fallback; different/],
   ["\\text{(C)}", "Looking at the options, (C) is right since the others fail.", "correct", "(C)", /choice fallback/],
   ["\\text{(C)}", "\\boxed{(D)}", "wrong", "(D)", /choice \(D\) instead of \(C\)/],
   ["5", "\\boxed{\\text{banana}}", "wrong", "\\text{banana}", /text answer where a value/],
@@ -34,7 +34,7 @@ for (const [gold, output, status, extracted, reason] of rows) {
 
 void test("a fallback extraction is flagged in the result", () => {
   assert.equal(grader.grade("7", "3 + 4 = 7").fallback, true);
-  assert.equal(grader.grade("7", "3 + 4 = 7").method, "last_number");
+  assert.equal(grader.grade("7", "3 + 4 = 7").method, "last_statement");
   assert.equal(grader.grade("7", "\\boxed{7}").fallback, false);
 });
 
@@ -43,11 +43,23 @@ void test("with the last-number fallback off, an unmarked output has no answer",
   assert.equal(strict.grade("7", "3 + 4 = 7").status, "no_answer");
 });
 
-void test("a zero time budget times out instead of grading", () => {
+void test("a passed wall-clock guard times out instead of grading, and says it was the wall clock", () => {
   const hurried = createGrader({ timeBudgetMs: -1 });
   const result = hurried.grade("(x+1)^2", "\\boxed{x^2+2x+1}");
   assert.equal(result.status, "timeout");
-  assert.match(result.reason, /budget/);
+  assert.equal(result.guard, "wall");
+  assert.match(result.reason, /wall-clock guard/);
+});
+
+void test("an exhausted work budget times out the same way on every run, and says it was the work budget", () => {
+  const frugal = createGrader({ workBudget: 200 });
+  const results = [1, 2, 3].map(() => frugal.grade("(x+1)^2", "\\boxed{x^2+2x+1}"));
+  for (const result of results) {
+    assert.equal(result.status, "timeout");
+    assert.equal(result.guard, "work");
+    assert.match(result.reason, /work budget of 200 units exhausted/);
+  }
+  assert.deepEqual(results[0], results[2]);
 });
 
 void test("isEquivalent is asymmetric: the gold sets the kind of answer", () => {

@@ -16,6 +16,8 @@ const bad: Array<[string, string, string | undefined]> = [
   ['{"id": "a", "gold": null, "output": "1"}', "expected a string", "gold"],
   ['{"id": "a", "gold": "1"}', "missing", "output"],
   ['{"id": "a", "gold": "1", "output": 5}', "expected a string", "output"],
+  ['{"id": "a", "gold": "1", "output": "1", "finish_reason": "eos"}', 'expected "stop", "length" or null', "finish_reason"],
+  ['{"id": "a", "gold": "1", "output": "1", "finish_reason": 1}', 'expected "stop", "length" or null', "finish_reason"],
 ];
 
 for (const [line, message, field] of bad) {
@@ -37,6 +39,13 @@ void test("readGradeRecord keeps every field and accepts numeric ids and golds",
   const record = readGradeRecord('{"id": 3, "gold": 27.0, "output": "27", "model": "q4"}', "f", 1);
   assert.equal(record.gold, "27");
   assert.deepEqual(record.record, { id: 3, gold: 27, output: "27", model: "q4" });
+});
+
+void test("readGradeRecord reads finish_reason: stop, length, null and absent", () => {
+  assert.equal(readGradeRecord('{"id": 1, "gold": "1", "output": "1", "finish_reason": "length"}', "f", 1).finishReason, "length");
+  assert.equal(readGradeRecord('{"id": 1, "gold": "1", "output": "1", "finish_reason": "stop"}', "f", 1).finishReason, "stop");
+  assert.equal(readGradeRecord('{"id": 1, "gold": "1", "output": "1", "finish_reason": null}', "f", 1).finishReason, undefined);
+  assert.equal(readGradeRecord('{"id": 1, "gold": "1", "output": "1"}', "f", 1).finishReason, undefined);
 });
 
 async function fixture(lines: string[]): Promise<string> {
@@ -79,4 +88,33 @@ void test("gradeFile writes every record back, in order, with the grade fields, 
   assert.deepEqual(summary.counts, { correct: 100, wrong: 100, no_answer: 100, unparsable: 0, timeout: 0 });
   assert.equal(progress.at(-1), 300);
   assert.ok(progress.every((value, index) => index === 0 || value > progress[index - 1]!));
+});
+
+void test("gradeFile applies the truncation rule to finish_reason length lines, and counts them", async () => {
+  // A repetition loop cut off by max_tokens: its step numbers are not answers, whatever the gold.
+  const loop = Array.from({ length: 30 }, (_, step) => `Step ${step + 1}: add the numbers again.`).join(" ");
+  const lines = [
+    { id: "loop-length", gold: "21", output: loop, finish_reason: "length" },
+    { id: "loop-unknown", gold: "30", output: loop },
+    { id: "boxed-length", gold: "21", output: `${loop} So \\boxed{21}. Step 31: add`, finish_reason: "length" },
+    { id: "stop", gold: "30", output: loop, finish_reason: "stop" },
+  ];
+  const file = await fixture(lines.map((line) => JSON.stringify(line)));
+  const sink = new PassThrough();
+  const chunks: string[] = [];
+  sink.on("data", (chunk: Buffer) => chunks.push(chunk.toString()));
+  const summary = await gradeFile({ inputPath: file, output: sink, workers: 1 });
+  const graded = chunks.join("").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(
+    graded.map((line) => [line.id, line.status, line.finish_reason]),
+    [
+      ["loop-length", "no_answer", "length"],
+      ["loop-unknown", "correct", undefined],
+      ["boxed-length", "correct", "length"],
+      ["stop", "correct", "stop"],
+    ],
+  );
+  assert.match(String(graded[0]!.reason), /token limit/);
+  assert.equal(summary.truncated, 2);
+  assert.equal(summary.truncatedNoAnswer, 1);
 });

@@ -1,6 +1,8 @@
 /**
- * Grading a JSON-lines file (`qreason grade`): each line `{id, gold, output}` becomes the same object
- * plus `correct`, `extracted`, `status` (and `reason`, `method`, `fallback`), in input order.
+ * Grading a JSON-lines file (`qreason grade`): each line `{id, gold, output, finish_reason?}` becomes the
+ * same object plus `correct`, `extracted`, `status` (and `reason`, `method`, `fallback`), in input order.
+ * `finish_reason` ("stop" | "length", as OpenAI-compatible endpoints report it; null or absent = unknown)
+ * turns on the truncation rule: a `length` output without a box or an answer marker is `no_answer`.
  *
  * Two streaming passes: the first validates every line (a malformed line is reported with its file,
  * line and field before any work is done) and counts them for the progress bar; the second grades in
@@ -12,7 +14,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { QreasonError } from "../errors.ts";
 import { GradePool, type PoolOptions } from "./pool.ts";
-import { GRADE_STATUSES, type GradeResult, type GradeStatus } from "./types.ts";
+import { GRADE_STATUSES, type FinishReason, type GradeItem, type GradeResult, type GradeStatus } from "./types.ts";
 
 /** The reader of the output went away (`qreason grade ... | head`): stop grading, it is not a failure. */
 export class OutputClosedError extends Error {
@@ -27,6 +29,7 @@ export interface GradeRecord {
   record: Record<string, unknown>;
   gold: string;
   output: string;
+  finishReason: FinishReason | undefined;
 }
 
 export interface GradeSummary {
@@ -34,8 +37,13 @@ export interface GradeSummary {
   counts: Record<GradeStatus, number>;
   /** Answers found only by a fallback (last number, lone choice letter). */
   fallbacks: number;
+  /** Items whose generation hit its token limit (finish_reason "length"), and how many of them stated no answer. */
+  truncated: number;
+  truncatedNoAnswer: number;
   seconds: number;
 }
+
+const FINISH_REASONS: readonly FinishReason[] = ["stop", "length"];
 
 export interface GradeFileOptions extends PoolOptions {
   inputPath: string;
@@ -45,6 +53,8 @@ export interface GradeFileOptions extends PoolOptions {
   batchSize?: number;
   /** Called after each batch is written, with the number of items written so far. */
   onProgress?: (done: number) => void;
+  /** A pool the caller started (and closes) early, so its workers load while the file is validated. */
+  pool?: GradePool;
 }
 
 /** Reads one input line; throws a QreasonError naming file, line and field. */
@@ -72,7 +82,15 @@ export function readGradeRecord(line: string, file: string, lineNumber: number):
   if (typeof output !== "string") {
     throw new QreasonError("E_INPUT", output === undefined ? "missing" : "expected a string", { file, line: lineNumber, field: "output" });
   }
-  return { record, gold: String(gold), output };
+  const finish = record.finish_reason;
+  if (finish !== undefined && finish !== null && !FINISH_REASONS.includes(finish as FinishReason)) {
+    throw new QreasonError("E_INPUT", `expected "stop", "length" or null, got ${JSON.stringify(finish)}`, {
+      file,
+      line: lineNumber,
+      field: "finish_reason",
+    });
+  }
+  return { record, gold: String(gold), output, finishReason: (finish ?? undefined) as FinishReason | undefined };
 }
 
 /** First pass: every line valid? Returns the number of records (blank lines are skipped). */
@@ -89,10 +107,12 @@ export async function validateGradeFile(inputPath: string): Promise<number> {
 export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary> {
   const started = performance.now();
   const batchSize = options.batchSize ?? 64;
-  const pool = new GradePool(options);
+  const pool = options.pool ?? new GradePool(options);
   const maxInFlight = pool.size * 4;
   const counts = Object.fromEntries(GRADE_STATUSES.map((status) => [status, 0])) as Record<GradeStatus, number>;
   let fallbacks = 0;
+  let truncated = 0;
+  let truncatedNoAnswer = 0;
   let done = 0;
   const pending: Array<Promise<{ records: GradeRecord[]; results: GradeResult[] }>> = [];
   let batch: GradeRecord[] = [];
@@ -100,7 +120,8 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
   const submit = () => {
     const records = batch;
     batch = [];
-    const promise = pool.grade(records.map(({ gold, output }) => ({ gold, output }))).then((results) => ({ records, results }));
+    const items = records.map(({ gold, output, finishReason }): GradeItem => (finishReason ? { gold, output, finishReason } : { gold, output }));
+    const promise = pool.grade(items).then((results) => ({ records, results }));
     promise.catch(() => undefined); // awaited in order below; this only keeps a later failure from going unhandled
     pending.push(promise);
   };
@@ -111,6 +132,10 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
       const result = results[index]!;
       counts[result.status]++;
       if (result.fallback) fallbacks++;
+      if (record.finishReason === "length") {
+        truncated++;
+        if (result.status === "no_answer") truncatedNoAnswer++;
+      }
       text += `${JSON.stringify({
         ...record.record,
         correct: result.correct,
@@ -136,18 +161,19 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
     if (batch.length > 0) submit();
     while (pending.length > 0) await flushOne();
   } finally {
-    await pool.close();
+    if (!options.pool) await pool.close();
   }
-  return { total: done, counts, fallbacks, seconds: (performance.now() - started) / 1000 };
+  return { total: done, counts, fallbacks, truncated, truncatedNoAnswer, seconds: (performance.now() - started) / 1000 };
 }
 
 export function describeSummary(summary: GradeSummary): string {
   const rate = summary.seconds > 0 ? summary.total / summary.seconds : 0;
   const counts = GRADE_STATUSES.map((status) => `${status} ${summary.counts[status]}`).join(", ");
   const accuracy = summary.total > 0 ? ((100 * summary.counts.correct) / summary.total).toFixed(1) : "0.0";
+  const truncation = summary.truncated > 0 ? `; cut off at the token limit: ${summary.truncated} (${summary.truncatedNoAnswer} of them no_answer)` : "";
   return (
     `graded ${summary.total} items in ${summary.seconds.toFixed(2)} s (${rate.toFixed(0)} items/s): ${counts}; ` +
-    `accuracy ${accuracy}%; found only by a fallback: ${summary.fallbacks}`
+    `accuracy ${accuracy}%; found only by a fallback: ${summary.fallbacks}${truncation}`
   );
 }
 

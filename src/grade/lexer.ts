@@ -2,6 +2,7 @@
  * Tokens of a normalized answer (LaTeX or plain-text math). The scanner works on demand so the parser
  * can read TeX's one-character arguments (`\frac43` is 4/3, not \frac{43}) straight from the source.
  */
+import { charge } from "./budget.ts";
 import { parseDecimal, type Rational } from "./rational.ts";
 
 export type Token =
@@ -78,6 +79,7 @@ export class Scanner {
   }
 
   private scan(start: number): [Token, number] {
+    charge(1, "parse tokens");
     const source = this.source;
     let index = start;
     while (index < source.length && /\s/.test(source[index]!)) index++;

@@ -65,3 +65,23 @@ void test("normalizing is idempotent on the MATH-500 style forms", () => {
     assert.equal(normalizeAnswer(once), once, input);
   }
 });
+
+void test("label words closing a value are dropped from golds and predictions alike; meaningful words stay", () => {
+  assert.equal(normalizeAnswer("65 \\text{ children tickets }"), "65");
+  assert.equal(normalizeAnswer("9 \\text{ multiples}"), "9");
+  assert.equal(normalizeAnswer("18\\text{ ways.}"), "18");
+  assert.equal(normalizeAnswer("65 children tickets"), "65");
+  assert.equal(normalizeAnswer("19 \\text{ and }43"), "19 \\text{ and }43");
+  assert.equal(normalizeAnswer("R + C + 2RC"), "R + C + 2RC");
+  assert.equal(normalizeAnswer("0.5 ab"), "0.5 ab");
+  assert.equal(normalizeAnswer("4 pi"), "4 pi");
+  assert.equal(normalizeAnswer("\\text{Evelyn}"), "\\text{Evelyn}");
+});
+
+void test("a stray backslash before a digit is a typo; times of day and ratios get one spelling", () => {
+  assert.equal(normalizeAnswer("\\15"), "15");
+  assert.equal(normalizeAnswer("\\$\\15"), "15");
+  assert.equal(normalizeAnswer("\\text{1:03 PM}"), "1:03pm");
+  assert.equal(normalizeAnswer("9\\text{ a.m.}"), "9:00am");
+  assert.equal(normalizeAnswer("3 : 1"), "3:1");
+});

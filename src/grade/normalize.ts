@@ -10,7 +10,7 @@ const UNIT_WORDS = new Set(
   (
     "mm cm m km in inch inches ft foot feet yd yard yards mi mile miles meter meters metre metres " +
     "centimeter centimeters centimetre centimetres kilometer kilometers millimeter millimeters " +
-    "g kg mg gram grams kilogram kilograms lb lbs pound pounds oz ounce ounces ton tons " +
+    "g gm kg mg gram grams kilogram kilograms lb lbs pound pounds oz ounce ounces ton tons " +
     "s sec secs second seconds min mins minute minutes h hr hrs hour hours day days week weeks " +
     "month months year years dollar dollars cent cents degree degrees deg radian radians rad " +
     "unit units sq square cubic per mph kmh l liter liters litre litres ml gallon gallons cup cups " +
@@ -36,9 +36,16 @@ export function normalizeAnswer(answer: string): string {
   if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
   text = stripUnits(text);
   text = text.replace(/\s+/g, " ").trim();
+  if (text.includes(":")) text = text.replace(/(\d)\s*:\s*(?=\d)/g, "$1:"); // a ratio or a time: `3 : 1` is `3:1`
   text = text.replace(/^(?:\\text\{\s*\}|\s)+|(?:\\text\{\s*\}|\s)+$/g, "");
   text = text.replace(/(?<!\\)[.;,]+$/, "").trim(); // "5." at the end of a sentence
-  return text;
+  return clockTime(text) ?? text;
+}
+
+/** `9 a.m.`, `9\text{ a.m.}`, `\text{1:03 PM}`, `1:03pm` → one spelling (`9:00am`, `1:03pm`): a time of day. */
+function clockTime(text: string): string | undefined {
+  const match = /^(?:\\text\{\s*)?(\d{1,2})(?::(\d{2}))?\s*(?:\\text\{\s*)?([ap])\.?\s*m\.?\s*\}?\s*\}?$/i.exec(text);
+  return match ? `${Number(match[1])}:${match[2] ?? "00"}${match[3]!.toLowerCase()}m` : undefined;
 }
 
 function normalizeLatex(answer: string): string {
@@ -62,6 +69,8 @@ function normalizeLatex(answer: string): string {
     match === "\\\\" ? match : match === "\\!" ? "" : " ",
   );
   text = text.replace(/~/g, " ");
+  // `\15`, `\$\15`: a stray backslash before a digit (no command starts with one) is a typo, not math.
+  text = text.replace(/(?<!\\)\\(?=\d)/g, "");
   // Degrees: 90^\circ, 90^{\circ}, 90°, \degree.
   text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°/g, "");
   text = text.replace(/\\%|%/g, "\\%").replace(/\\text\{\s*percent\s*\}/g, "\\%");
@@ -108,8 +117,11 @@ function stripUnits(text: string): string {
     const words = content.trim().toLowerCase().split(/\s+/).filter(Boolean);
     const before = text.slice(0, offset).trim();
     if (words.length === 0) return " ";
-    if (before === "" || !words.every((word) => UNIT_WORDS.has(word))) return whole;
-    return " ";
+    if (before === "") return whole;
+    if (words.every((word) => UNIT_WORDS.has(word))) return " ";
+    // `65 \text{ children tickets }`, `9 \text{ multiples}`: words closing a value name what it counts.
+    const atEnd = text.slice(offset + whole.length).trim() === "";
+    return atEnd && /\d|\}/.test(before) && isLabel(words) ? " " : whole;
   });
   let result = withoutTextUnits.trim();
   for (let pass = 0; pass < 3; pass++) {
@@ -117,5 +129,21 @@ function stripUnits(text: string): string {
     if (stripped === result || stripped === "") break;
     result = stripped;
   }
+  // "12 apples", "65 children tickets": plain words after a number label it.
+  const label = TRAILING_WORDS.exec(result);
+  if (label && isLabel(label[1]!.trim().split(/\s+/))) result = result.slice(0, label.index).trim();
   return result;
+}
+
+/** Plain lowercase words closing an answer, a space after a digit or a closing brace (`2RC` is math). */
+const TRAILING_WORDS = /(?<=[\d}])\s+((?:[a-z][a-z'’.-]*\s*)+)$/;
+/** Words that keep their meaning in an answer: separators, math words, clock times, text answers. */
+const MEANINGFUL_WORDS = new Set(["and", "or", "pi", "sqrt", "sin", "cos", "tan", "log", "ln", "exp", "mod", "i", "e", "inf", "infinity", "am", "pm", "a.m", "p.m", "a.m.", "p.m.", "bc", "ad"]);
+
+/** Words that only label a value ("children tickets", "multiples", "ways."): letters only, none meaningful. */
+function isLabel(words: string[]): boolean {
+  if (words.length === 0 || words.length > 6) return false;
+  // `5 m`, `0.5 ab`: short letter runs are variables; a label has a real word in it.
+  if (!words.some((word) => word.replace(/[.'’-]/g, "").length >= 3)) return false;
+  return words.every((word) => /^[a-z][a-z'’-]*\.?$/i.test(word) && !MEANINGFUL_WORDS.has(word.toLowerCase().replace(/\.$/, "")) && !MEANINGFUL_WORDS.has(word.toLowerCase()));
 }

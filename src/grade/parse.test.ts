@@ -88,7 +88,6 @@ const failures: Array<[string, RegExp]> = [
   ["(1, 2", /expected|end/],
   ["x^{2", /expected|end/],
   ["\\unknowncommand{3}", /unknown command/],
-  ["1, 2, \\ldots, n", /unknown command \\ldots/],
   ["5!!", /double factorial/],
   ["9_1", /unknown base/],
   ["19_8", /not valid in base 8/],
@@ -130,4 +129,10 @@ void test("words are text; single letters and function names are math", () => {
   assert.equal(readText("p - q"), undefined);
   assert.equal(readText("sin x"), undefined);
   assert.equal(readText("x = 5"), undefined);
+});
+
+void test("an ellipsis parses as a symbol without a value, not a variable: `1 + \\cdots + 10 = 55` still states 55", () => {
+  const parsed = parseAnswer("\\frac{1}{2}+\\ldots+\\frac{1}{2^{10}}=0.99999975");
+  assert.ok(parsed.ok);
+  assert.equal(nodeKey(parsed.node), "((1)/(2)+…+(1)/((2)^(10)))=0.99999975".replace("0.99999975", "3999999/4000000"));
 });

@@ -18,6 +18,9 @@ export interface ParseOptions {
   digitGroups?: boolean;
 }
 
+/** The symbol `\ldots`/`\cdots` parse to: it has no value and is not a variable. */
+export const ELLIPSIS = "…";
+
 /** Deepest nesting accepted; deeper input is refused instead of overflowing the stack. */
 const MAX_DEPTH = 120;
 /** Longest answer parsed; longer ones are refused (a model that boxes an essay gave no answer). */
@@ -416,6 +419,8 @@ class Parser {
     if (name === "infty") return { type: "infinity" };
     if (name === "emptyset" || name === "varnothing") return { type: "set", items: [] };
     if (name === "prime") return { type: "symbol", name: "'" };
+    // `1 + 2 + \cdots + 10`: an elided pattern, a symbol with no value (so `… = 55` still states 55).
+    if (name === "ldots") return { type: "symbol", name: ELLIPSIS };
     if (FUNCTIONS.has(name)) return this.parseFunction(name);
     if (name === "operatorname") {
       const operator = this.readBracedRaw().trim();

@@ -98,7 +98,12 @@ export class GradePool {
     const data: WorkerData = {
       progress,
       epoch: this.epoch,
-      options: { timeBudgetMs: this.options.timeBudgetMs, lastNumberFallback: this.options.lastNumberFallback, cas: this.options.cas },
+      options: {
+        timeBudgetMs: this.options.timeBudgetMs,
+        workBudget: this.options.workBudget,
+        lastNumberFallback: this.options.lastNumberFallback,
+        cas: this.options.cas,
+      },
       spinMarker: this.options.spinMarker,
     };
     const worker = new Worker(new URL("./worker.ts", import.meta.url), {
@@ -157,7 +162,8 @@ export class GradePool {
           extracted: null,
           method: null,
           fallback: false,
-          reason: `cut off after ${this.budget} ms (worker terminated)`,
+          reason: `wall-clock guard: cut off after ${this.budget} ms (worker terminated; machine load can do this, a rerun may differ)`,
+          guard: "wall",
         });
       }
     }
@@ -181,6 +187,7 @@ export class GradePool {
       method: null,
       fallback: false,
       reason: outOfMemory ? "cut off: ran out of the worker's memory budget" : reason,
+      ...(outOfMemory ? { guard: "wall" as const } : {}),
     });
   }
 

@@ -6,6 +6,8 @@
  * hostile answer such as `10^{10^{10}}` gives up (undefined) instead of allocating gigabytes.
  */
 
+import { charge } from "./budget.ts";
+
 export interface Rational {
   /** Numerator; carries the sign. */
   readonly num: bigint;
@@ -33,6 +35,8 @@ export function rational(num: bigint, den: bigint = 1n): Rational {
     num = -num;
     den = -den;
   }
+  if (den === 1n) return { num, den };
+  chargeGcd(num, den);
   const divisor = gcd(num, den);
   return divisor > 1n ? { num: num / divisor, den: den / divisor } : { num, den };
 }
@@ -53,6 +57,7 @@ export function equals(a: Rational, b: Rational): boolean {
 }
 
 export function add(a: Rational, b: Rational): Rational | undefined {
+  chargeLinear(a.num, b.num, "exact arithmetic");
   if (a.den === 1n && b.den === 1n) return checked({ num: a.num + b.num, den: 1n });
   return checked(rational(a.num * b.den + b.num * a.den, a.den * b.den));
 }
@@ -68,6 +73,8 @@ export function negate(a: Rational): Rational {
 export function multiply(a: Rational, b: Rational): Rational | undefined {
   if (bitLength(a.num) + bitLength(b.num) > MAX_EXACT_BITS) return undefined;
   if (bitLength(a.den) + bitLength(b.den) > MAX_EXACT_BITS) return undefined;
+  chargeMultiply(a.num, b.num);
+  chargeMultiply(a.den, b.den);
   return rational(a.num * b.num, a.den * b.den);
 }
 
@@ -86,6 +93,7 @@ export function power(base: Rational, exponent: bigint): Rational | undefined {
   const magnitude = exponent < 0n ? -exponent : exponent;
   const bits = BigInt(Math.max(bitLength(base.num), bitLength(base.den)));
   if (bits * magnitude > BigInt(MAX_EXACT_BITS)) return undefined;
+  charge(1 + Number(bits * magnitude) / 30, "exact powers");
   const num = base.num ** magnitude;
   const den = base.den ** magnitude;
   return exponent > 0n ? { num, den } : rational(den, num);
@@ -117,7 +125,9 @@ function integerRoot(n: bigint, degree: bigint): bigint | undefined {
     return undefined;
   }
   let x = 1n << BigInt(Math.ceil(bitLength(n) / Number(degree)));
+  const words = bitLength(n) / 64;
   for (;;) {
+    charge(1 + (words * words) / 1000, "exact roots");
     const next = ((degree - 1n) * x + n / x ** (degree - 1n)) / degree;
     if (next >= x) break;
     x = next;
@@ -128,7 +138,10 @@ function integerRoot(n: bigint, degree: bigint): bigint | undefined {
 export function factorial(n: Rational, limit = 5000n): Rational | undefined {
   if (n.den !== 1n || n.num < 0n || n.num > limit) return undefined;
   let result = 1n;
-  for (let k = 2n; k <= n.num; k++) result *= k;
+  for (let k = 2n; k <= n.num; k++) {
+    result *= k;
+    chargeSteps(result, "factorials");
+  }
   return { num: result, den: 1n };
 }
 
@@ -137,7 +150,10 @@ export function binomial(n: Rational, k: Rational): Rational | undefined {
   if (k.num < 0n || k.num > n.num) return ZERO;
   const small = k.num < n.num - k.num ? k.num : n.num - k.num;
   let result = 1n;
-  for (let i = 1n; i <= small; i++) result = (result * (n.num - small + i)) / i;
+  for (let i = 1n; i <= small; i++) {
+    result = (result * (n.num - small + i)) / i;
+    charge(1 + bitsOf(result) / 2000, "binomials");
+  }
   return { num: result, den: 1n };
 }
 
@@ -183,6 +199,32 @@ export function parseDecimal(text: string): Rational | undefined {
 
 export function toString(value: Rational): string {
   return value.den === 1n ? value.num.toString() : `${value.num}/${value.den}`;
+}
+
+// Work charged to the item's budget (budget.ts), in units of roughly a microsecond: linear in the bits of
+// an addition or a step of a product loop, product of the sizes for a multiplication, quadratic for gcd.
+
+const SMALL = 1n << 64n;
+
+function bitsOf(n: bigint): number {
+  return n < SMALL && n > -SMALL ? 64 : bitLength(n);
+}
+
+function chargeLinear(a: bigint, b: bigint, what: string): void {
+  charge(1 + (bitsOf(a) + bitsOf(b)) / 20_000, what);
+}
+
+function chargeMultiply(a: bigint, b: bigint): void {
+  charge(1 + (bitsOf(a) / 64) * (bitsOf(b) / 64) / 1000, "exact arithmetic");
+}
+
+function chargeGcd(a: bigint, b: bigint): void {
+  const words = Math.max(bitsOf(a), bitsOf(b)) / 64;
+  charge(1 + (words * words) / 400, "exact arithmetic (gcd)");
+}
+
+function chargeSteps(result: bigint, what: string): void {
+  charge(1 + bitsOf(result) / 20_000, what);
 }
 
 export function bitLength(n: bigint): number {

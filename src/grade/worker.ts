@@ -3,9 +3,15 @@
  * item's index and start time into memory shared with the pool, so the pool can see an item run past
  * its budget and terminate this thread (the only reliable way to stop a runaway parse in JavaScript).
  */
+import module from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
-import { createGrader } from "./grade.ts";
 import type { GradeItem, GradeOptions, GradeResult } from "./types.ts";
+
+// Node's on-disk compile cache (as bin/qreason.js enables it for the main thread): a worker otherwise
+// strips and compiles the grader's TypeScript anew at every start. The grader is imported after it.
+module.enableCompileCache?.();
+const { onCasLoad } = await import("./cas.ts");
+const { createGrader } = await import("./grade.ts");
 
 export interface WorkerData {
   /** Int32 [0] = index of the item being graded (-1: idle), [1] = its start, ms since `epoch`. */
@@ -29,8 +35,13 @@ export interface GradeResponse {
 }
 
 const data = workerData as WorkerData;
+/** A start time in the far future: the watchdog sees no time elapsed while the CAS loads. */
+const LOADING = 2 ** 31 - 1;
 const progress = new Int32Array(data.progress);
 const grader = createGrader(data.options);
+// Loading the CAS (once per worker, ~0.3 s idle, seconds under load) is not the item's doing: the
+// watchdog's clock for the item restarts after it, as the item's own wall-clock guard does.
+onCasLoad((phase) => Atomics.store(progress, 1, phase === "start" ? LOADING : Date.now() - data.epoch));
 
 parentPort!.on("message", (request: GradeRequest) => {
   const skip = new Set(request.skip);
@@ -56,7 +67,7 @@ function gradeSafely(item: GradeItem): GradeResult {
     }
   }
   try {
-    return grader.grade(item.gold, item.output);
+    return grader.gradeItem(item);
   } catch (error) {
     // A grader bug must not lose the batch; it is recorded on the item, with its message.
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -1,7 +1,9 @@
 /**
  * compareModels end to end on tiny GGUFs: the logits it streams sit at the right positions (checked against
  * the Hugging Face model, across chunk boundaries), a model compared with itself gives exactly zero, and
- * llama.cpp's quantization types rank as they must (Q8_0 < Q4_0 < Q2_K).
+ * llama.cpp's quantization types rank as they must (Q8_0 < Q4_0 < Q2_K). The top-k path: with k covering
+ * the vocabulary it equals the exact KL, with a small k it is a lower bound, and it compares backends of
+ * different kinds (the engine's HF model against its GGUF export).
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -15,7 +17,9 @@ import { quantizeGguf } from "../quantize/index.ts";
 import { blockFriendlyGguf } from "../quantize/testModels.ts";
 import { hfReference } from "../testing/hfReference.ts";
 import { sharedDataDir } from "../testing/paths.ts";
+import { enginePython, projectRoot } from "../testing/paths.ts";
 import { tinyGgufModel, tinyHfModel } from "../testing/tinyModels.ts";
+import { createEngineBackend } from "../backends/engine/index.ts";
 import { compareModels, type PositionRecord } from "./compare.ts";
 import { comparePosition } from "./math.ts";
 import { baselineSolutions, type KldText } from "./texts.ts";
@@ -91,6 +95,26 @@ describe("compareModels", () => {
       }
     });
 
+    it("over the top-k: equals the exact KL when k covers the vocabulary, is a lower bound below that", async () => {
+      const out = path.join(dir, "topk-Q4_0.gguf");
+      await quantizeGguf({ model, type: "Q4_0", out, threads: 1 });
+      const variant = await open(out, cache);
+      try {
+        const exact = await compareModels({ base, variant, texts: TEXTS });
+        assert.equal(exact.mode, "exact");
+        const whole = await compareModels({ base, variant, texts: TEXTS, mode: "top-k", topK: 512 });
+        assert.equal(whole.mode, "top-k");
+        assert.equal(whole.positions, exact.positions);
+        assert.ok(Math.abs(whole.kld.mean - exact.kld.mean) < 1e-4 * Math.max(1, exact.kld.mean), `${whole.kld.mean} vs ${exact.kld.mean}`);
+        assert.equal(whole.sameTopPercent, exact.sameTopPercent);
+        const few = await compareModels({ base, variant, texts: TEXTS, mode: "top-k", topK: 3 });
+        assert.ok(few.kld.mean > 0 && few.kld.mean <= exact.kld.mean + 1e-9, `${few.kld.mean} <= ${exact.kld.mean}`);
+        assert.ok(Math.abs(few.deltaP.rms - exact.deltaP.rms) < 1e-4, "Δp is exact either way");
+      } finally {
+        await variant.close();
+      }
+    });
+
     it("ranks Q8_0 < Q4_0 < Q2_K by mean KL divergence, and a Q4_0 KV cache above zero", async () => {
       const means: Record<string, number> = {};
       const sameTop: Record<string, number> = {};
@@ -120,7 +144,7 @@ describe("compareModels", () => {
 
     it("teacher-forces on the baseline's own greedy solutions to benchmark questions", async () => {
       const problems = selectSubset(await loadProblems("gsm8k", { dataDir: sharedDataDir, split: "test" }), { size: 2, seed: 0 });
-      const { texts, empty } = await baselineSolutions(base, problems, { maxTokens: 12 });
+      const { texts, empty } = await baselineSolutions(base, problems, { maxTokens: 12, chat: true });
       assert.equal(texts.length + empty.length, 2);
       for (const text of texts) {
         assert.ok("prompt" in text && Array.isArray(text.prompt), "a chat prompt (the model has a template)");
@@ -145,6 +169,23 @@ describe("compareModels", () => {
         await twin.close();
       }
     });
+  });
+
+  it("compares backends of different kinds over the top-k: the engine's HF model and its own GGUF export agree", async () => {
+    const [gguf, hfDir] = await Promise.all([tinyGgufModel("llama"), tinyHfModel("llama")]);
+    const llama = await open(gguf, cache);
+    const engine = await createEngineBackend({ python: enginePython, model: hfDir, cwd: projectRoot, dtype: "fp32", device: "cpu" });
+    try {
+      const summary = await compareModels({ base: engine, variant: llama, texts: TEXTS, topK: 8 });
+      assert.equal(summary.mode, "top-k");
+      assert.ok(summary.positions > 10);
+      assert.ok(summary.kld.max < 1e-3, `same weights, F32 both: KL ${summary.kld.max}`);
+      assert.equal(summary.sameTopPercent, 100);
+      await assert.rejects(compareModels({ base: engine, variant: llama, texts: TEXTS, mode: "exact" }), /exact KL needs full next-token distributions/);
+    } finally {
+      await engine.close();
+      await llama.close();
+    }
   });
 
   it("refuses models whose tokenizers split the text differently", async () => {

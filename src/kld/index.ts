@@ -5,10 +5,12 @@
  */
 export type { KldSummary, Distribution } from "./summary.ts";
 export type { PositionComparison } from "./math.ts";
-export type { CompareOptions, PositionRecord } from "./compare.ts";
+export type { CompareOptions, KldMode, KldResult, PositionRecord } from "./compare.ts";
+export type { PositionStatistics } from "./summary.ts";
 export type { KldText } from "./texts.ts";
 
-export { compareModels } from "./compare.ts";
+export { compareModels, kldMode } from "./compare.ts";
+export { compareTopK } from "./topk.ts";
 export { comparePosition, logSumExp, quantile, topTwo } from "./math.ts";
 export { KldAccumulator } from "./summary.ts";
 export { SOLUTION_INSTRUCTION, baselineSolutions, parseTextsJsonl, readTextsJsonl, solutionPrompt } from "./texts.ts";

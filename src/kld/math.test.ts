@@ -77,8 +77,7 @@ describe("KldAccumulator", () => {
     klds.forEach((kld, index) =>
       accumulator.add({
         kld,
-        baseTop: 1,
-        variantTop: index < 4 ? 1 : 2,
+        sameTop: index < 4,
         baseMargin: index,
         variantMargin: index / 2,
         baseTargetProbability: 0.5,
@@ -103,7 +102,7 @@ describe("KldAccumulator", () => {
 
   it("grows past its first buffer", () => {
     const accumulator = new KldAccumulator();
-    const position = { kld: 1, baseTop: 0, variantTop: 0, baseMargin: 1, variantMargin: 1, baseTargetProbability: Number.NaN, variantTargetProbability: Number.NaN };
+    const position = { kld: 1, sameTop: true, baseMargin: 1, variantMargin: 1, baseTargetProbability: Number.NaN, variantTargetProbability: Number.NaN };
     for (let index = 0; index < 5000; index += 1) accumulator.add({ ...position, kld: index });
     const summary = accumulator.summary();
     assert.equal(summary.positions, 5000);

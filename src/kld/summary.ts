@@ -3,7 +3,21 @@
  * (8 bytes per position per statistic that needs percentiles), so exact percentiles cost megabytes even for
  * millions of positions, where the logits themselves would cost terabytes.
  */
-import { quantile, type PositionComparison } from "./math.ts";
+import { quantile } from "./math.ts";
+
+/** What the summary needs of one compared position. */
+export interface PositionStatistics {
+  /** KL(base ‖ variant) in nats. */
+  kld: number;
+  /** Whether both models rank the same token first. */
+  sameTop: boolean;
+  /** Top-1 minus top-2 logit of each model. */
+  baseMargin: number;
+  variantMargin: number;
+  /** Probability of the text's actual next token under each model; NaN without a target. */
+  baseTargetProbability: number;
+  variantTargetProbability: number;
+}
 
 export interface Distribution {
   mean: number;
@@ -74,12 +88,12 @@ export class KldAccumulator {
     this.textCount += 1;
   }
 
-  add(position: PositionComparison): void {
+  add(position: PositionStatistics): void {
     this.kld.push(position.kld);
     this.kldSquares += position.kld * position.kld;
     this.baseMargin.push(position.baseMargin);
     this.variantMargin.push(position.variantMargin);
-    if (position.baseTop === position.variantTop) this.sameTop += 1;
+    if (position.sameTop) this.sameTop += 1;
     if (!Number.isNaN(position.baseTargetProbability)) {
       const delta = position.variantTargetProbability - position.baseTargetProbability;
       this.deltaSum += delta;

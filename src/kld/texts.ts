@@ -3,8 +3,7 @@
  * questions (what the variant should have said, token by token); or any JSONL of texts.
  */
 import { readFile } from "node:fs/promises";
-import type { LlamaCppBackend } from "../backends/llamacpp/index.ts";
-import type { ChatMessage } from "../backends/types.ts";
+import type { Backend, ChatMessage, GenerateRequest, GenerateResult } from "../backends/types.ts";
 import type { Problem } from "../data/index.ts";
 import { QreasonError } from "../errors.ts";
 
@@ -72,30 +71,37 @@ export function solutionPrompt(question: string, hasChatTemplate: boolean): stri
   return hasChatTemplate ? [{ role: "user", content }] : `Question: ${content}\nAnswer:`;
 }
 
-/** The baseline's greedy solutions to `problems`, as prompt/continuation texts; `empty` lists the ids of
- * problems whose solution was empty (an immediate end token), which have nothing to compare. */
+/** A backend that also returns the generated token ids (llama.cpp's generateWithTokens). */
+interface WithTokens {
+  generateWithTokens(requests: GenerateRequest[], signal?: AbortSignal): Promise<Array<GenerateResult & { tokens: number[] }>>;
+}
+
+/**
+ * The baseline's greedy solutions to `problems`, as prompt/continuation texts (chat prompts when `chat`);
+ * `empty` lists the ids of problems whose solution was empty (an immediate end token), which have nothing to
+ * compare. Where the backend returns generated token ids (llama.cpp), they are kept, so both models are
+ * teacher-forced on exactly what was generated rather than on a re-tokenization of its text.
+ */
 export async function baselineSolutions(
-  base: LlamaCppBackend,
+  base: Backend,
   problems: readonly Problem[],
-  options: { maxTokens: number; signal?: AbortSignal },
+  options: { maxTokens: number; chat: boolean; signal?: AbortSignal },
 ): Promise<{ texts: KldText[]; empty: string[] }> {
-  const hasTemplate = base.chatTemplate !== undefined;
-  const prompts = problems.map((problem) => solutionPrompt(problem.question, hasTemplate));
-  const results = await base.generateWithTokens(
-    prompts.map((prompt) => ({
-      prompt,
-      sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: options.maxTokens, seed: 0, stop: [] },
-    })),
-    options.signal,
-  );
+  const prompts = problems.map((problem) => solutionPrompt(problem.question, options.chat));
+  const requests = prompts.map((prompt) => ({
+    prompt,
+    sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: options.maxTokens, seed: 0, stop: [] },
+  }));
+  const withTokens = (base as Partial<WithTokens>).generateWithTokens;
+  const results: Array<GenerateResult & { tokens?: number[] }> = withTokens
+    ? await withTokens.call(base, requests, options.signal)
+    : await base.generate(requests, options.signal);
   const all = results.map((result, index) => ({
     id: problems[index]!.id,
     prompt: prompts[index]!,
     continuation: result.text,
-    continuationTokens: result.tokens.map(Number),
+    ...(result.tokens ? { continuationTokens: result.tokens.map(Number) } : {}),
   }));
-  return {
-    texts: all.filter((text) => text.continuationTokens.length > 0),
-    empty: all.filter((text) => text.continuationTokens.length === 0).map((text) => text.id),
-  };
+  const isEmpty = (text: (typeof all)[number]): boolean => (text.continuationTokens ? text.continuationTokens.length === 0 : text.continuation === "");
+  return { texts: all.filter((text) => !isEmpty(text)), empty: all.filter(isEmpty).map((text) => text.id) };
 }

@@ -4,8 +4,7 @@
  */
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import type { RunRecord } from "../run/index.ts";
-import type { RunStore } from "../store/index.ts";
+import type { RunRecord, RunStore } from "../store/index.ts";
 
 export async function writeGenerationsJsonl(file: string, record: RunRecord, store: RunStore): Promise<number> {
   const out = createWriteStream(file, { encoding: "utf8" });
@@ -24,7 +23,7 @@ export async function writeGenerationsJsonl(file: string, record: RunRecord, sto
   };
   try {
     for (const cell of record.cells) {
-      const grades = new Map(store.gradedSamples(cell.keys, record.grader).map((sample) => [sample.key, sample]));
+      const grades = new Map(record.grader === null ? [] : store.gradedSamples(cell.keys, record.grader).map((sample) => [sample.key, sample]));
       for (const generation of store.generations(cell.keys)) {
         const grade = grades.get(generation.key);
         await write(

@@ -58,7 +58,7 @@ test("results.json agrees with the store", () => {
   const store = openRunStore(runDirectory, { readOnly: true });
   try {
     for (const cell of record.cells) {
-      const graded = store.gradedSamples(cell.keys, record.grader);
+      const graded = store.gradedSamples(cell.keys, record.grader ?? "");
       const correct = graded.filter((sample) => sample.status === "correct").length;
       const result = results.cells.find((entry) => entry.variant === cell.variant);
       assert.equal(result?.accuracy.problems, 42);

@@ -1,20 +1,21 @@
 /**
- * The comparison stage and the report's data: from a run directory (its `run.json` and store) to
- * `results.json` — per-cell accuracy with intervals, every planned comparison (src/compare), output
- * lengths, failures, and the provenance of every variant — plus the texts the HTML report shows side by
- * side. Read-only: making a report never changes the store.
+ * The report's data, from a run store alone: `results.json` — per-cell accuracy with intervals, every
+ * planned comparison as the compare stage stored it (src/compare), output lengths, failures, and the
+ * provenance of every variant — plus the texts the HTML report shows side by side. Reads the store only:
+ * comparisons that are missing or out of date are the compare stage's to make (`writeReports` runs it).
  */
-import type { AccuracySummary, SampleRow, StatusCounts, Summary, VariantComparison } from "../compare/index.ts";
-import { compareVariant, FORMAT_FAILURES, meanInterval, passAtK, defaultPassKs, summarize, wilsonInterval } from "../compare/index.ts";
+import type { AccuracySummary, CellSamples, ComparisonResult, SampleRow, StatusCounts, Summary } from "../compare/index.ts";
+import { ALL_BENCHMARKS, cellSamples, comparisonInputs, FORMAT_FAILURES, meanInterval, passAtK, defaultPassKs, storedComparisons, summarize, wilsonInterval } from "../compare/index.ts";
 import type { Problem } from "../data/index.ts";
-import { readRunRecord, type RunCell, type RunRecord, type VariantStatus } from "../run/index.ts";
-import { openRunStore, type GradedSample, type RunStore, type StoredFailure } from "../store/index.ts";
-import { segmentSteps } from "../steps/index.ts";
+import { QreasonError } from "../errors.ts";
+import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type StoredFailure, type VariantStatus } from "../store/index.ts";
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
 
+export type { ComparisonResult };
+export { ALL_BENCHMARKS };
+export { comparisonInputs, countSteps } from "../compare/index.ts";
+
 export const RESULTS_SCHEMA = "qreason-results/v1";
-/** The label of comparisons over all of a model's benchmarks together. */
-export const ALL_BENCHMARKS = "all benchmarks";
 
 export interface VariantInfo {
   model: string;
@@ -48,20 +49,12 @@ export interface CellResult {
   lengths: { tokens: Summary | null; steps: Summary | null };
 }
 
-export interface ComparisonResult {
-  model: string;
-  /** A benchmark label, or ALL_BENCHMARKS. */
-  benchmark: string;
-  baseline: string;
-  variant: string;
-  comparison: VariantComparison;
-}
-
 export interface Results {
   schema: typeof RESULTS_SCHEMA;
   generatedAt: string;
   study: RunRecord["study"];
-  grader: string;
+  /** The grader whose grades these are (null: nothing graded yet). */
+  grader: string | null;
   qreasonVersion: string;
   run: { startedAt: string; finishedAt: string | null; interrupted: boolean; complete: boolean };
   benchmarks: Array<{ label: string; benchmark: string; split: string | null; size: number | null; seed: number; problems: number; sampling: BenchmarkSpec["sampling"] }>;
@@ -95,30 +88,6 @@ export interface ProblemView {
 export interface ReportData {
   results: Results;
   problems: ProblemView[];
-}
-
-/** Steps of an output: its labelled steps (`Step N:`), or its sentences when it labels none. */
-export function countSteps(text: string): number {
-  const segments = segmentSteps(text);
-  const labelled = segments.filter((segment) => segment.label !== undefined).length;
-  return labelled > 0 ? labelled : segments.length;
-}
-
-/**
- * Rows for the statistics. `benchmark` is the study's label, not the stored benchmark name: two labels may
- * run the same benchmark (different sizes or sampling), and problems pair within a label.
- */
-function toRows(samples: readonly GradedSample[], label: string): SampleRow[] {
-  return samples.map((sample) => ({
-    problemId: sample.problemId,
-    benchmark: label,
-    sampleIndex: sample.sampleIndex,
-    status: sample.status,
-    completionTokens: sample.completionTokens,
-    steps: countSteps(sample.text),
-    ...(sample.level !== undefined ? { level: sample.level } : {}),
-    ...(sample.subject !== undefined ? { subject: sample.subject } : {}),
-  }));
 }
 
 /** Accuracy of one cell on its own (the baseline's too): Wilson with one sample, mean@n with several. */
@@ -173,64 +142,40 @@ export function problemAnchor(model: string, benchmark: string, problemId: strin
   return `problem-${[model, benchmark, problemId].join("--").replace(/[^A-Za-z0-9_-]+/g, "-")}`;
 }
 
-interface CellData {
-  cell: RunCell;
-  samples: GradedSample[];
-  rows: SampleRow[];
-}
+type CellData = CellSamples;
 
-/** Builds the report's data from a run directory. */
-export function buildReportData(runDirectory: string, options: { bootstrapResamples?: number } = {}): ReportData {
-  const record = readRunRecord(runDirectory);
-  const store = openRunStore(runDirectory, { readOnly: true });
-  try {
-    return assemble(record, store, options.bootstrapResamples ?? 10_000);
-  } finally {
-    store.close();
+/** The run record of `store`; E_NOT_FOUND when it holds no plan yet. */
+export function requireRunRecord(store: RunStore): RunRecord {
+  const record = runRecordOf(store);
+  if (record === undefined) {
+    throw new QreasonError("E_NOT_FOUND", "this run store holds no plan yet: run `qreason run <study.yaml>` first", { file: store.file });
   }
+  return record;
 }
 
-function assemble(record: RunRecord, store: RunStore, bootstrapResamples: number): ReportData {
-  const cellData = new Map<string, CellData>();
+/** Builds the report's data from a run store (comparisons as stored; see `writeReports`). */
+export function buildReportData(store: RunStore, options: { bootstrapResamples?: number } = {}): ReportData {
+  const record = requireRunRecord(store);
+  const cellData = cellSamples(store, record.study.hash, record.grader);
   const cellKey = (model: string, variant: string, benchmark: string): string => `${model}\0${variant}\0${benchmark}`;
   const cells: CellResult[] = [];
   for (const cell of record.cells) {
-    const samples = store.gradedSamples(cell.keys, record.grader);
-    const rows = toRows(samples, cell.benchmark);
-    cellData.set(cellKey(cell.model, cell.variant, cell.benchmark), { cell, samples, rows });
+    const data = cellData.get(cellKey(cell.model, cell.variant, cell.benchmark));
+    const rows = data?.rows ?? [];
     cells.push({
       model: cell.model,
       variant: cell.variant,
       benchmark: cell.benchmark,
-      planned: cell.keys.length,
+      planned: cell.planned,
       generated: store.generations(cell.keys).length,
-      graded: samples.length,
+      graded: data?.samples.length ?? 0,
       failures: store.failures(cell.keys).length,
       accuracy: cellAccuracy(rows),
       statuses: statusCounts(rows),
       lengths: { tokens: summarize(numbers(rows, "completionTokens")), steps: summarize(numbers(rows, "steps")) },
     });
   }
-
-  const comparisons: ComparisonResult[] = [];
-  const settings = { bootstrapResamples, seed: 0 };
-  for (const planned of record.comparisons) {
-    const baseline = cellData.get(cellKey(planned.model, planned.baseline, planned.benchmark));
-    const variant = cellData.get(cellKey(planned.model, planned.variant, planned.benchmark));
-    if (baseline === undefined || variant === undefined) continue;
-    comparisons.push({ ...planned, comparison: compareVariant(baseline.rows, variant.rows, settings) });
-  }
-  if (record.benchmarks.length > 1) {
-    const pairs = new Map<string, { model: string; baseline: string; variant: string }>();
-    for (const planned of record.comparisons) pairs.set(`${planned.model}\0${planned.variant}`, planned);
-    for (const { model, baseline, variant } of pairs.values()) {
-      const rowsOf = (name: string): SampleRow[] => record.benchmarks.flatMap((benchmark) => cellData.get(cellKey(model, name, benchmark.label))?.rows ?? []);
-      const baselineRows = rowsOf(baseline);
-      const variantRows = rowsOf(variant);
-      if (baselineRows.length === 0 || variantRows.length === 0) continue;
-      comparisons.push({ model, benchmark: ALL_BENCHMARKS, baseline, variant, comparison: compareVariant(baselineRows, variantRows, settings) });
-    }
-  }
+  const comparisons = record.grader === null ? [] : storedComparisons(store, comparisonInputs(record, options.bootstrapResamples), cellData);
 
   const stored = store.variants();
   const variants: VariantInfo[] = record.variants.map((planned) => {

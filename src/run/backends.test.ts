@@ -105,7 +105,7 @@ for (const backend of ["llamacpp", "engine"] as const) {
         assert.ok(generation.completionTokens <= 6, `max_tokens honoured: ${generation.completionTokens}`);
       }
       assert.ok(generations.some((generation) => generation.text.length > 0), "the model wrote something");
-      assert.equal(store.gradedSamples(keys, record.grader).length, 8);
+      assert.equal(store.gradedSamples(keys, record.grader ?? "").length, 8);
       const variants = store.variants();
       const quantized = variants.find((entry) => entry.name === variantName);
       const baseline = variants.find((entry) => entry.name === "fp");

@@ -102,7 +102,7 @@ test("user mistakes are one-line errors naming the file", async () => {
   mkdirSync(notARun);
   const report = await qreason(["report", notARun]);
   assert.equal(report.code, 1);
-  assert.match(report.stderr, /error\[E_NOT_FOUND\]: .*run\.json: not a run directory/);
+  assert.match(report.stderr, /error\[E_NOT_FOUND\]: .*: not a run directory \(no qreason\.sqlite\)/);
 });
 
 test("the demo names the reference model it needs when it is missing", () => {

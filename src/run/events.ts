@@ -1,10 +1,15 @@
+import type { StagePending } from "./stages/types.ts";
+
 /**
  * What a run reports while it works. The runner only emits events; the CLI turns them into progress bars
  * and lines (and tests into assertions), so nothing below the CLI writes to the terminal.
  */
 export type RunEvent =
-  /** A stage begins or says what it does ("loading problems", "grading"). */
+  /** A stage says what it does ("loading problems", "grading"). */
   | { type: "stage"; message: string }
+  /** A stage of the pipeline starts, with what it has pending, and ends (milliseconds, and a line to show when it has one). */
+  | { type: "stage-start"; stage: string; pending: StagePending }
+  | { type: "stage-end"; stage: string; status: "done" | "interrupted" | "failed"; ms: number; message?: string }
   /** Progress inside a long step of one variant (export, quantization); `done/total` when countable. */
   | { type: "prepare"; model: string; variant: string; message: string; done?: number; total?: number }
   /** Generation of a variant begins: `pending` of `total` generations still to make. */

@@ -1,62 +1,58 @@
 /**
- * The grading stage: every stored result of the plan that this grader has not graded yet is graded against
- * its problem's gold answer (src/grade, in worker threads with a hard per-item time budget) and stored.
- * Grades are keyed by (generation, grader), so a new grader version grades again beside the old grades.
+ * Grading stored results: each against the gold answer of its own problem as the store holds it, with the
+ * generation's finish reason (a truncated output is graded as such), in worker threads with a hard
+ * per-item time budget (src/grade). Grades are stored per grader version, so a new version grades again
+ * beside the old grades.
  */
-import { GradePool } from "../grade/index.ts";
-import type { GradeRecord, RunStore } from "../store/index.ts";
+import { GradePool, type GradeItem } from "../grade/index.ts";
+import { QreasonError } from "../errors.ts";
+import type { GradeRecord, RunStore, UngradedGeneration } from "../store/index.ts";
 
-/**
- * Name and version of the grader whose grades a run reads. Bump the version when src/grade changes what it
- * decides: the next run then grades everything again (the old grades stay, under the old name).
- */
-export const GRADER = "qreason-grade/v1";
-
-export interface GradeStageOptions {
-  /** Gold answer of each generation key. */
-  goldOf: (key: string) => string | undefined;
+export interface GradeOptions {
+  /** The grader version the grades are stored under. */
+  grader: string;
   workers?: number;
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface GradeStageOutcome {
-  graded: number;
-  alreadyGraded: number;
+/** What the grader is given for a stored result: gold, output, and why the output ended. */
+export function graderItem(generation: UngradedGeneration): GradeItem {
+  return { gold: generation.gold ?? "", output: generation.text, finishReason: generation.finishReason };
 }
 
-export async function gradeGenerations(store: RunStore, keys: readonly string[], options: GradeStageOptions): Promise<GradeStageOutcome> {
-  const graded = new Set(store.gradedSamples(keys, GRADER).map((sample) => sample.key));
-  const todo = store.generations(keys).filter((generation) => !graded.has(generation.key));
-  if (todo.length === 0) return { graded: 0, alreadyGraded: graded.size };
-  const golds = todo.map((generation) => {
-    const gold = options.goldOf(generation.key);
-    if (gold === undefined) throw new Error(`no gold answer for generation ${generation.key}`);
-    return gold;
-  });
+/** Grades `items` and stores each batch as it finishes; returns how many were stored. */
+export async function gradeGenerations(store: RunStore, items: readonly UngradedGeneration[], options: GradeOptions): Promise<number> {
+  if (items.length === 0) return 0;
+  const missing = items.find((item) => item.gold === null);
+  if (missing !== undefined) {
+    throw new QreasonError("E_STORE", `generation ${missing.key} belongs to problem ${missing.benchmark}/${missing.problemId}, which the run store does not hold; run \`qreason run <study.yaml>\` to store its problems`, {
+      file: store.file,
+    });
+  }
   const batchSize = options.batchSize ?? 64;
-  const pool = new GradePool({ workers: Math.max(1, Math.min(options.workers ?? 2, Math.ceil(todo.length / batchSize))) });
+  const pool = new GradePool({ workers: Math.max(1, Math.min(options.workers ?? 2, Math.ceil(items.length / batchSize))) });
   let done = 0;
   let all: Promise<void[]> | undefined;
   try {
     const batches: Promise<void>[] = [];
-    for (let start = 0; start < todo.length; start += batchSize) {
-      const batch = todo.slice(start, start + batchSize);
-      const items = batch.map((generation, index) => ({ gold: golds[start + index] as string, output: generation.text }));
+    for (let start = 0; start < items.length; start += batchSize) {
+      const batch = items.slice(start, start + batchSize);
+      const graderItems = batch.map(graderItem);
       batches.push(
-        pool.grade(items).then((results) => {
+        pool.grade(graderItems).then((results) => {
           if (options.signal?.aborted) return;
           const grades: GradeRecord[] = results.map((result, index) => ({
-            generationKey: (batch[index] as { key: string }).key,
-            grader: GRADER,
+            generationKey: (batch[index] as UngradedGeneration).key,
+            grader: options.grader,
             status: result.status,
             extracted: result.extracted,
             reason: result.reason,
           }));
           store.putGrades(grades);
           done += grades.length;
-          options.onProgress?.(done, todo.length);
+          options.onProgress?.(done, items.length);
         }),
       );
     }
@@ -68,5 +64,5 @@ export async function gradeGenerations(store: RunStore, keys: readonly string[],
     all?.catch(() => undefined);
     await pool.close();
   }
-  return { graded: done, alreadyGraded: graded.size };
+  return done;
 }

@@ -59,7 +59,7 @@ function storedCounts(runDirectory: string): { generations: number; failures: nu
     return {
       generations: store.generations(keys).length,
       failures: store.failures(keys).length,
-      grades: store.gradedSamples(keys, record.grader).length,
+      grades: store.gradedSamples(keys, record.grader ?? "").length,
       pending: store.pending(keys).length,
     };
   } finally {
@@ -86,7 +86,7 @@ test("generates, grades and records every variant; a second run asks nothing", a
   const store = openRunStore(runDirectory, { readOnly: true });
   try {
     for (const cell of record.cells) {
-      const graded = store.gradedSamples(cell.keys, record.grader);
+      const graded = store.gradedSamples(cell.keys, record.grader ?? "");
       const model = cell.variant === "fp" ? "reference" : cell.variant;
       const problems = new Map(store.problems(graded[0]?.benchmark ?? "").map((problem) => [problem.id, problem]));
       for (const sample of graded) {

@@ -3,6 +3,7 @@
  * content-hashed keys that make a resumed run skip what is already done.
  */
 export type {
+  GenerationIdentity,
   GenerationRecord,
   GradeRecord,
   GradeStatus,
@@ -15,10 +16,16 @@ export type {
   StoredVariant,
   VariantRecord,
 } from "./runStore.ts";
+export type { CellDefinition, CellProgress, StoredCell, UngradedGeneration } from "./cells.ts";
+export type { ComparisonIdentity, StoredComparison } from "./comparisons.ts";
+export type { GraderRecord, RunState, StoredGrader } from "./runState.ts";
+export type { StageRunOutcome, StageRunRecord } from "./stageRuns.ts";
+export type { RunCell, RunRecord, VariantStatus } from "./runRecord.ts";
 export type { GenerationKeyInput } from "./keys.ts";
 export type { Migration } from "./schema.ts";
 
-export { RUN_STORE_FILE, RunStore, openRunStore } from "./runStore.ts";
+export { RUN_STORE_FILE, RunStore, openRunDirectory, openRunStore } from "./runStore.ts";
+export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA, currentPlan, importRunRecord, readRunRecordFile, runRecordOf, writeRunRecordFile } from "./runRecord.ts";
 export { GENERATION_KEY_PREFIX, generationKey, promptHash } from "./keys.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
 export { canonicalJson, contentHash, sha256Hex } from "./canonical.ts";

@@ -26,7 +26,7 @@ test("a new store is at the current schema version, in WAL mode", () => {
   assert.equal((database.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode, "wal");
   assert.equal((database.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, SCHEMA_VERSION);
   const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
-  assert.deepEqual(tables, ["generations", "grades", "judgments", "problems", "prompts", "reviews", "study", "variants"]);
+  assert.deepEqual(tables, ["cell_keys", "cells", "comparisons", "generations", "graders", "grades", "judgments", "problems", "prompts", "reviews", "run_state", "stage_runs", "study", "variants"]);
   database.close();
 });
 
@@ -153,31 +153,32 @@ test("variants carry their recipe, artifact, manifest and provenance; studies ar
 });
 
 test("migrations add to a store without losing what it holds, and a newer store is refused", () => {
-  const v2: Migration = { version: 2, description: "test: a notes column", sql: "ALTER TABLE generations ADD COLUMN note TEXT" };
+  const next = SCHEMA_VERSION + 1;
+  const v2: Migration = { version: next, description: "test: a notes column", sql: "ALTER TABLE generations ADD COLUMN note TEXT" };
   const store = openRunStore(directory);
   store.putGenerations([fakeRecord(0), fakeRecord(1)]);
   store.close();
 
   const upgraded = openRunStore(directory, { migrations: [...MIGRATIONS, v2] });
-  assert.equal(upgraded.schemaVersion, 2);
+  assert.equal(upgraded.schemaVersion, next);
   assert.deepEqual(upgraded.pending([fakeKey(0), fakeKey(1), fakeKey(2)]), [fakeKey(2)]);
   upgraded.close();
 
   const before = readFileSync(path.join(directory, RUN_STORE_FILE));
   assert.throws(
     () => openRunStore(directory),
-    (error: unknown) => error instanceof QreasonError && error.code === "E_STORE" && /schema version 2, newer than the 1/.test(error.message),
+    (error: unknown) => error instanceof QreasonError && error.code === "E_STORE" && error.message.includes(`schema version ${next}, newer than the ${SCHEMA_VERSION}`),
   );
-  assert.throws(() => openRunStore(directory, { readOnly: true }), /newer than the 1/);
+  assert.throws(() => openRunStore(directory, { readOnly: true }), new RegExp(`newer than the ${SCHEMA_VERSION}`));
   assert.deepEqual(readFileSync(path.join(directory, RUN_STORE_FILE)), before, "a refused store is not modified");
 });
 
 test("a failed migration rolls back and leaves the store at its old version", () => {
   openRunStore(directory).close();
-  const broken: Migration = { version: 2, description: "test: broken", sql: "CREATE TABLE extra (x); SELECT * FROM no_such_table" };
-  assert.throws(() => openRunStore(directory, { migrations: [...MIGRATIONS, broken] }), /migrating the run store to version 2 failed/);
+  const broken: Migration = { version: SCHEMA_VERSION + 1, description: "test: broken", sql: "CREATE TABLE extra (x); SELECT * FROM no_such_table" };
+  assert.throws(() => openRunStore(directory, { migrations: [...MIGRATIONS, broken] }), new RegExp(`migrating the run store to version ${SCHEMA_VERSION + 1} failed`));
   const store = openRunStore(directory);
-  assert.equal(store.schemaVersion, 1);
+  assert.equal(store.schemaVersion, SCHEMA_VERSION);
   store.close();
   const database = new DatabaseSync(path.join(directory, RUN_STORE_FILE));
   assert.equal((database.prepare("SELECT count(*) AS count FROM sqlite_schema WHERE name = 'extra'").get() as { count: number }).count, 0);

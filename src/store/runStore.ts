@@ -6,15 +6,20 @@
  * killed (kill -9, Ctrl-C, a crashed backend); on power loss the last few commits may roll back, but the
  * database stays consistent. Writes are batched: one transaction per batch of generations.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { BackendKind, ChatMessage, FinishReason, GenerateResult, SamplingParams } from "../backends/types.ts";
 import type { Problem } from "../data/types.ts";
 import { QreasonError } from "../errors.ts";
 import { canonicalJson } from "./canonical.ts";
+import { CellTable } from "./cells.ts";
+import { ComparisonTable } from "./comparisons.ts";
 import { promptHash } from "./keys.ts";
+import { importRunRecord, readRunRecordFile, RUN_RECORD_FILE } from "./runRecord.ts";
+import { RunStateTable } from "./runState.ts";
 import { MIGRATIONS, checkStore, migrate, type Migration } from "./schema.ts";
+import { StageRunTable } from "./stageRuns.ts";
 
 export const RUN_STORE_FILE = "qreason.sqlite";
 
@@ -145,9 +150,29 @@ export function openRunStore(runDirectory: string, options: OpenRunStoreOptions 
   return RunStore.openFile(path.join(runDirectory, RUN_STORE_FILE), options);
 }
 
+/**
+ * Opens the store of an existing run directory (upgrading an older schema); E_NOT_FOUND, creating
+ * nothing, when the directory has no store.
+ */
+export function openRunDirectory(runDirectory: string): RunStore {
+  const file = path.join(runDirectory, RUN_STORE_FILE);
+  if (!existsSync(file)) {
+    throw new QreasonError("E_NOT_FOUND", `not a run directory (no ${RUN_STORE_FILE}): run \`qreason run <study.yaml>\` first`, { file: runDirectory });
+  }
+  return RunStore.openFile(file);
+}
+
 export class RunStore {
   readonly file: string;
   readonly schemaVersion: number;
+  /** The study and plan the run directory runs now, the grader reports read, grader versions (v2). */
+  readonly state: RunStateTable;
+  /** Cells of each plan and their generation keys (v2). */
+  readonly cells: CellTable;
+  /** Compare results per study and grader (v2). */
+  readonly comparisons: ComparisonTable;
+  /** Every stage run: when, outcome, counts (v2). */
+  readonly stageRuns: StageRunTable;
   private readonly database: DatabaseSync;
   private readonly statements: Statements;
 
@@ -156,6 +181,15 @@ export class RunStore {
     this.database = database;
     this.schemaVersion = schemaVersion;
     this.statements = prepareStatements(database);
+    this.state = new RunStateTable(database);
+    this.cells = new CellTable(database, file, (work) => this.transaction(work));
+    this.comparisons = new ComparisonTable(database);
+    this.stageRuns = new StageRunTable(database);
+  }
+
+  /** The run directory the store belongs to. */
+  get directory(): string {
+    return path.dirname(this.file);
   }
 
   static openFile(file: string, options: OpenRunStoreOptions = {}): RunStore {
@@ -176,6 +210,9 @@ export class RunStore {
         database.exec("PRAGMA journal_mode = WAL");
         database.exec("PRAGMA synchronous = NORMAL");
         version = migrate(database, file, options.migrations);
+        const store = new RunStore(file, database, version);
+        if (version >= 2) importLegacyRunRecord(store);
+        return store;
       }
       return new RunStore(file, database, version);
     } catch (error) {
@@ -210,6 +247,21 @@ export class RunStore {
     this.database
       .prepare("INSERT INTO study (hash, name, source_file, resolved_json, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING")
       .run(study.hash, study.name, study.sourceFile ?? null, canonicalJson(study.resolved), now());
+  }
+
+  /** The study stored under `hash`, if any. */
+  study(hash: string): StoredStudy | undefined {
+    const row = this.database.prepare("SELECT hash, name, source_file, resolved_json, created_at FROM study WHERE hash = ?").get(hash) as
+      | Record<string, string | null>
+      | undefined;
+    if (row === undefined) return undefined;
+    return {
+      hash: String(row.hash),
+      name: String(row.name),
+      sourceFile: row.source_file ?? null,
+      resolved: JSON.parse(String(row.resolved_json)),
+      createdAt: String(row.created_at),
+    };
   }
 
   /** The most recently recorded study, if any. */
@@ -293,6 +345,13 @@ export class RunStore {
     if (Number(result.changes) === 0) {
       throw new QreasonError("E_INTERNAL", `no variant ${variant.model}/${variant.name} (${variant.recipeHash}) to attach an artifact to`, { file: this.file });
     }
+  }
+
+  /** Records where a variant's artifact is, once made, without touching its provenance. */
+  setVariantArtifactPath(variant: { model: string; name: string; recipeHash: string; artifactPath: string; manifest?: unknown }): void {
+    this.database
+      .prepare("UPDATE variants SET artifact_path = ?, manifest_json = coalesce(?, manifest_json), updated_at = ? WHERE model = ? AND name = ? AND recipe_hash = ?")
+      .run(variant.artifactPath, variant.manifest === undefined ? null : canonicalJson(variant.manifest), now(), variant.model, variant.name, variant.recipeHash);
   }
 
   variants(): StoredVariant[] {
@@ -436,6 +495,39 @@ export class RunStore {
     });
   }
 
+  /** The grade statuses of `keys` by `grader` (graded results only, input order), with each problem's level and subject: what comparisons are computed from, without the texts. */
+  gradeStatuses(keys: readonly string[], grader: string): Array<{ key: string; status: GradeStatus; level: number | null; subject: string | null }> {
+    if (keys.length === 0) return [];
+    const rows = this.database
+      .prepare(
+        `SELECT g.key, r.status, p.level, p.subject
+         FROM json_each(?) AS k
+         JOIN generations g ON g.key = k.value AND g.status = 'ok'
+         JOIN grades r ON r.generation_key = g.key AND r.grader = ?
+         LEFT JOIN problems p ON p.benchmark = g.benchmark AND p.problem_id = g.problem_id
+         ORDER BY k.key`,
+      )
+      .all(JSON.stringify(keys), grader) as Record<string, unknown>[];
+    return rows.map((row) => ({
+      key: String(row.key),
+      status: String(row.status) as GradeStatus,
+      level: row.level === null ? null : Number(row.level),
+      subject: row.subject === null ? null : String(row.subject),
+    }));
+  }
+
+  /** Generations both graders graded, and how many of them they graded differently. */
+  gradeChanges(from: string, to: string): { both: number; changed: number } {
+    const row = this.database
+      .prepare(
+        `SELECT count(*) AS both, count(CASE WHEN a.status != b.status THEN 1 END) AS changed
+         FROM grades a JOIN grades b ON b.generation_key = a.generation_key AND b.grader = ?
+         WHERE a.grader = ?`,
+      )
+      .get(to, from) as { both: number; changed: number };
+    return { both: Number(row.both), changed: Number(row.changed) };
+  }
+
   counts(): StoreCounts {
     const count = (sql: string): number => Number((this.database.prepare(sql).get() as { count: number }).count);
     return {
@@ -452,6 +544,23 @@ export class RunStore {
     const rows = this.database.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
     return rows.map((row) => row.integrity_check);
   }
+}
+
+/**
+ * A run directory made before schema v2 kept its cells and keys in run.json only: a store with no run
+ * state beside a run.json imports it (only such a directory has one: from v2 on, run.json is written after
+ * the run state). A missing or unreadable run.json imports nothing; the store then has no plan until the
+ * next `qreason run`.
+ */
+function importLegacyRunRecord(store: RunStore): void {
+  if (store.state.current() !== undefined || !existsSync(path.join(store.directory, RUN_RECORD_FILE))) return;
+  let record;
+  try {
+    record = readRunRecordFile(store.directory);
+  } catch {
+    return;
+  }
+  importRunRecord(store, record);
 }
 
 function checkReadable(database: DatabaseSync, file: string, migrations: readonly Migration[] = MIGRATIONS): number {

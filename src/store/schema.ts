@@ -130,6 +130,92 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX reviews_by_generation ON reviews (generation_key);
     `,
   },
+  {
+    version: 2,
+    description: "stages: the plan, cells and their generation keys, compare results, stage runs, grader versions",
+    sql: `
+      -- The plan a study expanded to (variants, jobs, comparisons), beside the resolved study.
+      ALTER TABLE study ADD COLUMN plan_json TEXT;
+
+      -- Where the run directory stands: the study it runs now, and the grader whose grades reports read.
+      CREATE TABLE run_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        study_hash TEXT NOT NULL REFERENCES study (hash),
+        study_file TEXT,
+        grader TEXT,
+        qreason_version TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        interrupted INTEGER NOT NULL DEFAULT 0 CHECK (interrupted IN (0, 1)),
+        updated_at TEXT NOT NULL
+      );
+
+      -- One cell per (study, model, variant, benchmark label): what the plan asks of it, in plan order.
+      -- Its generation keys are known once the variant's backend facts are (cell_keys; none until then).
+      CREATE TABLE cells (
+        id INTEGER PRIMARY KEY,
+        study_hash TEXT NOT NULL REFERENCES study (hash),
+        position INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        recipe_hash TEXT NOT NULL,
+        benchmark TEXT NOT NULL,
+        planned INTEGER NOT NULL,
+        facts_json TEXT,
+        stopped TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (study_hash, model, variant, benchmark)
+      );
+
+      CREATE TABLE cell_keys (
+        cell_id INTEGER NOT NULL REFERENCES cells (id),
+        position INTEGER NOT NULL,
+        generation_key TEXT NOT NULL,
+        PRIMARY KEY (cell_id, position)
+      ) WITHOUT ROWID;
+      CREATE INDEX cell_keys_by_key ON cell_keys (generation_key);
+
+      -- The compare stage's statistics for one planned comparison under one grader. inputs_hash covers the
+      -- paired grades and the settings: when they change the row is computed again.
+      CREATE TABLE comparisons (
+        study_hash TEXT NOT NULL REFERENCES study (hash),
+        grader TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        benchmark TEXT NOT NULL,
+        baseline TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        inputs_hash TEXT NOT NULL,
+        settings_json TEXT NOT NULL,
+        result_json TEXT NOT NULL,
+        computed_at TEXT NOT NULL,
+        PRIMARY KEY (study_hash, grader, model, benchmark, baseline, variant)
+      ) WITHOUT ROWID;
+
+      -- Every time a stage ran: when, how it ended, what it counted.
+      CREATE TABLE stage_runs (
+        id INTEGER PRIMARY KEY,
+        stage TEXT NOT NULL,
+        study_hash TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('running', 'done', 'interrupted', 'failed')),
+        counts_json TEXT NOT NULL DEFAULT '{}',
+        message TEXT,
+        qreason_version TEXT
+      );
+      CREATE INDEX stage_runs_by_stage ON stage_runs (stage, id);
+
+      -- What each grader version named in grades was made of (its sources' hash, the CAS version).
+      CREATE TABLE graders (
+        name TEXT PRIMARY KEY,
+        sources_hash TEXT NOT NULL,
+        cas_version TEXT NOT NULL,
+        files INTEGER NOT NULL,
+        first_used_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version));

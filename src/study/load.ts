@@ -126,7 +126,7 @@ function checkInputPaths(issues: IssueList): void {
   }
 }
 
-function fromZodIssue(issue: z.core.$ZodIssue): StudyIssue[] {
+export function fromZodIssue(issue: z.core.$ZodIssue): StudyIssue[] {
   const at = issue.path;
   if (issue.code === "unrecognized_keys") {
     const allowed = allowedKeysFor(issue.keys);
@@ -164,7 +164,7 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function studyError(issues: LocatedIssue[], file: string): QreasonError {
+export function studyError(issues: LocatedIssue[], file: string): QreasonError {
   const [first, ...rest] = issues;
   if (first === undefined) return new QreasonError("E_INTERNAL", "study validation failed without an issue", { file });
   const more = rest.map((issue) => `\n  ${file}:${issue.line ?? "?"}: ${issue.field ? `field '${issue.field}': ` : ""}${issue.message}`);

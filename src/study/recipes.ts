@@ -6,6 +6,7 @@ import type { BackendKind } from "../backends/types.ts";
 import type { IssueList } from "./issues.ts";
 import type { FieldPath } from "./locate.ts";
 import type { EndpointInput, EngineRecipeInput, VariantInput } from "./schema.ts";
+import { ENGINE_DEFAULTS, defaultSymmetric } from "./engineDefaults.ts";
 import { didYouMean } from "./suggest.ts";
 import type { EndpointSpec, EngineRecipe, KnownNames, ModelSource, VariantRecipe, VariantSpec } from "./types.ts";
 
@@ -168,24 +169,25 @@ function engineRecipe(input: EngineRecipeInput, at: FieldPath, context: VariantC
     if (input.group_size !== undefined && input.group_size !== -1) {
       issues.add([...at, "group_size"], "smoothquant quantizes weights per output channel: group_size must be -1");
     }
-    Object.assign(recipe, { w_bits: 8, group_size: -1, sym: input.sym ?? true, a_bits: 8, alpha: input.alpha ?? 0.5 });
+    const smooth = ENGINE_DEFAULTS.smoothquant;
+    Object.assign(recipe, { w_bits: smooth.wBits, group_size: smooth.groupSize, sym: input.sym ?? defaultSymmetric(method), a_bits: smooth.aBits, alpha: input.alpha ?? smooth.alpha });
   } else {
     if (input.w_bits === undefined) issues.add([...at, "w_bits"], `${method} needs w_bits (2, 3, 4 or 8)`);
     Object.assign(recipe, {
       w_bits: input.w_bits ?? 4,
-      group_size: input.group_size ?? 128,
-      // AWQ's reference implementation uses zero points; GPTQ and RTN default to symmetric grids.
-      sym: input.sym ?? method !== "awq",
+      group_size: input.group_size ?? ENGINE_DEFAULTS.groupSize,
+      sym: input.sym ?? defaultSymmetric(method),
     });
     if (input.a_bits !== undefined) recipe.a_bits = input.a_bits;
+    const { gptq, awq } = ENGINE_DEFAULTS;
     if (method === "gptq") {
-      Object.assign(recipe, { damp: input.damp ?? 0.01, act_order: input.act_order ?? false, block_size: input.block_size ?? 128 });
+      Object.assign(recipe, { damp: input.damp ?? gptq.damp, act_order: input.act_order ?? gptq.actOrder, block_size: input.block_size ?? gptq.blockSize });
       const group = recipe.group_size ?? -1;
-      if (group !== -1 && (recipe.block_size ?? 128) % group !== 0) {
+      if (group !== -1 && (recipe.block_size ?? gptq.blockSize) % group !== 0) {
         issues.add([...at, input.block_size !== undefined ? "block_size" : "group_size"], `GPTQ processes columns in blocks of ${recipe.block_size}, which group_size ${group} must divide`);
       }
     }
-    if (method === "awq") Object.assign(recipe, { clip: input.clip ?? true, grid: input.grid ?? 20 });
+    if (method === "awq") Object.assign(recipe, { clip: input.clip ?? awq.clip, grid: input.grid ?? awq.grid });
   }
   if (input.kv_bits !== undefined) recipe.kv_bits = input.kv_bits;
   if (input.kv_group_size !== undefined) {
@@ -209,8 +211,8 @@ function engineRecipe(input: EngineRecipeInput, at: FieldPath, context: VariantC
       recipe.calibration = {
         ...(calibration.benchmark !== undefined ? { benchmark: calibration.benchmark, split: calibration.split ?? "train" } : {}),
         ...(calibration.file !== undefined ? { file: issues.inputPath([...at, "calibration", "file"], context.directory, calibration.file, "file") } : {}),
-        samples: calibration.samples ?? 128,
-        seq_len: calibration.seq_len ?? 2048,
+        samples: calibration.samples ?? ENGINE_DEFAULTS.calibration.samples,
+        seq_len: calibration.seq_len ?? ENGINE_DEFAULTS.calibration.seqLen,
         seed: calibration.seed ?? context.studySeed,
       };
     }

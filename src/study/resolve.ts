@@ -7,6 +7,7 @@ import path from "node:path";
 import type { BackendKind } from "../backends/types.ts";
 import { nameFrom, resolveStudyPath, type IssueList } from "./issues.ts";
 import type { FieldPath } from "./locate.ts";
+import { resolveJudges } from "../judge/config.ts";
 import { BASELINE_NAME, resolveEndpoint, resolveVariant } from "./recipes.ts";
 import type { BenchmarkInput, ModelInput, PromptInput, RuntimeInput, SamplingInput, StudyInput } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
@@ -66,6 +67,7 @@ export function resolveStudy(input: StudyInput, file: string, known: KnownNames,
   };
   if (input.description !== undefined) study.description = input.description;
   if (input.output !== undefined) study.output = resolveStudyPath(directory, input.output);
+  if (input.judges !== undefined) study.judges = resolveJudges(input.judges, ["judges"], { directory, seed }, issues);
   return study;
 }
 

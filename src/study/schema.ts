@@ -193,6 +193,31 @@ export const benchmarkInput = stringShorthand(
   }),
 );
 
+/**
+ * Judges (src/judge/): OpenAI-compatible endpoints or local models that find a solution's first wrong
+ * step. The same shape is a study's `judges:` block and a `qreason judge --judges judges.yaml` file.
+ */
+export const judgeMemberInput = strictObject({
+  name,
+  endpoint: endpointInput.optional(),
+  llamacpp: strictObject({ gguf: path, context_size: positiveInt.optional(), threads: positiveInt.optional() }).optional(),
+  engine: strictObject({ hf: path, device: z.enum(["auto", "cpu", "cuda"]).optional(), dtype: z.enum(["auto", "bf16", "fp16", "fp32"]).optional() }).optional(),
+  structured: z.boolean().optional(),
+  price: strictObject({ input_per_mtok: z.number().nonnegative(), output_per_mtok: z.number().nonnegative() }).optional(),
+  sampling: samplingInput.optional(),
+  retries: nonNegativeInt.max(10).optional(),
+});
+
+export const judgesInput = strictObject({
+  members: z.array(judgeMemberInput).min(1, "declare at least one judge"),
+  baseline: name.optional(),
+  retries: nonNegativeInt.max(10).optional(),
+  sampling: samplingInput.optional(),
+  audit: strictObject({ rate: z.number().min(0).max(1).optional(), seed: seed.optional() }).optional(),
+  verifier: z.boolean().optional(),
+  concurrency: positiveInt.optional(),
+});
+
 export const studyInput = strictObject({
   version: z.int().min(1).max(1, "this qreason reads study files of version 1; upgrade qreason for newer ones").optional(),
   name: name.optional(),
@@ -204,6 +229,7 @@ export const studyInput = strictObject({
   prompt: promptInput.optional(),
   sampling: samplingInput.optional(),
   runtime: runtimeInput.optional(),
+  judges: judgesInput.optional(),
 });
 
 export type StudyInput = z.output<typeof studyInput>;
@@ -215,3 +241,5 @@ export type EndpointInput = z.output<typeof endpointInput>;
 export type PromptInput = z.output<typeof promptInput>;
 export type SamplingInput = z.output<typeof samplingInput>;
 export type RuntimeInput = z.output<typeof runtimeInput>;
+export type JudgesInput = z.output<typeof judgesInput>;
+export type JudgeMemberInput = z.output<typeof judgeMemberInput>;

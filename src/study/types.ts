@@ -4,6 +4,7 @@
  * read; the YAML's own shape lives only in schema.ts.
  */
 import type { BackendKind } from "../backends/types.ts";
+import type { PanelSpec } from "../judge/config.ts";
 
 export const STUDY_FILE_VERSION = 1;
 
@@ -183,6 +184,8 @@ export interface Study {
   output?: string;
   models: ModelSpec[];
   benchmarks: BenchmarkSpec[];
+  /** The judge panel (src/judge/config.ts), if the study declares one. */
+  judges?: PanelSpec;
 }
 
 /** A variant that does not fit its model's weights, at a field of the variant (`["engine", "group_size"]`). */

@@ -27,7 +27,9 @@ def add_parser(subparsers) -> None:
         description="Quantize a Hugging Face model directory by a JSON recipe (RTN, GPTQ, AWQ, SmoothQuant, "
                     "KV/activation schemes) into a variant directory with qreason-quant.json.")
     parser.add_argument("--model", required=True, help="source model directory (Hugging Face layout)")
-    parser.add_argument("--recipe", required=True, help="recipe JSON file (schema: engine/qreason_engine/quant/README.md)")
+    parser.add_argument("--recipe", required=True,
+                        help="recipe JSON file with every field given (schema: engine/qreason_engine/quant/README.md; "
+                             "`qreason quantize` fills in defaults)")
     parser.add_argument("--out", required=True, help="variant directory to create (must not exist or be empty)")
     parser.add_argument("--device", default="auto", help="compute device: auto, cpu, cuda, cuda:N (default auto)")
     parser.add_argument("--dtype", default=None, choices=("fp32", "bf16", "fp16"),
@@ -37,12 +39,15 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from .recipe import load_recipe
+
+    # Fully resolved recipes only: qreason (src/study/engineDefaults.ts) is where defaults come from.
+    # Read first, so a bad recipe fails before torch and transformers load.
+    recipe = load_recipe(args.recipe, complete=True)
+
     from transformers.utils import logging as transformers_logging
 
-    from .recipe import load_recipe
     from .variant import quantize_to_dir
-
-    recipe = load_recipe(args.recipe)
     # Our own per-layer lines are the progress; transformers' load/save bars would only interleave with them.
     transformers_logging.disable_progress_bar()
 

@@ -7,9 +7,10 @@
    - run it with its original weights on the full-precision stream (for the cumulative error figure);
    - let the method quantize its weights, reading inputs from the quantized stream: the outputs of the
      already-quantized layers before it, as the quantized model will see them;
-   - install the runtime schemes (activation, KV cache) on it, then run it once more with statistics
-     hooks: ||WX - ŴX|| / ||WX|| per Linear, and the layer output's SQNR against the full-precision
-     stream. That output becomes the next layer's input.
+   - install the runtime schemes on it (activation hooks; KV rounding through a fresh quantizing cache
+     passed to each batch), then run it once more with statistics hooks: ||WX - ŴX|| / ||WX|| per
+     Linear, and the layer output's SQNR against the full-precision stream. That output becomes the
+     next layer's input.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from ..caches import cache_keyword
 from ..errors import EngineError
 from .grid import sqnr_db
 from .layers import base_model, check_group_size, decoder_layers, layer_prefix, select_linears
@@ -42,6 +44,14 @@ class CapturedCall:
         if self.args:
             return module(hidden, *self.args[1:], **self.kwargs)
         return module(**{**self.kwargs, "hidden_states": hidden})
+
+
+def layer_cache_keyword(layer: nn.Module, kwargs: dict) -> str:
+    """The keyword a decoder layer takes its cache under: the one the model called it with, else its own."""
+    for name in ("cache", "past_key_values"):
+        if name in kwargs:
+            return name
+    return cache_keyword(layer)
 
 
 def first_tensor(output):
@@ -76,9 +86,11 @@ class LayerContext:
 
     @torch.no_grad()
     def forward(self, hooks: dict[str, Callable] | None = None, *, until: Iterable[str] = (),
-                keep_outputs: bool = False) -> list[torch.Tensor] | None:
+                keep_outputs: bool = False, new_cache: Callable[[], object] | None = None) -> list[torch.Tensor] | None:
         """Run every calibration batch through the layer. hooks: {module name: fn(inputs, output)}.
-        until: stop each batch once all these modules have run (their hooks included)."""
+        until: stop each batch once all these modules have run (their hooks included).
+        new_cache: a fresh KV cache per batch (the runtime schemes' quantizing cache), passed to the layer
+        under the cache keyword the model called it with."""
         handles = []
         waiting = set(until)
         fired: set[str] = set()
@@ -98,6 +110,8 @@ class LayerContext:
         try:
             for hidden, kwargs in zip(self.inputs, self.kwargs, strict=True):
                 fired.clear()
+                if new_cache is not None:
+                    kwargs = {**kwargs, layer_cache_keyword(self.layer, kwargs): new_cache(), "use_cache": True}
                 try:
                     output = first_tensor(self.layer(hidden, **kwargs))
                 except _StopForward:
@@ -278,7 +292,9 @@ def run_pipeline(model: nn.Module, recipe: Recipe, method: LayerMethod, token_id
         runtime.extend(install_runtime_schemes(model, recipe, layers=[index]))
 
         meters = {name: _OutputError(context.module(name), references[name]) for name in selected[index]}
-        quantized_next = context.forward(meters, keep_outputs=True)
+        # KV rounding acts through the cache the layer writes to: give each batch a fresh quantizing one.
+        new_cache = (lambda: runtime.new_cache(model.config)) if runtime.kv is not None else None
+        quantized_next = context.forward(meters, keep_outputs=True, new_cache=new_cache)
         signal = sum(float(out.float().pow(2).sum()) for out in full_next)
         noise = sum(float((q.float() - f.float()).pow(2).sum()) for q, f in zip(quantized_next, full_next, strict=True))
         errors = []

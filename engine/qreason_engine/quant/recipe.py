@@ -2,8 +2,13 @@
 
 A recipe is JSON (the TypeScript side writes it; users may too). Parsing is strict: an unknown field, a
 mistyped value or a combination that a method cannot honour is an EngineError naming the field
-("calibration.seq_len"), so a typo never silently falls back to a default. Method-dependent defaults are
-filled in once, here, and the resolved recipe is what the variant's manifest records.
+("calibration.seq_len"), so a typo never silently falls back to a default. The resolved recipe is what
+the variant's manifest records.
+
+The defaults' one source is the TypeScript side (src/study/engineDefaults.ts): studies and `qreason
+quantize` send fully resolved recipes, and `load_recipe(..., complete=True)` (what the quantize command
+uses) refuses one with a field left out, so a recipe cannot mean two variants. The defaults below are
+the same values, for Python callers (tests, benchmarks); src/run/engineRecipe.test.ts checks they agree.
 """
 
 from __future__ import annotations
@@ -188,8 +193,34 @@ class Recipe:
 _OPTION_BLOCKS = {"gptq": GPTQOptions, "awq": AWQOptions, "smoothquant": SmoothQuantOptions}
 
 
-def parse_recipe(data: Any, *, file: str | None = None, base_dir: Path | None = None) -> Recipe:
-    """Validate a recipe object (already parsed from JSON) and resolve its method defaults."""
+def parse_recipe(data: Any, *, file: str | None = None, base_dir: Path | None = None, complete: bool = False) -> Recipe:
+    """Validate a recipe object (already parsed from JSON) and resolve its method defaults.
+
+    complete: refuse a recipe that leaves out any field of its resolved form (`Recipe.to_json()`), naming
+    the first one missing: the engine's CLI takes only fully resolved recipes."""
+    recipe = _parse_recipe(data, file=file, base_dir=base_dir)
+    if complete:
+        missing = _missing_fields(recipe.to_json(), data)
+        if missing:
+            also = f"; also missing: {', '.join(missing[1:])}" if len(missing) > 1 else ""
+            raise EngineError("E_INPUT", "missing: qreason-engine quantize takes fully resolved recipes (`qreason "
+                              f"quantize` and studies fill in qreason's defaults){also}", file=file, field=missing[0])
+    return recipe
+
+
+def _missing_fields(resolved: dict, given: Any, prefix: str = "") -> list[str]:
+    """Dotted names of the fields of `resolved` that `given` does not spell out (null counts as missing)."""
+    missing = []
+    for key, value in resolved.items():
+        name = f"{prefix}{key}"
+        if not isinstance(given, dict) or given.get(key) is None:
+            missing.append(name)
+        elif isinstance(value, dict):
+            missing += _missing_fields(value, given[key], f"{name}.")
+    return missing
+
+
+def _parse_recipe(data: Any, *, file: str | None, base_dir: Path | None) -> Recipe:
     top = _Fields(data, "", file, _names(Recipe))
     method = top.choice("method", METHODS)
     if method is None:
@@ -216,7 +247,8 @@ def parse_recipe(data: Any, *, file: str | None = None, base_dir: Path | None = 
         if w_bits is None:
             raise top.error("w_bits", f"is required for method '{method}'; one of {', '.join(map(str, W_BITS))}")
         group_size = top.choice("group_size", GROUP_SIZES, 128)
-        symmetric = top.boolean("symmetric", False)
+        # RTN and GPTQ: symmetric (AutoGPTQ's default); AWQ: zero points, as its reference implementation.
+        symmetric = top.boolean("symmetric", method != "awq")
 
     a_bits = top.choice("a_bits", A_BITS, 8 if method == "smoothquant" else None)
     if method == "smoothquant" and a_bits != 8:
@@ -286,8 +318,9 @@ def _parse_awq(block: _Fields) -> AWQOptions:
                       clip_tokens=block.integer("clip_tokens", 512, 16, 1_000_000))
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe JSON file; relative calibration paths are taken from its folder."""
+def load_recipe(path: str | Path, *, complete: bool = False) -> Recipe:
+    """Read and validate a recipe JSON file; relative calibration paths are taken from its folder.
+    complete: every field must be given (see parse_recipe)."""
     file = Path(path)
     if not file.is_file():
         raise EngineError("E_NOT_FOUND", f"recipe file not found: {file}")
@@ -297,7 +330,7 @@ def load_recipe(path: str | Path) -> Recipe:
         raise EngineError("E_INPUT", f"not valid JSON: {error.msg}", file=f"{file}:{error.lineno}") from error
     except UnicodeDecodeError as error:
         raise EngineError("E_INPUT", f"not UTF-8 text: {error}", file=str(file)) from error
-    return parse_recipe(data, file=str(file), base_dir=file.parent)
+    return parse_recipe(data, file=str(file), base_dir=file.parent, complete=complete)
 
 
 def recipe_from_manifest(manifest: dict, *, file: str | None = None) -> Recipe:

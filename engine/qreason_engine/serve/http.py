@@ -2,8 +2,8 @@
 FastAPI). Each connection gets a thread; all of them submit to the one batching worker, so concurrent
 requests share model batches.
 
-Routes: GET /v1/models, GET /health, GET /v1/info, POST /v1/completions, POST /v1/chat/completions,
-POST /v1/score (qreason's teacher-forced scoring extension).
+Routes: GET /v1/models, GET /health, GET /v1/info, POST /v1/completions (with `echo` + `logprobs` it scores
+the prompt's own tokens, the way vLLM and SGLang do), POST /v1/chat/completions.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..errors import EngineError
-from ..protocol import parse_score, score_json
-from .openai_api import chat_response, completion_response, parse_chat_body, parse_completion_body
+from .openai_api import echo_score_request, chat_response, completion_response, parse_chat_body, parse_completion_body
 from .worker import BatchingWorker
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -70,14 +69,14 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, {"status": "ok"})
         elif path == "/v1/info":
             self._send(HTTPStatus.OK, self.server.info)
-        elif path in ("/v1/completions", "/v1/chat/completions", "/v1/score"):
+        elif path in ("/v1/completions", "/v1/chat/completions"):
             self._send_error(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes POST")
         else:
             self._send_error(HTTPStatus.NOT_FOUND, f"no route {path}")
 
     def do_POST(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
-        routes = {"/v1/completions": self._completions, "/v1/chat/completions": self._chat, "/v1/score": self._score}
+        routes = {"/v1/completions": self._completions, "/v1/chat/completions": self._chat}
         handler = routes.get(path)
         if handler is None:
             self._drain()
@@ -97,23 +96,19 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
             self._send_error(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(error).__name__}: {error}", code="E_INTERNAL")
 
     def _completions(self, body: dict) -> dict:
-        requests = parse_completion_body(body)
-        futures = [self.server.worker.submit_future("generate", request) for request in requests]
-        return completion_response([future.wait() for future in futures], self.server.model_name)
+        worker = self.server.worker
+        tokenizer = worker.generator.tokenizer
+        job = parse_completion_body(body, tokenizer)
+        echoes = [worker.submit_future("score", request) if (request := echo_score_request(prompt, job.logprobs))
+                  and job.echo and job.logprobs is not None else None for prompt in job.prompts]
+        futures = [worker.submit_future("generate", request) if job.generate else None for request in job.requests]
+        results = [future.wait() if future else None for future in futures]
+        scored = [future.wait() if future else None for future in echoes]
+        return completion_response(job, results, scored, self.server.model_name, tokenizer)
 
     def _chat(self, body: dict) -> dict:
         future = self.server.worker.submit_future("generate", parse_chat_body(body))
         return chat_response(future.wait(), self.server.model_name)
-
-    def _score(self, body: dict) -> dict:
-        if isinstance(body, dict):
-            body = {key: value for key, value in body.items() if key != "model"}
-        request = parse_score(body)
-        result = self.server.worker.submit_future("score", request).wait()
-        body = score_json(result)
-        total = body["prompt_tokens"] + len(body["tokens"])
-        return {"object": "score", "model": self.server.model_name, **body,
-                "usage": {"prompt_tokens": body["prompt_tokens"], "total_tokens": total}}
 
     # -- plumbing ----------------------------------------------------------------------------------------
 

@@ -85,7 +85,7 @@ export class EngineBackend implements Backend {
   }
 
   score(requests: ScoreRequest[], signal?: AbortSignal): Promise<ScoreResult[]> {
-    return Promise.all(requests.map(async (request) => toScoreResult(await this.call("score", scoreParams(request), signal))));
+    return Promise.all(requests.map(async (request) => toScoreResult(await this.call("score", scoreParams(request), signal), request)));
   }
 
   async close(): Promise<void> {

@@ -143,8 +143,11 @@ test("a killed engine fails its requests, restarts for the next call, and gives 
     const [result] = await backend.generate([request(PROMPTS[0]!, { maxTokens: 3 })]);
     assert.equal(result!.completionTokens, 3);
     assert.notEqual(backend.pid, firstPid);
-    process.kill(backend.pid!, "SIGKILL");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const secondPid = backend.pid!;
+    process.kill(secondPid, "SIGKILL");
+    // Wait until Node has reaped it (then its exit is known), not a fixed time: under load 300 ms was too short.
+    while (processExists(secondPid)) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await rejectsWith(backend.generate([request("x")]), "E_BACKEND", /died 2 times/);
   } finally {
     await backend.close();

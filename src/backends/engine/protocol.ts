@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { QreasonError } from "../../errors.ts";
 import { parseScoreResult } from "../scoreResult.ts";
-import type { GenerateRequest, GenerateResult, ScoreRequest, ScoreResult } from "../types.ts";
+import type { ChatMessage, GenerateRequest, GenerateResult, JsonSchemaFormat, ScoreRequest, ScoreResult } from "../types.ts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -53,17 +53,22 @@ const generateResultSchema = z.object({
         text: z.string(),
         finish_reason: z.enum(["stop", "length"]),
         completion_tokens: z.number().int(),
+        warnings: z.array(z.string()).optional(),
       }),
     )
     .min(1),
 });
 
 
+/** The prompt as the engine takes it: `prompt` (text) or `messages` (chat). */
+function promptParams(prompt: string | readonly ChatMessage[]): Record<string, unknown> {
+  return typeof prompt === "string" ? { prompt } : { messages: prompt.map(({ role, content }) => ({ role, content })) };
+}
+
 export function generateParams(request: GenerateRequest): Record<string, unknown> {
   const { sampling } = request;
-  const prompt = typeof request.prompt === "string" ? { prompt: request.prompt } : { messages: request.prompt };
-  return {
-    ...prompt,
+  const params: Record<string, unknown> = {
+    ...promptParams(request.prompt),
     max_tokens: sampling.maxTokens,
     temperature: sampling.temperature,
     top_p: sampling.topP,
@@ -72,10 +77,18 @@ export function generateParams(request: GenerateRequest): Record<string, unknown
     stop: sampling.stop,
     n: 1,
   };
+  if (request.assistantPrefix) params.assistant_prefix = request.assistantPrefix;
+  if (request.responseFormat) params.response_format = openAiResponseFormat(request.responseFormat);
+  return params;
+}
+
+/** OpenAI's `response_format` shape, which the engine takes on both of its doors. */
+export function openAiResponseFormat(format: JsonSchemaFormat): Record<string, unknown> {
+  return { type: "json_schema", json_schema: { name: format.name, schema: format.schema } };
 }
 
 export function scoreParams(request: ScoreRequest): Record<string, unknown> {
-  return { prompt: request.prompt, continuation: request.continuation, top_k: request.topK };
+  return { ...promptParams(request.prompt), continuation: request.continuation, top_k: request.topK };
 }
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -95,12 +108,12 @@ export function toGenerateResult(value: unknown): GenerateResult {
     finishReason: choice.finish_reason,
     promptTokens: result.prompt_tokens,
     completionTokens: choice.completion_tokens,
-    warnings: [],
+    warnings: choice.warnings ?? [],
   };
 }
 
-export function toScoreResult(value: unknown): ScoreResult {
-  return parseScoreResult(value, "from the engine");
+export function toScoreResult(value: unknown, request: ScoreRequest): ScoreResult {
+  return parseScoreResult(value, "from the engine", request.continuation);
 }
 
 export function toEngineInfo(value: unknown): EngineInfo {

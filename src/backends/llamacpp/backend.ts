@@ -7,23 +7,31 @@
  */
 import { open } from "node:fs/promises";
 import os from "node:os";
-import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
 import { QreasonError } from "../../errors.ts";
+import { renderChat } from "../chatTemplate.ts";
+import { tokenOffsets } from "../offsets.ts";
 import type {
   Backend,
   ChatMessage,
+  FullDistributions,
   GenerateRequest,
   GenerateResult,
+  JsonSchemaFormat,
+  PositionLogits,
   ScoreRequest,
   ScoreResult,
   TokenScore,
 } from "../types.ts";
-import { renderChat } from "./chatTemplate.ts";
+import { prepareJsonSchema } from "./jsonGrammar.ts";
 import { scorePosition } from "./logprobs.ts";
 import { defaultModelCache, type GpuMode, type ModelCache, type ModelLease } from "./modelCache.ts";
 import { findStop, tailTokenWindow } from "./stopStrings.ts";
 
 export const KV_CACHE_TYPES = ["F16", "Q8_0", "Q4_0"] as const;
+
+/** What node-llama-cpp's JSON-schema grammar puts after the value (then it stops generating). */
+const JSON_GRAMMAR_END = "\n\n\n\n";
 export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
 
 export interface LlamaCppBackendOptions {
@@ -139,7 +147,17 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new QreasonError("E_BACKEND", "cancelled", {}, { cause: signal.reason });
 }
 
-export class LlamaCppBackend implements Backend {
+/** A score request as token ids: the rendered prompt, the continuation, and the continuation's text. */
+interface EncodedScore {
+  prompt: Token[];
+  continuation: Token[];
+  text: string;
+  /** Leading continuation tokens moved into the prompt (1 when an empty prompt has no BOS to start from). */
+  skipped: number;
+  topK: number;
+}
+
+export class LlamaCppBackend implements Backend, FullDistributions {
   readonly kind = "llamacpp" as const;
   readonly modelId: string;
   readonly version: string;
@@ -147,6 +165,7 @@ export class LlamaCppBackend implements Backend {
   private readonly lease: ModelLease;
   private readonly context: LlamaContext;
   private readonly pool: SequencePool;
+  private readonly grammars = new Map<string, Promise<{ grammar: LlamaGrammar; unenforced: string[] }>>();
   private closed = false;
 
   private constructor(lease: ModelLease, context: LlamaContext, modelId: string, version: string) {
@@ -235,6 +254,32 @@ export class LlamaCppBackend implements Backend {
     return typeof prompt === "string" ? this.tokenizePrompt(prompt) : this.model.tokenize(this.renderChat(prompt), true);
   }
 
+  /** Ids generation starts from: the prompt, then the assistant prefix tokenized on its own (as a continuation is). */
+  encodeGeneration(request: GenerateRequest): Token[] {
+    const prompt = this.encodePrompt(request.prompt);
+    return request.assistantPrefix ? [...prompt, ...this.tokenizeContinuation(request.assistantPrefix)] : prompt;
+  }
+
+  /** The llama.cpp grammar for a JSON schema (compiled once per schema). */
+  private jsonGrammar(format: JsonSchemaFormat): Promise<{ grammar: LlamaGrammar; unenforced: string[] }> {
+    const key = JSON.stringify(format.schema);
+    let pending = this.grammars.get(key);
+    if (pending === undefined) {
+      const { schema, unenforced } = prepareJsonSchema(format.schema);
+      pending = this.lease.llama
+        .createGrammarForJsonSchema(schema as never)
+        .then((grammar) => ({ grammar: grammar as LlamaGrammar, unenforced }))
+        .catch((error: unknown) => {
+          this.grammars.delete(key);
+          throw new QreasonError("E_INPUT", `llama.cpp cannot make a grammar of this JSON schema: ${(error as Error).message}`, {
+            field: "responseFormat.schema",
+          });
+        });
+      this.grammars.set(key, pending);
+    }
+    return pending;
+  }
+
   async generate(requests: GenerateRequest[], signal?: AbortSignal): Promise<GenerateResult[]> {
     const results = await this.generateWithTokens(requests, signal);
     return results.map(({ tokens: _tokens, ...result }) => result);
@@ -247,7 +292,8 @@ export class LlamaCppBackend implements Backend {
    */
   async generateWithTokens(requests: GenerateRequest[], signal?: AbortSignal): Promise<Array<GenerateResult & { tokens: Token[] }>> {
     this.ensureOpen();
-    const prompts = requests.map((request) => this.encodePrompt(request.prompt)); // fail before any work
+    const prompts = requests.map((request) => this.encodeGeneration(request)); // fail before any work
+    await Promise.all(requests.map((request) => (request.responseFormat ? this.jsonGrammar(request.responseFormat) : undefined)));
     return Promise.all(
       requests.map((request, index) => this.pool.use((sequence) => this.generateOne(sequence, request, prompts[index]!, signal))),
     );
@@ -269,8 +315,20 @@ export class LlamaCppBackend implements Backend {
     }
     const maxTokens = Math.min(sampling.maxTokens, room);
     if (maxTokens < sampling.maxTokens) warnings.push(`maxTokens cut to ${maxTokens} by the context size ${this.contextSize}`);
+    let grammarEvaluationState: LlamaGrammarEvaluationState | undefined;
     const stops = sampling.stop.filter((stop) => stop.length > 0);
+    if (request.responseFormat) {
+      const { grammar, unenforced } = await this.jsonGrammar(request.responseFormat);
+      grammarEvaluationState = new LlamaGrammarEvaluationState({ model: this.model, grammar });
+      // node-llama-cpp's JSON grammar ends the value with four line breaks and stops there (its
+      // stopGenerationTriggers, which only its chat/completion wrappers apply): a stop string here.
+      stops.push(JSON_GRAMMAR_END);
+      if (unenforced.length > 0) {
+        warnings.push(`responseFormat: not enforced by llama.cpp's JSON-schema grammar: ${unenforced.join(", ")}; validate the output`);
+      }
+    }
     const window = tailTokenWindow(stops);
+
     const generated: Token[] = [];
     let finishReason: GenerateResult["finishReason"] = "length";
     let stopAt = -1;
@@ -282,6 +340,7 @@ export class LlamaCppBackend implements Backend {
         topP: sampling.topP,
         minP: 0,
         seed: sampling.seed >>> 0,
+        grammarEvaluationState,
       });
       for await (const token of tokens) {
         throwIfAborted(signal);
@@ -304,45 +363,64 @@ export class LlamaCppBackend implements Backend {
       text = text.slice(0, stopAt);
       finishReason = "stop";
     }
+    if (grammarEvaluationState !== undefined) text = text.trimEnd();
     return { text, finishReason, promptTokens: prompt.length, completionTokens: generated.length, warnings, tokens: generated };
+  }
+
+  /**
+   * Token ids of a score request: the prompt as generation renders it, the continuation tokenized on its own
+   * (or the given ids). An empty prompt with no BOS to start from makes the first continuation token context.
+   */
+  private encodeScore(request: ScoreRequest & { continuationIds?: readonly number[] }, where: { field: string }): EncodedScore {
+    let prompt = this.encodePrompt(request.prompt);
+    let continuation = request.continuationIds?.map((id) => id as Token) ?? this.tokenizeContinuation(request.continuation);
+    if (continuation.length === 0) throw new QreasonError("E_INPUT", "the continuation encodes to zero tokens", where);
+    let skipped = 0;
+    if (prompt.length === 0) {
+      if (continuation.length < 2) throw new QreasonError("E_INPUT", "the prompt encodes to zero tokens (this tokenizer adds no BOS)", where);
+      [prompt, continuation, skipped] = [continuation.slice(0, 1), continuation.slice(1), 1];
+    }
+    if (prompt.length + continuation.length > this.contextSize) {
+      throw new QreasonError(
+        "E_INPUT",
+        `prompt + continuation (${prompt.length + continuation.length} tokens) exceed the context (${this.contextSize})`,
+        where,
+      );
+    }
+    return { prompt, continuation, text: request.continuation, skipped, topK: request.topK };
   }
 
   async score(requests: ScoreRequest[], signal?: AbortSignal): Promise<ScoreResult[]> {
     this.ensureOpen();
-    const encoded = requests.map((request, index) => {
-      const prompt = this.tokenizePrompt(request.prompt);
-      const continuation = this.tokenizeContinuation(request.continuation);
-      const where = { field: `requests[${index}]` };
-      if (prompt.length === 0) throw new QreasonError("E_INPUT", "the prompt encodes to zero tokens", where);
-      if (continuation.length === 0) throw new QreasonError("E_INPUT", "the continuation encodes to zero tokens", where);
-      if (prompt.length + continuation.length > this.contextSize) {
-        throw new QreasonError(
-          "E_INPUT",
-          `prompt + continuation (${prompt.length + continuation.length} tokens) exceed the context (${this.contextSize})`,
-          where,
-        );
-      }
-      return { prompt, continuation, topK: request.topK };
-    });
+    const encoded = requests.map((request, index) => this.encodeScore(request, { field: `requests[${index}]` }));
     return Promise.all(
       encoded.map((item) =>
         this.pool.use(async (sequence) => {
           throwIfAborted(signal);
-          return { promptTokens: item.prompt.length, tokens: await this.scoreOne(sequence, item) };
+          const { offsets, exact } = this.offsets(item);
+          const scored = await this.scoreOne(sequence, item);
+          const tokens = scored.map((token, index) => ({ ...token, offset: offsets[index]! }));
+          const warnings = exact ? [] : ["the continuation's tokens do not decode back to its text: offsets are approximate"];
+          return { promptTokens: item.prompt.length, tokens, warnings };
         }),
       ),
     );
   }
 
-  private async scoreOne(
-    sequence: LlamaContextSequence,
-    item: { prompt: Token[]; continuation: Token[]; topK: number },
-  ): Promise<TokenScore[]> {
+  /** Offsets of the scored tokens in the continuation's text (after a context-only first token). */
+  private offsets(item: EncodedScore): { offsets: Array<[number, number]>; exact: boolean } {
+    const ids = item.skipped > 0 ? [...item.prompt.slice(-item.skipped), ...item.continuation] : item.continuation;
+    const { offsets, exact } = tokenOffsets((part) => this.model.detokenize(part as Token[], true), ids, item.text);
+    return { offsets: offsets.slice(item.skipped), exact };
+  }
+
+  private async scoreOne(sequence: LlamaContextSequence, item: EncodedScore): Promise<Array<Omit<TokenScore, "offset">>> {
     const { prompt, continuation, topK } = item;
     // Position i of the input predicts input i + 1: ask for logits where the next token is a continuation
     // token. The last continuation token predicts nothing we need, so it is not evaluated.
     const input = [...prompt, ...continuation.slice(0, -1)];
     const firstPredicting = prompt.length - 1;
+    const includeTop = Math.max(topK, 2);
     const items = input.map((token, index) => {
       if (index < firstPredicting) return token;
       const target = continuation[index - firstPredicting]!;
@@ -350,7 +428,7 @@ export class LlamaCppBackend implements Backend {
         token,
         {
           generateNext: {
-            logits: { filter: { tokens: [target], includeTop: Math.max(topK, 2) } },
+            logits: { filter: { tokens: [target], includeTop } },
             totalLogitWeight: true,
           },
         },
@@ -363,8 +441,26 @@ export class LlamaCppBackend implements Backend {
       if (next?.logits === undefined || next.totalLogitWeight === undefined) {
         throw new QreasonError("E_BACKEND", `llama.cpp returned no logits at continuation position ${offset}`);
       }
-      return scorePosition({ logits: next.logits, totalLogitWeight: next.totalLogitWeight }, target, topK, text);
+      return scorePosition({ logits: next.logits, totalLogitWeight: next.totalLogitWeight }, target, { topK, included: includeTop }, text);
     });
+  }
+
+  tokenText(id: number): string {
+    return this.model.detokenize([id as Token], true);
+  }
+
+  /** FullDistributions: every continuation position's full next-token logits, `chunkSize` positions at a time. */
+  async *scoreDistributions(
+    request: ScoreRequest & { continuationIds?: readonly number[] },
+    options: { chunkSize?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<PositionLogits[]> {
+    const item = this.encodeScore(request, { field: "continuation" });
+    const tokens = [...item.prompt, ...item.continuation];
+    const first = item.prompt.length - 1;
+    // The last token predicts nothing inside the text: it is not evaluated.
+    for await (const chunk of this.logitChunks(tokens.slice(0, -1), { firstPosition: first, chunkSize: options.chunkSize, signal: options.signal })) {
+      yield chunk.map(({ position, logits }) => ({ index: position - first, id: tokens[position + 1]!, logits }));
+    }
   }
 
   /**

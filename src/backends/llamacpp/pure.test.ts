@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isQreasonError } from "../../errors.ts";
 import { defaultThreads, headSizes } from "./backend.ts";
-import { renderChat } from "./chatTemplate.ts";
+import { renderChat } from "../chatTemplate.ts";
 import { logNormalizer, scorePosition } from "./logprobs.ts";
 import { findStop, tailTokenWindow } from "./stopStrings.ts";
 
@@ -49,16 +49,20 @@ describe("scorePosition", () => {
       [1, 1.0],
       [3, -1.0],
     ]);
-    const score = scorePosition({ logits: partial, totalLogitWeight: total }, 3, 2, (token) => `t${token}`);
+    const score = scorePosition({ logits: partial, totalLogitWeight: total }, 3, { topK: 2, included: 2 }, (token) => `t${token}`);
     assert.equal(score.token, "t3");
+    assert.equal(score.id, 3);
+    assert.equal(score.rank, null, "outside the top 2 llama.cpp returned: rank unknown");
     assert.ok(Math.abs(score.logprob - (-1.0 - exactLogZ)) < 1e-12);
     assert.deepEqual(score.top.map((alternative) => alternative.token), ["t0", "t1"]);
     assert.ok(Math.abs(score.top[0]!.logprob - (2.0 - exactLogZ)) < 1e-12);
     assert.equal(score.margin, 1.0);
+    const inside = scorePosition({ logits: partial, totalLogitWeight: total }, 1, { topK: 2, included: 3 }, String);
+    assert.equal(inside.rank, 1);
   });
 
   it("fails loudly when the target's logit is missing", () => {
-    assert.throws(() => scorePosition({ logits: new Map([[0, 1]]), totalLogitWeight: 1 }, 5, 1, String), /target token 5/);
+    assert.throws(() => scorePosition({ logits: new Map([[0, 1]]), totalLogitWeight: 1 }, 5, { topK: 1, included: 1 }, String), /target token 5/);
   });
 });
 

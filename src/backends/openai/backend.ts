@@ -1,13 +1,13 @@
 /**
  * The `openai` Backend: any OpenAI-compatible endpoint (vLLM, SGLang, llama.cpp's server, Ollama, the
  * qreason engine's HTTP server, OpenAI itself). Raw prompts go to /completions, chat messages to
- * /chat/completions, scoring to qreason's /score extension. Requests fan out across every base URL.
+ * /chat/completions, scoring to /completions with echo and logprobs. Requests fan out across every base URL.
  */
 import { QreasonError } from "../../errors.ts";
 import type { Backend, GenerateRequest, GenerateResult, ScoreRequest, ScoreResult } from "../types.ts";
 import { JsonClient, type FetchFunction } from "./client.ts";
 import { EndpointPool } from "./endpoints.ts";
-import { firstModelId, generateBody, scoreBody, toGenerateResult, toScoreResult } from "./protocol.ts";
+import { firstModelId, type BodyOptions, generateBody, scoreBody, scoreFromEcho, toGenerateResult, type ChatTemplate } from "./protocol.ts";
 
 export interface OpenAIBackendOptions {
   /** Base URLs including the API prefix, e.g. "http://127.0.0.1:8000/v1"; several serve the same model. */
@@ -27,8 +27,13 @@ export interface OpenAIBackendOptions {
   retryAfterCapMs?: number;
   /** Requests in flight per base URL (default 16). */
   maxConcurrencyPerUrl?: number;
-  /** Send top_k (default true; false for OpenAI's own API, which rejects it). */
+  /** Send top_k, add_special_tokens, continue_final_message (default true; false for OpenAI's own API, which rejects them). */
   extensions?: boolean;
+  /**
+   * The served model's chat template (e.g. its tokenizer's `chat_template`), so chat prompts can be scored
+   * (rendered here, then sent to /completions) and an assistant prefix continued on any endpoint.
+   */
+  chatTemplate?: ChatTemplate;
   /** HTTP implementation (default: the global fetch). */
   fetch?: FetchFunction;
   /** Jitter source (default Math.random). */
@@ -41,13 +46,13 @@ export class OpenAIBackend implements Backend {
   readonly version: string;
   private readonly client: JsonClient;
   private readonly pool: EndpointPool;
-  private readonly extensions: boolean;
+  private readonly bodyOptions: BodyOptions;
 
-  private constructor(modelId: string, client: JsonClient, pool: EndpointPool, extensions: boolean) {
+  private constructor(modelId: string, client: JsonClient, pool: EndpointPool, extensions: boolean, chatTemplate?: ChatTemplate) {
     this.modelId = modelId;
     this.client = client;
     this.pool = pool;
-    this.extensions = extensions;
+    this.bodyOptions = { model: modelId, extensions, chatTemplate };
     this.version = `openai-compatible via ${pool.urls.join(", ")}`;
   }
 
@@ -65,7 +70,7 @@ export class OpenAIBackend implements Backend {
       random: options.random,
     });
     const model = options.model ?? firstModelId(await client.get("/models"));
-    return new OpenAIBackend(model, client, pool, options.extensions ?? true);
+    return new OpenAIBackend(model, client, pool, options.extensions ?? true, options.chatTemplate);
   }
 
   /** Requests in flight per base URL. */
@@ -76,7 +81,7 @@ export class OpenAIBackend implements Backend {
   generate(requests: GenerateRequest[], signal?: AbortSignal): Promise<GenerateResult[]> {
     return Promise.all(
       requests.map(async (request) => {
-        const prepared = generateBody(request, { model: this.modelId, extensions: this.extensions });
+        const prepared = generateBody(request, this.bodyOptions);
         return toGenerateResult(prepared, await this.client.post(prepared.path, prepared.body, signal));
       }),
     );
@@ -84,7 +89,10 @@ export class OpenAIBackend implements Backend {
 
   score(requests: ScoreRequest[], signal?: AbortSignal): Promise<ScoreResult[]> {
     return Promise.all(
-      requests.map(async (request) => toScoreResult(await this.client.post("/score", scoreBody(request, this.modelId), signal))),
+      requests.map(async (request) => {
+        const prepared = scoreBody(request, this.bodyOptions);
+        return scoreFromEcho(await this.client.post("/completions", prepared.body, signal), prepared, request);
+      }),
     );
   }
 

@@ -23,9 +23,8 @@ interface CompletionBody {
   choices: Array<{ text?: string; message?: { content: string }; finish_reason: string }>;
   usage: { prompt_tokens: number; completion_tokens: number };
 }
-interface ScoreBody {
-  prompt_tokens: number;
-  tokens: Array<{ token: string; logprob: number; margin: number; top: Array<{ token: string; logprob: number }> }>;
+interface EchoBody {
+  choices: Array<{ text: string; logprobs: { tokens: string[]; token_logprobs: Array<number | null>; text_offset: number[] } }>;
 }
 
 describe("openai backend on recorded engine responses", () => {
@@ -57,12 +56,18 @@ describe("openai backend on recorded engine responses", () => {
       const exchange = entry.exchanges[0]!;
       if (entry.kind === "score") {
         const [result] = await backend.score([entry.request]);
-        const body = exchange.responseBody as ScoreBody;
-        assert.equal(result!.promptTokens, body.prompt_tokens);
+        const echoed = (exchange.responseBody as EchoBody).choices[0]!.logprobs;
+        assert.equal(exchange.path, "/v1/completions");
+        // The echoed tokens from the prompt's end to the continuation's end are the scored ones.
+        const prompt = entry.request.prompt as string;
+        const first = echoed.text_offset.findIndex((offset) => offset >= prompt.length);
+        const last = echoed.text_offset.findIndex((offset) => offset >= prompt.length + entry.request.continuation.length);
+        assert.equal(result!.promptTokens, first);
         assert.deepEqual(
-          result!.tokens.map((token) => [token.token, token.logprob, token.margin, token.top.length]),
-          body.tokens.map((token) => [token.token, token.logprob, token.margin, entry.request.topK]),
+          result!.tokens.map((token) => [token.token, token.logprob, token.offset[0] + prompt.length]),
+          echoed.tokens.slice(first, last).map((token, index) => [token, echoed.token_logprobs[first + index], echoed.text_offset[first + index]]),
         );
+        assert.ok(result!.tokens.every((token) => token.top.length <= entry.request.topK && token.margin >= 0));
         return;
       }
       if (exchange.status !== 200) {

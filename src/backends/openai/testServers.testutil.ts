@@ -3,10 +3,21 @@
  * scriptable node:http server (replayed recordings, 429s, 500s, silence).
  */
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { createInterface } from "node:readline";
 import { enginePython, projectRoot } from "../../testing/paths.ts";
+import type { ChatTemplate } from "./protocol.ts";
+
+/** The chat template of a Hugging Face model directory, as the openai backend's chatTemplate option takes it. */
+export async function hfChatTemplate(dir: string): Promise<ChatTemplate | undefined> {
+  const config = JSON.parse(await readFile(path.join(dir, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+  const template = await readFile(path.join(dir, "chat_template.jinja"), "utf8").catch(() => config.chat_template);
+  if (typeof template !== "string") return undefined;
+  return { template, bosToken: config.bos_token as string | undefined, eosToken: config.eos_token as string | undefined };
+}
 
 export interface RunningServer {
   /** Base URL with the /v1 prefix. */

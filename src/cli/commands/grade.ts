@@ -1,7 +1,12 @@
 /**
- * `qreason grade --input F.jsonl [--output O.jsonl]`: grade model outputs against gold answers.
- * Each input line is `{"id", "gold", "output"}`; each output line is the same object plus `correct`,
- * `extracted`, `status` (and `reason`, `method`, `fallback`), in input order. A summary goes to stderr.
+ * `qreason grade`, two ways:
+ * - `qreason grade <run-dir>`: the grade stage alone on a run directory — grade every stored result the
+ *   current grader version has not graded (after a grader upgrade: all of them, beside the old grades),
+ *   without generating anything or starting any backend.
+ * - `qreason grade --input F.jsonl [--output O.jsonl]`: grade model outputs against gold answers. Each input
+ *   line is `{"id", "gold", "output", "finish_reason"?}`; each output line is the same object plus `correct`,
+ *   `extracted`, `status` (and `reason`, `method`, `fallback`), in input order. A summary goes to stderr.
+ * The grading policy is docs/grading.md.
  */
 import { defineCommand } from "citty";
 import { createWriteStream } from "node:fs";
@@ -9,9 +14,18 @@ import { rename, rm } from "node:fs/promises";
 import { once } from "node:events";
 import path from "node:path";
 import { QreasonError } from "../../errors.ts";
-import { DEFAULT_TIME_BUDGET_MS, describeSummary, gradeFile, OutputClosedError, validateGradeFile } from "../../grade/index.ts";
-import { readConfig } from "../config.ts";
+import {
+  DEFAULT_TIME_BUDGET_MS,
+  DEFAULT_WORK_BUDGET,
+  describeSummary,
+  gradeFile,
+  GradePool,
+  OutputClosedError,
+  validateGradeFile,
+} from "../../grade/index.ts";
+import { readConfig, type CliConfig } from "../config.ts";
 import { createProgress } from "../progress.ts";
+import { pendingAfter, runStagesCommand } from "../stages.ts";
 
 function positiveInteger(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -21,76 +35,133 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   return Number(value);
 }
 
+/** The grade stage on a run directory: what it graded, what changed against the grader reports read before. */
+async function gradeRunDirectory(config: CliConfig, runDirectory: string, options: { workers?: number; quiet: boolean; json: boolean }): Promise<void> {
+  const summary = await runStagesCommand(config, runDirectory, ["grade"], { quiet: options.quiet || options.json, ...(options.workers !== undefined ? { gradeWorkers: options.workers } : {}) });
+  if (summary.interrupted) return;
+  const stage = summary.stages.find((entry) => entry.stage === "grade");
+  const counts = stage?.outcome?.counts ?? {};
+  const after = pendingAfter(runDirectory, ["compare", "report"]);
+  if (options.json) {
+    console.log(JSON.stringify({ runDirectory, graded: counts.graded ?? 0, regraded: counts.regraded ?? 0, changed: counts.changed ?? 0, pending: counts.pending ?? 0, skipped: stage?.skipped ?? null }));
+    return;
+  }
+  if (stage?.skipped === "nothing pending") console.error("qreason: nothing to grade: every stored result is graded by the current grader");
+  else if (stage?.outcome?.message === undefined) console.error(`qreason: graded ${counts.graded ?? 0}`);
+  if (after !== undefined) console.error(`qreason: ${after}`);
+}
+
 export default defineCommand({
-  meta: { name: "grade", description: "Grade model outputs ({id, gold, output} JSON lines) against gold answers" },
+  meta: {
+    name: "grade",
+    description:
+      "Grade a run directory's stored results with the current grader, or {id, gold, output, finish_reason?} JSON lines (--input). " +
+      'finish_reason "length" (cut off at the token limit) means: without a box or an answer marker, no_answer. ' +
+      "Verdicts are deterministic: each item has a work budget, not a time budget (docs/grading.md).",
+  },
   args: {
-    input: { type: "string", required: true, description: "JSONL file, one {id, gold, output} per line" },
+    runDirectory: { type: "positional", required: false, description: "A run directory made by `qreason run`: grade what the current grader has not graded (no backend starts)" },
+    input: { type: "string", description: 'JSONL file, one {id, gold, output, finish_reason?: "stop"|"length"} per line (instead of a run directory)' },
     output: { type: "string", description: "Where to write graded lines (default: stdout)" },
     workers: { type: "string", description: "Grading worker threads (default: available cores, at most 8)" },
-    "time-budget-ms": { type: "string", description: `Per-item time budget in ms (default ${DEFAULT_TIME_BUDGET_MS})` },
+    "work-budget": {
+      type: "string",
+      description: `Work units per item (default ${DEFAULT_WORK_BUDGET}); past it an item is a timeout, the same on any machine`,
+    },
+    "time-budget-ms": {
+      type: "string",
+      description: `Wall-clock guard per item in ms, a last resort against a hang (default ${DEFAULT_TIME_BUDGET_MS})`,
+    },
     "last-number": {
       type: "boolean",
       default: true,
-      description: "Fall back to the last number when an output marks no answer (flagged in the result)",
-      negativeDescription: "Never fall back to the last number: no marker means no_answer",
+      description: "Fall back to the last statement, math or number when an output has no box, marker or concluding sentence (flagged in the result)",
+      negativeDescription: "Never fall back: no box, marker or concluding sentence means no_answer",
     },
     quiet: { type: "boolean", description: "No progress bar and no summary" },
+    json: { type: "boolean", description: "With a run directory: print one JSON line (graded, regraded, changed, pending)" },
   },
   async run({ args }) {
     const config = readConfig();
-    const inputPath = path.resolve(args.input);
     const workers = positiveInteger(args.workers, "--workers");
+    if (args.runDirectory !== undefined && args.input !== undefined) {
+      throw new QreasonError("E_USAGE", "give a run directory or --input F.jsonl, not both");
+    }
+    if (args.runDirectory !== undefined) {
+      // A run's grades are keyed by grader version alone, so options that change a grade cannot apply to them.
+      if (args["time-budget-ms"] !== undefined || args["work-budget"] !== undefined || args["last-number"] === false || args.output !== undefined) {
+        throw new QreasonError(
+          "E_USAGE",
+          "--time-budget-ms, --work-budget, --no-last-number and --output apply to --input files only; a run directory is graded with the grader's defaults",
+        );
+      }
+      await gradeRunDirectory(config, path.resolve(String(args.runDirectory)), { ...(workers !== undefined ? { workers } : {}), quiet: Boolean(args.quiet), json: Boolean(args.json) });
+      return;
+    }
+    if (args.input === undefined) {
+      throw new QreasonError("E_USAGE", "give a run directory (`qreason grade runs/my-study`) or --input F.jsonl");
+    }
+    const inputPath = path.resolve(args.input);
     const timeBudgetMs = positiveInteger(args["time-budget-ms"], "--time-budget-ms");
-    const total = await validateGradeFile(inputPath);
-
-    const outputPath = args.output ? path.resolve(args.output) : undefined;
-    // Written beside the target and renamed at the end: a failed run never leaves half a file behind.
-    const temporaryPath = outputPath ? `${outputPath}.partial-${process.pid}` : undefined;
-    const output = temporaryPath ? createWriteStream(temporaryPath) : process.stdout;
-    if (temporaryPath) {
-      await once(output, "open").catch((error: Error) => {
-        throw new QreasonError("E_INPUT", `cannot write: ${error.message}`, { file: outputPath });
-      });
-    }
-    // `qreason grade ... | head`: a closed pipe ends the run quietly instead of crashing on EPIPE.
-    let pipeClosed = false;
-    if (!temporaryPath) {
-      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.code !== "EPIPE") throw error;
-        pipeClosed = true;
-        process.stdout.destroy();
-      });
-    }
-    const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
-    let shown = 0;
+    const workBudget = positiveInteger(args["work-budget"], "--work-budget");
+    // Workers load the grader while the file is validated; a bad line stops both.
+    const pool = new GradePool({ workers, timeBudgetMs, workBudget, lastNumberFallback: args["last-number"] });
     try {
-      const summary = await gradeFile({
-        inputPath,
-        output,
-        workers,
-        timeBudgetMs,
-        lastNumberFallback: args["last-number"],
-        onProgress: (done) => {
-          progress.tick(done - shown);
-          shown = done;
-        },
-      });
-      progress.stop();
-      if (temporaryPath && outputPath) {
-        output.end();
-        await once(output, "finish");
-        await rename(temporaryPath, outputPath);
-      }
-      if (!args.quiet) console.error(describeSummary(summary));
-    } catch (error) {
-      progress.stop();
+      await gradeWithPool(pool);
+    } finally {
+      await pool.close();
+    }
+
+    async function gradeWithPool(pool: GradePool): Promise<void> {
+      const total = await validateGradeFile(inputPath);
+
+      const outputPath = args.output ? path.resolve(args.output) : undefined;
+      // Written beside the target and renamed at the end: a failed run never leaves half a file behind.
+      const temporaryPath = outputPath ? `${outputPath}.partial-${process.pid}` : undefined;
+      const output = temporaryPath ? createWriteStream(temporaryPath) : process.stdout;
       if (temporaryPath) {
-        output.end();
-        await rm(temporaryPath, { force: true });
+        await once(output, "open").catch((error: Error) => {
+          throw new QreasonError("E_INPUT", `cannot write: ${error.message}`, { file: outputPath });
+        });
       }
-      const closed = pipeClosed || error instanceof OutputClosedError || (error as NodeJS.ErrnoException).code === "EPIPE";
-      if (closed && !temporaryPath) return;
-      throw error;
+      // `qreason grade ... | head`: a closed pipe ends the run quietly instead of crashing on EPIPE.
+      let pipeClosed = false;
+      if (!temporaryPath) {
+        process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+          if (error.code !== "EPIPE") throw error;
+          pipeClosed = true;
+          process.stdout.destroy();
+        });
+      }
+      const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
+      let shown = 0;
+      try {
+        const summary = await gradeFile({
+          inputPath,
+          output,
+          pool,
+          onProgress: (done) => {
+            progress.tick(done - shown);
+            shown = done;
+          },
+        });
+        progress.stop();
+        if (temporaryPath && outputPath) {
+          output.end();
+          await once(output, "finish");
+          await rename(temporaryPath, outputPath);
+        }
+        if (!args.quiet) console.error(describeSummary(summary));
+      } catch (error) {
+        progress.stop();
+        if (temporaryPath) {
+          output.end();
+          await rm(temporaryPath, { force: true });
+        }
+        const closed = pipeClosed || error instanceof OutputClosedError || (error as NodeJS.ErrnoException).code === "EPIPE";
+        if (closed && !temporaryPath) return;
+        throw error;
+      }
     }
   },
 });

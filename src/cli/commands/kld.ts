@@ -1,14 +1,18 @@
 /**
- * `qreason kld --base A.gguf --variant B.gguf (--benchmark NAME | --texts F.jsonl)`: how far a variant's
- * next-token distributions drift from its baseline's, teacher-forced on the same texts (by default the
- * baseline's own greedy solutions to benchmark questions), streamed without storing logits.
+ * `qreason kld --base A --variant B (--benchmark NAME | --texts F.jsonl)`: how far a variant's next-token
+ * distributions drift from its baseline's, teacher-forced on the same texts (by default the baseline's own
+ * greedy solutions to benchmark questions), streamed without storing logits. A and B are GGUF files
+ * (llama.cpp, exact KL over the full vocabulary), Hugging Face model directories (the Python engine) or
+ * OpenAI-compatible base URLs; any pair that is not two GGUFs is compared over the top-k that scoring returns.
  */
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, statSync, type WriteStream } from "node:fs";
 import { defineCommand } from "citty";
-import { createLlamaCppBackend, KV_CACHE_TYPES, type KvCacheType, type LlamaCppBackend } from "../../backends/llamacpp/index.ts";
+import { backends, type Backend } from "../../backends/index.ts";
+import type { EngineBackend } from "../../backends/engine/index.ts";
+import { KV_CACHE_TYPES, LlamaCppBackend, type KvCacheType } from "../../backends/llamacpp/index.ts";
 import { loadProblems, selectSubset } from "../../data/index.ts";
 import { QreasonError } from "../../errors.ts";
-import { baselineSolutions, compareModels, readTextsJsonl, type KldSummary, type KldText, type PositionRecord } from "../../kld/index.ts";
+import { baselineSolutions, compareModels, readTextsJsonl, type KldResult, type KldText, type PositionRecord } from "../../kld/index.ts";
 import { readConfig, type CliConfig } from "../config.ts";
 import { createProgress } from "../progress.ts";
 
@@ -34,9 +38,55 @@ function kvCacheType(value: unknown): KvCacheType {
   return type as KvCacheType;
 }
 
+interface OpenOptions {
+  config: CliConfig;
+  gpu: "auto" | false;
+  contextSize?: number;
+  threads?: number;
+  parallel: number;
+  kvCacheType?: KvCacheType;
+}
+
+/** A GGUF file opens in llama.cpp, a directory in the engine, an http(s) URL as an OpenAI-compatible endpoint. */
+async function openModel(spec: string, flag: string, options: OpenOptions): Promise<Backend> {
+  if (/^https?:\/\//.test(spec)) {
+    if (options.kvCacheType !== undefined && options.kvCacheType !== "F16") {
+      throw new QreasonError("E_USAGE", "--variant-kv-cache applies to a GGUF variant only");
+    }
+    return backends.openai.create({ baseUrls: [spec] });
+  }
+  let directory: boolean;
+  try {
+    directory = statSync(spec).isDirectory();
+  } catch {
+    throw new QreasonError("E_NOT_FOUND", `${flag}: no such file, directory or URL`, { file: spec });
+  }
+  if (directory) {
+    if (options.kvCacheType !== undefined && options.kvCacheType !== "F16") {
+      throw new QreasonError("E_USAGE", "--variant-kv-cache applies to a GGUF variant only (an engine variant carries its KV scheme)");
+    }
+    return backends.engine.create({ python: options.config.python, model: spec, maxBatchRows: options.parallel });
+  }
+  return backends.llamacpp.create({
+    model: spec,
+    gpu: options.gpu,
+    parallel: options.parallel,
+    ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.kvCacheType !== undefined ? { kvCacheType: options.kvCacheType } : {}),
+  });
+}
+
+/** Whether benchmark questions go to `base` as chat messages: when the model has a chat template. */
+function hasChatTemplate(base: Backend): boolean {
+  if (base instanceof LlamaCppBackend) return base.chatTemplate !== undefined;
+  if (base.kind === "engine") return (base as EngineBackend).info.model.chat_template;
+  return false; // an endpoint's template is unknown here: raw prompts
+}
+
 async function benchmarkTexts(
   config: CliConfig,
-  base: LlamaCppBackend,
+  base: Backend,
   options: { benchmark: string; split?: string; limit: number; seed: number; maxTokens: number; interactive: boolean },
 ): Promise<KldText[]> {
   const problems = await loadProblems(options.benchmark, {
@@ -46,17 +96,22 @@ async function benchmarkTexts(
   });
   const chosen = selectSubset(problems, { size: Math.min(options.limit, problems.length), seed: options.seed });
   if (options.interactive) console.error(`qreason: the baseline answers ${chosen.length} ${options.benchmark} questions (greedy)...`);
-  const { texts, empty } = await baselineSolutions(base, chosen, { maxTokens: options.maxTokens });
+  const { texts, empty } = await baselineSolutions(base, chosen, { maxTokens: options.maxTokens, chat: hasChatTemplate(base) });
   if (empty.length > 0) console.error(`qreason: note: ${empty.length} empty baseline solution(s) skipped (${empty.slice(0, 5).join(", ")})`);
   return texts;
 }
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
 
-function formatSummary(summary: KldSummary, title: string): string {
+function formatSummary(summary: KldResult, title: string): string {
   const { kld, margin } = summary;
+  const how =
+    summary.mode === "exact"
+      ? "  KL over the full vocabulary"
+      : `  KL over the top-${summary.topK} alternatives plus one bucket for the rest: a lower bound of the exact KL`;
   return [
     `${title} (${summary.texts} texts, ${summary.positions} positions)`,
+    how,
     `  mean KLD                ${fixed(kld.mean, 6)} ± ${fixed(kld.standardError, 6)}`,
     `  KLD p50 / p90 / p99     ${fixed(kld.p50, 6)} / ${fixed(kld.p90, 6)} / ${fixed(kld.p99, 6)}`,
     `  KLD max                 ${fixed(kld.max, 6)}`,
@@ -68,13 +123,12 @@ function formatSummary(summary: KldSummary, title: string): string {
 }
 
 /** Writes one JSON line per compared position, waiting for the stream when it is full. */
-function positionsWriter(file: string, base: LlamaCppBackend): { write: (record: PositionRecord) => Promise<void>; close: () => Promise<void> } {
+function positionsWriter(file: string): { write: (record: PositionRecord) => Promise<void>; close: () => Promise<void> } {
   const stream: WriteStream = createWriteStream(file, { flags: "wx" });
   const failure = new Promise<never>((_, reject) =>
     stream.once("error", (error) => reject(new QreasonError("E_INPUT", `cannot write positions: ${error.message}`, { file, field: "positions" }))),
   );
   failure.catch(() => undefined); // surfaced through write/close
-  const text = (token: number): string => base.model.detokenize([token as never], true);
   return {
     async write(record) {
       const line = JSON.stringify({
@@ -82,9 +136,9 @@ function positionsWriter(file: string, base: LlamaCppBackend): { write: (record:
         index: record.index,
         token: record.token,
         kld: record.kld,
-        sameTop: record.baseTop === record.variantTop,
-        baseTop: text(record.baseTop),
-        variantTop: text(record.variantTop),
+        sameTop: record.sameTop,
+        baseTop: record.baseTop,
+        variantTop: record.variantTop,
         baseMargin: record.baseMargin,
         variantMargin: record.variantMargin,
         baseP: record.baseTargetProbability,
@@ -101,11 +155,13 @@ function positionsWriter(file: string, base: LlamaCppBackend): { write: (record:
 export default defineCommand({
   meta: {
     name: "kld",
-    description: "KL divergence of a variant GGUF against its baseline, teacher-forced on the same texts (streamed, no stored logits)",
+    description:
+      "KL divergence of a variant against its baseline, teacher-forced on the same texts (streamed, no stored logits). " +
+      "Two GGUFs are compared exactly over the full vocabulary; any other pair (engine model directories, OpenAI-compatible URLs) over the top-k alternatives, a lower bound",
   },
   args: {
-    base: { type: "string", description: "Baseline GGUF (e.g. the F16/F32 export)", required: true },
-    variant: { type: "string", description: "Variant GGUF (e.g. a Q4_K_M quantization of the same model)", required: true },
+    base: { type: "string", description: "Baseline: a GGUF (e.g. the F16/F32 export), a Hugging Face model directory, or an OpenAI-compatible base URL (http://host:8000/v1)", required: true },
+    variant: { type: "string", description: "Variant: a GGUF (e.g. a Q4_K_M quantization), an engine variant directory, or a base URL", required: true },
     benchmark: { type: "string", description: "Benchmark whose questions the baseline answers; its answers are the texts" },
     split: { type: "string", description: "Benchmark split (default: the benchmark's own)" },
     limit: { type: "string", description: "Questions to use, a seeded subset (default 20)" },
@@ -115,6 +171,7 @@ export default defineCommand({
     "variant-kv-cache": { type: "string", description: "KV-cache type for the variant: F16 (default), Q8_0, Q4_0" },
     positions: { type: "string", description: "Write every compared position to this JSONL file (must not exist)" },
     chunk: { type: "string", description: "Positions evaluated per step (default 32); memory is chunk x vocabulary floats per model" },
+    "top-k": { type: "string", description: "Alternatives per position when KL is taken over the top-k (default 20)" },
     context: { type: "string", description: "Context size in tokens (default: the model's, at most 4096)" },
     threads: { type: "string", description: "Evaluation threads per model (default: one per sequence, at most all cores)" },
     parallel: { type: "string", description: "Sequences the baseline generates at once (default 4)" },
@@ -127,19 +184,21 @@ export default defineCommand({
     }
     const config = readConfig();
     const interactive = config.interactive && !args.json;
-    const common = {
-      gpu: args.cpu ? (false as const) : ("auto" as const),
+    const common: OpenOptions = {
+      config,
+      gpu: args.cpu ? false : "auto",
       contextSize: args.context === undefined ? undefined : positiveInteger(args.context, "--context", 4096),
       threads: args.threads === undefined ? undefined : positiveInteger(args.threads, "--threads", 1),
+      parallel: positiveInteger(args.parallel, "--parallel", 4),
     };
     const variantKv = kvCacheType(args["variant-kv-cache"]);
-    const base = await createLlamaCppBackend({ ...common, model: String(args.base), parallel: positiveInteger(args.parallel, "--parallel", 4) });
-    let variant: LlamaCppBackend | undefined;
+    const base = await openModel(String(args.base), "--base", common);
+    let variant: Backend | undefined;
     const controller = new AbortController();
     const onInterrupt = (): void => controller.abort();
     process.once("SIGINT", onInterrupt);
     try {
-      variant = await createLlamaCppBackend({ ...common, model: String(args.variant), parallel: 1, kvCacheType: variantKv });
+      variant = await openModel(String(args.variant), "--variant", { ...common, parallel: 1, kvCacheType: variantKv });
       const texts =
         args.texts !== undefined
           ? await readTextsJsonl(String(args.texts))
@@ -151,15 +210,16 @@ export default defineCommand({
               maxTokens: positiveInteger(args["max-tokens"], "--max-tokens", 256),
               interactive,
             });
-      const writer = args.positions === undefined ? undefined : positionsWriter(String(args.positions), base);
+      const writer = args.positions === undefined ? undefined : positionsWriter(String(args.positions));
       const progress = createProgress({ label: "kld", total: texts.length, enabled: interactive });
-      let summary: KldSummary;
+      let summary: KldResult;
       try {
         summary = await compareModels({
           base,
           variant,
           texts,
           chunkSize: positiveInteger(args.chunk, "--chunk", 32),
+          topK: positiveInteger(args["top-k"], "--top-k", 20),
           onPosition: writer?.write,
           onText: () => progress.tick(),
           signal: controller.signal,

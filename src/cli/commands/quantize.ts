@@ -3,13 +3,17 @@
  *
  * A GGUF file goes to llama.cpp's own quantizer (R is a llama.cpp type such as Q4_K_M; O a .gguf path);
  * a Hugging Face model directory goes to the Python engine (`qreason-engine quantize`, R a recipe JSON,
- * O a variant directory). Either way a qreason-quant.json is written beside the result.
+ * O a variant directory), with the recipe's missing fields filled in from qreason's defaults first and
+ * written to O.recipe.json (the engine takes only fully resolved recipes, so a study and this command make
+ * the same variant of one recipe). Either way a qreason-quant.json is written beside the result.
  */
 import { spawn } from "node:child_process";
-import { open, stat } from "node:fs/promises";
+import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { defineCommand } from "citty";
 import { QreasonError } from "../../errors.ts";
 import { QUANT_TYPES, quantizeGguf, type QuantizeGgufResult } from "../../quantize/index.ts";
+import { completeEngineRecipe } from "../../run/engineRecipe.ts";
 import { readConfig, type CliConfig } from "../config.ts";
 import { createProgress } from "../progress.ts";
 
@@ -44,6 +48,24 @@ function parseThreads(value: unknown): number | undefined {
   const threads = Number(value);
   if (!Number.isInteger(threads) || threads < 1) throw new QreasonError("E_USAGE", `--threads must be a positive integer, got '${value}'`);
   return threads;
+}
+
+/**
+ * The recipe file with every default filled in, written beside the variant as `<out>.recipe.json` (what
+ * the engine is given, and so what its messages name); a study writes the same file for its variants. A
+ * file that is missing or not JSON goes to the engine as it is, which reports it with its file and line.
+ */
+async function completedRecipeFile(recipeFile: string, out: string): Promise<string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(recipeFile, "utf8"));
+  } catch {
+    return recipeFile;
+  }
+  const completed = `${out.replace(/[\\/]+$/, "")}.recipe.json`;
+  await mkdir(path.dirname(completed), { recursive: true });
+  await writeFile(completed, `${JSON.stringify(completeEngineRecipe(parsed, path.dirname(path.resolve(recipeFile))), null, 2)}\n`);
+  return completed;
 }
 
 const formatMiB = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 1)} MiB`;
@@ -107,7 +129,7 @@ export default defineCommand({
     model: { type: "string", description: "Source: a GGUF file (F32/F16/BF16) or a Hugging Face model directory", required: true },
     recipe: {
       type: "string",
-      description: `For a GGUF: ${QUANT_TYPES.map((type) => type.name).join(", ")}. For a directory: a recipe JSON file`,
+      description: `For a GGUF: ${QUANT_TYPES.map((type) => type.name).join(", ")}. For a directory: a recipe JSON file (engine schema; fields left out take qreason's defaults, and the completed recipe is written to OUT.recipe.json)`,
       required: true,
     },
     out: { type: "string", description: "Output .gguf file (GGUF source) or variant directory (HF source)", required: true },
@@ -137,7 +159,9 @@ export default defineCommand({
             throw new QreasonError("E_USAGE", `--${flag} applies to GGUF models (llama.cpp), not to Hugging Face directories`);
           }
         }
-        const line = await runEngineQuantize(config, { model, recipe: String(args.recipe), out: String(args.out) }, controller.signal);
+        const out = String(args.out);
+        const recipe = await completedRecipeFile(String(args.recipe), out);
+        const line = await runEngineQuantize(config, { model, recipe, out }, controller.signal);
         console.log(args.json ? JSON.stringify({ engine: "python", ...(JSON.parse(line) as object) }) : `wrote ${String(args.out)}`);
         return;
       }

@@ -1,8 +1,11 @@
-/** `qreason report <run-dir>`: (re)write report.html, summary.md, results.json and generations.jsonl. */
+/**
+ * `qreason report <run-dir>`: the report stage alone — (re)write report.html, summary.md, results.json and
+ * generations.jsonl from the run store (after the compare stage, when its statistics are out of date).
+ */
 import path from "node:path";
 import { defineCommand } from "citty";
-import { writeReports } from "../../report/index.ts";
-import { summaryTable } from "./run.ts";
+import { readConfig } from "../config.ts";
+import { runStagesCommand, summaryTable } from "../stages.ts";
 
 export default defineCommand({
   meta: { name: "report", description: "Write a run directory's report (report.html, summary.md, results.json, generations.jsonl) from its store" },
@@ -12,8 +15,9 @@ export default defineCommand({
   },
   async run({ args }) {
     const runDirectory = path.resolve(String(args.runDirectory));
-    const report = await writeReports(runDirectory);
-    if (!args.quiet) console.log(`${summaryTable(report.results)}\n`);
-    console.log(`report: ${report.files.html}`);
+    const summary = await runStagesCommand(readConfig(), runDirectory, ["report"], { force: ["report"], quiet: true });
+    if (summary.report === undefined) return;
+    if (!args.quiet) console.log(`${summaryTable(summary.report.results)}\n`);
+    console.log(`report: ${summary.report.files.html}`);
   },
 });

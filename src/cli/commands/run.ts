@@ -1,21 +1,23 @@
 /**
- * `qreason run <study.yaml>`: the main job — plan, quantize, generate, grade, compare, report. Resumes
- * whatever an earlier run of the same study left in its run directory. Progress bars per variant on a
- * terminal, plain lines otherwise; Ctrl-C stops cleanly (what is stored stays), twice quits at once.
+ * `qreason run <study.yaml>`: the main job — the stages plan, quantize, generate, grade, compare, report,
+ * each where it has pending work. Resumes whatever an earlier run of the same study left in its run
+ * directory. Progress bars per variant on a terminal, plain lines otherwise; Ctrl-C stops cleanly (what is
+ * stored stays), twice quits at once.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { defineCommand } from "citty";
-import type { DownloadOptions } from "../../data/index.ts";
 import { benchmarkNames } from "../../data/index.ts";
 import { QreasonError } from "../../errors.ts";
 import { fetchedModelLookup, prepareVariantFit } from "../../models/index.ts";
 import { QUANT_TYPES } from "../../quantize/index.ts";
-import { writeReports, ALL_BENCHMARKS, type Results } from "../../report/index.ts";
-import { defaultRunDirectory, runStudy, type RunEvent, type RunSummary } from "../../run/index.ts";
+import { reportFiles, type Results } from "../../report/index.ts";
+import { defaultRunDirectory, runStudy, type RunSummary } from "../../run/index.ts";
 import { loadStudy } from "../../study/index.ts";
-import { readConfig, type CliConfig } from "../config.ts";
-import { createProgress, type Progress } from "../progress.ts";
+import { readConfig } from "../config.ts";
+import { eventPrinter, stageOptions, summaryTable, withInterrupt } from "../stages.ts";
+
+export { summaryTable } from "../stages.ts";
 
 export interface ExecuteOptions {
   out?: string;
@@ -23,111 +25,7 @@ export interface ExecuteOptions {
   json?: boolean;
 }
 
-function qreasonVersion(config: CliConfig): string {
-  const packageJson = JSON.parse(readFileSync(path.join(config.projectRoot, "package.json"), "utf8")) as { version: string };
-  return packageJson.version;
-}
-
-/** Prints run events: bars on a terminal, a line per variant otherwise (nothing with --quiet). */
-function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (event: RunEvent) => void; stop: () => void } {
-  // The quantizers and the grader report absolute positions; a bar advances by the difference.
-  const bars = new Map<string, { bar: Progress; shown: number }>();
-  const say = (line: string): void => {
-    if (!quiet) console.error(`qreason: ${line}`);
-  };
-  const show = (key: string, label: string, done: number, total: number): void => {
-    let entry = bars.get(key);
-    if (entry === undefined) {
-      entry = { bar: createProgress({ label, total, enabled: config.interactive && !quiet }), shown: 0 };
-      bars.set(key, entry);
-    }
-    entry.bar.tick(done - entry.shown);
-    entry.shown = done;
-    if (done >= total) finish(key);
-  };
-  const finish = (key: string): void => {
-    bars.get(key)?.bar.stop();
-    bars.delete(key);
-  };
-  let lastMessage = "";
-  return {
-    onEvent(event) {
-      const name = "model" in event ? `${event.model}/${event.variant}` : "";
-      switch (event.type) {
-        case "stage":
-          say(event.message);
-          break;
-        case "prepare":
-          if (event.total !== undefined && event.done !== undefined) show(`prepare ${name} ${event.message}`, `${name}: ${event.message}`, event.done, event.total);
-          else if (event.message !== lastMessage) say(`${name}: ${event.message}`);
-          lastMessage = event.message;
-          break;
-        case "generate-start":
-          say(`${name}: ${event.pending} to generate${event.total > event.pending ? ` (${event.total - event.pending} of ${event.total} already stored)` : ""}`);
-          if (event.pending > 0) show(`generate ${name}`, name, 0, event.pending);
-          break;
-        case "generated": {
-          const entry = bars.get(`generate ${name}`);
-          if (entry !== undefined) show(`generate ${name}`, name, entry.shown + 1, Infinity);
-          break;
-        }
-        case "generate-end":
-          finish(`generate ${name}`);
-          say(`${name}: generated ${event.generated}${event.failed > 0 ? `, ${event.failed} failed (stored; retried by the next run)` : ""}${event.stopped ? ` — gave up on the backend: ${event.stopped}` : ""}`);
-          break;
-        case "grade-start":
-          break;
-        case "graded":
-          show("grade", "grading", event.done, event.total);
-          break;
-        case "warning":
-          console.error(`qreason: warning: ${event.message}`);
-          break;
-      }
-    },
-    stop() {
-      for (const key of [...bars.keys()]) finish(key);
-    },
-  };
-}
-
-function downloadOptions(config: CliConfig): DownloadOptions | undefined {
-  return config.allowDownload ? { fetch: (url, init) => fetch(url, init) } : undefined;
-}
-
-const pct = (fraction: number): string => `${(100 * fraction).toFixed(1)}%`;
-
-/** The table printed at the end of a run: one row per (benchmark, variant). */
-export function summaryTable(results: Results, summary?: RunSummary): string {
-  const multiModel = new Set(results.variants.map((variant) => variant.model)).size > 1;
-  const header = ["benchmark", "variant", "accuracy", "95% interval", "Δ pts", "flips", "rescues", "generated", "errors"];
-  const rows = results.cells.map((cell) => {
-    const comparison = results.comparisons.find((entry) => entry.benchmark === cell.benchmark && entry.model === cell.model && entry.variant === cell.variant);
-    const ran = summary?.variants.find((entry) => entry.model === cell.model && entry.variant === cell.variant);
-    const drop = comparison ? -comparison.comparison.headline.absoluteDropPoints : undefined;
-    return [
-      cell.benchmark,
-      multiModel ? `${cell.model}/${cell.variant}` : cell.variant,
-      cell.accuracy.problems === 0 ? "—" : pct(cell.accuracy.score),
-      cell.accuracy.problems === 0 ? "" : `[${(100 * cell.accuracy.interval.low).toFixed(1)}, ${(100 * cell.accuracy.interval.high).toFixed(1)}]`,
-      drop === undefined ? "" : `${drop > 0 ? "+" : ""}${drop.toFixed(1)}`,
-      comparison ? String(comparison.comparison.flips.length) : "",
-      comparison ? String(comparison.comparison.rescues.length) : "",
-      `${cell.generated}/${cell.planned}${ran && ran.generated > 0 ? ` (${ran.generated} new)` : ""}`,
-      String(cell.failures),
-    ];
-  });
-  const overall = results.comparisons.filter((entry) => entry.benchmark === ALL_BENCHMARKS);
-  for (const entry of overall) {
-    const drop = -entry.comparison.headline.absoluteDropPoints;
-    rows.push([ALL_BENCHMARKS, multiModel ? `${entry.model}/${entry.variant}` : entry.variant, pct(entry.comparison.variant.score), "", `${drop > 0 ? "+" : ""}${drop.toFixed(1)}`, String(entry.comparison.flips.length), String(entry.comparison.rescues.length), "", ""]);
-  }
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
-  const line = (cells: string[]): string => cells.map((text, column) => (column >= 2 ? text.padStart(widths[column] as number) : text.padEnd(widths[column] as number))).join("  ");
-  return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
-}
-
-/** Loads a study, runs it, writes the reports and prints the summary; shared by `run` and `demo`. */
+/** Loads a study and runs its stages (the report included), then prints the summary; shared by `run` and `demo`. */
 export async function executeStudy(studyFile: string, options: ExecuteOptions = {}): Promise<void> {
   const config = readConfig();
   const study = await loadStudy(studyFile, {
@@ -137,38 +35,12 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
   const runDirectory = options.out !== undefined ? path.resolve(options.out) : defaultRunDirectory(study, process.cwd());
   const quiet = options.quiet === true || options.json === true;
   const printer = eventPrinter(config, quiet);
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onInterrupt = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      console.error("\nqreason: stopping after the requests in flight (what is stored stays; Ctrl-C again to quit at once)");
-      controller.abort();
-    } else {
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onInterrupt);
-  process.on("SIGTERM", onInterrupt);
   if (!quiet) console.error(`qreason: run directory ${runDirectory}`);
   let summary: RunSummary;
   try {
-    summary = await runStudy({
-      study,
-      runDirectory,
-      dataDir: config.dataDir,
-      python: config.python,
-      projectRoot: config.projectRoot,
-      apiKey: (name) => process.env[name],
-      qreasonVersion: qreasonVersion(config),
-      signal: controller.signal,
-      onEvent: printer.onEvent,
-      ...(downloadOptions(config) ? { download: downloadOptions(config) } : {}),
-    });
+    summary = await withInterrupt((signal) => runStudy({ ...stageOptions(config), study, runDirectory, signal, onEvent: printer.onEvent }));
   } finally {
     printer.stop();
-    process.removeListener("SIGINT", onInterrupt);
-    process.removeListener("SIGTERM", onInterrupt);
   }
   if (summary.interrupted) {
     const stored = summary.variants.reduce((sum, variant) => sum + variant.generated, 0);
@@ -176,15 +48,16 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
     process.exitCode = 130;
     return;
   }
-  if (!quiet) console.error("qreason: comparing and writing the report");
-  const report = await writeReports(runDirectory, { ifChanged: true });
+  // The report stage ran only if the store changed since the files were written; otherwise they are current.
+  const files = reportFiles(runDirectory);
+  const results = summary.report?.results ?? (JSON.parse(readFileSync(files.results, "utf8")) as Results);
   if (options.json) {
-    console.log(JSON.stringify({ runDirectory, report: report.files, summary }));
+    console.log(JSON.stringify({ runDirectory, report: files, summary: { ...summary, report: undefined } }));
   } else {
-    console.log(summaryTable(report.results, summary));
-    console.log(`\nreport: ${report.files.html}\n        ${report.files.markdown}, ${path.basename(report.files.results)}, ${path.basename(report.files.generations)}`);
+    console.log(summaryTable(results, summary));
+    console.log(`\nreport: ${files.html}\n        ${files.markdown}, ${path.basename(files.results)}, ${path.basename(files.generations)}`);
   }
-  const failed = report.results.failures.length;
+  const failed = results.failures.length;
   const stopped = summary.variants.filter((variant) => variant.stopped !== undefined);
   if (failed > 0 || stopped.length > 0) {
     throw new QreasonError(

@@ -29,7 +29,7 @@ const outputs: OutputCase[] = [
     gold: "18",
     output: "She has 16 - 3 - 4 = 9 eggs.\n9 × $2 = $18 per day.\nThe answer is $18.",
     status: "correct",
-    extracted: "$18",
+    extracted: "18",
   },
   {
     id: "0",

@@ -119,7 +119,9 @@ const outputs: OutputCase[] = [
     status: "correct",
   },
   { id: "2012", gold: "2500,7500", output: "So the two possible values are $\\boxed{2500}$ and $\\boxed{7500}$.", status: "correct", extracted: "2500, 7500" },
-  { id: "2012", gold: "2500,7500", output: "Earlier we found $\\boxed{2500}$.\n\nThe other case gives $\\boxed{7500}$.", status: "wrong", extracted: "7500" },
+  // One box per case of a two-value answer: read together, as a reader of the whole solution does (issue 11).
+  { id: "2012", gold: "2500,7500", output: "Earlier we found $\\boxed{2500}$.\n\nThe other case gives $\\boxed{7500}$.", status: "correct", extracted: "2500, 7500" },
+  { id: "2012", gold: "2500,7500", output: "Earlier we found $\\boxed{2500}$.\n\nThe other case gives $\\boxed{7000}$.", status: "wrong", extracted: "7000" },
   { id: "1641", gold: "$\\binom{2n}{n}$", output: "Counting lattice paths, the answer is $\\boxed{\\dbinom{2n}{n}}$.", status: "correct" },
   { id: "1964", gold: "$k \\geqslant 2$", output: "Hence the condition holds exactly when $\\boxed{k \\geq 2}$.", status: "correct" },
   { id: "2255", gold: "62.5%", output: "The probability is 5/8, i.e. \\boxed{62.5\\%}.", status: "correct" },

@@ -1,10 +1,11 @@
 /**
  * Pathological inputs: what a broken (or quantized) model and a hostile file can feed the grader.
- * Every one must come back as data (a status and a reason) well inside the time budget, in-process
- * (where only the cooperative budget applies) and through the worker pool (where a hard one does too).
+ * Every one must come back as data (a status and a reason) inside the work budget and without the wall-clock
+ * guard deciding, in-process and through the worker pool (where a hard wall-clock guard stands behind it).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { DEFAULT_WORK_BUDGET } from "../budget.ts";
 import { createGrader } from "../grade.ts";
 import { GradePool } from "../pool.ts";
 import type { GradeStatus } from "../types.ts";
@@ -46,20 +47,22 @@ const cases: Array<{ name: string; gold: string; output: string; status: GradeSt
   { name: "right-to-left and emoji noise", gold: "5", output: "\u202E🙂 the answer is 5 🙂", status: "correct" },
 ];
 
-const grader = createGrader({ timeBudgetMs: 2000 });
+// Inside the budget is a count of work, not a time: wall time on a shared machine is no test (the wall
+// clock stays only as the grader's last guard, at its default, and must never be what decides).
+const grader = createGrader();
 
 for (const entry of cases) {
   void test(`pathological, in-process: ${entry.name}`, () => {
-    const started = performance.now();
     const result = grader.grade(entry.gold, entry.output);
     const expected = Array.isArray(entry.status) ? entry.status : [entry.status];
     assert.ok(expected.includes(result.status), `${result.status}: ${result.reason}`);
-    assert.ok(performance.now() - started < 2500, `took ${performance.now() - started} ms`);
+    assert.notEqual(result.guard, "wall", result.reason);
+    assert.ok((result.work ?? 0) <= DEFAULT_WORK_BUDGET, `${result.work} units`);
   });
 }
 
 void test("pathological, through the worker pool: all graded, none lost, order kept", async () => {
-  const pool = new GradePool({ workers: 2, timeBudgetMs: 2000 });
+  const pool = new GradePool({ workers: 2 });
   try {
     const results = await pool.grade(cases.map(({ gold, output }) => ({ gold, output })));
     assert.equal(results.length, cases.length);

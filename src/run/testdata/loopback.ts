@@ -15,6 +15,8 @@ export interface LoopbackOptions {
   refuse?: (prompt: string) => boolean;
   /** A text to answer instead of the model's own (e.g. an XSS payload), or undefined. */
   override?: (model: string, prompt: string) => string | undefined;
+  /** The finish reason to report (default "stop"); "length" plays an answer cut at max_tokens. */
+  finishReason?: (model: string, prompt: string) => "stop" | "length";
 }
 
 export interface LoopbackServer {
@@ -71,11 +73,12 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
         }
         state.answered++;
         const text = options.override?.(body.model ?? "", prompt) ?? answer(body.model ?? "", prompt);
+        const finishReason = options.finishReason?.(body.model ?? "", prompt) ?? "stop";
         const usage = { prompt_tokens: Math.ceil(prompt.length / 4), completion_tokens: Math.ceil(text.length / 4), total_tokens: 0 };
         if (url.endsWith("/chat/completions")) {
-          send(response, 200, { id: "x", object: "chat.completion", created: 0, model: body.model, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage });
+          send(response, 200, { id: "x", object: "chat.completion", created: 0, model: body.model, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: finishReason }], usage });
         } else {
-          send(response, 200, { id: "x", object: "text_completion", created: 0, model: body.model, choices: [{ index: 0, text, finish_reason: "stop" }], usage });
+          send(response, 200, { id: "x", object: "text_completion", created: 0, model: body.model, choices: [{ index: 0, text, finish_reason: finishReason }], usage });
         }
       };
       if (options.delayMs) setTimeout(reply, options.delayMs);

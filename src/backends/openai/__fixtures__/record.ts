@@ -1,16 +1,19 @@
 /**
- * Records real responses of the engine's OpenAI-compatible HTTP server (a tiny random llama) into
- * engine-tiny-llama.json, for replay.test.ts. Re-run after changing the request bodies the openai backend
- * sends or the engine's response format:
+ * Records real responses of the engine's OpenAI-compatible HTTP server: on a tiny random llama into
+ * engine-tiny-llama.json (replay.test.ts), and every conformance case (../../conformance.testutil.ts) on
+ * its model into conformance-<model>.json (the replay harness of conformance.test.ts). Re-run after
+ * changing the request bodies the openai backend sends or the engine's response format:
  *
  *     npx node src/backends/openai/__fixtures__/record.ts
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { projectRoot } from "../../../testing/paths.ts";
 import { tinyHfModel } from "../../../testing/tinyModels.ts";
+import { CONFORMANCE_CASES, type ConformanceModel } from "../../conformance.testutil.ts";
 import type { GenerateRequest, ScoreRequest } from "../../types.ts";
-import { createOpenAIBackend, type FetchFunction } from "../index.ts";
-import { startEngineHttpServer } from "../testServers.testutil.ts";
+import { createOpenAIBackend, type ChatTemplate, type FetchFunction } from "../index.ts";
+import { hfChatTemplate, startEngineHttpServer } from "../testServers.testutil.ts";
 
 export interface Exchange {
   method: string;
@@ -30,15 +33,19 @@ export interface Recording {
   cases: RecordedCase[];
 }
 
-const GREEDY = { temperature: 0, topP: 1, topK: 0, maxTokens: 8, seed: 0, stop: [] };
+/** Every exchange of the conformance cases of one model, and the chat template the backend was given. */
+export interface ConformanceRecording {
+  recordedWith: string;
+  chatTemplate?: ChatTemplate;
+  exchanges: Exchange[];
+}
 
-async function main(): Promise<void> {
-  const server = await startEngineHttpServer(await tinyHfModel("llama"));
-  let exchanges: Exchange[] = [];
-  const recordingFetch: FetchFunction = async (url, init) => {
+/** A fetch that appends every exchange to `into`. */
+function recordingFetch(into: Exchange[]): FetchFunction {
+  return async (url, init) => {
     const response = await fetch(url, init);
     const text = await response.clone().text();
-    exchanges.push({
+    into.push({
       method: init.method ?? "GET",
       path: new URL(url).pathname,
       requestBody: typeof init.body === "string" ? JSON.parse(init.body) : null,
@@ -47,15 +54,39 @@ async function main(): Promise<void> {
     });
     return response;
   };
+}
+
+async function recordConformance(model: ConformanceModel): Promise<void> {
+  const dir = model === "reference" ? path.join(projectRoot, "models", "reference", "hf") : await tinyHfModel("llama");
+  const server = await startEngineHttpServer(dir);
+  const exchanges: Exchange[] = [];
   try {
-    const backend = await createOpenAIBackend({ baseUrls: [server.baseUrl], fetch: recordingFetch, maxRetries: 0 });
+    const chatTemplate = await hfChatTemplate(dir);
+    const backend = await createOpenAIBackend({ baseUrls: [server.baseUrl], fetch: recordingFetch(exchanges), maxRetries: 0, chatTemplate });
+    for (const entry of CONFORMANCE_CASES.filter((item) => item.model === model)) await entry.run(backend);
+    const recording: ConformanceRecording = {
+      recordedWith: `qreason-engine serve --http on ${model === "reference" ? "models/reference/hf" : "the tiny random llama of src/testing/tinyModels.ts"}`,
+      chatTemplate,
+      exchanges,
+    };
+    const target = path.join(import.meta.dirname, `conformance-${model}.json`);
+    await writeFile(target, JSON.stringify(recording, null, 1) + "\n");
+    console.log(`wrote ${exchanges.length} exchanges to ${target}`);
+  } finally {
+    await server.close();
+  }
+}
+
+const GREEDY = { temperature: 0, topP: 1, topK: 0, maxTokens: 8, seed: 0, stop: [] };
+
+async function main(): Promise<void> {
+  const server = await startEngineHttpServer(await tinyHfModel("llama"));
+  const exchanges: Exchange[] = [];
+  try {
+    const backend = await createOpenAIBackend({ baseUrls: [server.baseUrl], fetch: recordingFetch(exchanges), maxRetries: 0 });
     const modelsExchange = exchanges[0]!;
     const cases: RecordedCase[] = [];
-    const take = () => {
-      const taken = exchanges;
-      exchanges = [];
-      return taken;
-    };
+    const take = () => exchanges.splice(0, exchanges.length);
     take();
     const generate = async (name: string, request: GenerateRequest) => {
       await backend.generate([request]).catch(() => undefined); // errors are recorded too
@@ -95,4 +126,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  await main();
+  for (const model of ["reference", "chat"] as const) await recordConformance(model);
+}

@@ -1,12 +1,14 @@
 /**
- * Renders chat messages with the Jinja chat template a GGUF carries (`tokenizer.chat_template`), the way
- * Hugging Face's `apply_chat_template(messages, add_generation_prompt=True, tokenize=False)` does, with
- * @huggingface/jinja (Hugging Face's own JavaScript Jinja). The Python engine renders the same template with
- * transformers, so both backends put the same text in front of the model.
+ * Renders chat messages with a model's Jinja chat template (a GGUF's `tokenizer.chat_template`, or a
+ * Hugging Face tokenizer's), the way Hugging Face's `apply_chat_template(messages, add_generation_prompt=True,
+ * tokenize=False)` does, with @huggingface/jinja (Hugging Face's own JavaScript Jinja). The Python engine
+ * renders the same template with transformers, so every backend puts the same text in front of the model:
+ * llamacpp renders chat prompts with it, and openai renders the chat prompts it scores (or continues) through
+ * /completions.
  */
 import { Template } from "@huggingface/jinja";
-import { QreasonError } from "../../errors.ts";
-import type { ChatMessage } from "../types.ts";
+import { QreasonError } from "../errors.ts";
+import type { ChatMessage } from "./types.ts";
 
 export interface SpecialTokenStrings {
   bos: string | null;

@@ -1,0 +1,206 @@
+/**
+ * What the commands that run stages share (`run`, `demo`, `grade <run-dir>`, `compare`, `report`,
+ * `status`): the stage settings from the CLI's configuration, Ctrl-C handling, the progress printer, and
+ * the summary table.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { DownloadOptions } from "../data/index.ts";
+import { ALL_BENCHMARKS, type Results } from "../report/index.ts";
+import { runStagesOn, stageStatus, type RunEvent, type RunStagesOptions, type RunSummary } from "../run/index.ts";
+import { openRunDirectory } from "../store/index.ts";
+import type { CliConfig } from "./config.ts";
+import { createProgress, type Progress } from "./progress.ts";
+
+export function qreasonVersion(config: CliConfig): string {
+  const packageJson = JSON.parse(readFileSync(path.join(config.projectRoot, "package.json"), "utf8")) as { version: string };
+  return packageJson.version;
+}
+
+/** Prints run events: bars on a terminal, a line per variant otherwise (nothing with --quiet). */
+export function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (event: RunEvent) => void; stop: () => void } {
+  // The quantizers and the grader report absolute positions; a bar advances by the difference.
+  const bars = new Map<string, { bar: Progress; shown: number }>();
+  const say = (line: string): void => {
+    if (!quiet) console.error(`qreason: ${line}`);
+  };
+  const show = (key: string, label: string, done: number, total: number): void => {
+    let entry = bars.get(key);
+    if (entry === undefined) {
+      entry = { bar: createProgress({ label, total, enabled: config.interactive && !quiet }), shown: 0 };
+      bars.set(key, entry);
+    }
+    entry.bar.tick(done - entry.shown);
+    entry.shown = done;
+    if (done >= total) finish(key);
+  };
+  const finish = (key: string): void => {
+    bars.get(key)?.bar.stop();
+    bars.delete(key);
+  };
+  let lastMessage = "";
+  return {
+    onEvent(event) {
+      const name = "model" in event ? `${event.model}/${event.variant}` : "";
+      switch (event.type) {
+        case "stage":
+          say(event.message);
+          break;
+        case "prepare":
+          if (event.total !== undefined && event.done !== undefined) show(`prepare ${name} ${event.message}`, `${name}: ${event.message}`, event.done, event.total);
+          else if (event.message !== lastMessage) say(`${name}: ${event.message}`);
+          lastMessage = event.message;
+          break;
+        case "generate-start":
+          say(`${name}: ${event.pending} to generate${event.total > event.pending ? ` (${event.total - event.pending} of ${event.total} already stored)` : ""}`);
+          if (event.pending > 0) show(`generate ${name}`, name, 0, event.pending);
+          break;
+        case "generated": {
+          const entry = bars.get(`generate ${name}`);
+          if (entry !== undefined) show(`generate ${name}`, name, entry.shown + 1, Infinity);
+          break;
+        }
+        case "generate-end":
+          finish(`generate ${name}`);
+          say(`${name}: generated ${event.generated}${event.failed > 0 ? `, ${event.failed} failed (stored; retried by the next run)` : ""}${event.stopped ? ` — gave up on the backend: ${event.stopped}` : ""}`);
+          break;
+        case "grade-start":
+          break;
+        case "graded":
+          show("grade", "grading", event.done, event.total);
+          break;
+        case "warning":
+          console.error(`qreason: warning: ${event.message}`);
+          break;
+        case "stage-start":
+          break;
+        case "stage-end":
+          if (event.message !== undefined) say(event.message);
+          break;
+      }
+    },
+    stop() {
+      for (const key of [...bars.keys()]) finish(key);
+    },
+  };
+}
+
+export function downloadOptions(config: CliConfig): DownloadOptions | undefined {
+  return config.allowDownload ? { fetch: (url, init) => fetch(url, init) } : undefined;
+}
+
+const pct = (fraction: number): string => `${(100 * fraction).toFixed(1)}%`;
+
+/** The table printed at the end of a run: one row per (benchmark, variant). */
+export function summaryTable(results: Results, summary?: RunSummary): string {
+  const multiModel = new Set(results.variants.map((variant) => variant.model)).size > 1;
+  const header = ["benchmark", "variant", "accuracy", "95% interval", "Δ pts", "flips", "rescues", "generated", "errors"];
+  const rows = results.cells.map((cell) => {
+    const comparison = results.comparisons.find((entry) => entry.benchmark === cell.benchmark && entry.model === cell.model && entry.variant === cell.variant);
+    const ran = summary?.variants.find((entry) => entry.model === cell.model && entry.variant === cell.variant);
+    const drop = comparison ? -comparison.comparison.headline.absoluteDropPoints : undefined;
+    return [
+      cell.benchmark,
+      multiModel ? `${cell.model}/${cell.variant}` : cell.variant,
+      cell.accuracy.problems === 0 ? "—" : pct(cell.accuracy.score),
+      cell.accuracy.problems === 0 ? "" : `[${(100 * cell.accuracy.interval.low).toFixed(1)}, ${(100 * cell.accuracy.interval.high).toFixed(1)}]`,
+      drop === undefined ? "" : `${drop > 0 ? "+" : ""}${drop.toFixed(1)}`,
+      comparison ? String(comparison.comparison.flips.length) : "",
+      comparison ? String(comparison.comparison.rescues.length) : "",
+      `${cell.generated}/${cell.planned}${ran && ran.generated > 0 ? ` (${ran.generated} new)` : ""}`,
+      String(cell.failures),
+    ];
+  });
+  const overall = results.comparisons.filter((entry) => entry.benchmark === ALL_BENCHMARKS);
+  for (const entry of overall) {
+    const drop = -entry.comparison.headline.absoluteDropPoints;
+    rows.push([ALL_BENCHMARKS, multiModel ? `${entry.model}/${entry.variant}` : entry.variant, pct(entry.comparison.variant.score), "", `${drop > 0 ? "+" : ""}${drop.toFixed(1)}`, String(entry.comparison.flips.length), String(entry.comparison.rescues.length), "", ""]);
+  }
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
+  const line = (cells: string[]): string => cells.map((text, column) => (column >= 2 ? text.padStart(widths[column] as number) : text.padEnd(widths[column] as number))).join("  ");
+  return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
+}
+
+
+/** What every stage command passes to the runner, from the configuration read at the edge. */
+export function stageOptions(config: CliConfig): Omit<RunStagesOptions, "signal" | "onEvent"> {
+  const download = downloadOptions(config);
+  return {
+    dataDir: config.dataDir,
+    python: config.python,
+    projectRoot: config.projectRoot,
+    apiKey: (name) => process.env[name],
+    qreasonVersion: qreasonVersion(config),
+    ...(download ? { download } : {}),
+  };
+}
+
+/**
+ * Runs `work` with Ctrl-C (and SIGTERM) turned into its abort signal: the first stops after what is in
+ * flight (what is stored stays), a second quits at once.
+ */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      console.error("\nqreason: stopping after the requests in flight (what is stored stays; Ctrl-C again to quit at once)");
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onInterrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.removeListener("SIGINT", onInterrupt);
+    process.removeListener("SIGTERM", onInterrupt);
+  }
+}
+
+/**
+ * Runs stages alone on a run directory, as `qreason grade|compare|report <run-dir>` do: progress on
+ * stderr (none with `quiet`), Ctrl-C handled (an interrupted run sets exit code 130).
+ */
+export async function runStagesCommand(
+  config: CliConfig,
+  runDirectory: string,
+  stages: readonly string[],
+  options: { force?: readonly string[]; quiet?: boolean; gradeWorkers?: number } = {},
+): Promise<RunSummary> {
+  const printer = eventPrinter(config, options.quiet === true);
+  let summary: RunSummary;
+  try {
+    summary = await withInterrupt((signal) =>
+      runStagesOn(runDirectory, stages, {
+        ...stageOptions(config),
+        signal,
+        onEvent: printer.onEvent,
+        ...(options.force ? { force: options.force } : {}),
+        ...(options.gradeWorkers !== undefined ? { gradeWorkers: options.gradeWorkers } : {}),
+      }),
+    );
+  } finally {
+    printer.stop();
+  }
+  if (summary.interrupted) {
+    console.error(`qreason: interrupted; what was done is stored in ${runDirectory}. Run the same command again to finish.`);
+    process.exitCode = 130;
+  }
+  return summary;
+}
+
+/** A line naming the stages a single-stage command left pending for later ones (e.g. compare and report after a regrade). */
+export function pendingAfter(runDirectory: string, stages: readonly string[]): string | undefined {
+  const store = openRunDirectory(runDirectory);
+  try {
+    const left = stageStatus(store).filter((entry) => stages.includes(entry.stage) && entry.pending.count > 0);
+    if (left.length === 0) return undefined;
+    return `${left.map((entry) => entry.stage).join(" and ")} ${left.length === 1 ? "is" : "are"} now pending; \`qreason report ${runDirectory}\` brings the report up to date`;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,103 @@
+/** Reading values out of prose: one value, a sentence's stated value, sentence boundaries, conclusions. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { conclusion, readValue, sentences, sentenceValue, valuesIn } from "./prose.ts";
+
+const values: Array<[string, string, string | undefined]> = [
+  ["a number, then words", "12 apples in all", "12"],
+  ["currency", "$2,800.00 for the milk", "2,800.00"],
+  ["escaped currency", "\\$324.", "324"],
+  ["inline math", "$\\frac{3}{4}$ of the cake", "\\frac{3}{4}"],
+  ["\\( \\) math", "\\(\\sqrt{2}\\) units", "\\sqrt{2}"],
+  ["bold around a value with a unit", "**12 apples**.", "12"],
+  ["bold around currency", "**$64** for the glasses", "64"],
+  ["LaTeX bold", "\\textbf{42} in total", "42"],
+  ["a variable stating its value", "n = 10", "n = 10"],
+  ["two values joined by and", "n = 5 and n = 15.", "n = 5, n = 15"],
+  ["a comma list", "1, 2, and 3 are the roots", "1, 2, 3"],
+  ["or", "3 or -3.", "3 or -3"],
+  ["a chain of equalities", "4 + 16 + 12 + 6 = 38 times", "4 + 16 + 12 + 6 = 38"],
+  ["an ordinal", "12th place", "12"],
+  ["a percent", "27%.", "27%"],
+  ["a LaTeX fraction in plain text", "\\frac{1}{2} of it", "\\frac{1}{2}"],
+  ["the end of a sentence is not a decimal point", "45. Then", "45"],
+  ["a decimal", "3.25 dollars", "3.25"],
+  ["a ratio", "3:1 of them", "3:1"],
+  ["prose is not a value", "the smallest one", undefined],
+  ["a lone article is not a variable", "a total of 5", undefined],
+];
+
+for (const [name, text, expected] of values) {
+  void test(`readValue: ${name}`, () => {
+    assert.equal(readValue(text, 0)?.value, expected);
+  });
+}
+
+const sentenceCases: Array<[string, string, string | undefined, string?]> = [
+  ["one value", "Therefore, the car travelled 108 miles.", "108"],
+  ["bold wins", "Therefore, after 3 days Ana used **12 apples**.", "12"],
+  ["after the copula", "The smallest n such that A_n >= K is n = 10", "n = 10"],
+  ["after the copula, past fillers", "So the price of 1 sandwich in the third package is exactly $6.", "6"],
+  ["'there were N more' states N", "Therefore, at noon on Sunday, there were 30 more pink flamingos out than white ones.", "30"],
+  ["a circumstantial number loses to the one computed before", "So, Charisma spends a total of 34 hours on yoga in 4 weeks.", "34", "14 + 20 = 34 hours"],
+  ["the value we get, not the case it is for", "Hence, for $n = 5$ we get 120.", "120"],
+  ["the value we find, past 'that'", "Thus, plugging in $x = 2$, we find that the area is 14.", "14"],
+  ["a word copula wins over a colon's elaboration", "We conclude that there are exactly 3 such integers: 2, 5, and 11.", "3"],
+  ["first value when nothing else decides", "So she walks 2 miles per hour for the remaining 6 miles.", "2"],
+  ["a box inside a sentence", "So, Judy makes **\\boxed{$7455}** in one week.", "$7455"],
+  ["no value", "So the answer checks out.", undefined],
+];
+
+for (const [name, sentence, expected, context] of sentenceCases) {
+  void test(`sentenceValue: ${name}`, () => {
+    assert.equal(sentenceValue(sentence, context ?? ""), expected);
+  });
+}
+
+void test("sentences: split at . ! ? and line breaks, never inside math, decimals or Mr.", () => {
+  const text = "Mr. Smith pays $3.50 per item. The total is $x = 2.5$. Really? Yes!\nNext line \\(a. b\\) ok";
+  assert.deepEqual(
+    sentences(text).map((sentence) => sentence.text.trim()),
+    ["Mr. Smith pays $3.50 per item.", "The total is $x = 2.5$.", "Really?", "Yes!", "Next line \\(a. b\\) ok"],
+  );
+});
+
+void test("sentences: display math ends a block, so the sentence after it starts anew", () => {
+  const text = "We add: \\[14 + 20 = 34\\] So, she spends 34 hours.";
+  assert.deepEqual(
+    sentences(text).map((sentence) => sentence.text.trim()),
+    ["We add: \\[14 + 20 = 34\\]", "So, she spends 34 hours."],
+  );
+});
+
+const conclusions: Array<[string, string, string | undefined]> = [
+  ["the last Therefore sentence", "5 + 7 = 12.\n\nTherefore, Ana used 12 apples.", "12"],
+  ["a bold value closing the output", "Total: 3 + 3 = 6.\n\nThe result is **6**.", "6"],
+  ["a check after it does not replace it", "So she has 12 apples.\n\nLet's verify: 12 - 5 = 7 and 7 + 5 = 12. Correct.", "12"],
+  ["further computation after it does", "So she has 12 apples. Then she buys 3 more: 12 + 3 = 15.", undefined],
+  ["'So far' is no conclusion", "So far we have 5 apples.", undefined],
+  ["nothing concluding", "We compute 5 + 7 = 12.", undefined],
+  ["a value-free closing sentence is skipped", "Thus, the answer is 42.\n\nI hope this helps!", "42"],
+];
+
+for (const [name, text, expected] of conclusions) {
+  void test(`conclusion: ${name}`, () => {
+    assert.equal(conclusion(text)?.value, expected);
+  });
+}
+
+void test("valuesIn finds each value once, in order", () => {
+  assert.deepEqual(
+    valuesIn("After 3 weeks, she has $45 and 2/3 of a cake, so x = 5.").map((value) => value.value),
+    ["3", "45", "2/3", "x = 5"],
+  );
+});
+
+void test("a run of math longer than any answer is skipped whole, not read as a value nor re-read from every digit", () => {
+  const text = `${"1 + ".repeat(10_000)}1`;
+  const started = performance.now();
+  assert.deepEqual(valuesIn(text), []);
+  assert.equal(conclusion(`So ${text}.`), undefined);
+  // Milliseconds when linear; a quadratic re-read would take minutes. Generous for a loaded machine.
+  assert.ok(performance.now() - started < 20_000, `took ${performance.now() - started} ms`);
+});
