@@ -15,7 +15,7 @@ import { formatFieldPath, lineOf } from "./locate.ts";
 import { resolveStudy } from "./resolve.ts";
 import { allowedKeysFor, studyInput, unknownKeysMessage } from "./schema.ts";
 import { closestName } from "./suggest.ts";
-import type { KnownNames, Study } from "./types.ts";
+import type { KnownNames, ModelSource, Study, VariantFitCheck } from "./types.ts";
 
 /** Study files larger than this are refused before they are parsed. */
 export const MAX_STUDY_BYTES = 4 * 1024 * 1024;
@@ -31,6 +31,12 @@ export interface LoadStudyOptions {
    * calibration and benchmark files). Default: on in loadStudy, off for text validated on its own.
    */
   checkFiles?: boolean;
+  /**
+   * Reads what `known.variantFit` needs about the study's local models (weight shapes from config.json or a
+   * GGUF header) once the study is otherwise valid; the study is then validated again with that check, so a
+   * block or group size that does not fit the model is an error located at its line, before anything runs.
+   */
+  prepareVariantFit?: (models: readonly { name: string; source: ModelSource }[]) => Promise<VariantFitCheck>;
 }
 
 export interface LocatedIssue {
@@ -63,7 +69,11 @@ export async function loadStudy(file: string, options: LoadStudyOptions = {}): P
     throw new QreasonError("E_INPUT", `cannot read the study file: ${(error as Error).message}`, { file: absolute }, { cause: error });
   }
   const text = decodeUtf8(bytes, absolute); // invalid bytes are an error, never silently U+FFFD in a prompt
-  return parseStudy(text, absolute, { checkFiles: true, ...options });
+  const study = parseStudy(text, absolute, { checkFiles: true, ...options });
+  if (options.prepareVariantFit === undefined) return study;
+  const local = study.models.filter((model) => model.source.kind === "local").map(({ name, source }) => ({ name, source }));
+  const variantFit = await options.prepareVariantFit(local);
+  return parseStudy(text, absolute, { checkFiles: true, ...options, known: { ...options.known, variantFit } });
 }
 
 /** Validates study text that came from `file` (used for messages and to resolve relative paths). */
