@@ -20,6 +20,9 @@ export type {
   RuntimeOptions,
   SamplingSpec,
   Study,
+  VariantFitCheck,
+  VariantFitProblem,
+  FetchedModelLookup,
   VariantRecipe,
   VariantSpec,
 } from "./types.ts";

@@ -18,5 +18,6 @@ export const commands: Record<string, Lazy> = {
   attribute: () => import("./attribute.ts").then((module) => module.default as CommandDef),
   status: () => import("./status.ts").then((module) => module.default as CommandDef),
   demo: () => import("./demo.ts").then((module) => module.default as CommandDef),
+  models: () => import("./models.ts").then((module) => module.default as CommandDef),
 
 };
