@@ -10,6 +10,7 @@ import type { Problem } from "../data/index.ts";
 import { QreasonError } from "../errors.ts";
 import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type StoredFailure, type VariantStatus } from "../store/index.ts";
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
+import { buildAttribution, flipViews, type AttributionResults, type FlipView } from "./attribution.ts";
 
 export type { ComparisonResult };
 export { ALL_BENCHMARKS };
@@ -62,6 +63,8 @@ export interface Results {
   cells: CellResult[];
   comparisons: ComparisonResult[];
   failures: Array<Pick<StoredFailure, "model" | "variant" | "benchmark" | "problemId" | "sampleIndex" | "error" | "attempts">>;
+  /** Where flips first went wrong (the attribute stage); null before it ran. */
+  attribution: AttributionResults | null;
 }
 
 /** One output shown in the report, with its grade. */
@@ -88,6 +91,8 @@ export interface ProblemView {
 export interface ReportData {
   results: Results;
   problems: ProblemView[];
+  /** Each attributed flip's two solutions, step-aligned, with per-token margins. */
+  flips: FlipView[];
 }
 
 /** Accuracy of one cell on its own (the baseline's too): Wilson with one sample, mean@n with several. */
@@ -225,8 +230,12 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     cells,
     comparisons,
     failures,
+    attribution: null,
   };
-  return { results, problems: problemViews(record, store, comparisons, cellData, cellKey) };
+  const attribution = buildAttribution(store, record.study.hash, record.comparisons);
+  results.attribution = attribution?.results ?? null;
+  const flips = attribution === null ? [] : flipViews(store, attribution.results, attribution.rows);
+  return { results, problems: problemViews(record, store, comparisons, cellData, cellKey), flips };
 }
 
 /** Side-by-side views of every problem a variant flipped or rescued (sample 0 of each variant). */
