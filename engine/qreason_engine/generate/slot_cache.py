@@ -6,7 +6,7 @@ own position (slots sit at different positions: continuous batching), and attend
 positions of every slot with a per-slot mask. With a variant's KV scheme (runtime.kv) every entry is
 rounded by that scheme's quantizer before it is stored, exactly once, as the quantizing transformers
 caches of quant/kv.py do: prefill goes through such a cache (caches.make_cache) and is copied in already
-rounded, decode writes round here. `off_grid_groups` is the canary that proves it.
+rounded, decode writes round here. `off_grid_fraction` is the canary that proves it.
 """
 
 from __future__ import annotations
@@ -54,22 +54,21 @@ class SlotCache:
             self.keys[layer, :, :length].index_copy_(0, slots, keys.to(self.keys.dtype))
             self.values[layer, :, :length].index_copy_(0, slots, values.to(self.values.dtype))
 
-    def off_grid_groups(self, slot: int, length: int) -> int:
-        """The canary: how many quantization groups of slot's first `length` positions (every layer, keys
-        and values) are off the KV scheme's grid: an int-b group holding more than 2^b distinct values, or an
-        fp8 entry that a round trip through e4m3 changes. 0 for a cache that rounds as it writes; -1 without
-        a scheme (there is no grid)."""
+    def off_grid_fraction(self, slot: int, length: int) -> float:
+        """The canary: the fraction of slot's cached numbers (first `length` positions, every layer, keys and
+        values) that rounding them again to the KV scheme's grid changes. Entries the scheme rounded are
+        fixed points of it (min-max rounding maps a rounded group onto the same scale and zero point; an
+        fp8 round trip is exact), up to a few ulps (the tolerance): about 0 for a cache that rounds as it writes,
+        most entries for one that does not. -1.0 without a scheme (there is no grid)."""
         quantizer = self.quantizer
         if quantizer is None:
-            return -1
-        off = 0
+            return -1.0
+        changed = total = 0
+        # Re-rounding recomputes the scale from rounded extremes: a few ulps of noise, never half a step.
+        rtol = max(1e-4, 2 * torch.finfo(self.keys.dtype).eps)
         for tensor in (self.keys, self.values):
-            stored = tensor[:, slot, :length]  # [layers, tokens, kv_heads, head_dim]
-            if quantizer.kv_bits == "fp8_e4m3":
-                off += int((quantizer.round(stored) != stored).sum())
-                continue
-            group = self.head_dim if quantizer.group_size == -1 else quantizer.group_size
-            ordered = stored.float().reshape(-1, group).sort(dim=-1).values
-            distinct = 1 + (ordered[:, 1:] != ordered[:, :-1]).sum(dim=-1)
-            off += int((distinct > 2 ** int(quantizer.kv_bits)).sum())
-        return off
+            stored = tensor[:, slot, :length]  # [layers, tokens, kv_heads, head_dim]: groups along head_dim
+            again = quantizer.round(stored)
+            changed += int((~torch.isclose(again.float(), stored.float(), rtol=rtol, atol=1e-6)).sum())
+            total += stored.numel()
+        return changed / max(total, 1)
