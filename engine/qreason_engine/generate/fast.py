@@ -60,11 +60,12 @@ class FastGenerator:
     graphs on a GPU ("auto": when the device is CUDA); max_capacity: the longest row (prompt + max_tokens)
     given a slot, longer ones go to the oracle; min_capacity: tokens per slot to allocate at least (a
     server sets it so later, longer requests fit the cache it has); prefill_tokens: most (padded) prompt
-    tokens per prefill forward."""
+    tokens per prefill forward; compile: also torch.compile the decode forward (fused elementwise
+    kernels; minutes of compilation per slot count and attended length, so for long-running servers)."""
 
     def __init__(self, model, tokenizer, *, slots: int = 64, chunk: int = 16, graphs: bool | str = "auto",
                  max_capacity: int = 32768, min_capacity: int = 0, prefill_tokens: int = 16384,
-                 oracle: BatchGenerator | None = None, max_context: int | None = None):
+                 oracle: BatchGenerator | None = None, max_context: int | None = None, compile: bool = False):
         if slots < 1 or chunk < 1:
             raise EngineError("E_USAGE", "slots and chunk must be >= 1")
         self.model = model
@@ -82,6 +83,15 @@ class FastGenerator:
         self.unsupported = unsupported_reason(model)
         self.forward = SlotForward(model) if self.unsupported is None else None
         self.graphs = DecodeGraphs(self.device, graphs is True or (graphs == "auto"))
+        self.compile = compile
+        self._decode = self.forward.decode if self.forward is not None else None
+        if compile and self.forward is not None:
+            # Inductor fuses the norms, rotary and activation kernels; the CUDA graphs stay ours. One graph
+            # per attended length (static shapes), so allow enough recompiles for every length bucket.
+            config = torch._dynamo.config
+            name = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"
+            setattr(config, name, max(getattr(config, name), 128))
+            self._decode = torch.compile(self.forward.decode, dynamic=False, fullgraph=False)
         self.cache: SlotCache | None = None
         self.stats = {"prefill_forwards": 0, "prefilled_rows": 0, "decode_steps": 0, "syncs": 0, "oracle_requests": 0}
 
@@ -213,6 +223,9 @@ class FastGenerator:
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
         self.cache = SlotCache(**shape)
+        if self.compile:
+            for tensor in (self.cache.keys, self.cache.values):
+                torch._dynamo.mark_static_address(tensor)
         device = self.device
         self.tokens = torch.full((slots,), self.pad_id, dtype=torch.long, device=device)
         self.positions = torch.zeros(slots, dtype=torch.long, device=device)
@@ -225,7 +238,7 @@ class FastGenerator:
         self.counter = torch.zeros(1, dtype=torch.long, device=device)
 
     def _step(self, length: int, sample: bool, filtered: bool) -> None:
-        logits = self.forward.decode(self.tokens, self.positions, self.cache, length)
+        logits = self._decode(self.tokens, self.positions, self.cache, length)
         chosen = draw(logits, self.temperature, self.top_k, self.top_p, self.seeds, self.steps,
                       sample=sample, filtered=filtered)
         self.out.index_copy_(0, self.counter, chosen[None])
@@ -266,13 +279,20 @@ class FastGenerator:
             self.counter.zero_()
             self.stats["decode_steps"] += steps
             self.stats["syncs"] += 1
+            eos = self.eos_ids
             for s in active:
                 row = live[s]
-                for token in tokens[s]:
-                    row.generated.append(token)
-                    self.rules.after_token(row)
-                    if row.done:
-                        break
+                produced = tokens[s]
+                if row.params.stop or (not row.params.ignore_eos and not eos.isdisjoint(produced)):
+                    for token in produced:  # the rules token by token, as the oracle applies them
+                        row.generated.append(token)
+                        self.rules.after_token(row)
+                        if row.done:
+                            break
+                else:  # no stop string, no end of sequence in this chunk: only the length can end the row
+                    row.generated.extend(produced[:row.max_tokens - len(row.generated)])
+                    if len(row.generated) >= row.max_tokens:
+                        row.finish_reason = "length"
                 position[s] = min(position[s] + steps, cache.capacity - 1)
                 if row.done:
                     live[s] = None
