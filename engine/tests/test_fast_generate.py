@@ -216,3 +216,33 @@ def test_the_grid_canary_fails_on_unrounded_entries(on_device):
 
     fast.cache.quantizer = KVQuantizer(4)
     assert fast.cache.off_grid_fraction(0, 10) > 0.5
+
+
+def test_the_serving_worker_lets_later_requests_join_a_running_generation(on_device):
+    import time
+
+    from qreason_engine.score import Scorer, ScoreRequest
+    from qreason_engine.serve.worker import BatchingWorker
+
+    loaded = on_device("llama")
+    fast = FastGenerator(loaded.model, loaded.tokenizer, slots=4, chunk=1)
+    worker = BatchingWorker(fast, Scorer(loaded.model, loaded.tokenizer), window_s=0.0).start()
+    done = []
+    long_job = worker.submit("generate", request(PROMPTS[0], max_tokens=300, ignore_eos=True),
+                             lambda result, error: done.append(("long", result, error)))
+    while not long_job.started:
+        time.sleep(0.001)
+    short = worker.submit_future("generate", request(PROMPTS[1], max_tokens=5))
+    scored = worker.submit_future("score", ScoreRequest(prompt="The", continuation=" fox"))
+    bad = worker.submit_future("generate", request("x", max_tokens=100000))
+    short_result = short.wait(120)
+    assert len(scored.wait(120).tokens) >= 1  # scored while the long generation was still running
+    with pytest.raises(EngineError):
+        bad.wait(120)
+    assert not done  # the long one is still decoding: the later requests did not wait for it
+    worker.close(300)
+    assert done[0][2] is None and done[0][1].completions[0].completion_tokens == 300
+    # One continuous generate batch (the bad request was refused before joining) and the score batch run inside it.
+    assert worker.batches_run == 2 and worker.joined_running == 2
+    oracle = BatchGenerator(loaded.model, loaded.tokenizer)
+    assert token_ids([short_result]) == token_ids(oracle.generate([request(PROMPTS[1], max_tokens=5)]))

@@ -254,9 +254,12 @@ def section_long(args, device, model) -> list[dict]:
         try:
             if mode == "ours-fast":
                 count = len(prompts)
-                generator = FastGenerator(model, None, slots=args.long_slots, chunk=args.chunk)
-                # Warm up on a short copy of the workload's shape (captures the graphs of short lengths).
-                run_generator(generator, requests_for(prompts[:args.long_slots], [64] * min(count, args.long_slots)))
+                longest = args.prompt_tokens + args.long_max
+                generator = FastGenerator(model, None, slots=args.long_slots, chunk=args.chunk, min_capacity=longest)
+                # Warm-up, as a server's start would: allocate the slot cache, capture every length's graph.
+                warm = time.perf_counter()
+                graphs = generator.prepare_graphs(longest)
+                print(f"# fast warm-up: {graphs} decode graphs captured in {time.perf_counter() - warm:.1f} s", flush=True)
             else:
                 count = min(args.old_requests, len(prompts))
                 generator = BatchGenerator(model, None, max_batch_rows=args.old_batch)

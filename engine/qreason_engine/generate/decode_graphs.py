@@ -27,6 +27,11 @@ class DecodeGraphs:
         self._graphs.clear()
         self._pool = None
 
+    def ensure(self, key: Hashable, step: Callable[[], None], state: list[torch.Tensor]) -> None:
+        """Capture key's graph now if it is new (without replaying it)."""
+        if self.enabled and key not in self._graphs:
+            self._graphs[key] = self._capture(step, state)
+
     def run(self, key: Hashable, step: Callable[[], None], state: list[torch.Tensor]) -> None:
         """One decode step: replay key's graph (capturing it first if new), or run `step` eagerly.
         state: the tensors a warm-up step changes that must be as they were afterwards."""

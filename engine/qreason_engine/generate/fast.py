@@ -201,6 +201,18 @@ class FastGenerator:
             elif more is not None:
                 accept(more())
 
+    @torch.inference_mode()
+    def prepare_graphs(self, longest: int, *, sample: bool = False, filtered: bool = False) -> int:
+        """Allocate for rows of up to `longest` tokens and capture the decode graphs of every attended
+        length now (a server's or a benchmark's warm-up); returns how many graphs exist."""
+        if self.forward is None:
+            return 0
+        self._prepare([longest], self.slots)
+        state = [self.tokens, self.positions, self.steps, self.counter]
+        for length in range(LENGTH_BUCKET, self.cache.capacity + 1, LENGTH_BUCKET):
+            self.graphs.ensure((length, sample, filtered), lambda: self._step(length, sample, filtered), state)
+        return self.graphs.captured
+
     # -- the slot state -----------------------------------------------------------------------------------
 
     def _prepare(self, lengths: list[int], rows: int) -> None:
@@ -252,6 +264,7 @@ class FastGenerator:
     def _decode_all(self, waiting: deque[Row], finished: Callable[[Row], None],
                     accept: Callable | None, more: Callable | None) -> None:
         cache = self.cache
+        self.counter.zero_()  # a run that failed mid-chunk may have left it counting
         live: list[Row | None] = [None] * cache.slots
         position = [0] * cache.slots  # host copy: each slot's next write position
         while True:
