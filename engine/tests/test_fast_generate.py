@@ -183,11 +183,19 @@ def kv_variant(tiny_model_dir, tmp_path_factory):
 
 @pytest.mark.parametrize("recipe", [{"kv_bits": 4}, {"kv_bits": 8, "kv_group_size": 8}, {"kv_bits": "fp8_e4m3"},
                                     {"a_bits": 8, "kv_bits": 8}])
-def test_kv_quantized_variants_match_the_oracle_and_cache_entries_on_the_grid(kv_variant, on_device, recipe):
+@pytest.mark.parametrize("fused", [False, True])
+def test_kv_quantized_variants_match_the_oracle_and_cache_entries_on_the_grid(kv_variant, on_device, recipe, fused):
     loaded = kv_variant(**recipe)
     requests = [request(p, max_tokens=m) for p, m in zip(PROMPTS[:4], (20, 9, 14, 6))]
-    expected, got, fast = both(loaded, requests, slots=4, chunk=4)
-    assert token_ids(got) == token_ids(expected)
+    expected, got, fast = both(loaded, requests, slots=4, chunk=4, fused=fused)
+    if not fused:
+        # The model's own norms and rotary: keys and values bit-identical before rounding, tokens identical.
+        assert token_ids(got) == token_ids(expected)
+    else:
+        # Fused kernels round differently by an ulp, which a KV code boundary can turn into another token
+        # later on; the first tokens and the lengths still agree.
+        assert [t[0][:2] for t in token_ids(got)] == [t[0][:2] for t in token_ids(expected)]
+        assert [len(t[0]) for t in token_ids(got)] == [len(t[0]) for t in token_ids(expected)]
     # The canary: what the fast path cached (prefill and decode writes) is on the KV grid ...
     lengths = [r.prompt_tokens + len(r.completions[0].token_ids) - 1 for r in got]
     assert all(fast.cache.off_grid_fraction(slot, length) < 0.01 for slot, length in enumerate(lengths))
@@ -203,8 +211,10 @@ def test_kv_quantized_variants_match_the_oracle_and_cache_entries_on_the_grid(kv
     for what in ("keys", "values"):
         unrounded = getattr(plain.layers[0], what)[0].transpose(0, 1)  # [tokens, kv_heads, head_dim]
         cached = getattr(fast.cache, what)[0, 0, :lengths[0]]
-        assert not torch.equal(unrounded, cached)
-        assert (quantizer.round(unrounded) == cached).float().mean() > 0.99
+        # Equal up to an ulp (fused kernels round the unrounded values differently), except for a rare
+        # code that an ulp moved across a rounding boundary; and the rounding really moved most entries.
+        assert torch.isclose(quantizer.round(unrounded), cached, rtol=1e-4, atol=1e-6).float().mean() > 0.99
+        assert (~torch.isclose(unrounded, cached, rtol=1e-4, atol=1e-6)).float().mean() > 0.5
 
 
 def test_the_grid_canary_fails_on_unrounded_entries(on_device):

@@ -9,7 +9,7 @@
 #   BANDWIDTH=3.35e12 bash scripts/gpu/generate-bench.sh   # another GPU (H100 SXM); H200 is 4.8e12
 # Sections: parity (pytest, fp32 tiny models on CUDA: fast path == oracle), check (greedy agreement on a
 # peaked model, graphs replayed), fixed (batches 1/64/256, 256 prompt + 256 new: ours-old, ours-fast,
-# floor), long (512 requests, 64..4096 output tokens), quant (bf16 / KV int4 / W4 in the fast path),
+# ours-fast-exact, floor), long (512 requests, 64..4096 output tokens), quant (bf16 / KV int4 / W4 in the fast path),
 # hf (HF generate, static cache), compiled (ours-fast with torch.compile, batches 64/256).
 # Output: printed, and $OUT/generate-<section>.json + .log (the device tool's folder; /tmp/generate-bench).
 set -uo pipefail
@@ -39,12 +39,12 @@ nvidia-smi --query-gpu=name,memory.used,memory.total,clocks.sm,clocks.mem --form
 bench="python3 -m qreason_engine.bench.generate --bandwidth $bandwidth"
 for section in $sections; do
   case "$section" in
-    parity)   run parity 120 env QREASON_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider -x \
+    parity)   run parity 100 env QREASON_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider -x \
                 engine/tests/test_fast_generate.py ;;
     check)    run check 60 $bench --sections check --json "$out/generate-check.json" ;;
-    fixed)    run fixed 110 $bench --sections fixed --batches 1,64,256 --modes ours-old,ours-fast,floor \
+    fixed)    run fixed 110 $bench --sections fixed --batches 1,64,256 --modes ours-old,ours-fast,ours-fast-exact,floor \
                 --json "$out/generate-fixed.json" ;;
-    long)     run long 180 $bench --sections long --json "$out/generate-long.json" ;;
+    long)     run long 210 $bench --sections long --json "$out/generate-long.json" ;;
     quant)    run quant 70 $bench --sections quant --json "$out/generate-quant.json" ;;
     hf)       run hf 150 $bench --sections fixed --batches 1,64,256 --modes hf-static --json "$out/generate-hf.json" ;;
     compiled) run compiled 120 $bench --sections fixed --batches 64,256 --modes ours-fast-compiled \

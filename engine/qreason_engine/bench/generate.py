@@ -10,7 +10,8 @@ Sections (--sections, comma-separated; each runs on its own, an error in one is 
 - check: on a small fp32 model with peaked outputs, the oracle, the fast generator (twice: the second call
   replays its CUDA graphs) and HF generate agree on greedy tokens for mixed prompt lengths.
 - fixed: batches of --batches prompts of --prompt-tokens + --new-tokens (ignore_eos), tokens/s of
-  ours-old (the oracle, dynamic cache), ours-fast, hf-static; beside them the roofline + KV (a decode step
+  ours-old (the oracle, dynamic cache), ours-fast, hf-static (and, asked for by --modes, ours-fast-exact:
+  the model's own norm and rotary modules; ours-fast-compiled: with torch.compile); beside them the roofline + KV (a decode step
   reads every weight once plus the KV cache at the mean context: batch x bandwidth / bytes) and the floor:
   only the weight matmuls and SDPA of each decode step at the mean context, no model around them
   (floor-eager as kernel launches, floor-graph replayed as one CUDA graph).
@@ -43,7 +44,7 @@ TINY = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_
             intermediate_size=128, vocab_size=512, tie_word_embeddings=True, max_position_embeddings=8192)
 
 SECTIONS = ("check", "fixed", "long", "quant")
-MODES = ("ours-old", "ours-fast", "ours-fast-compiled", "hf-static", "floor")
+MODES = ("ours-old", "ours-fast", "ours-fast-exact", "ours-fast-compiled", "hf-static", "floor")
 DEFAULT_MODES = ("ours-old", "ours-fast", "hf-static", "floor")
 
 
@@ -203,8 +204,9 @@ def section_fixed(args, device, model) -> list[dict]:
                 if mode == "ours-old":
                     old = BatchGenerator(model, None, max_batch_rows=batch)
                     seconds = timed(lambda: run_generator(old, requests), device)
-                elif mode in ("ours-fast", "ours-fast-compiled"):
-                    ours = FastGenerator(model, None, slots=batch, chunk=args.chunk, compile=mode.endswith("compiled"))
+                elif mode in ("ours-fast", "ours-fast-exact", "ours-fast-compiled"):
+                    ours = FastGenerator(model, None, slots=batch, chunk=args.chunk, compile=mode.endswith("compiled"),
+                                         fused=not mode.endswith("exact"))
                     seconds = timed(lambda: run_generator(ours, requests), device)
                     del ours
                 elif mode == "hf-static":

@@ -61,11 +61,14 @@ class FastGenerator:
     given a slot, longer ones go to the oracle; min_capacity: tokens per slot to allocate at least (a
     server sets it so later, longer requests fit the cache it has); prefill_tokens: most (padded) prompt
     tokens per prefill forward; compile: also torch.compile the decode forward (fused elementwise
-    kernels; minutes of compilation per slot count and attended length, so for long-running servers)."""
+    kernels; minutes of compilation per slot count and attended length, so for long-running servers);
+    fused: F.rms_norm and a roll-based rotary embedding instead of the model's modules (fewer kernels;
+    slot_forward.py says what changes)."""
 
     def __init__(self, model, tokenizer, *, slots: int = 64, chunk: int = 16, graphs: bool | str = "auto",
                  max_capacity: int = 32768, min_capacity: int = 0, prefill_tokens: int = 16384,
-                 oracle: BatchGenerator | None = None, max_context: int | None = None, compile: bool = False):
+                 oracle: BatchGenerator | None = None, max_context: int | None = None, compile: bool = False,
+                 fused: bool = True):
         if slots < 1 or chunk < 1:
             raise EngineError("E_USAGE", "slots and chunk must be >= 1")
         self.model = model
@@ -81,7 +84,7 @@ class FastGenerator:
         self.pad_id = self.oracle.pad_id
         self._rules = RowRules(tokenizer, self.eos_ids)
         self.unsupported = unsupported_reason(model)
-        self.forward = SlotForward(model) if self.unsupported is None else None
+        self.forward = SlotForward(model, fused=fused) if self.unsupported is None else None
         self.graphs = DecodeGraphs(self.device, graphs is True or (graphs == "auto"))
         self.compile = compile
         self._decode = self.forward.decode if self.forward is not None else None

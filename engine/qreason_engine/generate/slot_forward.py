@@ -6,8 +6,11 @@ Linears act exactly as in the transformers forward. Ours, to launch fewer kernel
 of a 1B model is hundreds of small kernels): attention (each slot's new key and value are written at its
 position in the SlotCache, rounded there for a KV scheme, and the slot attends over positions 0..its
 position through one additive mask per step), the rotary embedding applied as x*cos + roll(x)*sin' (the
-same arithmetic as rotate_half), and RMSNorm as F.rms_norm (one kernel instead of eight). Same math; in
-fp32 the tokens equal the oracle's, in bf16 they agree up to rounding like any two kernels do. Grouped-query attention needs no copy of the cache: the query heads that
+same arithmetic as rotate_half), and RMSNorm as F.rms_norm (one kernel instead of eight). Same math, not
+the same rounding: with fused=False the norms and the rotary embedding are the model's own, so keys and
+values are bit-identical to the transformers forward before a KV scheme rounds them (a scheme's rounding
+turns an ulp of difference into a different code now and then: fp32 parity of KV-quantized variants with
+the oracle holds only then). Unquantized fp32 tokens equal the oracle's either way. Grouped-query attention needs no copy of the cache: the query heads that
 share a KV head become that head's query rows (q [slots, kv_heads, group, head_dim]).
 
 Families: llama, qwen2, qwen3 (q/k norms), mistral, without a sliding window shorter than the cache.
@@ -15,6 +18,8 @@ Families: llama, qwen2, qwen3 (q/k norms), mistral, without a sliding window sho
 """
 
 from __future__ import annotations
+
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -50,7 +55,7 @@ def unsupported_reason(model, capacity: int | None = None) -> str | None:
 class SlotForward:
     """Decode forward for `slots` slots over a SlotCache; also the batched prefill forward."""
 
-    def __init__(self, model):
+    def __init__(self, model, *, fused: bool = True):
         self.model = model
         self.base = model.model
         config = model.config
@@ -60,7 +65,9 @@ class SlotForward:
         self.kv_heads = int(getattr(config, "num_key_value_heads", None) or self.heads)
         self.group = self.heads // self.kv_heads
         self.layers = len(self.base.layers)
-        self.fused_norms = all(type(m).__name__ in RMS_NORMS for m in self._norms())
+        self.fused = fused
+        self.fused_norms = fused and all(type(m).__name__ in RMS_NORMS for m in self._norms())
+        self.apply_rotary = sys.modules[type(attention).__module__].apply_rotary_pos_emb
 
     def _norms(self):
         yield self.base.norm
@@ -85,7 +92,7 @@ class SlotForward:
         cos, sin = self.base.rotary_emb(hidden, positions[:, None])  # [slots, 1, head_dim]
         half = self.head_dim // 2
         # rotate_half(x) * sin == roll(x, half) * (sin with its first half negated)
-        cos, signed_sin = cos[:, None], torch.cat([-sin[..., :half], sin[..., half:]], dim=-1)[:, None]
+        cos4, signed_sin = cos[:, None], torch.cat([-sin[..., :half], sin[..., half:]], dim=-1)[:, None]
         visible = torch.arange(length, device=tokens.device)[None, :] <= positions[:, None]
         mask = torch.zeros(visible.shape, dtype=hidden.dtype, device=tokens.device)
         mask = mask.masked_fill(~visible, float("-inf"))[:, None, None, :]
@@ -99,8 +106,11 @@ class SlotForward:
             if hasattr(attention, "q_norm"):
                 q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
             q, k = q.transpose(1, 2), k.transpose(1, 2)  # [slots, heads, 1, head_dim]
-            q = torch.addcmul(q * cos, q.roll(half, dims=-1), signed_sin)
-            k = torch.addcmul(k * cos, k.roll(half, dims=-1), signed_sin)
+            if self.fused:
+                q = torch.addcmul(q * cos4, q.roll(half, dims=-1), signed_sin)
+                k = torch.addcmul(k * cos4, k.roll(half, dims=-1), signed_sin)
+            else:
+                q, k = self.apply_rotary(q, k, cos, sin)
             cache.write(index, flat_index, k[:, :, 0], v[:, 0])
             keys, values = cache.attended(index, length)
             grouped = q.reshape(slots, self.kv_heads, self.group, self.head_dim)
