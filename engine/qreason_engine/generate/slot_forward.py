@@ -88,8 +88,10 @@ class SlotForward:
         of every slot, attends over the first `length` positions; returns next-token logits [slots, vocab]
         (float32)."""
         slots = tokens.shape[0]
-        hidden = self.base.embed_tokens(tokens[:, None])  # [slots, 1, hidden]
-        cos, sin = self.base.rotary_emb(hidden, positions[:, None])  # [slots, 1, head_dim]
+        # Fused: 2-D activations [slots, hidden] (a 3-D [slots, 1, hidden] Linear input is a different, on the
+        # CPU far slower, kernel). Exact: [slots, 1, hidden], as the transformers forward has them.
+        hidden = self.base.embed_tokens(tokens if self.fused else tokens[:, None])
+        cos, sin = self.base.rotary_emb(hidden.view(slots, 1, -1), positions[:, None])  # [slots, 1, head_dim]
         half = self.head_dim // 2
         # rotate_half(x) * sin == roll(x, half) * (sin with its first half negated)
         cos4, signed_sin = cos[:, None], torch.cat([-sin[..., :half], sin[..., half:]], dim=-1)[:, None]
@@ -97,28 +99,29 @@ class SlotForward:
         mask = torch.zeros(visible.shape, dtype=hidden.dtype, device=tokens.device)
         mask = mask.masked_fill(~visible, float("-inf"))[:, None, None, :]
         flat_index = torch.arange(slots, device=tokens.device) * cache.capacity + positions
+        out_shape = (slots, self.heads * self.head_dim) if self.fused else (slots, 1, self.heads * self.head_dim)
         for index, layer in enumerate(self.base.layers):
             attention = layer.self_attn
             x = self._norm(layer.input_layernorm, hidden)
-            q = attention.q_proj(x).view(slots, 1, self.heads, self.head_dim)
-            k = attention.k_proj(x).view(slots, 1, self.kv_heads, self.head_dim)
-            v = attention.v_proj(x).view(slots, 1, self.kv_heads, self.head_dim)
+            q = attention.q_proj(x).view(slots, self.heads, self.head_dim)
+            k = attention.k_proj(x).view(slots, self.kv_heads, self.head_dim)
+            v = attention.v_proj(x).view(slots, self.kv_heads, self.head_dim)
             if hasattr(attention, "q_norm"):
                 q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
-            q, k = q.transpose(1, 2), k.transpose(1, 2)  # [slots, heads, 1, head_dim]
+            q, k = q[:, :, None, :], k[:, :, None, :]  # [slots, heads, 1, head_dim]
             if self.fused:
                 q = torch.addcmul(q * cos4, q.roll(half, dims=-1), signed_sin)
                 k = torch.addcmul(k * cos4, k.roll(half, dims=-1), signed_sin)
             else:
                 q, k = self.apply_rotary(q, k, cos, sin)
-            cache.write(index, flat_index, k[:, :, 0], v[:, 0])
+            cache.write(index, flat_index, k[:, :, 0], v)
             keys, values = cache.attended(index, length)
             grouped = q.reshape(slots, self.kv_heads, self.group, self.head_dim)
             out = F.scaled_dot_product_attention(grouped, keys, values, attn_mask=mask, scale=attention.scaling)
-            hidden = hidden + attention.o_proj(out.reshape(slots, 1, self.heads * self.head_dim))
+            hidden = hidden + attention.o_proj(out.reshape(out_shape))
             hidden = hidden + layer.mlp(self._norm(layer.post_attention_layernorm, hidden))
         hidden = self._norm(self.base.norm, hidden)
-        return self.model.lm_head(hidden[:, 0]).float()
+        return self.model.lm_head(hidden.view(slots, -1)).float()
 
     def prefill(self, prompts: list[list[int]], cache, pad_id: int) -> torch.Tensor:
         """Run right-padded prompts through the transformers forward into `cache` (caches.make_cache: the
