@@ -11,6 +11,7 @@ import { QreasonError } from "../errors.ts";
 import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type StoredFailure, type VariantStatus } from "../store/index.ts";
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
 import { reviewOf, type ReviewSummary } from "./review.ts";
+import { buildAttribution, flipViews, type AttributionResults, type FlipView } from "./attribution.ts";
 
 export type { ComparisonResult };
 export { ALL_BENCHMARKS };
@@ -65,6 +66,8 @@ export interface Results {
   failures: Array<Pick<StoredFailure, "model" | "variant" | "benchmark" | "problemId" | "sampleIndex" | "error" | "attempts">>;
   /** The human review of the flips (`qreason view`) and its agreement with the panel and the verifier. */
   review: ReviewSummary;
+  /** Where flips first went wrong (the attribute stage); null before it ran. */
+  attribution: AttributionResults | null;
 }
 
 /** One output shown in the report, with its grade. */
@@ -91,6 +94,8 @@ export interface ProblemView {
 export interface ReportData {
   results: Results;
   problems: ProblemView[];
+  /** Each attributed flip's two solutions, step-aligned, with per-token margins. */
+  flips: FlipView[];
 }
 
 /** Accuracy of one cell on its own (the baseline's too): Wilson with one sample, mean@n with several. */
@@ -229,8 +234,12 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     comparisons,
     failures,
     review: reviewOf(store),
+    attribution: null,
   };
-  return { results, problems: problemViews(record, store, comparisons, cellData, cellKey) };
+  const attribution = buildAttribution(store, record.study.hash, record.comparisons);
+  results.attribution = attribution?.results ?? null;
+  const flips = attribution === null ? [] : flipViews(store, attribution.results, attribution.rows);
+  return { results, problems: problemViews(record, store, comparisons, cellData, cellKey), flips };
 }
 
 /** Side-by-side views of every problem a variant flipped or rescued (sample 0 of each variant). */

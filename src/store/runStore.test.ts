@@ -26,7 +26,10 @@ test("a new store is at the current schema version, in WAL mode", () => {
   assert.equal((database.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode, "wal");
   assert.equal((database.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, SCHEMA_VERSION);
   const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
-  assert.deepEqual(tables, ["cell_keys", "cells", "comparisons", "generations", "graders", "grades", "judgments", "problems", "prompts", "reviews", "run_state", "stage_runs", "study", "variants"]);
+  assert.deepEqual(tables, [
+    "attributions", "cell_keys", "cells", "comparisons", "divergences", "first_errors", "generations", "graders", "grades", "judgments", "kld_summaries",
+    "problems", "prompts", "rescue_continuations", "reviews", "run_state", "stage_runs", "step_checks", "step_segmentations", "study", "variants",
+  ]);
   database.close();
 });
 

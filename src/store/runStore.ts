@@ -21,6 +21,7 @@ import { ReviewTable } from "./reviews.ts";
 import { RunStateTable } from "./runState.ts";
 import { MIGRATIONS, checkStore, migrate, type Migration } from "./schema.ts";
 import { StageRunTable } from "./stageRuns.ts";
+import { AttributionTable } from "./attribution.ts";
 
 export const RUN_STORE_FILE = "qreason.sqlite";
 
@@ -176,6 +177,8 @@ export class RunStore {
   readonly stageRuns: StageRunTable;
   /** Human labels from the review UI (schema v5 columns on v1's reviews table). */
   readonly reviews: ReviewTable;
+  /** Steps, step checks, first errors, attributed pairs, divergences, prefix rescue, KLD summaries (v3). */
+  readonly attribution: AttributionTable;
   private readonly database: DatabaseSync;
   private readonly statements: Statements;
 
@@ -189,6 +192,7 @@ export class RunStore {
     this.comparisons = new ComparisonTable(database);
     this.stageRuns = new StageRunTable(database);
     this.reviews = new ReviewTable(database);
+    this.attribution = new AttributionTable(database, (work) => this.transaction(work));
   }
 
   /** The run directory the store belongs to. */

@@ -4,6 +4,7 @@
  * single-stage commands pick it up from this list.
  */
 import { QreasonError } from "../../errors.ts";
+import { attributeStage } from "./attribute.ts";
 import { compareStage } from "./compare.ts";
 import { generateStage } from "./generate.ts";
 import { gradeStage } from "./grade.ts";
@@ -12,7 +13,7 @@ import { quantizeStage } from "./quantize.ts";
 import { reportStage } from "./report.ts";
 import type { Stage } from "./types.ts";
 
-export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, reportStage];
+export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, attributeStage, reportStage];
 
 export function stageNamed(name: string, registry: readonly Stage[] = STAGES): Stage {
   const stage = registry.find((candidate) => candidate.name === name);
