@@ -18,3 +18,7 @@ export {
 } from "./export.ts";
 export { storedCategory, verifiedCategory } from "./categorize.ts";
 export { recoveredFraction } from "./recovery.ts";
+export type { RestoreRow, RestoreRowInput, RestoreTable } from "./table.ts";
+export { restoreTable } from "./table.ts";
+export type { RestoreInput, RestoreMethod, RestoreSpec, RestoreTrainSet, RestoreTraining } from "./config.ts";
+export { DEFAULT_TRAINING, DEFAULT_TRAIN_SIZE, RESTORE_METHODS, resolveRestore, restoreTargets } from "./config.ts";

@@ -49,3 +49,28 @@ test("recovered fraction: no gap, no estimate; worse than the variant is negativ
   assert.ok(seeded.interval !== undefined && seeded.interval.low <= 0.5 && seeded.interval.high >= 0.5);
   assert.throws(() => recoveredFraction([1], [1, 0], [1]), RangeError);
 });
+
+test("restoration table: accuracies, paired differences and the recovered fraction by hand", async () => {
+  const { restoreTable } = await import("./table.ts");
+  const table = restoreTable(
+    [
+      { name: "fp", role: "fp", scores: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0] },
+      { name: "Q2_K-pure", role: "variant", scores: [0, 0, 0, 0, 1, 1, 1, 1, 0, 0] },
+      { name: "dpo", role: "restored", method: "dpo", pairs: 40, scores: [1, 1, 1, 0, 1, 1, 1, 1, 0, 1] },
+    ],
+    { resamples: 2000, seed: 1 },
+  );
+  const [fp, variant, dpo] = table.rows;
+  assert.equal(fp?.accuracy, 0.8);
+  assert.equal(variant?.accuracy, 0.4);
+  assert.equal(dpo?.accuracy, 0.8);
+  // dpo vs variant: 4 problems better (three of the lost ones, and one neither solved), none worse.
+  assert.deepEqual([dpo?.versusVariant?.mcnemar.baselineOnly, dpo?.versusVariant?.mcnemar.variantOnly], [0, 4]);
+  assert.ok(Math.abs((dpo?.versusVariant?.difference.estimate ?? 0) - 0.4) < 1e-12);
+  // Recovered: (0.8 − 0.4) / (0.8 − 0.4) = 1, though one of the four lost problems is still lost and a
+  // problem fp misses is solved: the fraction is about accuracy, the flips say the rest.
+  assert.ok(Math.abs((dpo?.recovered?.estimate ?? 0) - 1) < 1e-12);
+  assert.equal(fp?.versusFp, undefined);
+  assert.equal(variant?.versusVariant, undefined);
+  assert.throws(() => restoreTable([{ name: "fp", role: "fp", scores: [1] }, { name: "v", role: "variant", scores: [1, 0] }]), RangeError);
+});

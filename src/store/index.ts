@@ -23,6 +23,7 @@ export type { StageRunOutcome, StageRunRecord } from "./stageRuns.ts";
 export type { RunCell, RunRecord, VariantStatus } from "./runRecord.ts";
 export type { GenerationKeyInput } from "./keys.ts";
 export type { Migration } from "./schema.ts";
+export type { StoredAdapter, StoredPairSet, StoredRestoreResult } from "./restore.ts";
 
 export { RUN_STORE_FILE, RunStore, openRunDirectory, openRunStore } from "./runStore.ts";
 export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA, currentPlan, importRunRecord, readRunRecordFile, runRecordOf, writeRunRecordFile } from "./runRecord.ts";

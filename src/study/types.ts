@@ -5,6 +5,7 @@
  */
 import type { BackendKind } from "../backends/types.ts";
 import type { PanelSpec } from "../judge/config.ts";
+import type { RestoreSpec } from "../restore/config.ts";
 
 export const STUDY_FILE_VERSION = 1;
 
@@ -186,6 +187,8 @@ export interface Study {
   benchmarks: BenchmarkSpec[];
   /** The judge panel (src/judge/config.ts), if the study declares one. */
   judges?: PanelSpec;
+  /** Restoration of quantized variants (src/restore/config.ts), if the study asks for it. */
+  restore?: RestoreSpec;
 }
 
 /** Registries the loader can check names against (injected so this module stays free of them). */

@@ -21,6 +21,8 @@ export interface EngineBackendOptions {
   device?: string;
   /** Most sequences the engine decodes in one batch (its --max-batch-rows). */
   maxBatchRows?: number;
+  /** A PEFT LoRA adapter directory loaded over the model (its --adapter; `qreason_engine train` makes them). */
+  adapter?: string;
   /** More `serve` options, e.g. ["--cache", "static", "--compile"]. */
   extraArgs?: string[];
   cwd?: string;
@@ -65,6 +67,7 @@ export class EngineBackend implements Backend {
   private static spawn(options: EngineBackendOptions): Promise<EngineProcess> {
     const args = ["--model", options.model, "--dtype", options.dtype ?? "auto", "--device", options.device ?? "auto"];
     if (options.maxBatchRows !== undefined) args.push("--max-batch-rows", String(options.maxBatchRows));
+    if (options.adapter !== undefined) args.push("--adapter", options.adapter);
     return EngineProcess.start({
       python: options.python,
       args: [...args, ...(options.extraArgs ?? [])],

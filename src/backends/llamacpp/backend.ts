@@ -47,8 +47,14 @@ export interface LlamaCppBackendOptions {
   threads?: number;
   /** "auto" offloads every layer to a GPU when there is one; false stays on the CPU. Default "auto". */
   gpu?: GpuMode;
-  /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type). */
+  /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type, and the LoRA). */
   modelId?: string;
+  /**
+   * A LoRA adapter GGUF (llama.cpp's adapter format: general.type=adapter, adapter.type=lora, made by
+   * `qreason_engine export-lora-gguf`) applied to this context at `scale` (default 1). The model itself is
+   * shared unchanged with other contexts of the cache.
+   */
+  lora?: { path: string; scale?: number };
   cache?: ModelCache;
 }
 
@@ -201,8 +207,10 @@ export class LlamaCppBackend implements Backend, FullDistributions {
         // llama.cpp needs flash attention to keep V quantized; F16 keeps its default path.
         flashAttention: kvCacheType !== "F16",
         failedCreationRemedy: false,
+        ...(options.lora !== undefined ? { lora: { adapters: [{ filePath: options.lora.path, scale: options.lora.scale ?? 1 }] } } : {}),
       });
-      const modelId = options.modelId ?? `gguf:${options.model}${kvCacheType === "F16" ? "" : `;kv=${kvCacheType}`}`;
+      const lora = options.lora === undefined ? "" : `;lora=${options.lora.path}${options.lora.scale !== undefined && options.lora.scale !== 1 ? `@${options.lora.scale}` : ""}`;
+      const modelId = options.modelId ?? `gguf:${options.model}${kvCacheType === "F16" ? "" : `;kv=${kvCacheType}`}${lora}`;
       const version = `llama.cpp ${lease.llama.llamaCppRelease.release} via node-llama-cpp`;
       return new LlamaCppBackend(lease, context, modelId, version);
     } catch (error) {
