@@ -5,6 +5,7 @@
  */
 import type { Results } from "./results.ts";
 import { ALL_BENCHMARKS } from "./results.ts";
+import { restorationMarkdown } from "./restoration.ts";
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 const pct = (fraction: number): string => (100 * fraction).toFixed(1);
@@ -95,6 +96,8 @@ export function renderMarkdown(results: Results): string {
     parts.push("");
   }
 
+  const restoration = restorationMarkdown(results.restoration ?? []);
+  if (restoration !== "") parts.push(restoration);
   parts.push("## Provenance", "");
   parts.push(
     table(

@@ -10,6 +10,7 @@ import type { Problem } from "../data/index.ts";
 import { QreasonError } from "../errors.ts";
 import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type StoredFailure, type VariantStatus } from "../store/index.ts";
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
+import { storedRestorations, type RestorationResult } from "./restoration.ts";
 
 export type { ComparisonResult };
 export { ALL_BENCHMARKS };
@@ -62,6 +63,8 @@ export interface Results {
   cells: CellResult[];
   comparisons: ComparisonResult[];
   failures: Array<Pick<StoredFailure, "model" | "variant" | "benchmark" | "problemId" | "sampleIndex" | "error" | "attempts">>;
+  /** The restore stage's tables (fp, variant, repairs, ablation, recovered fraction), when the study restores. */
+  restoration?: RestorationResult[];
 }
 
 /** One output shown in the report, with its grade. */
@@ -226,6 +229,8 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     comparisons,
     failures,
   };
+  const restoration = storedRestorations(store, record.study.hash, record.grader);
+  if (restoration.length > 0) results.restoration = restoration;
   return { results, problems: problemViews(record, store, comparisons, cellData, cellKey) };
 }
 

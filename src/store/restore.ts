@@ -58,6 +58,21 @@ export class RestoreTable {
     return this.database.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'restore_results'").get() !== undefined;
   }
 
+  /**
+   * The attribution stage's first error of each generation that has one (table first_errors, schema v3 of
+   * the attribution branch), when this store has that table; the latest row per key.
+   */
+  firstErrors(keys: readonly string[]): Map<string, { category: string | null; subtype: string | null }> {
+    const found = new Map<string, { category: string | null; subtype: string | null }>();
+    if (keys.length === 0) return found;
+    if (this.database.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'first_errors'").get() === undefined) return found;
+    const rows = this.database
+      .prepare("SELECT f.generation_key AS key, f.category, f.subtype FROM json_each(?) AS k JOIN first_errors f ON f.generation_key = k.value WHERE f.step IS NOT NULL")
+      .all(JSON.stringify(keys)) as { key: string; category: string | null; subtype: string | null }[];
+    for (const row of rows) found.set(row.key, { category: row.category, subtype: row.subtype });
+    return found;
+  }
+
   putPairSet(set: Omit<StoredPairSet, "createdAt">): void {
     this.database
       .prepare(
