@@ -31,13 +31,6 @@ import { requestsInFlight } from "../openBackend.ts";
 import type { GenerationTask } from "../generate.ts";
 import type { Stage, StageContext, StageOutcome } from "./types.ts";
 
-/** `context.shared` key: a restore spec given on the command line (`qreason restore --variant ...`), over the study's. */
-export const RESTORE_OVERRIDE = "restore:spec";
-
-function specOf(context: Pick<StageContext, "study" | "shared">): RestoreSpec | undefined {
-  return (context.shared.get(RESTORE_OVERRIDE) as RestoreSpec | undefined) ?? context.study.restore;
-}
-
 function plannedVariant(context: StageContext, model: string, variant: string): PlannedVariant {
   const planned = context.plan.variants.find((entry) => entry.model === model && entry.variant === variant);
   if (planned === undefined) throw new QreasonError("E_INTERNAL", `the plan has no variant ${model}/${variant}`);
@@ -212,7 +205,7 @@ export const restoreStage: Stage = {
     return { count: left, unit: "variants" };
   },
   async run(context): Promise<StageOutcome> {
-    const spec = specOf(context);
+    const spec = context.study.restore;
     if (spec === undefined) return { status: "done", counts: { restored: 0 } };
     const targets = restoreTargets(spec, context.study.models);
     if (typeof targets === "string") throw new QreasonError("E_INPUT", targets, { file: context.study.file, field: "restore.variants" });
