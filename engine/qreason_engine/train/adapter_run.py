@@ -58,6 +58,16 @@ def _fp_reference(recipe: TrainRecipe, loaded, examples, *, dtype, device, micro
         del fp
 
 
+def _reference_record(recipe: TrainRecipe, identity: str | None, reference) -> dict | None:
+    """Which policy the reference was, and the mean of its log-probs (computed once, before training)."""
+    if recipe.kind != "dpo":
+        return None
+    chosen = [c for c, _ in reference]
+    rejected = [r for _, r in reference]
+    return {"policy": recipe.reference, "identity": identity, "chosen_logps_mean": sum(chosen) / len(chosen),
+            "rejected_logps_mean": sum(rejected) / len(rejected)}
+
+
 def train_adapter(recipe: TrainRecipe, out: str | Path, *, device: str | None = None, dtype: str | None = None,
                   progress: Progress | None = None, log=print) -> dict:
     """Train an adapter as the recipe says and write it to `out`; returns the train.json record."""
@@ -104,8 +114,7 @@ def train_adapter(recipe: TrainRecipe, out: str | Path, *, device: str | None = 
             "seed": recipe.seed,
             "base": {"path": recipe.base, "identity": loaded.identity, "quantization": _quantization(Path(recipe.base)),
                      "architecture": (getattr(causal_lm_of(model).config, "architectures", None) or [None])[0]},
-            "reference": ({"policy": recipe.reference, "identity": reference_identity}
-                          if recipe.kind == "dpo" else None),
+            "reference": _reference_record(recipe, reference_identity, reference),
             "data": {"path": recipe.data, "sha256": dataset.sha256, "lines": dataset.lines,
                      "examples": len(dataset.examples), "truncated": dataset.truncated,
                      "positions_dropped": dataset.positions_dropped},
