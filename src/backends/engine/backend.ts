@@ -16,13 +16,13 @@ export interface EngineBackendOptions {
   python: string;
   /** Hugging Face model directory, or a quantized variant directory (with qreason-quant.json). */
   model: string;
+  /** A PEFT LoRA adapter directory (`qreason-engine train` writes one) applied over the model, unmerged. */
+  adapter?: string;
   dtype?: "auto" | "fp32" | "bf16" | "fp16";
   /** "auto", "cpu", "cuda", "cuda:1", ... */
   device?: string;
   /** Most sequences the engine decodes in one batch (its --max-batch-rows). */
   maxBatchRows?: number;
-  /** A PEFT LoRA adapter directory loaded over the model (its --adapter; `qreason_engine train` makes them). */
-  adapter?: string;
   /** More `serve` options, e.g. ["--cache", "static", "--compile"]. */
   extraArgs?: string[];
   cwd?: string;

@@ -47,14 +47,8 @@ export interface LlamaCppBackendOptions {
   threads?: number;
   /** "auto" offloads every layer to a GPU when there is one; false stays on the CPU. Default "auto". */
   gpu?: GpuMode;
-  /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type, and the LoRA). */
+  /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type). */
   modelId?: string;
-  /**
-   * A LoRA adapter GGUF (llama.cpp's adapter format: general.type=adapter, adapter.type=lora, made by
-   * `qreason_engine export-lora-gguf`) applied to this context at `scale` (default 1). The model itself is
-   * shared unchanged with other contexts of the cache.
-   */
-  lora?: { path: string; scale?: number };
   cache?: ModelCache;
 }
 
@@ -207,10 +201,8 @@ export class LlamaCppBackend implements Backend, FullDistributions {
         // llama.cpp needs flash attention to keep V quantized; F16 keeps its default path.
         flashAttention: kvCacheType !== "F16",
         failedCreationRemedy: false,
-        ...(options.lora !== undefined ? { lora: { adapters: [{ filePath: options.lora.path, scale: options.lora.scale ?? 1 }] } } : {}),
       });
-      const lora = options.lora === undefined ? "" : `;lora=${options.lora.path}${options.lora.scale !== undefined && options.lora.scale !== 1 ? `@${options.lora.scale}` : ""}`;
-      const modelId = options.modelId ?? `gguf:${options.model}${kvCacheType === "F16" ? "" : `;kv=${kvCacheType}`}${lora}`;
+      const modelId = options.modelId ?? `gguf:${options.model}${kvCacheType === "F16" ? "" : `;kv=${kvCacheType}`}`;
       const version = `llama.cpp ${lease.llama.llamaCppRelease.release} via node-llama-cpp`;
       return new LlamaCppBackend(lease, context, modelId, version);
     } catch (error) {
