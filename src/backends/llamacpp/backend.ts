@@ -47,7 +47,11 @@ export interface LlamaCppBackendOptions {
   threads?: number;
   /** "auto" offloads every layer to a GPU when there is one; false stays on the CPU. Default "auto". */
   gpu?: GpuMode;
-  /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type). */
+  /** A llama.cpp LoRA adapter GGUF applied over the model (`qreason gguf lora` / exportLoraGguf writes one). */
+  lora?: string;
+  /** The adapter's scale (default 1: the adapter as trained). */
+  loraScale?: number;
+  /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type and any adapter). */
   modelId?: string;
   cache?: ModelCache;
 }
@@ -188,6 +192,7 @@ export class LlamaCppBackend implements Backend, FullDistributions {
       throw new QreasonError("E_USAGE", `KV-cache type must be one of ${KV_CACHE_TYPES.join(", ")}`, { field: "kvCacheType" });
     }
     await checkGgufMagic(options.model);
+    if (options.lora) await checkGgufMagic(options.lora);
     const lease = await (options.cache ?? defaultModelCache).acquire(options.model, options.gpu ?? "auto");
     try {
       checkKvCacheFits(lease.model, kvCacheType, options.model);
@@ -201,8 +206,10 @@ export class LlamaCppBackend implements Backend, FullDistributions {
         // llama.cpp needs flash attention to keep V quantized; F16 keeps its default path.
         flashAttention: kvCacheType !== "F16",
         failedCreationRemedy: false,
+        ...(options.lora ? { lora: { adapters: [{ filePath: options.lora, scale: options.loraScale ?? 1 }] } } : {}),
       });
-      const modelId = options.modelId ?? `gguf:${options.model}${kvCacheType === "F16" ? "" : `;kv=${kvCacheType}`}`;
+      const adapterId = options.lora ? `;lora=${options.lora}${options.loraScale === undefined ? "" : `*${options.loraScale}`}` : "";
+      const modelId = options.modelId ?? `gguf:${options.model}${kvCacheType === "F16" ? "" : `;kv=${kvCacheType}`}${adapterId}`;
       const version = `llama.cpp ${lease.llama.llamaCppRelease.release} via node-llama-cpp`;
       return new LlamaCppBackend(lease, context, modelId, version);
     } catch (error) {
