@@ -4,11 +4,13 @@
  * and the variant's recipe hash (not file paths), so the same pairs and settings find the stored adapter
  * and train nothing, and any change trains a new one beside it. A llama.cpp variant is trained on its exact
  * deployed weights: the GGUF is dequantized to the Hugging Face layout once (`gguf-to-hf`), and the trained
- * adapter is exported as a llama.cpp LoRA GGUF (`export-lora-gguf`) to be evaluated on the quantized GGUF.
+ * adapter is exported as a llama.cpp LoRA GGUF (src/gguf `exportLoraGguf`, as `qreason gguf lora` does) to be
+ * evaluated on the quantized GGUF.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sha256File } from "../data/index.ts";
+import { exportLoraGguf } from "../gguf/index.ts";
 import type { RestoreMethod, RestoreTraining } from "../restore/index.ts";
 import { contentHash, type StoredAdapter } from "../store/index.ts";
 import type { PlannedVariant } from "../study/index.ts";
@@ -126,11 +128,7 @@ export async function ensureAdapter(
     loraGguf = path.join(directory, "adapter.gguf");
     if (!existsSync(loraGguf)) {
       context.emit({ type: "prepare", ...name, message: "exporting the adapter as a llama.cpp LoRA GGUF" });
-      await runEngineCommand("export-lora-gguf", ["--adapter", directory, "--base-gguf", prepared.artifact.path, "--out", loraGguf], {
-        python: context.settings.python,
-        projectRoot: context.settings.projectRoot,
-        signal: context.signal,
-      });
+      await exportLoraGguf(directory, prepared.artifact.path, loraGguf);
     }
   }
   const trainJsonFile = path.join(directory, "train.json");

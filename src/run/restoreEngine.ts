@@ -1,8 +1,7 @@
 /**
  * The engine commands restoration runs as child processes: `train` (a LoRA adapter from a recipe, its
- * progress as JSON lines on stdout), `gguf-to-hf` (a llama.cpp variant dequantized to the Hugging Face
- * layout, to train on its exact deployed weights) and `export-lora-gguf` (the adapter as llama.cpp's LoRA
- * GGUF). Ctrl-C reaches the child as SIGINT; a failure is a QreasonError with the engine's last lines.
+ * progress as JSON lines on stdout) and `gguf-to-hf` (a llama.cpp variant dequantized to the Hugging Face
+ * layout, to train on its exact deployed weights). Ctrl-C reaches the child as SIGINT; a failure is a QreasonError with the engine's last lines.
  */
 import { spawn } from "node:child_process";
 import { QreasonError } from "../errors.ts";
