@@ -8,4 +8,5 @@ export { writeGguf, type GgufTensorSource, type WriteGgufOptions } from "./write
 export type { GgufMetadata, GgufMetadataValue, GgufScalar } from "./metadata.ts";
 export * as gguf from "./metadata.ts";
 export { GGML_TYPES, ggmlTypeById, ggmlTypeByName, type GgmlTypeInfo } from "./constants.ts";
-export { SUPPORTED_HF_ARCHITECTURES } from "./architectures.ts";
+export { SUPPORTED_HF_ARCHITECTURES, expectedTensors, readHyperparameters, resolveArchitecture } from "./architectures.ts";
+export type { Hyperparameters } from "./architectures.ts";

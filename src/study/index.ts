@@ -19,6 +19,9 @@ export type {
   RuntimeOptions,
   SamplingSpec,
   Study,
+  VariantFitCheck,
+  VariantFitProblem,
+  FetchedModelLookup,
   VariantRecipe,
   VariantSpec,
 } from "./types.ts";

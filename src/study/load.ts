@@ -14,7 +14,7 @@ import { formatFieldPath, lineOf } from "./locate.ts";
 import { resolveStudy } from "./resolve.ts";
 import { allowedKeysFor, studyInput, unknownKeysMessage } from "./schema.ts";
 import { closestName } from "./suggest.ts";
-import type { KnownNames, Study } from "./types.ts";
+import type { KnownNames, ModelSource, Study, VariantFitCheck } from "./types.ts";
 
 export interface LoadStudyOptions {
   /** Registries to check benchmark and llama.cpp type names against (unchecked when absent). */
@@ -24,6 +24,12 @@ export interface LoadStudyOptions {
    * calibration and benchmark files). Default: on in loadStudy, off for text validated on its own.
    */
   checkFiles?: boolean;
+  /**
+   * Reads what `known.variantFit` needs about the study's local models (weight shapes from config.json or a
+   * GGUF header) once the study is otherwise valid; the study is then validated again with that check, so a
+   * block or group size that does not fit the model is an error located at its line, before anything runs.
+   */
+  prepareVariantFit?: (models: readonly { name: string; source: ModelSource }[]) => Promise<VariantFitCheck>;
 }
 
 export interface LocatedIssue {
@@ -47,7 +53,11 @@ export async function loadStudy(file: string, options: LoadStudyOptions = {}): P
     if (code === "EISDIR") throw new QreasonError("E_INPUT", "this is a directory; give the study's .yaml file", { file: absolute });
     throw new QreasonError("E_INPUT", `cannot read the study file: ${(error as Error).message}`, { file: absolute }, { cause: error });
   }
-  return parseStudy(text, absolute, { checkFiles: true, ...options });
+  const study = parseStudy(text, absolute, { checkFiles: true, ...options });
+  if (options.prepareVariantFit === undefined) return study;
+  const local = study.models.filter((model) => model.source.kind === "local").map(({ name, source }) => ({ name, source }));
+  const variantFit = await options.prepareVariantFit(local);
+  return parseStudy(text, absolute, { checkFiles: true, ...options, known: { ...options.known, variantFit } });
 }
 
 /** Validates study text that came from `file` (used for messages and to resolve relative paths). */

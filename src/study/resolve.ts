@@ -99,13 +99,20 @@ function resolveModel(input: ModelInput, at: FieldPath, context: ModelContext, i
 
   let source: ModelSource;
   if (input.endpoint !== undefined) {
-    if (input.hf !== undefined || input.gguf !== undefined) {
-      issues.add([...at, "endpoint"], "a model is either local files (hf/gguf) or an endpoint, not both");
+    if (input.hf !== undefined || input.gguf !== undefined || input.fetched !== undefined) {
+      issues.add([...at, "endpoint"], "a model is either local files (hf/gguf/fetched) or an endpoint, not both");
     }
     source = { kind: "endpoint", endpoint: resolveEndpoint(input.endpoint, [...at, "endpoint"], defaultApi, issues) };
   } else {
-    if (input.hf === undefined && input.gguf === undefined) issues.add(at, "a model needs hf (a Hugging Face directory), gguf (a file) or endpoint");
+    if (input.hf === undefined && input.gguf === undefined && input.fetched === undefined) {
+      issues.add(at, "a model needs hf (a Hugging Face directory), gguf (a file), fetched (a model `qreason models fetch` got) or endpoint");
+    }
     source = { kind: "local" };
+    if (input.fetched !== undefined) {
+      if (input.hf !== undefined) issues.add([...at, "hf"], "give either fetched or hf: a fetched model is its Hugging Face directory");
+      const hf = fetchedModelDirectory(input.fetched, [...at, "fetched"], context.known, issues);
+      if (hf !== undefined) source.hf = issues.inputPath([...at, "fetched"], context.directory, hf, "directory");
+    }
     if (input.hf !== undefined) source.hf = issues.inputPath([...at, "hf"], context.directory, input.hf, "directory");
     if (input.gguf !== undefined) source.gguf = issues.inputPath([...at, "gguf"], context.directory, input.gguf, "file");
   }
@@ -116,9 +123,9 @@ function resolveModel(input: ModelInput, at: FieldPath, context: ModelContext, i
 
   const name =
     input.name ??
-    (source.kind === "endpoint" ? nameFrom(source.endpoint.model) : nameFrom(source.gguf ?? source.hf ?? "model"));
+    (source.kind === "endpoint" ? nameFrom(source.endpoint.model) : nameFrom(input.fetched ?? source.gguf ?? source.hf ?? "model"));
 
-  const variantContext = { directory: context.directory, backend, source, studySeed: context.seed, known: context.known, defaultApi };
+  const variantContext = { directory: context.directory, modelName: name, backend, source, studySeed: context.seed, known: context.known, defaultApi };
   const variantInputs = input.variants ?? [{ name: BASELINE_NAME }];
   const variants: VariantSpec[] = [];
   const variantPaths: FieldPath[] = [];
@@ -145,6 +152,20 @@ function resolveModel(input: ModelInput, at: FieldPath, context: ModelContext, i
     variants.unshift(...variants.splice(baselineIndex, 1));
   }
   return { name, source, backend, baseline, variants, runtime: resolveRuntime(context.studyRuntime, input.runtime), prompt };
+}
+
+/** The HF directory of `fetched: <name>`, through the lookup the caller injected. */
+function fetchedModelDirectory(name: string, at: FieldPath, known: KnownNames, issues: IssueList): string | undefined {
+  if (known.fetchedModel === undefined) {
+    issues.add(at, "this qreason cannot look up fetched models here; give the model's hf directory instead");
+    return undefined;
+  }
+  const found = known.fetchedModel(name);
+  if ("problem" in found) {
+    issues.add(at, found.problem);
+    return undefined;
+  }
+  return found.hf;
 }
 
 function defaultBackend(source: ModelSource): BackendKind {

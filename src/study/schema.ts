@@ -136,7 +136,10 @@ export const engineRecipeInput = strictObject({
 
 const kvCache = z.preprocess((value) => (typeof value === "string" ? value.toUpperCase() : value), z.enum(KV_CACHE_TYPES));
 
-const llamacppInput = stringShorthand("type", strictObject({ type: nonEmpty, imatrix: path.optional(), pure: z.boolean().optional() }));
+const llamacppInput = stringShorthand(
+  "type",
+  strictObject({ type: nonEmpty, imatrix: path.optional(), pure: z.boolean().optional(), allow_fallback: z.boolean().optional() }),
+);
 
 /**
  * A variant. Bare strings are shorthands: `fp` is the baseline, anything else a llama.cpp type
@@ -157,6 +160,8 @@ export const variantInput = z.preprocess(
 
 export const modelInput = strictObject({
   name: name.optional(),
+  /** A model `qreason models fetch` put in the models cache, by name (e.g. smollm2): its HF directory. */
+  fetched: nonEmpty.optional(),
   hf: path.optional(),
   gguf: path.optional(),
   endpoint: endpointInput.optional(),

@@ -74,7 +74,7 @@ export interface EngineRecipe {
 /** What a variant is. Names are display only: the recipe is the data (and what is hashed). */
 export type VariantRecipe =
   | { kind: "fp"; kvCache?: KvCacheType }
-  | { kind: "llamacpp"; type: string; imatrix?: string; pure?: boolean; kvCache?: KvCacheType }
+  | { kind: "llamacpp"; type: string; imatrix?: string; pure?: boolean; allowFallback?: boolean; kvCache?: KvCacheType }
   | { kind: "engine"; recipe: EngineRecipe }
   | { kind: "hf"; path: string; kvCache?: KvCacheType }
   | { kind: "gguf"; path: string; kvCache?: KvCacheType }
@@ -191,9 +191,25 @@ export interface Study {
   restore?: RestoreSpec;
 }
 
+/** A variant that does not fit its model's weights, at a field of the variant (`["engine", "group_size"]`). */
+export interface VariantFitProblem {
+  field: readonly string[];
+  message: string;
+}
+
+/** Whether a variant's blocks and groups fit the model's weight shapes (reads facts gathered beforehand). */
+export type VariantFitCheck = (model: { name: string; source: ModelSource }, recipe: VariantRecipe) => VariantFitProblem[];
+
+/** Where a model fetched by `qreason models fetch` is: its HF directory, or why it cannot be used. */
+export type FetchedModelLookup = (name: string) => { hf: string } | { problem: string };
+
 /** Registries the loader can check names against (injected so this module stays free of them). */
 export interface KnownNames {
   benchmarks?: readonly string[];
   /** llama.cpp quantization types, with whether each needs an importance matrix. */
   llamacppTypes?: readonly { name: string; imatrix: "required" | "optional" }[];
+  /** Resolves `fetched: <name>` (without it, a study naming a fetched model is an error). */
+  fetchedModel?: FetchedModelLookup;
+  /** Checks each variant against its model's shapes (see LoadStudyOptions.prepareVariantFit). */
+  variantFit?: VariantFitCheck;
 }

@@ -18,5 +18,6 @@ export const commands: Record<string, Lazy> = {
   status: () => import("./status.ts").then((module) => module.default as CommandDef),
   demo: () => import("./demo.ts").then((module) => module.default as CommandDef),
   restore: () => import("./restore.ts").then((module) => module.default as CommandDef),
+  models: () => import("./models.ts").then((module) => module.default as CommandDef),
 
 };

@@ -9,6 +9,7 @@ import path from "node:path";
 import { defineCommand } from "citty";
 import { benchmarkNames } from "../../data/index.ts";
 import { QreasonError } from "../../errors.ts";
+import { fetchedModelLookup, prepareVariantFit } from "../../models/index.ts";
 import { QUANT_TYPES } from "../../quantize/index.ts";
 import { reportFiles, type Results } from "../../report/index.ts";
 import { defaultRunDirectory, runStudy, type RunSummary } from "../../run/index.ts";
@@ -27,7 +28,10 @@ export interface ExecuteOptions {
 /** Loads a study and runs its stages (the report included), then prints the summary; shared by `run` and `demo`. */
 export async function executeStudy(studyFile: string, options: ExecuteOptions = {}): Promise<void> {
   const config = readConfig();
-  const study = await loadStudy(studyFile, { known: { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES } });
+  const study = await loadStudy(studyFile, {
+    known: { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES, fetchedModel: fetchedModelLookup(config.modelsDir) },
+    prepareVariantFit,
+  });
   const runDirectory = options.out !== undefined ? path.resolve(options.out) : defaultRunDirectory(study, process.cwd());
   const quiet = options.quiet === true || options.json === true;
   const printer = eventPrinter(config, quiet);
