@@ -16,6 +16,7 @@ import { defaultRunDirectory, runStudy, type RunSummary } from "../../run/index.
 import { loadStudy } from "../../study/index.ts";
 import { readConfig } from "../config.ts";
 import { eventPrinter, stageOptions, summaryTable, withInterrupt } from "../stages.ts";
+import { restorationText } from "./restore.ts";
 
 export { summaryTable } from "../stages.ts";
 
@@ -55,6 +56,7 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
     console.log(JSON.stringify({ runDirectory, report: files, summary: { ...summary, report: undefined } }));
   } else {
     console.log(summaryTable(results, summary));
+    if (results.restoration !== undefined && results.restoration.length > 0) console.log(`\nrestoration\n${restorationText(results.restoration)}`);
     console.log(`\nreport: ${files.html}\n        ${files.markdown}, ${path.basename(files.results)}, ${path.basename(files.generations)}`);
   }
   const failed = results.failures.length;
