@@ -60,6 +60,20 @@ const name = z
 const path = nonEmpty;
 const positiveInt = z.int().positive();
 const nonNegativeInt = z.int().nonnegative();
+/** A positive count with a ceiling well above any real use: a typo like 1e9 must fail here, not as an
+ * allocation, a hang or a thousand threads once the run starts. */
+const count = (max: number) => positiveInt.max(max, `must be at most ${max.toLocaleString("en-US")}`);
+/** Tokens (context, completion, top-k): 2^20 is past every model's context window. */
+const TOKENS = 2 ** 20;
+/**
+ * A time budget in seconds. Timers take whole milliseconds and overflow to 1 ms past 2^31-1 ms (24.8 days),
+ * so a day is the ceiling and the value is rounded to whole milliseconds here, once.
+ */
+const seconds = z
+  .number()
+  .min(0.001, "must be at least 0.001 (one millisecond)")
+  .max(86_400, "must be at most 86400 (one day)")
+  .transform((value) => Math.round(value * 1000) / 1000);
 const seed = z.int().nonnegative().max(2 ** 32 - 1);
 const url = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 
@@ -75,21 +89,21 @@ export const endpointInput = strictObject({
 });
 
 export const runtimeInput = strictObject({
-  threads: positiveInt.optional(),
-  batch_size: positiveInt.optional(),
-  concurrency: positiveInt.optional(),
-  timeout_s: z.number().positive().optional(),
+  threads: count(1024).optional(),
+  batch_size: count(4096).optional(),
+  concurrency: count(4096).optional(),
+  timeout_s: seconds.optional(),
   retries: nonNegativeInt.max(20).optional(),
   device: z.enum(["auto", "cpu", "cuda"]).optional(),
   dtype: z.enum(["auto", "bf16", "fp16", "fp32"]).optional(),
-  context_size: positiveInt.optional(),
+  context_size: count(TOKENS).optional(),
 });
 
 export const samplingInput = strictObject({
   temperature: z.number().min(0).max(5).optional(),
   top_p: z.number().gt(0).max(1).optional(),
-  top_k: nonNegativeInt.optional(),
-  max_tokens: positiveInt.optional(),
+  top_k: nonNegativeInt.max(TOKENS).optional(),
+  max_tokens: count(TOKENS).optional(),
   n: positiveInt.max(1024).optional(),
   seed: seed.optional(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
@@ -110,8 +124,8 @@ const calibrationInput = strictObject({
   benchmark: nonEmpty.optional(),
   split: nonEmpty.optional(),
   file: path.optional(),
-  samples: positiveInt.optional(),
-  seq_len: positiveInt.optional(),
+  samples: count(1_000_000).optional(),
+  seq_len: count(TOKENS).optional(),
   seed: seed.optional(),
 });
 
@@ -122,13 +136,13 @@ export const engineRecipeInput = strictObject({
   sym: z.boolean().optional(),
   a_bits: z.literal(8).optional(),
   kv_bits: z.literal([8, 4, "fp8_e4m3"]).optional(),
-  kv_group_size: positiveInt.optional(),
+  kv_group_size: count(TOKENS).optional(),
   include: z.array(nonEmpty).min(1).optional(),
   exclude: z.array(nonEmpty).optional(),
   calibration: calibrationInput.optional(),
   damp: z.number().gt(0).max(1).optional(),
   act_order: z.boolean().optional(),
-  block_size: positiveInt.optional(),
+  block_size: count(TOKENS).optional(),
   clip: z.boolean().optional(),
   grid: positiveInt.max(1000).optional(),
   alpha: z.number().min(0).max(1).optional(),
@@ -179,9 +193,9 @@ export const benchmarkInput = stringShorthand(
     file: path.optional(),
     label: name.optional(),
     split: nonEmpty.optional(),
-    size: positiveInt.optional(),
+    size: count(1_000_000).optional(),
     seed: seed.optional(),
-    levels: z.array(positiveInt).min(1).optional(),
+    levels: z.array(count(1000)).min(1).optional(),
     subjects: z.array(nonEmpty).min(1).optional(),
     mapping: strictObject({
       question: nonEmpty.optional(),
@@ -200,7 +214,7 @@ export const benchmarkInput = stringShorthand(
 export const judgeMemberInput = strictObject({
   name,
   endpoint: endpointInput.optional(),
-  llamacpp: strictObject({ gguf: path, context_size: positiveInt.optional(), threads: positiveInt.optional() }).optional(),
+  llamacpp: strictObject({ gguf: path, context_size: count(TOKENS).optional(), threads: count(1024).optional() }).optional(),
   engine: strictObject({ hf: path, device: z.enum(["auto", "cpu", "cuda"]).optional(), dtype: z.enum(["auto", "bf16", "fp16", "fp32"]).optional() }).optional(),
   structured: z.boolean().optional(),
   price: strictObject({ input_per_mtok: z.number().nonnegative(), output_per_mtok: z.number().nonnegative() }).optional(),
@@ -215,7 +229,7 @@ export const judgesInput = strictObject({
   sampling: samplingInput.optional(),
   audit: strictObject({ rate: z.number().min(0).max(1).optional(), seed: seed.optional() }).optional(),
   verifier: z.boolean().optional(),
-  concurrency: positiveInt.optional(),
+  concurrency: count(4096).optional(),
 });
 
 /** Restoration (src/restore/config.ts resolves it): which variants to repair with a LoRA adapter, and how. */

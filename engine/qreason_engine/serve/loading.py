@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import platform
 from pathlib import Path
 
 from .. import __version__
 from ..errors import EngineError
+from ..jsonfile import read_json_object
 from ..model import LoadedModel, load_model
 from ..protocol import PROTOCOL_VERSION
 
@@ -44,11 +44,8 @@ def quantization_summary(model_dir: Path) -> dict | None:
     path = model_dir / QUANT_MANIFEST
     if not path.is_file():
         return None
-    try:
-        manifest = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise EngineError("E_INPUT", f"not valid JSON: {error}", file=str(path)) from error
-    return manifest.get("recipe", manifest) if isinstance(manifest, dict) else None
+    manifest = read_json_object(path)
+    return manifest.get("recipe", manifest)
 
 
 def engine_info(loaded: LoadedModel, *, served_name: str, limits: dict) -> dict:

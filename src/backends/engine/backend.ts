@@ -8,6 +8,7 @@
  */
 import { QreasonError } from "../../errors.ts";
 import type { Backend, GenerateRequest, GenerateResult, ScoreRequest, ScoreResult } from "../types.ts";
+import { timerMs } from "../timer.ts";
 import { EngineProcess } from "./process.ts";
 import { generateParams, scoreParams, toGenerateResult, toScoreResult, type EngineInfo } from "./protocol.ts";
 
@@ -61,7 +62,12 @@ export class EngineBackend implements Backend {
   }
 
   static async create(options: EngineBackendOptions): Promise<EngineBackend> {
-    return new EngineBackend(options, await EngineBackend.spawn(options));
+    const checked = {
+      ...options,
+      startupTimeoutMs: timerMs(options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, "startupTimeoutMs"),
+      requestTimeoutMs: timerMs(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, "requestTimeoutMs"),
+    };
+    return new EngineBackend(checked, await EngineBackend.spawn(checked));
   }
 
   private static spawn(options: EngineBackendOptions): Promise<EngineProcess> {

@@ -5,7 +5,6 @@
  * are rendered with the GGUF's own template and carry their own special tokens; special tokens are left out
  * of completion text), so the two backends are comparable.
  */
-import { open } from "node:fs/promises";
 import os from "node:os";
 import { LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
 import { QreasonError } from "../../errors.ts";
@@ -101,26 +100,6 @@ class SequencePool {
   }
 }
 
-/** A missing file or a non-GGUF is the user's mistake: say so before llama.cpp tries to parse it. */
-async function checkGgufMagic(modelPath: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(modelPath, "r");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new QreasonError(code === "ENOENT" ? "E_NOT_FOUND" : "E_INPUT", `cannot open the model: ${code}`, { file: modelPath });
-  }
-  try {
-    const magic = new Uint8Array(4);
-    await handle.read(magic, 0, 4, 0);
-    if (new TextDecoder().decode(magic) !== "GGUF") {
-      throw new QreasonError("E_INPUT", "not a GGUF file (bad magic); the llamacpp backend loads GGUF models", { file: modelPath });
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Per-head key and value sizes from the GGUF metadata (`<arch>.attention.key_length`, or hidden / heads). */
 export function headSizes(metadata: Record<string, unknown>): { key: number; value: number } | undefined {
   const architecture = (metadata.general as { architecture?: string } | undefined)?.architecture;
@@ -191,8 +170,6 @@ export class LlamaCppBackend implements Backend, FullDistributions {
     if (!KV_CACHE_TYPES.includes(kvCacheType)) {
       throw new QreasonError("E_USAGE", `KV-cache type must be one of ${KV_CACHE_TYPES.join(", ")}`, { field: "kvCacheType" });
     }
-    await checkGgufMagic(options.model);
-    if (options.lora) await checkGgufMagic(options.lora);
     const lease = await (options.cache ?? defaultModelCache).acquire(options.model, options.gpu ?? "auto");
     try {
       checkKvCacheFits(lease.model, kvCacheType, options.model);

@@ -6,6 +6,7 @@ import { defineCommand } from "citty";
 import { QreasonError } from "../../errors.ts";
 import { EXPORT_TYPES, exportGguf, exportLoraGguf, type ExportType } from "../../gguf/index.ts";
 import { readConfig } from "../config.ts";
+import { exitOnInterrupt } from "../interrupt.ts";
 import { createProgress } from "../progress.ts";
 
 function formatBytes(bytes: number): string {
@@ -42,6 +43,7 @@ const exportCommand = defineCommand({
       throw new QreasonError("E_USAGE", `--type must be one of ${EXPORT_TYPES.join(", ")}, got '${type}'`);
     }
     const config = readConfig();
+    exitOnInterrupt(); // Ctrl-C: exit through Node, which removes the partial file
     const progress = createProgress({ label: "gguf export", total: 1, enabled: config.interactive && !args.json });
     let started = false;
     const began = Date.now();
