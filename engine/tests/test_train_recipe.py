@@ -125,3 +125,14 @@ def test_chat_prompts_render_with_the_template_and_long_completions_are_cut(tmp_
     rendered = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     assert list(example.prompt) == tokenizer(rendered, add_special_tokens=False).input_ids
     assert len(example.prompt) + len(example.completions[0]) == 40 and dataset.truncated == 1
+
+
+def test_a_margin_line_whose_positions_fall_to_max_length_is_left_out(tmp_path, tokenizer):
+    completion = " Step 1: 3 + 4 = 7. The answer is \\boxed{7}." * 4
+    lines = [{"prompt": "Q", "completion": completion, "positions": [1]},
+             {"prompt": "Q", "completion": completion, "positions": [len(completion) - 2]}]
+    path = tmp_path / "m.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    dataset = load_dataset(path, "margin", tokenizer, max_length=24, append_eos=True)
+    assert [example.line for example in dataset.examples] == [1]
+    assert dataset.positions_dropped == 1 and dataset.truncated == 2

@@ -48,7 +48,8 @@ class Dataset:
     examples: tuple[Example, ...]
     sha256: str
     lines: int
-    # Completions cut to max_length, and margin positions lost with the cut.
+    # Completions cut to max_length, and margin positions lost with the cut (a margin line left with none is
+    # not an example).
     truncated: int
     positions_dropped: int
 
@@ -167,6 +168,8 @@ def tokenize(rows: list[tuple[int, dict]], kind: str, tokenizer, *, max_length: 
                 else:
                     dropped += 1
             positions = tuple(sorted(set(found)))
+            if not positions:  # every position fell to max_length: nothing for this line to train
+                continue
         examples.append(Example(line=number, prompt=tuple(prompt), completions=tuple(completions),
                                 positions=positions))
     return examples, truncated, dropped

@@ -180,11 +180,12 @@ def train_loop(model, recipe: TrainRecipe, dataset: Dataset, *, pad_id: int,
                 loss.backward()
             if recipe.max_grad_norm > 0:
                 torch.nn.utils.clip_grad_norm_(parameters, recipe.max_grad_norm)
+            rate = scheduler.get_last_lr()[0]  # the rate this step is taken with
             optimizer.step()
             scheduler.step()
             step += 1
             line = {"event": "progress", "step": step, "total": total, **metrics.finish().to_json(),
-                    "lr": scheduler.get_last_lr()[0], "tokens": metrics.tokens,
+                    "lr": rate, "tokens": metrics.tokens,
                     "elapsed_s": round(time.time() - started, 3)}
             history.append(line)
             if progress is not None:
