@@ -1,5 +1,5 @@
 /**
- * Restore tables (schema v3 here; v6 in the project's plan): mined pair sets, trained adapters and the
+ * Restore tables (schema v4, after attribution's v3): mined pair sets, trained adapters and the
  * restoration results, written by the restore stage (src/run/stages/restore.ts) and read by reports.
  * An adapter is keyed by its recipe hash (which covers the pairs' sha256), so a changed recipe or pair set
  * trains a new adapter and a re-run with the same ones finds it done.
@@ -59,8 +59,8 @@ export class RestoreTable {
   }
 
   /**
-   * The attribution stage's first error of each generation that has one (table first_errors, schema v3 of
-   * the attribution branch), when this store has that table; the latest row per key.
+   * The attribution stage's first error of each generation that has one (table first_errors, schema v3),
+   * when this store has that table; the latest row per key.
    */
   firstErrors(keys: readonly string[]): Map<string, { category: string | null; subtype: string | null }> {
     const found = new Map<string, { category: string | null; subtype: string | null }>();

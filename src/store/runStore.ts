@@ -21,6 +21,7 @@ import { RunStateTable } from "./runState.ts";
 import { MIGRATIONS, checkStore, migrate, type Migration } from "./schema.ts";
 import { RestoreTable } from "./restore.ts";
 import { StageRunTable } from "./stageRuns.ts";
+import { AttributionTable } from "./attribution.ts";
 
 export const RUN_STORE_FILE = "qreason.sqlite";
 
@@ -174,7 +175,9 @@ export class RunStore {
   readonly comparisons: ComparisonTable;
   /** Every stage run: when, outcome, counts (v2). */
   readonly stageRuns: StageRunTable;
-  /** Restore: mined pair sets, trained adapters, restoration results (v3; v6 in the plan). */
+  /** Steps, step checks, first errors, attributed pairs, divergences, prefix rescue, KLD summaries (v3). */
+  readonly attribution: AttributionTable;
+  /** Restore: mined pair sets, trained adapters, restoration results (v4). */
   readonly restore: RestoreTable;
   private readonly database: DatabaseSync;
   private readonly statements: Statements;
@@ -188,6 +191,7 @@ export class RunStore {
     this.cells = new CellTable(database, file, (work) => this.transaction(work));
     this.comparisons = new ComparisonTable(database);
     this.stageRuns = new StageRunTable(database);
+    this.attribution = new AttributionTable(database, (work) => this.transaction(work));
     this.restore = new RestoreTable(database);
   }
 

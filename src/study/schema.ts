@@ -232,6 +232,21 @@ export const judgesInput = strictObject({
   concurrency: count(4096).optional(),
 });
 
+/**
+ * Attribution (src/attribute, the attribute stage): `attribute: true` for the defaults, or the settings.
+ * controls: pairs both models solved, sampled per variant and benchmark, attributed beside the flips.
+ */
+export const attributeInput = z.preprocess(
+  (value) => (value === true ? {} : value),
+  strictObject({
+    controls: nonNegativeInt.max(10_000).optional(),
+    top_k: z.int().min(1).max(100).optional(),
+    margin_threshold: z.number().nonnegative().max(50).optional(),
+    rescue: z.enum(["bisect", "linear"]).optional(),
+    mirror: z.boolean().optional(),
+    max_flips: positiveInt.optional(),
+  }),
+);
 /** Restoration (src/restore/config.ts resolves it): which variants to repair with a LoRA adapter, and how. */
 export const restoreInput = strictObject({
   variants: z.array(nonEmpty).min(1, "name at least one variant to restore"),
@@ -270,6 +285,7 @@ export const studyInput = strictObject({
   sampling: samplingInput.optional(),
   runtime: runtimeInput.optional(),
   judges: judgesInput.optional(),
+  attribute: attributeInput.optional(),
   restore: restoreInput.optional(),
 });
 
@@ -283,4 +299,5 @@ export type PromptInput = z.output<typeof promptInput>;
 export type SamplingInput = z.output<typeof samplingInput>;
 export type RuntimeInput = z.output<typeof runtimeInput>;
 export type JudgesInput = z.output<typeof judgesInput>;
+export type AttributeInput = z.output<typeof attributeInput>;
 export type JudgeMemberInput = z.output<typeof judgeMemberInput>;

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     worker = BatchingWorker(generator, scorer, window_s=args.batch_window_ms / 1000,
                             max_batch_rows=args.max_batch_rows).start()
     info = engine_info(loaded, served_name=args.served_model_name or Path(args.model).resolve().name,
-                       limits={"max_batch_rows": args.max_batch_rows, "cache": args.cache, "compile": args.compile})
+                       limits={"max_batch_rows": args.max_batch_rows, "generator": args.generator,
+                               "cache": args.cache, "compile": args.compile})
     if args.stdio:
         from .stdio import serve_stdio
         return serve_stdio(worker, info, sys.stdin.buffer, protocol_out)

@@ -8,6 +8,7 @@
 import os from "node:os";
 import { LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
 import { QreasonError } from "../../errors.ts";
+import { metadataString, readGguf } from "../../gguf/reader.ts";
 import { renderChat } from "../chatTemplate.ts";
 import { tokenOffsets } from "../offsets.ts";
 import type {
@@ -100,6 +101,23 @@ class SequencePool {
   }
 }
 
+/**
+ * A LoRA path that is missing, not a GGUF, or a GGUF that is not a llama.cpp LoRA adapter is the user's
+ * mistake: say so (naming the file, field `lora`) before llama.cpp tries to apply it.
+ */
+async function checkLoraAdapter(loraPath: string): Promise<void> {
+  const file = await readGguf(loraPath);
+  const type = metadataString(file, "general.type");
+  const adapterType = metadataString(file, "adapter.type");
+  if (type !== "adapter" || adapterType !== "lora") {
+    throw new QreasonError(
+      "E_INPUT",
+      `not a llama.cpp LoRA adapter GGUF (general.type ${type ?? "unset"}, adapter.type ${adapterType ?? "unset"}); \`qreason gguf lora\` writes one from a PEFT adapter`,
+      { file: loraPath, field: "lora" },
+    );
+  }
+}
+
 /** Per-head key and value sizes from the GGUF metadata (`<arch>.attention.key_length`, or hidden / heads). */
 export function headSizes(metadata: Record<string, unknown>): { key: number; value: number } | undefined {
   const architecture = (metadata.general as { architecture?: string } | undefined)?.architecture;
@@ -170,6 +188,7 @@ export class LlamaCppBackend implements Backend, FullDistributions {
     if (!KV_CACHE_TYPES.includes(kvCacheType)) {
       throw new QreasonError("E_USAGE", `KV-cache type must be one of ${KV_CACHE_TYPES.join(", ")}`, { field: "kvCacheType" });
     }
+    if (options.lora) await checkLoraAdapter(options.lora);
     const lease = await (options.cache ?? defaultModelCache).acquire(options.model, options.gpu ?? "auto");
     try {
       checkKvCacheFits(lease.model, kvCacheType, options.model);

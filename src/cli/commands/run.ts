@@ -11,8 +11,9 @@ import { benchmarkNames } from "../../data/index.ts";
 import { QreasonError } from "../../errors.ts";
 import { fetchedModelLookup, prepareVariantFit } from "../../models/index.ts";
 import { QUANT_TYPES } from "../../quantize/index.ts";
-import { reportFiles, type Results } from "../../report/index.ts";
+import { attributionSummaryText, reportFiles, type Results } from "../../report/index.ts";
 import { defaultRunDirectory, runStudy, type RunSummary } from "../../run/index.ts";
+import { openRunDirectory } from "../../store/index.ts";
 import { loadStudy } from "../../study/index.ts";
 import { readConfig } from "../config.ts";
 import { eventPrinter, stageOptions, summaryTable, withInterrupt } from "../stages.ts";
@@ -56,6 +57,14 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
     console.log(JSON.stringify({ runDirectory, report: files, summary: { ...summary, report: undefined } }));
   } else {
     console.log(summaryTable(results, summary));
+    if (results.attribution) {
+      const store = openRunDirectory(runDirectory);
+      try {
+        console.log(`\n${attributionSummaryText(store)}`);
+      } finally {
+        store.close();
+      }
+    }
     if (results.restoration !== undefined && results.restoration.length > 0) console.log(`\nrestoration\n${restorationText(results.restoration)}`);
     console.log(`\nreport: ${files.html}\n        ${files.markdown}, ${path.basename(files.results)}, ${path.basename(files.generations)}`);
   }
