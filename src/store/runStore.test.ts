@@ -28,7 +28,8 @@ test("a new store is at the current schema version, in WAL mode", () => {
   const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
   assert.deepEqual(tables, [
     "attributions", "cell_keys", "cells", "comparisons", "divergences", "first_errors", "generations", "graders", "grades", "judgments", "kld_summaries",
-    "problems", "prompts", "rescue_continuations", "reviews", "run_state", "stage_runs", "step_checks", "step_segmentations", "study", "variants",
+    "problems", "prompts", "rescue_continuations", "restore_adapters", "restore_pair_sets", "restore_results", "reviews", "run_state", "stage_runs", "step_checks",
+    "step_segmentations", "study", "variants",
   ]);
   database.close();
 });
