@@ -197,12 +197,16 @@ def _fetched_smollm2() -> Path | None:
     return folder if (folder / "qreason-model.json").exists() else None
 
 
-@pytest.mark.skipif(_fetched_smollm2() is None, reason="SmolLM2 not fetched (npx qreason models fetch smollm2)")
 def test_fetched_smollm2_equals_transformers_reading_the_published_gguf():
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
 
     folder = _fetched_smollm2()
+    if folder is None:
+        # CI fetches it and sets QREASON_REQUIRE_REAL_MODELS=1 (as the TypeScript smoke tests do): there it must be present.
+        if os.environ.get("QREASON_REQUIRE_REAL_MODELS") == "1":
+            pytest.fail("QREASON_REQUIRE_REAL_MODELS=1 but SmolLM2 is not fetched (npx qreason models fetch smollm2)")
+        pytest.skip("SmolLM2 not fetched (npx qreason models fetch smollm2)")
     theirs = AutoModelForCausalLM.from_pretrained(folder, gguf_file="model.gguf", dtype=torch.float32).state_dict()
     ours = load_file(str(folder / "hf" / "model.safetensors"))
     assert set(ours) | {"lm_head.weight"} == set(theirs)
@@ -213,7 +217,6 @@ def test_fetched_smollm2_equals_transformers_reading_the_published_gguf():
 REFERENCE = Path(__file__).resolve().parents[2] / "models" / "reference"
 
 
-@pytest.mark.skipif(not (REFERENCE / "model.gguf").is_file(), reason="the bundled reference model is not checked out")
 def test_reference_model_qwen2_pre_tokenizer_and_bos_match_its_own_tokenizer(tmp_path):
     """The reference GGUF says pre 'qwen2' and add_bos_token: the rebuilt tokenizer must give the ids the
     model's own tokenizer.json gives (BOS included), so an adapter trained on the dequantized model sees the

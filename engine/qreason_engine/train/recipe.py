@@ -14,14 +14,13 @@ Relative paths (base, data, fp_model, init_adapter) are taken from the recipe fi
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from ..errors import EngineError
 # The quantization recipe's field reader: the same strictness and "did you mean" hints for both recipes.
-from ..quant.recipe import _Fields
+from ..quant.recipe import _Fields, read_json_file
 
 KINDS = ("sft", "dpo", "margin")
 LOSSES = ("sigmoid", "ipo", "sigmoid+sft")
@@ -166,13 +165,5 @@ def parse_train_recipe(data: Any, *, file: str | None = None, base_dir: Path | N
 
 def load_train_recipe(path: str | Path) -> TrainRecipe:
     """Read and validate a recipe JSON file; relative paths are taken from its folder."""
-    file = Path(path)
-    if not file.is_file():
-        raise EngineError("E_NOT_FOUND", f"recipe file not found: {file}")
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise EngineError("E_INPUT", f"not valid JSON: {error.msg}", file=f"{file}:{error.lineno}") from error
-    except UnicodeDecodeError as error:
-        raise EngineError("E_INPUT", f"not UTF-8 text: {error}", file=str(file)) from error
+    data, file = read_json_file(path)
     return parse_train_recipe(data, file=str(file), base_dir=file.parent)
