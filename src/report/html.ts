@@ -7,6 +7,7 @@ import type { ComparisonResult, CellResult, ProblemView, ReportData, Results, Va
 import { ALL_BENCHMARKS, problemAnchor } from "./results.ts";
 import { accuracyChartSpec, lengthChartSpec, renderSvg, type LengthBox } from "./charts.ts";
 import { html, trusted, type SafeHtml } from "./escape.ts";
+import { restorationSection } from "./restoration.ts";
 import { reviewSection } from "./review.ts";
 import { ATTRIBUTION_STYLE, attributionSection } from "./attributionHtml.ts";
 
@@ -61,6 +62,7 @@ export async function renderHtml(data: ReportData): Promise<string> {
     ...(results.attribution !== null || data.flips.length > 0 ? [await attributionSection(results.attribution, data.flips)] : []),
     await lengthSection(results),
     levelSection(results),
+    restorationSection(results.restoration ?? []),
     provenanceSection(results),
     problemSection(results, data.problems),
     failureSection(results),
@@ -98,7 +100,7 @@ function header(results: Results): SafeHtml {
 ${results.study.description ? html`<p>${results.study.description}</p>` : ""}
 <p class="meta">Study ${results.study.file} · hash ${results.study.hash.slice(-12)} · started ${run.startedAt}${run.finishedAt ? ` · finished ${run.finishedAt}` : ""} · grader ${results.grader}</p>
 ${state ? html`<div class="banner">${state}</div>` : ""}
-<nav><a href="#accuracy">Accuracy</a><a href="#drops">Drops</a><a href="#flips">Flips</a>${results.attribution !== null ? html`<a href="#attribution">Where flips went wrong</a>` : ""}<a href="#lengths">Lengths</a><a href="#provenance">Provenance</a><a href="#problems">Problems side by side</a>${results.failures.length > 0 ? html`<a href="#failures">Failures</a>` : ""}</nav>
+<nav><a href="#accuracy">Accuracy</a><a href="#drops">Drops</a><a href="#flips">Flips</a>${results.attribution !== null ? html`<a href="#attribution">Where flips went wrong</a>` : ""}<a href="#lengths">Lengths</a>${(results.restoration ?? []).length > 0 ? html`<a href="#restoration">Restoration</a>` : ""}<a href="#provenance">Provenance</a><a href="#problems">Problems side by side</a>${results.failures.length > 0 ? html`<a href="#failures">Failures</a>` : ""}</nav>
 </header>`;
 }
 

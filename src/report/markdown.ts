@@ -8,6 +8,7 @@
  */
 import type { Results } from "./results.ts";
 import { ALL_BENCHMARKS } from "./results.ts";
+import { restorationMarkdown } from "./restoration.ts";
 import { reviewMarkdown } from "./review.ts";
 
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
@@ -112,6 +113,8 @@ export function renderMarkdown(results: Results): string {
     parts.push("");
   }
 
+  const restoration = restorationMarkdown(results.restoration ?? []);
+  if (restoration !== "") parts.push(restoration);
   if (results.review.flips > 0) parts.push(...reviewMarkdown(results.review));
   parts.push("## Provenance", "");
   parts.push(

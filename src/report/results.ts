@@ -12,6 +12,7 @@ import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type Sto
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
 import { reviewOf, type ReviewSummary } from "./review.ts";
 import { buildAttribution, flipViews, type AttributionResults, type FlipView } from "./attribution.ts";
+import { storedRestorations, type RestorationResult } from "./restoration.ts";
 
 export type { ComparisonResult };
 export { ALL_BENCHMARKS };
@@ -68,6 +69,8 @@ export interface Results {
   review: ReviewSummary;
   /** Where flips first went wrong (the attribute stage); null before it ran. */
   attribution: AttributionResults | null;
+  /** The restore stage's tables (fp, variant, repairs, ablation, recovered fraction), when the study restores. */
+  restoration?: RestorationResult[];
 }
 
 /** One output shown in the report, with its grade. */
@@ -236,6 +239,8 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     review: reviewOf(store),
     attribution: null,
   };
+  const restoration = storedRestorations(store, record.study.hash, record.grader);
+  if (restoration.length > 0) results.restoration = restoration;
   const attribution = buildAttribution(store, record.study.hash, record.comparisons);
   results.attribution = attribution?.results ?? null;
   const flips = attribution === null ? [] : flipViews(store, attribution.results, attribution.rows);

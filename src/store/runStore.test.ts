@@ -28,7 +28,8 @@ test("a new store is at the current schema version, in WAL mode", () => {
   const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
   assert.deepEqual(tables, [
     "attributions", "cell_keys", "cells", "comparisons", "divergences", "first_errors", "generations", "graders", "grades", "judgments", "kld_summaries",
-    "problems", "prompts", "rescue_continuations", "reviews", "run_state", "stage_runs", "step_checks", "step_segmentations", "study", "variants",
+    "problems", "prompts", "rescue_continuations", "restore_adapters", "restore_pair_sets", "restore_results", "reviews", "run_state", "stage_runs", "step_checks",
+    "step_segmentations", "study", "variants",
   ]);
   database.close();
 });
@@ -174,6 +175,44 @@ test("migrations add to a store without losing what it holds, and a newer store 
   );
   assert.throws(() => openRunStore(directory, { readOnly: true }), new RegExp(`newer than the ${SCHEMA_VERSION}`));
   assert.deepEqual(readFileSync(path.join(directory, RUN_STORE_FILE)), before, "a refused store is not modified");
+});
+
+test("a store at v3 (attribution) upgrades to v4: restore tables added, generations and attribution tables kept", () => {
+  const v3 = openRunStore(directory, { migrations: MIGRATIONS.filter((migration) => migration.version <= 3) });
+  assert.equal(v3.schemaVersion, 3);
+  assert.equal(v3.restore.available, false);
+  v3.putGenerations([fakeRecord(0)]);
+  v3.close();
+
+  const upgraded = openRunStore(directory, { migrations: MIGRATIONS.filter((migration) => migration.version <= 4) });
+  assert.equal(upgraded.schemaVersion, 4);
+  assert.equal(upgraded.restore.available, true);
+  assert.deepEqual(upgraded.pending([fakeKey(0), fakeKey(1)]), [fakeKey(1)]);
+  upgraded.close();
+  const database = new DatabaseSync(path.join(directory, RUN_STORE_FILE));
+  const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+  database.close();
+  for (const table of ["first_errors", "attributions", "kld_summaries", "restore_pair_sets", "restore_adapters", "restore_results"]) assert.ok(tables.includes(table), table);
+});
+
+test("a store at v4 (restore) upgrades to v5: the reviews columns added, restore tables and generations kept", () => {
+  const v4 = openRunStore(directory, { migrations: MIGRATIONS.filter((migration) => migration.version <= 4) });
+  assert.equal(v4.schemaVersion, 4);
+  v4.putGenerations([fakeRecord(0)]);
+  v4.close();
+
+  const upgraded = openRunStore(directory);
+  assert.equal(upgraded.schemaVersion, 5);
+  assert.equal(SCHEMA_VERSION, 5);
+  assert.equal(upgraded.restore.available, true);
+  assert.deepEqual(upgraded.pending([fakeKey(0), fakeKey(1)]), [fakeKey(1)]);
+  upgraded.close();
+  const database = new DatabaseSync(path.join(directory, RUN_STORE_FILE));
+  const columns = (database.prepare("SELECT name FROM pragma_table_info('reviews')").all() as Array<{ name: string }>).map((row) => row.name);
+  const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+  database.close();
+  for (const column of ["action", "proposal_json", "segmenter", "baseline_key"]) assert.ok(columns.includes(column), column);
+  for (const table of ["restore_pair_sets", "restore_adapters", "restore_results"]) assert.ok(tables.includes(table), table);
 });
 
 test("a failed migration rolls back and leaves the store at its old version", () => {

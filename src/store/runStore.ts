@@ -20,6 +20,7 @@ import { importRunRecord, readRunRecordFile, RUN_RECORD_FILE } from "./runRecord
 import { ReviewTable } from "./reviews.ts";
 import { RunStateTable } from "./runState.ts";
 import { MIGRATIONS, checkStore, migrate, type Migration } from "./schema.ts";
+import { RestoreTable } from "./restore.ts";
 import { StageRunTable } from "./stageRuns.ts";
 import { AttributionTable } from "./attribution.ts";
 
@@ -179,6 +180,8 @@ export class RunStore {
   readonly reviews: ReviewTable;
   /** Steps, step checks, first errors, attributed pairs, divergences, prefix rescue, KLD summaries (v3). */
   readonly attribution: AttributionTable;
+  /** Restore: mined pair sets, trained adapters, restoration results (v4). */
+  readonly restore: RestoreTable;
   private readonly database: DatabaseSync;
   private readonly statements: Statements;
 
@@ -193,6 +196,7 @@ export class RunStore {
     this.stageRuns = new StageRunTable(database);
     this.reviews = new ReviewTable(database);
     this.attribution = new AttributionTable(database, (work) => this.transaction(work));
+    this.restore = new RestoreTable(database);
   }
 
   /** The run directory the store belongs to. */

@@ -361,6 +361,59 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // Restore (issue 16): after attribution's v3.
+    version: 4,
+    description: "restore: mined pair sets, trained adapters, restoration results",
+    sql: `
+      -- One mined pair set (pairs of one variant, or of one error category for the ablation): where its
+      -- files are, their sha256, and the mining counts (leakage, dedup, strata).
+      CREATE TABLE restore_pair_sets (
+        study_hash TEXT NOT NULL REFERENCES study (hash),
+        model TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        grader TEXT NOT NULL,
+        pairs INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        file TEXT NOT NULL,
+        counts_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (study_hash, model, variant, name)
+      ) WITHOUT ROWID;
+
+      -- A trained adapter: its recipe (strict engine JSON) and hash, the pairs it trained on, where it is,
+      -- its llama.cpp LoRA GGUF for a GGUF variant, and the engine's train.json (metrics, seconds, versions).
+      CREATE TABLE restore_adapters (
+        model TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        recipe_hash TEXT NOT NULL,
+        recipe_json TEXT NOT NULL,
+        pairs_sha256 TEXT NOT NULL,
+        adapter_path TEXT NOT NULL,
+        lora_gguf TEXT,
+        adapter_sha256 TEXT NOT NULL,
+        train_json TEXT NOT NULL,
+        trained_at TEXT NOT NULL,
+        PRIMARY KEY (model, variant, name, recipe_hash)
+      ) WITHOUT ROWID;
+
+      -- The restoration table of one variant under one grader (fp, variant, each method; recovered fraction,
+      -- paired tests), with a hash of the grades it was computed from.
+      CREATE TABLE restore_results (
+        study_hash TEXT NOT NULL REFERENCES study (hash),
+        grader TEXT NOT NULL,
+        model TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        inputs_hash TEXT NOT NULL,
+        result_json TEXT NOT NULL,
+        computed_at TEXT NOT NULL,
+        PRIMARY KEY (study_hash, grader, model, variant)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    // Reviews (issue 15): after restore's v4.
     version: 5,
     description: "reviews: a person's accept or override of a flip's label, what was proposed, the segmenter its step counts in",
     sql: `

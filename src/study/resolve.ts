@@ -8,6 +8,7 @@ import type { BackendKind } from "../backends/types.ts";
 import { nameFrom, resolveStudyPath, type IssueList } from "./issues.ts";
 import type { FieldPath } from "./locate.ts";
 import { resolveJudges } from "../judge/config.ts";
+import { resolveRestore, restoreTargets } from "../restore/config.ts";
 import { BASELINE_NAME, resolveEndpoint, resolveVariant } from "./recipes.ts";
 import type { AttributeInput, BenchmarkInput, ModelInput, PromptInput, RuntimeInput, SamplingInput, StudyInput } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
@@ -71,6 +72,11 @@ export function resolveStudy(input: StudyInput, file: string, known: KnownNames,
   if (input.output !== undefined) study.output = resolveStudyPath(directory, input.output);
   if (input.judges !== undefined) study.judges = resolveJudges(input.judges, ["judges"], { directory, seed }, issues);
   if (input.attribute !== undefined) study.attribute = resolveAttribute(input.attribute, seed);
+  if (input.restore !== undefined) {
+    study.restore = resolveRestore(input.restore, ["restore"], { seed, benchmarks: benchmarks.map((benchmark) => benchmark.label) }, issues);
+    const targets = restoreTargets(study.restore, models);
+    if (typeof targets === "string") issues.add(["restore", "variants"], targets.replace(/^restore\.variants: /, ""));
+  }
   return study;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { BackendKind } from "../backends/types.ts";
 import type { PanelSpec } from "../judge/config.ts";
+import type { RestoreSpec } from "../restore/config.ts";
 
 export const STUDY_FILE_VERSION = 1;
 
@@ -188,6 +189,8 @@ export interface Study {
   judges?: PanelSpec;
   /** Attribution of flips (the attribute stage), if the study asks for it. */
   attribute?: AttributeSpec;
+  /** Restoration of quantized variants (src/restore/config.ts), if the study asks for it. */
+  restore?: RestoreSpec;
 }
 
 /** What the attribute stage does per variant (study `attribute:`; every field defaulted). */

@@ -17,6 +17,7 @@ import { openRunDirectory } from "../../store/index.ts";
 import { loadStudy } from "../../study/index.ts";
 import { readConfig } from "../config.ts";
 import { eventPrinter, stageOptions, summaryTable, withInterrupt } from "../stages.ts";
+import { restorationText } from "./restore.ts";
 
 export { summaryTable } from "../stages.ts";
 
@@ -64,6 +65,7 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
         store.close();
       }
     }
+    if (results.restoration !== undefined && results.restoration.length > 0) console.log(`\nrestoration\n${restorationText(results.restoration)}`);
     console.log(`\nreport: ${files.html}\n        ${files.markdown}, ${path.basename(files.results)}, ${path.basename(files.generations)}`);
   }
   const failed = results.failures.length;

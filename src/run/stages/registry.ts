@@ -11,9 +11,10 @@ import { gradeStage } from "./grade.ts";
 import { planStage } from "./plan.ts";
 import { quantizeStage } from "./quantize.ts";
 import { reportStage } from "./report.ts";
+import { restoreStage } from "./restore.ts";
 import type { Stage } from "./types.ts";
 
-export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, attributeStage, reportStage];
+export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, attributeStage, restoreStage, reportStage];
 
 export function stageNamed(name: string, registry: readonly Stage[] = STAGES): Stage {
   const stage = registry.find((candidate) => candidate.name === name);
