@@ -1,6 +1,6 @@
 /**
  * The report's human-review section: how many flips people reviewed in `qreason view` (accepted,
- * overridden, the audit sample), and how far the judge panel's and the step verifier's labels agree with
+ * overridden, the audit queue), and how far the judge panel's and the step verifier's labels agree with
  * theirs (src/review `reviewSummary`: agreement share and Krippendorff's alpha per field).
  */
 import { reviewSummary, RunReview, type ReviewSummary } from "../review/index.ts";
@@ -21,7 +21,7 @@ export function reviewMarkdown(review: ReviewSummary): string[] {
   const lines = ["## Human review", ""];
   lines.push(
     `${review.reviewed} of ${review.flips} flips reviewed in \`qreason view\` (${review.accepted} accepted, ${review.overridden} overridden)` +
-      `${review.reviewers.length ? ` by ${review.reviewers.join(", ")}` : ""}; audit sample: ${review.audit.reviewed} of ${review.audit.sampled} reviewed.`,
+      `${review.reviewers.length ? ` by ${review.reviewers.join(", ")}` : ""}; audit queue: ${review.audit.reviewed} of ${review.audit.sampled} reviewed.`,
     "",
   );
   if (review.agreement.length > 0) {
@@ -37,7 +37,7 @@ export function reviewSection(review: ReviewSummary): SafeHtml {
     (entry) => html`<tr><td>${sourceName(entry.source)}</td><td class="num">${entry.flips}</td><td>${share(entry.step)}</td><td>${share(entry.category)}</td><td>${share(entry.subtype)}</td></tr>`,
   );
   return html`<section id="review"><h2>Human review</h2>
-<p>${review.reviewed} of ${review.flips} flips reviewed in <code>qreason view</code> (${review.accepted} accepted, ${review.overridden} overridden); audit sample: ${review.audit.reviewed} of ${review.audit.sampled} reviewed.</p>
+<p>${review.reviewed} of ${review.flips} flips reviewed in <code>qreason view</code> (${review.accepted} accepted, ${review.overridden} overridden); audit queue: ${review.audit.reviewed} of ${review.audit.sampled} reviewed.</p>
 ${review.agreement.length === 0 ? html`<p class="muted">No reviewed flip to compare the automatic labels with.</p>` : html`<table><thead><tr><th>human vs</th><th class="num">flips</th><th>first error step</th><th>category</th><th>subtype</th></tr></thead><tbody>${rows}</tbody></table>`}
 </section>`;
 }

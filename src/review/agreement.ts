@@ -53,7 +53,8 @@ export function reviewSummary(items: readonly FlipItem[]): ReviewSummary {
   for (const source of ["panel", "verifier"] as const) {
     const labelled = reviewed.flatMap((item) => {
       const machine = source === "panel" ? (item.judges?.panel ?? null) : item.verifier;
-      if (machine === null) return [];
+      // A panel that decided nothing (no valid votes) has no label; a verifier that found nothing says "no error".
+      if (machine === null || (source === "panel" && machine.firstErrorStep === null)) return [];
       const step = machine.firstErrorStep ?? -1;
       const noError = step === -1;
       const human = item.human as NonNullable<FlipItem["human"]>;

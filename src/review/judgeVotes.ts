@@ -1,8 +1,9 @@
 /**
- * Judge verdicts as the judge stage stores them (docs/judges.md: `judge_verdicts`, `judge_panels`), read
- * when the store has those tables: each judge's verdict on a generation (first error step, category,
- * subtype, explanation, confidence; or why it gave none) and the panel's stored decision. A store without
- * the tables, or a generation nobody judged, has none: the review then proposes the verifier's label.
+ * Judge verdicts as the judge stage stores them (docs/judges.md: `judge_verdicts`, `judge_panels`,
+ * `judge_queue`), read when the store has those tables: each judge's verdict on a generation (first error
+ * step, category, subtype, explanation, confidence; or why it gave none), the panel's stored decision and
+ * why the judge stage queued it for a person. A store without the tables (before the judges' migration), or
+ * a generation nobody judged, has none: the review then proposes the verifier's label.
  */
 import { decidePanel, type MemberVote, type PanelDecision, type PanelFlag, type Verdict, type VerifierVote } from "../judge/index.ts";
 import type { RunStore } from "../store/index.ts";
@@ -21,6 +22,8 @@ export interface JudgeView {
   agreement: "all" | "split" | "none";
   /** In the judge stage's seeded audit sample. */
   audited: boolean;
+  /** Why the judge stage queued it for a person (conflict, audit, possible_false_reject), for the panel shown. */
+  queued: string[];
 }
 
 interface VerdictRow {
@@ -38,6 +41,7 @@ interface VerdictRow {
 
 interface PanelRow {
   generation_key: string;
+  panel: string;
   first_error_step: number | null;
   category: string | null;
   subtype: string | null;
@@ -111,6 +115,15 @@ export function readJudges(store: RunStore, keys: readonly string[], verifierOf:
       panels.set(row.generation_key, row);
     }
   }
+  const queued = new Map<string, Array<{ panel: string; reason: string }>>();
+  if (store.hasTable("judge_queue")) {
+    for (const row of store.query<{ generation_key: string; panel: string; reason: string }>(
+      `SELECT q.generation_key, q.panel, q.reason FROM json_each(?) AS k JOIN judge_queue q ON q.generation_key = k.value ORDER BY q.queued_at, q.reason`,
+      list,
+    )) {
+      queued.set(row.generation_key, [...(queued.get(row.generation_key) ?? []), { panel: row.panel, reason: row.reason }]);
+    }
+  }
   for (const key of new Set([...votes.keys(), ...panels.keys()])) {
     const cast = votes.get(key) ?? [];
     const stored = panels.get(key);
@@ -120,7 +133,8 @@ export function readJudges(store: RunStore, keys: readonly string[], verifierOf:
       const verifier = verifierOf(key);
       panel = decidePanel(members, { baseline: (cast[0] as JudgeVote).judge, ...(verifier ? { verifier } : {}) });
     }
-    views.set(key, { votes: cast, panel, agreement: agreementOf(cast), audited: stored?.audited === 1 });
+    const reasons = (queued.get(key) ?? []).filter((entry) => stored === undefined || entry.panel === stored.panel).map((entry) => entry.reason);
+    views.set(key, { votes: cast, panel, agreement: agreementOf(cast), audited: stored?.audited === 1, queued: [...new Set(reasons)] });
   }
   return views;
 }

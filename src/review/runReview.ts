@@ -24,7 +24,10 @@ export interface FlipItem extends Flip {
   human: StoredReview | undefined;
   /** The label now: the human's when reviewed, else the proposal. */
   label: { source: LabelProposal["source"] | "human"; firstErrorStep: number | null; category: ErrorCategory | null; subtype: ErrorSubtype | null };
+  /** In the audit queue: the seeded audit sample, or queued by the judge stage (see `queue`). */
   audit: boolean;
+  /** Why it is in the audit queue: audit (the sample), conflict (the panel split), possible_false_reject (the judges' re-grade). */
+  queue: string[];
   reviewed: boolean;
 }
 
@@ -35,6 +38,7 @@ export interface FlipFilter {
   category?: string;
   /** Judge agreement: all valid votes on one step, split, or no votes. */
   judges?: "all" | "split" | "none";
+  /** In the audit queue (the audit sample and what the judge stage queued). */
   audit?: boolean;
   reviewed?: boolean;
 }
@@ -130,6 +134,8 @@ export class RunReview {
       const proposal = proposalOf(judges, verifier);
       const human = humans.get(flip.key);
       const label = currentLabel(proposal, human);
+      const sampled = judgesAudit ? judges?.audited === true : snapshot.audit.has(flip.key);
+      const queue = [...new Set([...(sampled ? ["audit"] : []), ...(judges?.queued ?? [])])];
       const problem = snapshot.problems.get(`${flip.storedBenchmark}\0${flip.problemId}`);
       return {
         ...flip,
@@ -140,7 +146,8 @@ export class RunReview {
         judges,
         human,
         label: { source: label.source, firstErrorStep: label.firstErrorStep, category: label.category, subtype: label.subtype },
-        audit: judgesAudit ? judges?.audited === true : snapshot.audit.has(flip.key),
+        audit: queue.length > 0,
+        queue,
         reviewed: human !== undefined,
       };
     });

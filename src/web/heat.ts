@@ -8,7 +8,8 @@ import type { TokenHeat } from "../review/index.ts";
 
 export type { TokenHeat };
 
-const KL_STEPS = [0.01, 0.03, 0.1, 0.3, 1, 3];
+/** KL thresholds (nats) of heat levels 1–6. */
+export const KL_STEPS = [0.01, 0.03, 0.1, 0.3, 1, 3];
 const MARGIN_STEPS = [4, 2, 1, 0.5, 0.25, 0.1];
 
 export function heatLevel(token: Pick<TokenHeat, "kl" | "margin">): number {

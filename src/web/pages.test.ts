@@ -39,31 +39,40 @@ test("the flip page marks every locator, shows votes and heat, and escapes what 
         { judge: "b", verdict: null, missing: "invalid: no_json" },
       ],
       panel: { firstErrorStep: 1, category: "execution", subtype: "computational_error", decidedBy: "verifier", support: 2, votes: 1, members: 3, missing: [], flags: ["baseline_missing"], needsReview: false },
-      agreement: "all", audited: false,
+      agreement: "all", audited: false, queued: ["conflict"],
     },
     human: { id: 1, generationKey: "gen:v1:v", reviewer: "r&d", action: "override", firstErrorStep: 0, category: "method", subtype: "procedural_error", note: "<u>note</u>", proposal: null, segmenter: "steps/v2", baselineKey: "gen:v1:f", createdAt: "2026-12-03T00:00:00Z" },
     label: { source: "human", firstErrorStep: 0, category: "method", subtype: "procedural_error" },
-    audit: true, reviewed: true,
+    audit: true, queue: ["audit", "conflict"], reviewed: true,
   } as FlipItem;
   const page = String(
     await flipPage({
       item, filter: { variant: "q4" }, position: { index: 0, total: 1, previous: null, next: null }, fpText, variantText, fpSegments, fpSteps: verifySteps(fpText, fpSegments), findings,
-      attribution: { divergenceStep: 1, vulnerableStep: 1, vulnerableOutcome: "located", segmenter: "steps/v2", tokens: [{ start: fpText.indexOf("20"), end: fpText.indexOf("20") + 2, kl: 4, margin: 0.2, diverged: true }] },
+      attribution: {
+        divergenceStep: 1, vulnerableStep: 1, vulnerableOutcome: "located", reverseDivergenceStep: 1, unrecoverableStep: 1, mirrorOutcome: "located", segmenter: "steps/v2",
+        tokens: [{ start: fpText.indexOf("20"), end: fpText.indexOf("20") + 2, kl: 4, margin: 0.2, diverged: true }],
+        variantTokens: [{ start: variantText.indexOf("21"), end: variantText.indexOf("21") + 2, kl: 0.05, margin: 0.7, diverged: false }],
+      },
       history: [], token: "T0KEN", saved: false,
     }),
   );
-  for (const [kind, count] of [["divergence", 1], ["vulnerable", 1], ["verifier", 1], ["panel", 1], ["human", 1]] as const) {
+  for (const [kind, count] of [["divergence", 2], ["vulnerable", 2], ["verifier", 1], ["panel", 1], ["human", 1]] as const) {
     assert.equal(page.split(`marker marker-${kind}"`).length - 1, count, kind);
   }
   assert.match(page, /data-fp-step="1"><span class="num">2<\/span> <span class="marker marker-divergence">/);
   assert.match(page, /data-step="1"><span class="num">2<\/span> <span class="marker marker-verifier">/);
   assert.match(page, /<span class="tok heat-6 diverged" title="KL 4.000 · margin 0.20">20<\/span>/);
-  assert.match(page, /first divergence at fp&#39;s step 2; prefix rescue: first vulnerable step 2 of fp/);
+  assert.match(page, /data-step="1"><span class="num">2<\/span> <span class="marker marker-verifier">.*<span class="marker marker-divergence">fp diverges here<\/span><span class="marker marker-vulnerable">fp cannot recover from here<\/span>/);
+  assert.match(page, /5 \* 4 = <span class="tok heat-2" title="KL 0.050 · margin 0.70">21<\/span>\. &lt;b&gt;/, "the variant's text is shaded too, and still escaped");
+  assert.match(page, /First divergence at fp&#39;s step 2; on the variant&#39;s text fp first diverges at its step 2\. Prefix rescue: first vulnerable step 2 of fp/);
+  assert.match(page, /mirror: fp cannot recover from the variant&#39;s step 2 on/);
+  assert.match(page, /id="heat-legend"/);
   assert.match(page, /5 × 4 is 20, not 21 &lt;i&gt;sure&lt;\/i&gt;/);
   assert.match(page, /no valid verdict: invalid: no_json/);
   assert.match(page, /flags: baseline_missing/);
+  assert.match(page, /<span class="badge audit" title="in the audit queue: audit">audit<\/span> <span class="badge audit" title="in the audit queue: conflict">conflict<\/span>/);
   assert.match(page, /&lt;script&gt;x\(\)&lt;\/script&gt;/);
-  assert.match(page, /21\. &lt;b&gt;bold&lt;\/b&gt;/);
+  assert.match(page, /21<\/span>\. &lt;b&gt;bold&lt;\/b&gt;/);
   assert.match(page, /&lt;u&gt;note&lt;\/u&gt;/);
   assert.match(page, /by r&amp;d/);
   assert.doesNotMatch(page, /<script>|<b>bold|<i>sure|<u>note/);

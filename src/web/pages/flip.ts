@@ -1,18 +1,19 @@
 /**
  * One flip: the question and gold answer; fp's and the variant's solutions side by side, step-aligned
- * (src/steps `alignSteps`); on fp's side the first divergence and first vulnerable step and the per-token
- * heat (when the attribute stage stored them); on the variant's side the verifier's result per step and the
- * first error as the verifier, the panel and the reviewer place it; the judges' votes with their
+ * (src/steps `alignSteps`); on fp's side the first divergence and first vulnerable step, on the variant's the
+ * reverse divergence and the step fp cannot recover from, and on both the per-token heat (when the attribute
+ * stage stored them); on the variant's side the verifier's result per step and the first error as the
+ * verifier, the panel and the reviewer place it; the judges' votes with their
  * explanations; and the review form (a plain POST form; the page script adds the keys).
  */
 import { html } from "hono/html";
 import type { FirstErrorResult } from "../../attribute/index.ts";
-import type { AttributionView, FlipFilter, FlipItem } from "../../review/index.ts";
+import type { AttributionView, FlipFilter, FlipItem, TokenHeat } from "../../review/index.ts";
 import type { StoredReview } from "../../store/index.ts";
 import { alignSteps, type StepCheck, type StepSegment, type StepsVerification } from "../../steps/index.ts";
 import { ERROR_CATEGORIES, SUBTYPES, subtypeInfo } from "../../taxonomy/index.ts";
 import { filterQuery, flipHref } from "../filters.ts";
-import { heatPieces } from "../heat.ts";
+import { heatPieces, KL_STEPS } from "../heat.ts";
 import { TOKEN_FIELD } from "../security.ts";
 import { labelText } from "./flips.ts";
 import { stepName, type Html } from "./layout.ts";
@@ -40,9 +41,9 @@ function checkBadge(check: StepCheck | undefined): Html {
   )}`;
 }
 
-function segmentText(text: string, segment: StepSegment, attribution: AttributionView | null): Html {
-  if (attribution === null || attribution.tokens.length === 0) return html`${segment.text}`;
-  return html`${heatPieces(text, segment.start, segment.end, attribution.tokens).map((piece) =>
+function segmentText(text: string, segment: StepSegment, tokens: readonly TokenHeat[]): Html {
+  if (tokens.length === 0) return html`${segment.text}`;
+  return html`${heatPieces(text, segment.start, segment.end, tokens).map((piece) =>
     piece.token === null
       ? piece.text
       : html`<span class="tok heat-${piece.level}${piece.token.diverged ? " diverged" : ""}" title="KL ${piece.token.kl === null ? "–" : piece.token.kl.toFixed(3)} · margin ${piece.token.margin === null ? "–" : piece.token.margin.toFixed(2)}">${piece.text}</span>`,
@@ -61,7 +62,7 @@ function fpCell(data: FlipPageData, index: number | undefined): Html {
     data.attribution?.divergenceStep === index ? marker("divergence", "first divergence") : "",
     data.attribution?.vulnerableStep === index ? marker("vulnerable", "first vulnerable step") : "",
   ];
-  return html`<td class="seg fp" data-fp-step="${index}"><span class="num">${index + 1}</span> ${markers}<div class="text">${segmentText(data.fpText, segment, data.attribution)}</div>${checkBadge(check)}</td>`;
+  return html`<td class="seg fp" data-fp-step="${index}"><span class="num">${index + 1}</span> ${markers}<div class="text">${segmentText(data.fpText, segment, data.attribution?.tokens ?? [])}</div>${checkBadge(check)}</td>`;
 }
 
 function variantCell(data: FlipPageData, index: number | undefined): Html {
@@ -73,19 +74,30 @@ function variantCell(data: FlipPageData, index: number | undefined): Html {
     item.verifier.firstErrorStep === index ? marker("verifier", `first error (verifier${data.findings.first ? `: ${data.findings.first.reason}` : ""})`) : "",
     item.judges?.panel?.firstErrorStep === index ? marker("panel", "first error (panel)") : "",
     item.human?.firstErrorStep === index ? marker("human", `first error (${item.human.reviewer})`) : "",
+    data.attribution?.reverseDivergenceStep === index ? marker("divergence", "fp diverges here") : "",
+    data.attribution?.unrecoverableStep === index ? marker("vulnerable", "fp cannot recover from here") : "",
   ];
   const selected = (item.label.firstErrorStep ?? -2) === index;
-  return html`<td class="seg variant${selected ? " selected" : ""}" data-step="${index}"><span class="num">${index + 1}</span> ${markers}<div class="text">${segment.text}</div>${checkBadge(check)}</td>`;
+  return html`<td class="seg variant${selected ? " selected" : ""}" data-step="${index}"><span class="num">${index + 1}</span> ${markers}<div class="text">${segmentText(data.variantText, segment, data.attribution?.variantTokens ?? [])}</div>${checkBadge(check)}</td>`;
 }
 
-function attributionNote(attribution: AttributionView): string {
-  const rescue =
-    attribution.vulnerableOutcome === "located" ? `prefix rescue: first vulnerable ${stepName(attribution.vulnerableStep)} of fp` :
-    attribution.vulnerableOutcome === "not-reproduced" ? "prefix rescue: the variant solves it from the bare prompt (the failure was not reproduced)" :
-    attribution.vulnerableOutcome === "never" ? "prefix rescue: no prefix of fp's solution rescues the variant" : "no prefix rescue stored";
-  const divergence = attribution.divergenceStep === null ? "no divergence found" : `first divergence at fp's ${stepName(attribution.divergenceStep)}`;
-  const heat = attribution.tokens.length === 0 ? "no per-token scores stored" : "token shading: KL(fp‖variant) per token of fp's solution (the variant's margin where KL is missing); outlined tokens diverged";
-  return `${divergence}; ${rescue}; ${heat}.`;
+function rescueNote(outcome: string | null, step: number | null, located: string, never: string): string {
+  if (outcome === "located") return located.replace("STEP", stepName(step));
+  if (outcome === "not-reproduced") return "the failure was not reproduced from the bare prompt";
+  if (outcome === "never") return never;
+  return "not stored";
+}
+
+function attributionNote(attribution: AttributionView): Html {
+  const divergence = attribution.divergenceStep === null ? "No divergence found on fp's text" : `First divergence at fp's ${stepName(attribution.divergenceStep)}`;
+  const reverse = attribution.reverseDivergenceStep === null ? "" : `; on the variant's text fp first diverges at its ${stepName(attribution.reverseDivergenceStep)}`;
+  const rescue = rescueNote(attribution.vulnerableOutcome, attribution.vulnerableStep, "first vulnerable STEP of fp (the variant continuing fp's text from there still fails)", "no prefix of fp's solution rescues the variant");
+  const mirror = rescueNote(attribution.mirrorOutcome, attribution.unrecoverableStep, "fp cannot recover from the variant's STEP on", "fp recovers from every prefix of the variant's solution");
+  const scored = attribution.tokens.length + attribution.variantTokens.length > 0;
+  return html`${divergence}${reverse}. Prefix rescue: ${rescue}; mirror: ${mirror}.
+${scored
+    ? html`<span id="heat-legend">Token shading: KL(fp‖variant) at each token of the solution it sits in, ≥ ${KL_STEPS.map((step, index) => html`<span class="tok heat-${index + 1}">${step}</span> `)}(the other model's margin where KL is missing); outlined tokens diverged.</span>`
+    : "No per-token scores stored."}`;
 }
 
 function alignedRows(data: FlipPageData): Html {
@@ -151,7 +163,7 @@ ${position.previous ? html`<a id="prev" rel="prev" href="${position.previous}">�
 ${position.next ? html`<a id="next" rel="next" href="${position.next}">next (j) →</a>` : html`<span class="muted">next →</span>`}
 <a href="/flips${filterQuery(data.filter)}">back to the list</a>
 </nav>
-<h1>${item.problemId} <small>${item.model} · ${item.benchmark} · ${item.baseline} → ${item.variant}</small>${item.audit ? html` <span class="badge audit">audit</span>` : ""}</h1>
+<h1>${item.problemId} <small>${item.model} · ${item.benchmark} · ${item.baseline} → ${item.variant}</small>${item.queue.map((reason) => html` <span class="badge audit" title="in the audit queue: ${reason}">${reason === "audit" ? "audit" : reason.replaceAll("_", " ")}</span>`)}</h1>
 <section class="problem"><h2>Question</h2><div class="question text">${item.question}</div><p>Gold answer: <b class="gold">${item.gold}</b></p></section>
 <section><h2>Solutions</h2>${alignedRows(data)}</section>
 ${judgesSection(item)}

@@ -42,7 +42,7 @@ ${select("variant", "variant", filter.variant, pairs(data.variants))}
 ${select("benchmark", "benchmark", filter.benchmark, pairs(data.benchmarks))}
 ${select("category", "error category", filter.category, [...pairs(ERROR_CATEGORIES), ["none", "none"]])}
 ${select("judges", "judges", filter.judges, [["all", "agree"], ["split", "split"], ["none", "no votes"]])}
-${data.audit ? "" : select("audit", "audit sample", yesNo(filter.audit), [["yes", "in it"], ["no", "not in it"]])}
+${data.audit ? "" : select("audit", "audit queue", yesNo(filter.audit), [["yes", "in it"], ["no", "not in it"]])}
 ${select("reviewed", "reviewed", yesNo(filter.reviewed), [["yes", "yes"], ["no", "no"]])}
 <button type="submit">Filter</button>
 </form>
@@ -53,7 +53,7 @@ ${select("reviewed", "reviewed", yesNo(filter.reviewed), [["yes", "yes"], ["no",
     (item) => html`<tr data-key="${item.key}" class="${item.reviewed ? "reviewed" : ""}"><td>${item.variant}</td><td>${item.benchmark}</td>
 <td><a class="open" href="${flipHref(item.key, filter)}">${item.problemId}</a></td><td class="question">${item.question.length > 120 ? `${item.question.slice(0, 117)}…` : item.question}</td>
 <td>${item.variantStatus}</td><td>${labelText(item)}</td><td>${item.judges === null ? html`<span class="muted">–</span>` : item.judges.agreement}</td>
-<td>${item.audit ? html`<span class="badge audit">audit</span>` : ""}${item.reviewed ? html`<span class="badge done" title="reviewed by ${item.human?.reviewer ?? ""}">reviewed</span>` : ""}</td></tr>`,
+<td>${item.queue.map((reason) => html`<span class="badge audit" title="in the audit queue: ${reason}">${reason === "audit" ? "audit" : reason.replaceAll("_", " ")}</span>`)}${item.reviewed ? html`<span class="badge done" title="reviewed by ${item.human?.reviewer ?? ""}">reviewed</span>` : ""}</td></tr>`,
   )}</tbody>
 </table>`;
 }

@@ -58,7 +58,7 @@ attribution: ${data.attributed ? "stored" : "none stored (the attribute stage ha
 <section>
 <h2>Review</h2>
 <p id="progress">${summary.reviewed} of ${summary.flips} flips reviewed (${summary.accepted} accepted, ${summary.overridden} overridden) ·
-audit sample: ${summary.audit.reviewed} of ${summary.audit.sampled} reviewed · <a href="/audit">audit queue</a> · <a href="/flips?reviewed=no">unreviewed flips</a></p>
+<a href="/audit">audit queue</a>: ${summary.audit.reviewed} of ${summary.audit.sampled} reviewed · <a href="/flips?reviewed=no">unreviewed flips</a></p>
 ${agreementTable(summary)}
 </section>`;
 }
