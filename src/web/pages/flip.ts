@@ -91,8 +91,8 @@ function rescueNote(outcome: string | null, step: number | null, located: string
 function attributionNote(attribution: AttributionView): Html {
   const divergence = attribution.divergenceStep === null ? "No divergence found on fp's text" : `First divergence at fp's ${stepName(attribution.divergenceStep)}`;
   const reverse = attribution.reverseDivergenceStep === null ? "" : `; on the variant's text fp first diverges at its ${stepName(attribution.reverseDivergenceStep)}`;
-  const rescue = rescueNote(attribution.vulnerableOutcome, attribution.vulnerableStep, "first vulnerable STEP of fp (the variant continuing fp's text from there still fails)", "no prefix of fp's solution rescues the variant");
-  const mirror = rescueNote(attribution.mirrorOutcome, attribution.unrecoverableStep, "fp cannot recover from the variant's STEP on", "fp recovers from every prefix of the variant's solution");
+  const rescue = rescueNote(attribution.vulnerableOutcome, attribution.vulnerableStep, "first vulnerable STEP of fp (the variant continuing fp's text cut before it still fails, cut after it is right)", "no prefix of fp's solution rescues the variant");
+  const mirror = rescueNote(attribution.mirrorOutcome, attribution.unrecoverableStep, "fp cannot recover from the variant's STEP on (fp continuing the variant's text cut after it fails, cut before it is right)", "fp recovers from every prefix of the variant's solution");
   const scored = attribution.tokens.length + attribution.variantTokens.length > 0;
   return html`${divergence}${reverse}. Prefix rescue: ${rescue}; mirror: ${mirror}.
 ${scored
