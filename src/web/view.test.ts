@@ -10,19 +10,18 @@
  * `qreason labels` exports the label and `qreason report` shows the human-vs-verifier agreement.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { RunReview } from "../review/index.ts";
 import { makeFlipsRun } from "../review/testdata/flipsRun.ts";
 import { openRunStore } from "../store/index.ts";
 import { runQreason } from "../testing/cli.ts";
-import { projectRoot } from "../testing/paths.ts";
+import { launchChromium, startView, type ViewProcess } from "./testdata/viewProcess.ts";
 
 const QUESTION_PAYLOAD = `<img src=x onerror="window.__xss='question'">`;
 const OUTPUT_PAYLOAD = `<script>window.__xss='script'</script><img src=x onerror="window.__xss='output'">`;
@@ -31,7 +30,7 @@ const XSS_OUTPUT = `Step 1: Add them: 5 + 6 = 12. ${OUTPUT_PAYLOAD}\nStep 2: Che
 const scratch = mkdtempSync(path.join(os.tmpdir(), "qreason-view-"));
 const screenshots = mkdtempSync(path.join(os.tmpdir(), "qreason-view-screens-"));
 let runDirectory: string;
-let child: ChildProcess;
+let view: ViewProcess | undefined;
 let url: string;
 let origin: string;
 let browser: Browser;
@@ -54,41 +53,19 @@ function reviewsOf(key?: string) {
   }
 }
 
-/** Starts `qreason view` and resolves with the URL it prints; rejects if it exits first. */
-function startView(): Promise<string> {
-  child = spawn(process.execPath, [path.join(projectRoot, "bin", "qreason.js"), "view", runDirectory, "--reviewer", "alice"], { env: { ...process.env, CI: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /open (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output);
-      if (match) resolve(match[1] as string);
-    });
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`qreason view exited (${code}) before printing its URL:\n${output}`)));
-  });
-}
-
 before(async () => {
   runDirectory = await makeFlipsRun(scratch, {
     extra: [{ id: "xss", question: `What is 5 + 6? ${QUESTION_PAYLOAD}`, answer: "11" }],
     override: (model, prompt) => (model === "q4" && prompt.includes("What is 5 + 6?") ? XSS_OUTPUT : undefined),
   });
-  url = await startView();
-  origin = new URL(url).origin;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  view = await startView(runDirectory, ["--reviewer", "alice"]);
+  ({ url, origin } = view);
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  await view?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
 
