@@ -20,7 +20,7 @@ import { SEGMENTER_VERSION } from "../steps/index.ts";
 import { openRunStore } from "../store/index.ts";
 import { subtypeInfo, SUBTYPES } from "../taxonomy/index.ts";
 import { runQreason } from "../testing/cli.ts";
-import { launchChromium, startView, type ViewProcess } from "./testdata/viewProcess.ts";
+import { launchChromium, startView, type ViewProcess } from "../testing/viewProcess.ts";
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "qreason-view-demo-"));
 const screenshots = mkdtempSync(path.join(os.tmpdir(), "qreason-view-demo-screens-"));

@@ -21,7 +21,7 @@ import { RunReview } from "../review/index.ts";
 import { makeFlipsRun } from "../review/testdata/flipsRun.ts";
 import { openRunStore } from "../store/index.ts";
 import { runQreason } from "../testing/cli.ts";
-import { launchChromium, startView, type ViewProcess } from "./testdata/viewProcess.ts";
+import { launchChromium, startView, type ViewProcess } from "../testing/viewProcess.ts";
 
 const QUESTION_PAYLOAD = `<img src=x onerror="window.__xss='question'">`;
 const OUTPUT_PAYLOAD = `<script>window.__xss='script'</script><img src=x onerror="window.__xss='output'">`;

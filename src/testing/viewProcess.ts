@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
-import { projectRoot } from "../../testing/paths.ts";
+import { projectRoot } from "./paths.ts";
 
 export interface ViewProcess {
   url: string;
