@@ -1,7 +1,8 @@
 /**
  * `qreason view` on a real demo-style run: the bundled reference model through llama.cpp, fp against Q2_K
  * pure on 30 arith problems, with the attribute stage (src/review/testdata/demoRun.ts, made by `qreason
- * run`). In headless Chromium: the overview shows the drop and that attribution is stored; the flips list
+ * run`), served at the `--port` asked for. In headless Chromium: the overview shows the drop and that attribution
+ * is stored; the audit queue lists the seeded sample; the flips list
  * filters by error category; a flip opens with its steps aligned, the markers where the store's
  * `attributions` row puts them (first divergence and first vulnerable step on fp's side, reverse divergence
  * and the unrecoverable step on the variant's), the verifier's refuted claim at the first error, per-token
@@ -10,6 +11,8 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -55,9 +58,20 @@ function stored(): { items: FlipItem[]; rows: Map<string, AttributionRow> } {
   }
 }
 
+/** A port free a moment ago on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+let port: number;
 before(async () => {
   runDirectory = await makeDemoRun(scratch);
-  view = await startView(runDirectory, ["--reviewer", "dana"]);
+  port = await freePort();
+  view = await startView(runDirectory, ["--reviewer", "dana", "--port", String(port)]);
   browser = await launchChromium();
 });
 
@@ -69,6 +83,7 @@ after(async () => {
 
 test("in Chromium on a real attributed run: overview, filter, a flip's aligned steps and marks, heat, keyboard override, reload", { timeout: 300_000 }, async (t) => {
   const { url, origin } = view as ViewProcess;
+  assert.equal(origin, `http://127.0.0.1:${port}`, "served on 127.0.0.1 at the --port asked for");
   const { items, rows } = stored();
   assert.ok(items.length >= 1, `the run has flips (${items.length})`);
   assert.equal(rows.size, items.length, "every flip was attributed");
@@ -84,6 +99,14 @@ test("in Chromium on a real attributed run: overview, filter, a flip's aligned s
   assert.deepEqual(await page.locator("#comparisons tbody tr td:nth-child(3)").allTextContents(), ["fp → Q2_K-pure"]);
   assert.match((await page.locator("main").textContent()) ?? "", /attribution: stored/);
   await page.screenshot({ path: path.join(screenshots, "overview.png"), fullPage: true });
+
+  // The audit queue: the seeded sample (2 % of the flips, at least one), each row saying why it is there.
+  const sampled = items.filter((item) => item.audit);
+  assert.ok(sampled.length >= 1);
+  await page.click('nav a[href="/audit"]');
+  await page.waitForURL(`${origin}/audit`);
+  assert.deepEqual(await page.locator("#flips tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-key"))), sampled.map((item) => item.key));
+  assert.deepEqual(await page.locator("#flips tbody tr .badge.audit").allTextContents(), sampled.map(() => "audit"));
 
   // Filter by the first flip's error category: the list shows exactly the flips of that category.
   const target = items.find((item) => item.label.category !== null && item.label.firstErrorStep !== null) ?? items[0];
