@@ -75,6 +75,10 @@ export function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (eve
         case "attributed":
           show(`attribute ${name}`, `${name} attributed`, event.done, event.total);
           break;
+        case "variant-failed":
+          finish(`generate ${name}`);
+          if (!quiet) console.error(`qreason: error: ${name} ${event.message}; the other variants go on`);
+          break;
         case "warning":
           console.error(`qreason: warning: ${event.message}`);
           break;
@@ -124,7 +128,8 @@ export function summaryTable(results: Results, summary?: RunSummary): string {
   }
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
   const line = (cells: string[]): string => cells.map((text, column) => (column >= 2 ? text.padStart(widths[column] as number) : text.padEnd(widths[column] as number))).join("  ");
-  return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
+  const failed = (results.variantFacts ?? []).filter((entry) => entry.failed !== null).map((entry) => `${entry.model}/${entry.variant} ${entry.failed}`);
+  return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line), ...(failed.length > 0 ? ["", "failed variants (no results; the next run tries them again):", ...failed.map((text) => `  ${text}`)] : [])].join("\n");
 }
 
 

@@ -9,6 +9,7 @@ import { accuracyChartSpec, lengthChartSpec, renderSvg, type LengthBox } from ".
 import { html, trusted, type SafeHtml } from "./escape.ts";
 import { restorationSection } from "./restoration.ts";
 import { ATTRIBUTION_STYLE, attributionSection } from "./attributionHtml.ts";
+import { variantFactsSection } from "./variantFactsHtml.ts";
 
 const percent = (fraction: number): string => `${(100 * fraction).toFixed(1)}%`;
 const points = (value: number): string => `${value > 0 ? "+" : ""}${value.toFixed(1)}`;
@@ -55,6 +56,7 @@ export async function renderHtml(data: ReportData): Promise<string> {
   const { results } = data;
   const sections = [
     await accuracySection(results),
+    variantFactsSection(results),
     dropSection(results),
     flipSection(results),
     ...(results.attribution !== null || data.flips.length > 0 ? [await attributionSection(results.attribution, data.flips)] : []),

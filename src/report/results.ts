@@ -12,6 +12,7 @@ import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type Sto
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
 import { buildAttribution, flipViews, type AttributionResults, type FlipView } from "./attribution.ts";
 import { storedRestorations, type RestorationResult } from "./restoration.ts";
+import { variantFacts, type VariantFacts } from "./variantFacts.ts";
 
 export type { ComparisonResult };
 export { ALL_BENCHMARKS };
@@ -66,6 +67,8 @@ export interface Results {
   failures: Array<Pick<StoredFailure, "model" | "variant" | "benchmark" | "problemId" | "sampleIndex" | "error" | "attempts">>;
   /** Where flips first went wrong (the attribute stage); null before it ran. */
   attribution: AttributionResults | null;
+  /** Per variant: bits per weight, tensor types, graded of planned, truncation, answers ≠ baseline, mean KL, failure (variantFacts.ts). */
+  variantFacts: VariantFacts[];
   /** The restore stage's tables (fp, variant, repairs, ablation, recovered fraction), when the study restores. */
   restoration?: RestorationResult[];
 }
@@ -234,11 +237,13 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     comparisons,
     failures,
     attribution: null,
+    variantFacts: [],
   };
   const restoration = storedRestorations(store, record.study.hash, record.grader);
   if (restoration.length > 0) results.restoration = restoration;
   const attribution = buildAttribution(store, record.study.hash, record.comparisons);
   results.attribution = attribution?.results ?? null;
+  results.variantFacts = variantFacts(variants, cells, cellData, results.attribution);
   const flips = attribution === null ? [] : flipViews(store, attribution.results, attribution.rows);
   return { results, problems: problemViews(record, store, comparisons, cellData, cellKey), flips };
 }

@@ -21,4 +21,6 @@ export type RunEvent =
   /** Attribution of a variant's pairs begins (flips and controls left), and one pair is done. */
   | { type: "attribute-start"; model: string; variant: string; flips: number; controls: number }
   | { type: "attributed"; model: string; variant: string; role: "flip" | "control"; done: number; total: number }
+  /** A variant failed (quantization, backend start, generation); the run goes on with the others. */
+  | { type: "variant-failed"; model: string; variant: string; stage: string; message: string }
   | { type: "warning"; message: string };

@@ -12,7 +12,7 @@ import { QreasonError } from "../../errors.ts";
 import { fetchedModelLookup, prepareVariantFit } from "../../models/index.ts";
 import { QUANT_TYPES } from "../../quantize/index.ts";
 import { attributionSummaryText, reportFiles, type Results } from "../../report/index.ts";
-import { defaultRunDirectory, runStudy, type RunSummary } from "../../run/index.ts";
+import { defaultRunDirectory, FAILED_PREFIX, runStudy, type RunSummary } from "../../run/index.ts";
 import { openRunDirectory } from "../../store/index.ts";
 import { loadStudy } from "../../study/index.ts";
 import { readConfig } from "../config.ts";
@@ -69,14 +69,15 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
     console.log(`\nreport: ${files.html}\n        ${files.markdown}, ${path.basename(files.results)}, ${path.basename(files.generations)}`);
   }
   const failed = results.failures.length;
-  const stopped = summary.variants.filter((variant) => variant.stopped !== undefined);
-  if (failed > 0 || stopped.length > 0) {
-    throw new QreasonError(
-      "E_BACKEND",
-      `${failed} generation(s) failed${stopped.length > 0 ? ` and generation stopped early for ${stopped.map((variant) => `${variant.model}/${variant.variant} (${variant.stopped})`).join(", ")}` : ""}; ` +
-        "the report covers what was generated. Run the same command again to retry.",
-      { file: runDirectory },
-    );
+  const broken = summary.variants.filter((variant) => variant.stopped?.startsWith(FAILED_PREFIX));
+  const stopped = summary.variants.filter((variant) => variant.stopped !== undefined && !variant.stopped.startsWith(FAILED_PREFIX));
+  if (failed > 0 || stopped.length > 0 || broken.length > 0) {
+    const parts = [
+      ...(broken.length > 0 ? [`${broken.length} variant(s) failed: ${broken.map((variant) => `${variant.model}/${variant.variant} (${variant.stopped})`).join("; ")}`] : []),
+      ...(failed > 0 ? [`${failed} generation(s) failed`] : []),
+      ...(stopped.length > 0 ? [`generation stopped early for ${stopped.map((variant) => `${variant.model}/${variant.variant} (${variant.stopped})`).join(", ")}`] : []),
+    ];
+    throw new QreasonError("E_BACKEND", `${parts.join("; ")}. The report covers what was generated; run the same command again to retry.`, { file: runDirectory });
   }
 }
 
