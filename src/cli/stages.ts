@@ -17,17 +17,30 @@ export function qreasonVersion(config: CliConfig): string {
   return packageJson.version;
 }
 
-/** Prints run events: bars on a terminal, a line per variant otherwise (nothing with --quiet). */
-export function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (event: RunEvent) => void; stop: () => void } {
+export interface PrinterOptions {
+  /** Print the first N outputs of each variant as they come (`qreason run --log-samples N`). */
+  logSamples?: number;
+  /** Where lines go (default: stderr). */
+  write?: (line: string) => void;
+}
+
+/**
+ * Prints run events: bars on a terminal; progress lines otherwise (progress.ts: a tenth of the work or 10
+ * seconds apart); nothing with --quiet. With `logSamples`, the first outputs of each variant too.
+ */
+export function eventPrinter(config: CliConfig, quiet: boolean, options: PrinterOptions = {}): { onEvent: (event: RunEvent) => void; stop: () => void } {
+  const write = options.write ?? ((line: string) => console.error(line));
+  const logged = new Map<string, number>();
   // The quantizers and the grader report absolute positions; a bar advances by the difference.
   const bars = new Map<string, { bar: Progress; shown: number }>();
   const say = (line: string): void => {
-    if (!quiet) console.error(`qreason: ${line}`);
+    if (!quiet) write(`qreason: ${line}`);
   };
   const show = (key: string, label: string, done: number, total: number): void => {
     let entry = bars.get(key);
     if (entry === undefined) {
-      entry = { bar: createProgress({ label, total, enabled: config.interactive && !quiet }), shown: 0 };
+      const lines = config.interactive || quiet ? undefined : { write: (line: string) => write(`qreason: ${line}`) };
+      entry = { bar: createProgress({ label, total, enabled: config.interactive && !quiet, ...(lines ? { lines } : {}) }), shown: 0 };
       bars.set(key, entry);
     }
     entry.bar.tick(done - entry.shown);
@@ -58,6 +71,13 @@ export function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (eve
         case "generated": {
           const entry = bars.get(`generate ${name}`);
           if (entry !== undefined) show(`generate ${name}`, name, entry.shown + 1, Infinity);
+          const seen = logged.get(name) ?? 0;
+          if (options.logSamples !== undefined && event.sample !== undefined && seen < options.logSamples) {
+            logged.set(name, seen + 1);
+            const sample = event.sample;
+            const what = event.ok ? `finish ${sample.finishReason}, ${sample.completionTokens} tokens` : "failed";
+            write(`── sample ${seen + 1}/${options.logSamples} of ${name}: ${sample.benchmark} ${sample.problemId}${sample.sampleIndex > 0 ? ` #${sample.sampleIndex}` : ""} (${what})\n${event.ok ? sample.text : sample.error}\n──`);
+          }
           break;
         }
         case "generate-end":

@@ -1,3 +1,4 @@
+import type { GeneratedSample } from "./generate.ts";
 import type { StagePending } from "./stages/types.ts";
 
 /**
@@ -14,7 +15,7 @@ export type RunEvent =
   | { type: "prepare"; model: string; variant: string; message: string; done?: number; total?: number }
   /** Generation of a variant begins: `pending` of `total` generations still to make. */
   | { type: "generate-start"; model: string; variant: string; total: number; pending: number }
-  | { type: "generated"; model: string; variant: string; ok: boolean }
+  | { type: "generated"; model: string; variant: string; ok: boolean; sample?: GeneratedSample }
   | { type: "generate-end"; model: string; variant: string; generated: number; failed: number; stopped?: string }
   | { type: "grade-start"; total: number }
   | { type: "graded"; done: number; total: number }

@@ -24,4 +24,5 @@ export { StageSession } from "./stages/session.ts";
 export { stageStatus } from "./status.ts";
 export { FAILED_PREFIX } from "./stages/variantFailures.ts";
 export { generateTasks, BatchWriter } from "./generate.ts";
+export { TaskBook } from "./tasks.ts";
 export { toEngineRecipe } from "./engineRecipe.ts";

@@ -59,7 +59,7 @@ async function generateVariant(context: StageContext, variant: PlannedVariant): 
         signal: context.signal,
         ...(context.settings.flushSize !== undefined ? { flushSize: context.settings.flushSize } : {}),
         ...(context.settings.flushMs !== undefined ? { flushMs: context.settings.flushMs } : {}),
-        onOutcome: (ok) => context.emit({ type: "generated", ...name, ok }),
+        onOutcome: (ok, sample) => context.emit({ type: "generated", ...name, ok, sample }),
       });
       generated += outcome.generated;
       stopped = outcome.stopped;
