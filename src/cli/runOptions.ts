@@ -10,7 +10,8 @@
  *     where llama.cpp is not), and the run says when it reuses results.
  *   - a study without a file: `--model X.gguf|HF-dir|fetched-name --variants Q8_0,Q4_K_M --benchmarks gsm8k`
  *     writes `study.yaml` into the run directory (with `output: .`, so running that file again resumes
- *     there) and runs it like any study.
+ *     there; --limit, --max-tokens and --batch-size are written into it as size, max_tokens, batch_size)
+ *     and runs it like any study.
  *   - where benchmark files are: `$QREASON_DATA` (default ~/.cache/qreason/data), else `../shared/data`
  *     beside the checkout when it has them (said on stderr).
  */
@@ -64,9 +65,15 @@ export interface StudyArguments {
   model: string;
   variants?: string;
   benchmarks?: string;
+  /** Written as `allow_fallback: true` on the K- and IQ-quants (256-weight blocks) among the variants. */
   allowFallback?: boolean;
   out?: string;
+  /** Written into the study (benchmark size, max_tokens, batch_size). */
+  overrides?: RunOverrides;
 }
+
+/** llama.cpp types with 256-weight blocks: the ones a fallback can apply to. */
+const blocksOf256 = (type: string): boolean => /_K(_|$)/i.test(type) || /^IQ/i.test(type) || /^TQ/i.test(type);
 
 const list = (text: string | undefined): string[] => (text ?? "").split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
 
@@ -80,29 +87,47 @@ export function writeStudyFromArguments(args: StudyArguments, config: CliConfig,
   if (variants.length === 0) throw new QreasonError("E_USAGE", "--variants is required with --model: the llama.cpp types to compare with fp, e.g. --variants Q8_0,Q4_K_M");
   const benchmarks = list(args.benchmarks);
   if (benchmarks.length === 0) throw new QreasonError("E_USAGE", "--benchmarks is required with --model, e.g. --benchmarks gsm8k (or a JSONL file: --benchmarks my-problems.jsonl)");
+  const overrides = args.overrides ?? {};
+  const flags = [
+    ...(args.allowFallback ? ["--allow-fallback"] : []),
+    ...(overrides.limit !== undefined ? [`--limit ${overrides.limit}`] : []),
+    ...(overrides.maxTokens !== undefined ? [`--max-tokens ${overrides.maxTokens}`] : []),
+    ...(overrides.batchSize !== undefined ? [`--batch-size ${overrides.batchSize}`] : []),
+  ];
   const study = {
     name: modelEntry.name,
-    description: `qreason run --model ${args.model} --variants ${variants.join(",")} --benchmarks ${benchmarks.join(",")}${args.allowFallback ? " --allow-fallback" : ""}`,
+    description: `qreason run --model ${args.model} --variants ${variants.join(",")} --benchmarks ${benchmarks.join(",")}${flags.map((flag) => ` ${flag}`).join("")}`,
     seed: 0,
     output: ".",
     models: [
       {
         ...modelEntry.entry,
         backend: "llamacpp",
-        variants: variants.map((variant) => (variant === "fp" ? "fp" : args.allowFallback ? { llamacpp: { type: variant, allow_fallback: true } } : variant)),
+        variants: variants.map((variant) => (variant === "fp" ? "fp" : args.allowFallback && blocksOf256(variant) ? { llamacpp: { type: variant, allow_fallback: true } } : variant)),
+        ...(overrides.batchSize !== undefined ? { runtime: { batch_size: overrides.batchSize } } : {}),
       },
     ],
-    benchmarks: benchmarks.map((benchmark) => benchmarkEntry(benchmark, workingDirectory)),
+    benchmarks: benchmarks.map((benchmark) => {
+      const entry = benchmarkEntry(benchmark, workingDirectory);
+      if (overrides.limit === undefined) return entry;
+      return typeof entry === "string" ? { name: entry, size: overrides.limit } : { ...entry, size: overrides.limit };
+    }),
     prompt: { template: "step-by-step" },
-    sampling: { temperature: 0, max_tokens: 512 },
+    sampling: { temperature: 0, max_tokens: overrides.maxTokens ?? 512 },
   };
   const directory = path.resolve(args.out ?? path.join(workingDirectory, "runs", `${modelEntry.name}-${sha256Hex(JSON.stringify(study)).slice(0, 8)}`));
   const file = path.join(directory, "study.yaml");
-  const text = `# Written by \`${study.description}\`.\n# Edit it and run \`qreason run ${path.relative(workingDirectory, file) || file}\` to resume in this directory.\n${stringify(study)}`;
+  const text = `# Written by \`${study.description}\`.\n# Edit it and run \`qreason run ${shownPath(file, workingDirectory)}\` to resume in this directory.\n${stringify(study, { lineWidth: 0 })}`;
   if (existsSync(directory) && !statSync(directory).isDirectory()) throw new QreasonError("E_USAGE", "--out names a file; give a directory", { file: directory });
   mkdirSync(directory, { recursive: true });
   if (!existsSync(file) || readFileSync(file, "utf8") !== text) writeFileSync(file, text);
   return file;
+}
+
+/** A path as the user would type it: relative below the working directory, absolute elsewhere. */
+export function shownPath(file: string, workingDirectory = process.cwd()): string {
+  const relative = path.relative(workingDirectory, file);
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }
 
 function modelFromArgument(argument: string, lookup: (name: string) => { hf: string } | { problem: string }, workingDirectory: string): { name: string; entry: Record<string, string> } {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { DownloadOptions } from "../data/index.ts";
-import { ALL_BENCHMARKS, type Results } from "../report/index.ts";
+import { ALL_BENCHMARKS, variantFactsRows, type Results } from "../report/index.ts";
 import { runStagesOn, stageStatus, type RunEvent, type RunStagesOptions, type RunSummary } from "../run/index.ts";
 import { openRunDirectory } from "../store/index.ts";
 import type { CliConfig } from "./config.ts";
@@ -149,7 +149,26 @@ export function summaryTable(results: Results, summary?: RunSummary): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
   const line = (cells: string[]): string => cells.map((text, column) => (column >= 2 ? text.padStart(widths[column] as number) : text.padEnd(widths[column] as number))).join("  ");
   const failed = (results.variantFacts ?? []).filter((entry) => entry.failed !== null).map((entry) => `${entry.model}/${entry.variant} ${entry.failed}`);
-  return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line), ...(failed.length > 0 ? ["", "failed variants (no results; the next run tries them again):", ...failed.map((text) => `  ${text}`)] : [])].join("\n");
+  return [
+    line(header),
+    widths.map((width) => "-".repeat(width)).join("  "),
+    ...rows.map(line),
+    ...variantsTable(results, multiModel),
+    ...(failed.length > 0 ? ["", "failed variants (no results; the next run tries them again):", ...failed.map((text) => `  ${text}`)] : []),
+  ].join("\n");
+}
+
+/** Per variant, beside accuracy: bits per weight, graded of planned, truncation, answers ≠ baseline, mean KL (report/variantFacts.ts). */
+function variantsTable(results: Results, multiModel: boolean): string[] {
+  const facts = (results.variantFacts ?? []).filter((entry) => entry.failed === null);
+  if (facts.length === 0) return [];
+  const all = variantFactsRows(facts, (model, variant) => (multiModel ? `${model}/${variant}` : variant));
+  const keep = [0, 1, 3, 4, 5, 6]; // tensor types are long (summary.md has them); failures are listed below
+  const header = keep.map((column) => all.header[column] as string);
+  const rows = all.rows.map((row) => keep.map((column) => row[column] as string));
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
+  const line = (cells: string[]): string => cells.map((text, column) => (column >= 1 ? text.padStart(widths[column] as number) : text.padEnd(widths[column] as number))).join("  ").trimEnd();
+  return ["", line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)];
 }
 
 

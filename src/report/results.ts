@@ -186,7 +186,9 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
       lengths: { tokens: summarize(numbers(rows, "completionTokens")), steps: summarize(numbers(rows, "steps")) },
     });
   }
-  const comparisons = record.grader === null ? [] : storedComparisons(store, comparisonInputs(record, options.bootstrapResamples), cellData);
+  // A comparison with no problem graded on both sides (an interrupted run, a failed variant) compares
+  // nothing: it is left out rather than shown as a 0-point drop with p = 1.
+  const comparisons = record.grader === null ? [] : storedComparisons(store, comparisonInputs(record, options.bootstrapResamples), cellData).filter((entry) => entry.comparison.problems.paired > 0);
 
   const stored = store.variants();
   const variants: VariantInfo[] = record.variants.map((planned) => {

@@ -19,7 +19,7 @@ import { openRunDirectory } from "../../store/index.ts";
 import { loadStudy } from "../../study/index.ts";
 import { readConfig } from "../config.ts";
 import { dryRun, dryRunText } from "../dryRun.ts";
-import { applyOverrides, dataDirectoryFor, parseOverrides, writeStudyFromArguments, type RunOverrides } from "../runOptions.ts";
+import { applyOverrides, dataDirectoryFor, parseOverrides, shownPath, writeStudyFromArguments, type RunOverrides } from "../runOptions.ts";
 import { eventPrinter, stageOptions, summaryTable, withInterrupt } from "../stages.ts";
 import { restorationText } from "./restore.ts";
 
@@ -62,6 +62,10 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
     summary = await withInterrupt((signal) => runStudy({ ...stageOptions(config), dataDir, study, runDirectory, signal, onEvent: printer.onEvent }));
   } finally {
     printer.stop();
+  }
+  const reused = summary.variants.reduce((sum, variant) => sum + variant.cached, 0);
+  if (reused > 0 && !quiet) {
+    console.error(`qreason: ${reused} generation(s) were already stored under the same keys (model, recipe, backend version, prompt, sampling) and are reused`);
   }
   if (summary.interrupted) {
     const stored = summary.variants.reduce((sum, variant) => sum + variant.generated, 0);
@@ -148,11 +152,12 @@ export default defineCommand({
           ...(args.benchmarks !== undefined ? { benchmarks: String(args.benchmarks) } : {}),
           allowFallback: Boolean(args["allow-fallback"]),
           ...(args.out !== undefined ? { out: String(args.out) } : {}),
+          overrides,
         },
         config,
         fetchedModelLookup(config.modelsDir),
       );
-      if (!args.quiet && !args.json) console.error(`qreason: study written to ${path.relative(process.cwd(), studyFile) || studyFile}`);
+      if (!args.quiet && !args.json) console.error(`qreason: study written to ${shownPath(studyFile)} (run that file to resume)`);
     } else {
       if (args.variants !== undefined || args.benchmarks !== undefined || args["allow-fallback"]) throw new QreasonError("E_USAGE", "--variants, --benchmarks and --allow-fallback go with --model (a study file lists its own)");
       if (args.study === undefined) throw new QreasonError("E_USAGE", `give a study file (qreason run examples/quickstart.yaml) or a model (qreason run --model model.gguf --variants Q8_0 --benchmarks gsm8k)${EXAMPLES}`);
@@ -162,7 +167,8 @@ export default defineCommand({
       ...(args.out !== undefined && args.model === undefined ? { out: String(args.out) } : {}),
       quiet: Boolean(args.quiet),
       json: Boolean(args.json),
-      overrides,
+      // With --model the overrides are written into the study itself.
+      ...(args.model === undefined ? { overrides } : {}),
       dryRun: Boolean(args["dry-run"]),
       ...(logSamples !== undefined ? { logSamples } : {}),
     });
