@@ -87,7 +87,7 @@ test("a study without a file: --model, --variants, --benchmarks", { timeout: 120
   const out = path.join(scratch, "from-arguments");
   const dry = await runQreason(["run", "--model", model, "--variants", "Q8_0,Q4_0", "--benchmarks", benchmarkFile, "--out", out, "--limit", "3", "--dry-run"]);
   assert.equal(dry.code, 0, dry.stderr);
-  assert.match(dry.stdout, /variants \(3\)\n  fp +llamacpp +full precision  \(baseline\)\n  Q8_0 +llamacpp +llama\.cpp Q8_0\n  Q4_0 /);
+  assert.match(dry.stdout, /variants \(3\)\n {2}fp +llamacpp +full precision {2}\(baseline\)\n {2}Q8_0 +llamacpp +llama\.cpp Q8_0\n {2}Q4_0 /);
   assert.match(dry.stdout, /9 generations/);
   const studyFile = path.join(out, "study.yaml");
   const written = readFileSync(studyFile, "utf8");
@@ -113,5 +113,5 @@ test("a study without a file: --model, --variants, --benchmarks", { timeout: 120
   assert.match(both.stderr, /give a study file or --model, not both/);
   const neither = await runQreason(["run"]);
   assert.match(neither.stderr, /give a study file \(qreason run examples\/quickstart\.yaml\) or a model/);
-  for (const result of [unknownBenchmark, noModel, noVariants, both, neither]) assert.doesNotMatch(result.stderr, /    at /);
+  for (const result of [unknownBenchmark, noModel, noVariants, both, neither]) assert.doesNotMatch(result.stderr, / {4}at /);
 });

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { currentPlan, type RunStore } from "../../store/index.ts";
 import type { ModelSpec, PlannedVariant, Study } from "../../study/index.ts";
 import { variantPending } from "./cells.ts";
-import { isVariantError, recordVariantFailure } from "./variantFailures.ts";
+import { clearVariantFailure, isVariantError, recordVariantFailure } from "./variantFailures.ts";
 import type { Stage, StagePending, StageOutcome } from "./types.ts";
 
 /** Whether qreason makes the variant's artifact (rather than using a given file, folder or endpoint). */
@@ -65,6 +65,7 @@ export const quantizeStage: Stage = {
       try {
         const prepared = await context.backends.prepare(variant);
         if (prepared.made) made++;
+        clearVariantFailure(context, "quantize", variant);
       } catch (error) {
         // Ctrl-C surfaces as the quantizer's "cancelled" error: the pipeline calls that interrupted.
         if (context.signal.aborted || !isVariantError(error)) throw error;

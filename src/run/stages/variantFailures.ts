@@ -58,3 +58,9 @@ export function recordVariantFailure(context: StageContext, stage: string, varia
   context.emit({ type: "variant-failed", model: variant.model, variant: variant.variant, stage, message: text });
   return text;
 }
+
+/** Clears a failure `stage` recorded on the variant's cells before (its step succeeded this time). */
+export function clearVariantFailure(context: StageContext, stage: string, variant: PlannedVariant): void {
+  const cells = variantCells(context.store, context.plan.studyHash, variant).filter((cell) => cell.stopped?.startsWith(`${FAILED_PREFIX}${stage}:`));
+  if (cells.length > 0) context.store.cells.setStopped(cells.map((cell) => cell.id), null);
+}
