@@ -61,6 +61,9 @@ test("a variant whose quantization or backend load fails is reported; the others
     const summary = readFileSync(path.join(runDirectory, "summary.md"), "utf8");
     assert.match(summary, /\| broken · Q8_0 \|.*\| failed in quantize: E_INPUT: /);
 
+    const statusCommand = await runQreason(["status", runDirectory]);
+    assert.match(statusCommand.stdout, /\nbroken\/Q8_0: failed in quantize: E_INPUT: /);
+
     // The next run tries the failed variants again and nothing else.
     const second = await runQreason(["run", studyFile, "--out", runDirectory]);
     assert.notEqual(second.code, 0);
