@@ -130,6 +130,11 @@ export const generateStage: Stage = {
       failed += outcome.failed;
       if (outcome.stopped !== undefined) stopped++;
     }
+    // Every variant of the run failed: nothing went on, so the first failure is the command's error.
+    const first = variantFailure(context, context.plan.variants[0] as PlannedVariant);
+    if (!context.signal.aborted && context.plan.variants.length > 0 && context.plan.variants.every((variant) => variantFailure(context, variant) !== undefined) && first !== undefined) {
+      throw first.error;
+    }
     return {
       status: context.signal.aborted ? "interrupted" : "done",
       counts: { generated, failed, stopped, failedVariants: failedVariants.length },

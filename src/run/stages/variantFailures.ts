@@ -4,7 +4,9 @@
  * cells (`stopped`, "failed in <stage>: <error>"; the run record, `qreason status`, the report and the
  * summary show it), tell the printer, and go on with the other variants. A variant that failed in quantize
  * is not tried again by generate in the same command; the next `qreason run` tries it again.
- * Errors that are not a variant's own (the run store cannot be written, a bug) still stop the run.
+ * Errors that are not a variant's own (the run store cannot be written, a bug) still stop the run, and so
+ * does a failure of every variant of the run (there is nothing to go on with): the first one's error is
+ * the command's, as it would be without isolation.
  */
 import { QreasonError } from "../../errors.ts";
 import type { PlannedVariant } from "../../study/index.ts";
@@ -19,8 +21,8 @@ export const FAILED_PREFIX = "failed in ";
 
 const NOT_A_VARIANTS_OWN = new Set(["E_STORE", "E_INTERNAL", "E_BUSY", "E_OUTPUT"]);
 
-export function failuresOf(context: Pick<StageContext, "shared">): Map<string, string> {
-  let failures = context.shared.get(VARIANT_FAILURES) as Map<string, string> | undefined;
+export function failuresOf(context: Pick<StageContext, "shared">): Map<string, { text: string; error: unknown }> {
+  let failures = context.shared.get(VARIANT_FAILURES) as Map<string, { text: string; error: unknown }> | undefined;
   if (failures === undefined) {
     failures = new Map();
     context.shared.set(VARIANT_FAILURES, failures);
@@ -28,7 +30,7 @@ export function failuresOf(context: Pick<StageContext, "shared">): Map<string, s
   return failures;
 }
 
-export function variantFailure(context: Pick<StageContext, "shared">, variant: PlannedVariant): string | undefined {
+export function variantFailure(context: Pick<StageContext, "shared">, variant: PlannedVariant): { text: string; error: unknown } | undefined {
   return failuresOf(context).get(`${variant.model}\0${variant.variant}`);
 }
 
@@ -50,7 +52,7 @@ function messageOf(error: unknown): string {
 /** Records that `variant` failed in `stage`, on its cells and for the rest of this command; returns the text stored. */
 export function recordVariantFailure(context: StageContext, stage: string, variant: PlannedVariant, error: unknown): string {
   const text = `${FAILED_PREFIX}${stage}: ${messageOf(error)}`;
-  failuresOf(context).set(`${variant.model}\0${variant.variant}`, text);
+  failuresOf(context).set(`${variant.model}\0${variant.variant}`, { text, error });
   context.store.cells.setStopped(
     variantCells(context.store, context.plan.studyHash, variant).map((cell) => cell.id),
     text,
