@@ -10,6 +10,7 @@ import { html, trusted, type SafeHtml } from "./escape.ts";
 import { restorationSection } from "./restoration.ts";
 import { reviewSection } from "./review.ts";
 import { ATTRIBUTION_STYLE, attributionSection } from "./attributionHtml.ts";
+import { variantFactsSection } from "./variantFactsHtml.ts";
 
 const percent = (fraction: number): string => `${(100 * fraction).toFixed(1)}%`;
 const points = (value: number): string => `${value > 0 ? "+" : ""}${value.toFixed(1)}`;
@@ -56,6 +57,7 @@ export async function renderHtml(data: ReportData): Promise<string> {
   const { results } = data;
   const sections = [
     await accuracySection(results),
+    variantFactsSection(results),
     dropSection(results),
     flipSection(results),
     reviewSection(results.review),

@@ -18,6 +18,7 @@ export { renderHtml } from "./html.ts";
 export type { AttributionResults, FlipAttribution, FlipView, KldFigures, VariantAttribution } from "./attribution.ts";
 export { attributionSummaryText, buildAttribution, flipAnchor, flipViews } from "./attribution.ts";
 export { renderMarkdown } from "./markdown.ts";
+export { variantFactsRows, type VariantFacts } from "./variantFacts.ts";
 export { escapeHtml, html, trusted, SafeHtml } from "./escape.ts";
 export { accuracyChartSpec, lengthChartSpec, renderSvg } from "./charts.ts";
 

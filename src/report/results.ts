@@ -13,6 +13,7 @@ import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
 import { reviewOf, type ReviewSummary } from "./review.ts";
 import { buildAttribution, flipViews, type AttributionResults, type FlipView } from "./attribution.ts";
 import { storedRestorations, type RestorationResult } from "./restoration.ts";
+import { variantFacts, type VariantFacts } from "./variantFacts.ts";
 
 export type { ComparisonResult };
 export { ALL_BENCHMARKS };
@@ -69,6 +70,8 @@ export interface Results {
   review: ReviewSummary;
   /** Where flips first went wrong (the attribute stage); null before it ran. */
   attribution: AttributionResults | null;
+  /** Per variant: bits per weight, tensor types, graded of planned, truncation, answers ≠ baseline, mean KL, failure (variantFacts.ts). */
+  variantFacts: VariantFacts[];
   /** The restore stage's tables (fp, variant, repairs, ablation, recovered fraction), when the study restores. */
   restoration?: RestorationResult[];
 }
@@ -186,7 +189,9 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
       lengths: { tokens: summarize(numbers(rows, "completionTokens")), steps: summarize(numbers(rows, "steps")) },
     });
   }
-  const comparisons = record.grader === null ? [] : storedComparisons(store, comparisonInputs(record, options.bootstrapResamples), cellData);
+  // A comparison with no problem graded on both sides (an interrupted run, a failed variant) compares
+  // nothing: it is left out rather than shown as a 0-point drop with p = 1.
+  const comparisons = record.grader === null ? [] : storedComparisons(store, comparisonInputs(record, options.bootstrapResamples), cellData).filter((entry) => entry.comparison.problems.paired > 0);
 
   const stored = store.variants();
   const variants: VariantInfo[] = record.variants.map((planned) => {
@@ -238,11 +243,13 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     failures,
     review: reviewOf(store),
     attribution: null,
+    variantFacts: [],
   };
   const restoration = storedRestorations(store, record.study.hash, record.grader);
   if (restoration.length > 0) results.restoration = restoration;
   const attribution = buildAttribution(store, record.study.hash, record.comparisons);
   results.attribution = attribution?.results ?? null;
+  results.variantFacts = variantFacts(variants, cells, cellData, results.attribution);
   const flips = attribution === null ? [] : flipViews(store, attribution.results, attribution.rows);
   return { results, problems: problemViews(record, store, comparisons, cellData, cellKey), flips };
 }

@@ -191,6 +191,8 @@ export interface Study {
   attribute?: AttributeSpec;
   /** Restoration of quantized variants (src/restore/config.ts), if the study asks for it. */
   restore?: RestoreSpec;
+  /** What `qreason run --limit / --max-tokens / --batch-size` changed (already applied above); absent without them. */
+  overrides?: { limit?: number; maxTokens?: number; batchSize?: number };
 }
 
 /** What the attribute stage does per variant (study `attribute:`; every field defaulted). */
