@@ -26,7 +26,7 @@ test("a new store is at the current schema version, in WAL mode", () => {
   assert.equal((database.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode, "wal");
   assert.equal((database.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, SCHEMA_VERSION);
   const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
-  assert.deepEqual(tables, ["cell_keys", "cells", "comparisons", "generations", "graders", "grades", "judgments", "problems", "prompts", "reviews", "run_state", "stage_runs", "study", "variants"]);
+  assert.deepEqual(tables, ["cell_keys", "cells", "comparisons", "generations", "graders", "grades", "judge_calibration_votes", "judge_calibrations", "judge_panels", "judge_queue", "judge_summaries", "judge_verdicts", "judgments", "problems", "prompts", "reviews", "run_state", "stage_runs", "study", "variants"]);
   database.close();
 });
 
