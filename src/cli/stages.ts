@@ -69,6 +69,9 @@ export function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (eve
         case "graded":
           show("grade", "grading", event.done, event.total);
           break;
+        case "judged":
+          if (event.total > 0) show("judge", "judging flips", event.done, event.total);
+          break;
         case "warning":
           console.error(`qreason: warning: ${event.message}`);
           break;

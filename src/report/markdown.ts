@@ -3,6 +3,7 @@
  * relative drop per variant — then the paired statistics, format failures, lengths and provenance.
  * Markdown table cells are escaped (`|`, line breaks) since labels come from study files.
  */
+import { judgeTables } from "../judge/report.ts";
 import type { Results } from "./results.ts";
 import { ALL_BENCHMARKS } from "./results.ts";
 
@@ -107,5 +108,13 @@ export function renderMarkdown(results: Results): string {
     "",
   );
   parts.push(`Grader: ${results.grader}. Study: ${results.study.file} (hash ${results.study.hash}). qreason ${results.qreasonVersion}.`, "");
+  if (results.judges !== undefined) {
+    parts.push("## Judges", "");
+    for (const entry of judgeTables(results.judges)) {
+      parts.push(`### ${entry.title}`, "");
+      if (entry.note !== undefined) parts.push(entry.note, "");
+      if (entry.rows.length > 0) parts.push(table(entry.header, entry.rows), "");
+    }
+  }
   return parts.join("\n");
 }

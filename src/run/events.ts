@@ -18,4 +18,6 @@ export type RunEvent =
   | { type: "generate-end"; model: string; variant: string; generated: number; failed: number; stopped?: string }
   | { type: "grade-start"; total: number }
   | { type: "graded"; done: number; total: number }
+  /** The judge stage: flips decided by the panel so far, of those pending. */
+  | { type: "judged"; done: number; total: number }
   | { type: "warning"; message: string };

@@ -15,6 +15,7 @@ import { QreasonError } from "../errors.ts";
 import { canonicalJson } from "./canonical.ts";
 import { CellTable } from "./cells.ts";
 import { ComparisonTable } from "./comparisons.ts";
+import { JudgeTable } from "./judges.ts";
 import { promptHash } from "./keys.ts";
 import { importRunRecord, readRunRecordFile, RUN_RECORD_FILE } from "./runRecord.ts";
 import { RunStateTable } from "./runState.ts";
@@ -173,6 +174,8 @@ export class RunStore {
   readonly comparisons: ComparisonTable;
   /** Every stage run: when, outcome, counts (v2). */
   readonly stageRuns: StageRunTable;
+  /** Judge verdicts, panel decisions, the review queue, summaries and calibrations (the judges migration). */
+  readonly judges: JudgeTable;
   private readonly database: DatabaseSync;
   private readonly statements: Statements;
 
@@ -185,6 +188,7 @@ export class RunStore {
     this.cells = new CellTable(database, file, (work) => this.transaction(work));
     this.comparisons = new ComparisonTable(database);
     this.stageRuns = new StageRunTable(database);
+    this.judges = new JudgeTable(database);
   }
 
   /** The run directory the store belongs to. */

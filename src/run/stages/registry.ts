@@ -6,13 +6,14 @@
 import { QreasonError } from "../../errors.ts";
 import { compareStage } from "./compare.ts";
 import { generateStage } from "./generate.ts";
+import { judgeStage } from "./judge.ts";
 import { gradeStage } from "./grade.ts";
 import { planStage } from "./plan.ts";
 import { quantizeStage } from "./quantize.ts";
 import { reportStage } from "./report.ts";
 import type { Stage } from "./types.ts";
 
-export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, reportStage];
+export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, judgeStage, reportStage];
 
 export function stageNamed(name: string, registry: readonly Stage[] = STAGES): Stage {
   const stage = registry.find((candidate) => candidate.name === name);

@@ -1,0 +1,111 @@
+/**
+ * Judge clients: a `JudgeSpec` (config.ts) opened as a working `ModelJudge`. An endpoint judge is the
+ * openai backend (any OpenAI-compatible server: a provider's API, vLLM, llama.cpp's server, the engine's
+ * HTTP server); a local judge is the llamacpp backend on a GGUF or the engine on a Hugging Face directory.
+ * Every one goes through the Backend spec's `generate`, with the verdict's JSON Schema as `responseFormat`
+ * when the judge is structured: the engine and llama.cpp enforce it while decoding, an endpoint passes it
+ * on (a server that ignores it warns), and the judge's parser validates every reply either way, retrying
+ * within its bounded attempts.
+ *
+ * API keys: the spec holds only the NAME of the environment variable; `apiKey(name)` reads it here, at
+ * the edge, and the value goes to the HTTP client alone — never into a judge's identity, the store or a log.
+ */
+import { backends, type Backend } from "../backends/index.ts";
+import { QreasonError } from "../errors.ts";
+import type { JudgeSpec } from "./config.ts";
+import { createModelJudge, type JudgeModel, type ModelJudge } from "./judge.ts";
+
+/** A Backend as a judge model: one chat request per call, the reply's text and token counts. */
+export function backendJudgeModel(backend: Pick<Backend, "generate">): JudgeModel {
+  return async (call, signal) => {
+    const [result] = await backend.generate(
+      [{ prompt: call.messages, sampling: call.sampling, ...(call.responseFormat ? { responseFormat: call.responseFormat } : {}) }],
+      signal,
+    );
+    if (result === undefined) throw new QreasonError("E_BACKEND", "the backend returned no result for a judge request");
+    return { text: result.text, finishReason: result.finishReason, promptTokens: result.promptTokens, completionTokens: result.completionTokens, warnings: result.warnings };
+  };
+}
+
+export interface OpenJudgeOptions {
+  /** Python interpreter of the engine (for engine judges). */
+  python: string;
+  /** Reads an API key variable by name (the CLI passes process.env); undefined when unset. */
+  apiKey: (variableName: string) => string | undefined;
+  /** Already-open backends by judge name, used instead of starting one (closed by their owner). */
+  backends?: Readonly<Record<string, Backend>>;
+  /** Budget for one HTTP attempt of an endpoint judge (default: the openai backend's). */
+  timeoutMs?: number;
+  maxRetries?: number;
+}
+
+export interface OpenedJudge {
+  spec: JudgeSpec;
+  judge: ModelJudge;
+  backend: Backend;
+  /** Where the judge runs, for tables: `endpoint`, `llamacpp`, `engine`. */
+  kind: JudgeSpec["source"]["kind"];
+  close(): Promise<void>;
+}
+
+/** Starts the judge's backend and wraps it. Missing key variables fail here, before any call. */
+export async function openJudge(spec: JudgeSpec, options: OpenJudgeOptions): Promise<OpenedJudge> {
+  const given = options.backends?.[spec.name];
+  const backend = given ?? (await openBackend(spec, options));
+  const modelId = spec.source.kind === "endpoint" ? `${spec.source.endpoint.baseUrls[0]}:${spec.source.endpoint.model}` : backend.modelId;
+  const judge = createModelJudge({
+    name: spec.name,
+    modelId,
+    model: backendJudgeModel(backend),
+    sampling: spec.sampling,
+    maxAttempts: spec.maxAttempts,
+    structured: spec.structured,
+  });
+  return { spec, judge, backend, kind: spec.source.kind, close: () => (given ? Promise.resolve() : backend.close()) };
+}
+
+async function openBackend(spec: JudgeSpec, options: OpenJudgeOptions): Promise<Backend> {
+  const source = spec.source;
+  if (source.kind === "endpoint") {
+    const { endpoint } = source;
+    let apiKey: string | undefined;
+    if (endpoint.apiKeyEnv !== undefined) {
+      apiKey = options.apiKey(endpoint.apiKeyEnv);
+      if (apiKey === undefined || apiKey === "") {
+        throw new QreasonError("E_USAGE", `judge '${spec.name}' needs its API key in the environment variable ${endpoint.apiKeyEnv}, which is not set`, { field: `judges.${spec.name}.endpoint.api_key_env` });
+      }
+    }
+    return backends.openai.create({
+      baseUrls: endpoint.baseUrls,
+      model: endpoint.model,
+      ...(apiKey !== undefined ? { apiKey } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    });
+  }
+  if (source.kind === "llamacpp") {
+    return backends.llamacpp.create({
+      model: source.gguf,
+      parallel: 1,
+      ...(source.contextSize !== undefined ? { contextSize: source.contextSize } : {}),
+      ...(source.threads !== undefined ? { threads: source.threads } : {}),
+    });
+  }
+  return backends.engine.create({ python: options.python, model: source.hf, device: source.device, dtype: source.dtype });
+}
+
+/** Opens every judge; on a failure closes the ones already open and rethrows. */
+export async function openJudges(specs: readonly JudgeSpec[], options: OpenJudgeOptions): Promise<OpenedJudge[]> {
+  const opened: OpenedJudge[] = [];
+  try {
+    for (const spec of specs) opened.push(await openJudge(spec, options));
+    return opened;
+  } catch (error) {
+    await closeJudges(opened);
+    throw error;
+  }
+}
+
+export async function closeJudges(judges: readonly OpenedJudge[]): Promise<void> {
+  await Promise.allSettled(judges.map((judge) => judge.close()));
+}
