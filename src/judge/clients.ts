@@ -60,6 +60,7 @@ export async function openJudge(spec: JudgeSpec, options: OpenJudgeOptions): Pro
     sampling: spec.sampling,
     maxAttempts: spec.maxAttempts,
     structured: spec.structured,
+    ...(spec.explanationChars !== undefined ? { explanationChars: spec.explanationChars } : {}),
   });
   return { spec, judge, backend, kind: spec.source.kind, close: () => (given ? Promise.resolve() : backend.close()) };
 }

@@ -22,7 +22,7 @@ export type { JudgesFileOptions } from "./judgesFile.ts";
 export { MAX_EXPLANATION_CHARS, NO_ERROR, VERDICT_CATEGORIES, VERDICT_SUBTYPES, validateVerdict, verdictJsonSchema, verdictResponseFormat, verdictToWire } from "./verdict.ts";
 export { INVALID_REASONS, findJsonObjects, parseLastValid, parsePairVerdict, parseVerdict } from "./parse.ts";
 export { JUDGE_PROMPT_VERSION, JUDGE_SYSTEM, PAIR_PROMPT_VERSION, PROMPT_VERSIONS, judgeMessages, pairMessages, promptId, renderSteps, retryMessage } from "./prompt.ts";
-export { DEFAULT_MAX_ATTEMPTS, createModelJudge, pairResponseFormat } from "./judge.ts";
+export { DEFAULT_MAX_ATTEMPTS, createModelJudge, forDecoding, pairResponseFormat } from "./judge.ts";
 export { CONFLICT_FLAGS, VERIFIER_JUDGE, decidePanel } from "./panel.ts";
 export { DEFAULT_AUDIT_RATE, auditRank, auditSample } from "./audit.ts";
 export { effectiveVotes, fleissKappa, fleissKappaFromCounts, krippendorffAlpha, pairwiseAgreement } from "./agreement.ts";

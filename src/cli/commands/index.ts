@@ -17,5 +17,6 @@ export const commands: Record<string, Lazy> = {
   compare: () => import("./compare.ts").then((module) => module.default as CommandDef),
   status: () => import("./status.ts").then((module) => module.default as CommandDef),
   demo: () => import("./demo.ts").then((module) => module.default as CommandDef),
+  judge: () => import("./judge.ts").then((module) => module.default as CommandDef),
 
 };
