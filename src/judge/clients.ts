@@ -10,21 +10,45 @@
  * API keys: the spec holds only the NAME of the environment variable; `apiKey(name)` reads it here, at
  * the edge, and the value goes to the HTTP client alone — never into a judge's identity, the store or a log.
  */
-import { backends, type Backend } from "../backends/index.ts";
-import { QreasonError } from "../errors.ts";
+import { backends, type Backend, type ChatMessage } from "../backends/index.ts";
+import { isQreasonError, QreasonError } from "../errors.ts";
 import type { JudgeSpec } from "./config.ts";
 import { createModelJudge, type JudgeModel, type ModelJudge } from "./judge.ts";
 
-/** A Backend as a judge model: one chat request per call, the reply's text and token counts. */
+/**
+ * A Backend as a judge model: one chat request per call, the reply's text and token counts. A model with
+ * no chat template (the bundled reference model) is given the messages as plain text instead: each turn
+ * under its role's name, then "Assistant:" — after the backend said so once, every later call goes that way.
+ */
 export function backendJudgeModel(backend: Pick<Backend, "generate">): JudgeModel {
+  let plain = false;
   return async (call, signal) => {
-    const [result] = await backend.generate(
-      [{ prompt: call.messages, sampling: call.sampling, ...(call.responseFormat ? { responseFormat: call.responseFormat } : {}) }],
+    const ask = (prompt: string | ChatMessage[]) => backend.generate(
+      [{ prompt, sampling: call.sampling, ...(call.responseFormat ? { responseFormat: call.responseFormat } : {}) }],
       signal,
     );
+    let results;
+    if (plain) results = await ask(plainPrompt(call.messages));
+    else {
+      try {
+        results = await ask(call.messages);
+      } catch (error) {
+        // llama.cpp says E_INPUT; an OpenAI-compatible server (the engine's) answers HTTP 400 with the same words.
+        if (!(isQreasonError(error) && (error.code === "E_INPUT" || error.code === "E_BACKEND") && /no chat template/.test(error.message))) throw error;
+        plain = true;
+        results = await ask(plainPrompt(call.messages));
+      }
+    }
+    const [result] = results;
     if (result === undefined) throw new QreasonError("E_BACKEND", "the backend returned no result for a judge request");
     return { text: result.text, finishReason: result.finishReason, promptTokens: result.promptTokens, completionTokens: result.completionTokens, warnings: result.warnings };
   };
+}
+
+/** Chat messages as one plain-text prompt, for a model without a chat template. */
+export function plainPrompt(messages: readonly ChatMessage[]): string {
+  const name = { system: "System", user: "User", assistant: "Assistant" } as const;
+  return `${messages.map((message) => `${name[message.role]}: ${message.content}`).join("\n\n")}\n\nAssistant: `;
 }
 
 export interface OpenJudgeOptions {

@@ -57,6 +57,7 @@ test("after a grader upgrade, grade re-runs alone: no backend asked, old grades 
     ["generate", "done"],
     ["grade", "done"],
     ["compare", "done"],
+    ["judge", "not wanted by the study"],
     ["report", "done"],
   ]);
   assert.equal(first.report?.results.grader, currentGrader().name);
