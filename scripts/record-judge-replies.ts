@@ -3,8 +3,9 @@
  * src/judge/replay.test.ts (a loopback OpenAI-compatible server replays them to the endpoint judge).
  *
  * Sources:
- * - `engine-http`: the engine's OpenAI-compatible HTTP server (`qreason-engine serve --http`) on the bundled
- *   reference model; the response bodies are stored exactly as the server sent them.
+ * - `engine-http`: the engine's OpenAI-compatible HTTP server (`qreason-engine serve --http`) on SmolLM2's
+ *   Hugging Face directory (the bundled reference model's 512-token context cannot hold a judge prompt);
+ *   the response bodies are stored exactly as the server sent them.
  * - `llamacpp`: SmolLM2-135M-Instruct (the GGUF `qreason models fetch smollm2` caches) through the llamacpp
  *   backend; the reply text, finish reason and token counts are the model's, wrapped in the chat-completion
  *   envelope an OpenAI-compatible server sends (node-llama-cpp has no HTTP server of its own).
@@ -14,13 +15,12 @@
  * refusal under a system turn that asks for one, malformed JSON), and keeps what the model really wrote;
  * `parsed` is what parseVerdict made of it at recording time. Keep fixtures small: explanations are bounded.
  *
- *     npx node scripts/record-judge-replies.ts [--smollm2 PATH.gguf]
+ *     npx node scripts/record-judge-replies.ts [--smollm2 MODEL_DIR]   # default $QREASON_MODELS/smollm2-135m-instruct
  */
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { backends, type Backend, type ChatMessage } from "../src/backends/index.ts";
-import { plainPrompt } from "../src/judge/clients.ts";
 import { forDecoding, judgeMessages, parseVerdict, verdictResponseFormat, type JudgeInput } from "../src/judge/index.ts";
 import { startEngineHttpServer } from "../src/backends/openai/testServers.testutil.ts";
 import { projectRoot } from "../src/testing/paths.ts";
@@ -30,11 +30,9 @@ export interface RecordedReply {
   source: "engine-http" | "llamacpp";
   model: string;
   input: JudgeInput;
-  request: { messages?: ChatMessage[]; prompt?: string; max_tokens: number; response_format?: unknown };
-  /** engine-http: the /v1/completions body exactly as the server sent it (the reference model has no chat template). */
-  completion?: { choices: { text: string; finish_reason: string }[]; usage: { prompt_tokens: number; completion_tokens: number } } & Record<string, unknown>;
-  /** llamacpp: the reply in a chat-completion envelope. */
-  response?: { choices: ({ message: { role?: string; content: string }; finish_reason: string } & Record<string, unknown>)[]; usage: { prompt_tokens: number; completion_tokens: number } & Record<string, unknown> } & Record<string, unknown>;
+  request: { messages: ChatMessage[]; max_tokens: number; response_format?: unknown };
+  /** The chat completion body: engine-http exactly as the server sent it; llamacpp the reply in its envelope. */
+  response: { choices: ({ message: { role?: string; content: string }; finish_reason: string } & Record<string, unknown>)[]; usage: { prompt_tokens: number; completion_tokens: number } & Record<string, unknown> } & Record<string, unknown>;
   parsed: { ok: true; step: number } | { ok: false; reason: string };
 }
 
@@ -98,27 +96,27 @@ async function fromLlamaCpp(gguf: string): Promise<RecordedReply[]> {
   return out;
 }
 
-async function fromEngineHttp(): Promise<RecordedReply[]> {
-  const server = await startEngineHttpServer(path.join(projectRoot, "models", "reference", "hf"));
+async function fromEngineHttp(hfDir: string): Promise<RecordedReply[]> {
+  const server = await startEngineHttpServer(hfDir);
   const out: RecordedReply[] = [];
   try {
+    const served = ((await (await fetch(`${server.baseUrl}/models`)).json()) as { data: { id: string }[] }).data[0]?.id ?? "";
     for (const setting of settings.filter((entry) => entry.name !== "refusal")) {
       const responseFormat = setting.structured ? forDecoding(verdictResponseFormat(INPUT.steps.length), 200) : undefined;
-      // The reference model has no chat template: the judge sends the messages as plain text (clients.ts).
       const body = {
-        model: "hf", prompt: plainPrompt(setting.messages), max_tokens: setting.maxTokens, temperature: 0, seed: 0,
+        model: served, messages: setting.messages, max_tokens: setting.maxTokens, temperature: 0, seed: 0,
         ...(responseFormat ? { response_format: { type: "json_schema", json_schema: { name: responseFormat.name, schema: responseFormat.schema, strict: true } } } : {}),
       };
-      const response = await fetch(`${server.baseUrl}/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-      const json = (await response.json()) as { choices: { text: string; finish_reason: string }[]; usage: { prompt_tokens: number; completion_tokens: number } } & Record<string, unknown>;
+      const response = await fetch(`${server.baseUrl}/chat/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const json = (await response.json()) as NonNullable<RecordedReply["response"]>;
       if (!response.ok) throw new Error(`engine HTTP ${response.status}: ${JSON.stringify(json)}`);
-      const text = json.choices[0]?.text ?? "";
+      const text = json.choices[0]?.message.content ?? "";
       out.push({
-        name: `reference model over the engine's HTTP server: ${setting.name}`, source: "engine-http", model: "qreason reference (2.6M, arith)", input: INPUT,
-        request: { prompt: body.prompt, max_tokens: setting.maxTokens, ...(body.response_format ? { response_format: body.response_format } : {}) },
-        completion: json, parsed: parsedOf(text),
+        name: `smollm2 on the engine's HTTP server: ${setting.name}`, source: "engine-http", model: "SmolLM2-135M-Instruct (HF, dequantized Q4_1)", input: INPUT,
+        request: { messages: setting.messages, max_tokens: setting.maxTokens, ...(body.response_format ? { response_format: body.response_format } : {}) },
+        response: json, parsed: parsedOf(text),
       });
-      console.error(`recorded reference: ${setting.name}: ${JSON.stringify(out.at(-1)?.parsed)}`);
+      console.error(`recorded engine-http: ${setting.name}: ${JSON.stringify(out.at(-1)?.parsed)}`);
     }
   } finally {
     await server.close();
@@ -127,8 +125,8 @@ async function fromEngineHttp(): Promise<RecordedReply[]> {
 }
 
 const flag = process.argv.indexOf("--smollm2");
-const gguf = flag >= 0 ? (process.argv[flag + 1] as string) : path.join(os.homedir(), ".cache", "qreason", "models", "smollm2-135m-instruct", "model.gguf");
-const replies = [...(await fromEngineHttp()), ...(await fromLlamaCpp(gguf))];
+const modelDir = flag >= 0 ? (process.argv[flag + 1] as string) : path.join(process.env.QREASON_MODELS ?? path.join(os.homedir(), ".cache", "qreason", "models"), "smollm2-135m-instruct");
+const replies = [...(await fromLlamaCpp(path.join(modelDir, "model.gguf"))), ...(await fromEngineHttp(path.join(modelDir, "hf")))];
 const file = path.join(projectRoot, "src", "judge", "__fixtures__", "recorded-replies.json");
 await writeFile(file, `${JSON.stringify({ recordedAt: new Date().toISOString().slice(0, 10), replies }, null, 1)}\n`);
 console.error(`wrote ${replies.length} replies to ${file}`);

@@ -10,6 +10,7 @@
  * API keys: the spec holds only the NAME of the environment variable; `apiKey(name)` reads it here, at
  * the edge, and the value goes to the HTTP client alone — never into a judge's identity, the store or a log.
  */
+import { createHash } from "node:crypto";
 import { backends, type Backend, type ChatMessage } from "../backends/index.ts";
 import { isQreasonError, QreasonError } from "../errors.ts";
 import type { JudgeSpec } from "./config.ts";
@@ -76,7 +77,8 @@ export interface OpenedJudge {
 export async function openJudge(spec: JudgeSpec, options: OpenJudgeOptions): Promise<OpenedJudge> {
   const given = options.backends?.[spec.name];
   const backend = given ?? (await openBackend(spec, options));
-  const modelId = spec.source.kind === "endpoint" ? `${spec.source.endpoint.baseUrls[0]}:${spec.source.endpoint.model}` : backend.modelId;
+  const served = spec.source.kind === "endpoint" ? `${spec.source.endpoint.baseUrls[0]}:${spec.source.endpoint.model}` : backend.modelId;
+  const modelId = `${served}@${decodingTag(spec)}`;
   const judge = createModelJudge({
     name: spec.name,
     modelId,
@@ -87,6 +89,18 @@ export async function openJudge(spec: JudgeSpec, options: OpenJudgeOptions): Pro
     ...(spec.explanationChars !== undefined ? { explanationChars: spec.explanationChars } : {}),
   });
   return { spec, judge, backend, kind: spec.source.kind, close: () => (given ? Promise.resolve() : backend.close()) };
+}
+
+/** Bumped when forDecoding changes what a constrained decoder may write. */
+const DECODING_VERSION = 2;
+
+/**
+ * What besides the model and the prompt decides a judge's replies: the decoding schema and the sampling.
+ * Part of the identity stored with every verdict, so a changed setting judges again (the key is not in it).
+ */
+export function decodingTag(spec: JudgeSpec): string {
+  const settings = { version: DECODING_VERSION, structured: spec.structured, explanationChars: spec.explanationChars ?? null, sampling: spec.sampling, maxAttempts: spec.maxAttempts };
+  return `decode:${createHash("sha256").update(JSON.stringify(settings)).digest("hex").slice(0, 8)}`;
 }
 
 async function openBackend(spec: JudgeSpec, options: OpenJudgeOptions): Promise<Backend> {

@@ -151,9 +151,13 @@ export function forDecoding(format: ResponseFormat, explanationChars?: number): 
 
 /**
  * One verdict object as alternatives a grammar can enforce: "no error" with step -1, or one category with
- * a step index and only that category's subtypes. (As a single object, a decoder could pair a subtype
- * with another category's name, or write -1 with an error: the validator would reject both.)
+ * a step index and only that category's subtypes, and a confidence in steps of 0.05. (As a single object,
+ * a decoder could pair a subtype with another category's name, write -1 with an error, or a confidence of
+ * 5454: the validator would reject all three.)
  */
+/** Confidence as decoders can enforce it: grammars ignore number bounds, so steps of 0.05 from 0 to 1. */
+const CONFIDENCE_STEPS = Array.from({ length: 21 }, (_, index) => index / 20);
+
 function verdictAlternatives(schema: Record<string, unknown>, explanationChars: number | undefined): Record<string, unknown> {
   const properties = schema.properties as Record<string, Record<string, unknown>>;
   const step = properties.first_error_step as { minimum: number; maximum: number; description?: string };
@@ -161,7 +165,7 @@ function verdictAlternatives(schema: Record<string, unknown>, explanationChars: 
   const steps = Array.from({ length: Math.max(0, step.maximum + 1) }, (_, index) => index);
   const alternative = (stepEnum: number[], category: string, subtypes: string[]) => ({
     ...schema,
-    properties: { ...properties, explanation, first_error_step: { enum: stepEnum }, category: { enum: [category] }, subtype: { enum: subtypes } },
+    properties: { ...properties, explanation, first_error_step: { enum: stepEnum }, category: { enum: [category] }, subtype: { enum: subtypes }, confidence: { enum: CONFIDENCE_STEPS } },
   });
   const alternatives = [alternative([-1], NO_ERROR, [NO_ERROR])];
   if (steps.length > 0) for (const category of ERROR_CATEGORIES) alternatives.push(alternative(steps, category, subtypesOf(category)));
