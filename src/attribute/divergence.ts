@@ -178,16 +178,6 @@ export function analyzeDivergence(input: DivergenceInput): DivergenceAnalysis {
 /** Per-variant KLD summary over many texts (llama.cpp's figures), streamed through src/kld's accumulator. */
 export class DivergenceSummary {
   private readonly accumulator = new KldAccumulator();
-  private readonly ids = new Map<string, number>();
-
-  private intern(key: string): number {
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(key, id);
-    }
-    return id;
-  }
 
   addText(): void {
     this.accumulator.addText();
@@ -196,8 +186,7 @@ export class DivergenceSummary {
   add(fp: ScoredToken, variant: ScoredToken, kl = topKKl(fp, variant)): void {
     this.accumulator.add({
       kld: kl,
-      baseTop: this.intern(tokenKey(topOf(fp))),
-      variantTop: this.intern(tokenKey(topOf(variant))),
+      sameTop: tokenKey(topOf(fp)) === tokenKey(topOf(variant)),
       baseMargin: marginOf(fp),
       variantMargin: marginOf(variant),
       baseTargetProbability: Math.exp(fp.logprob),
