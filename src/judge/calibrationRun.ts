@@ -4,8 +4,8 @@
  * panel and their agreement from the stored answers with `runCalibration` (calibrate.ts) — replaying the
  * stored answers as judges, so the scoring is the one the pure core tests — and store each result.
  *
- * Sample selection: `selectSamples` keeps a seeded sample of at most `limit` per subset, by a hash rank of
- * the sample id, so `--limit 20` then `--limit 50` asks only 30 more per subset (the first 20 are shared).
+ * Sample selection: `selectSamples` keeps a seeded, class-stratified sample of at most `limit` per subset,
+ * by a hash rank of the sample id, so a larger limit later mostly reuses a smaller one's answers.
  */
 import type { RunStore } from "../store/index.ts";
 import { auditRank } from "./audit.ts";
@@ -25,19 +25,30 @@ export interface Selection {
   size?: number;
 }
 
-/** At most `limit` samples per subset (seeded hash rank of the id), of the named subsets (all when null). */
+/**
+ * At most `limit` samples per subset, of the named subsets (all when null): the subset's two classes
+ * (erroneous, correct) in its own proportion — each class at least one when the limit allows, so F1 is
+ * defined — each class taken in the seeded hash rank of the ids.
+ */
 export function selectSamples(samples: readonly CalibrationSample[], selection: Selection): CalibrationSample[] {
   const kept = samples.filter((sample) => selection.subsets === null || selection.subsets.includes(sample.subset));
   if (selection.limit === null) return kept;
+  const limit = selection.limit;
   const bySubset = new Map<string, CalibrationSample[]>();
   for (const sample of kept) bySubset.set(sample.subset, [...(bySubset.get(sample.subset) ?? []), sample]);
+  const ranked = (group: readonly CalibrationSample[]) => group
+    .map((sample) => ({ id: sample.id, rank: auditRank(sample.id, selection.seed) }))
+    .sort((left, right) => (left.rank < right.rank ? -1 : left.rank > right.rank ? 1 : 0))
+    .map((entry) => entry.id);
   const chosen = new Set<string>();
   for (const group of bySubset.values()) {
-    group
-      .map((sample) => ({ id: sample.id, rank: auditRank(sample.id, selection.seed) }))
-      .sort((left, right) => (left.rank < right.rank ? -1 : left.rank > right.rank ? 1 : 0))
-      .slice(0, selection.limit)
-      .forEach((entry) => chosen.add(entry.id));
+    const erroneous = ranked(group.filter((sample) => sample.label !== -1));
+    const correct = ranked(group.filter((sample) => sample.label === -1));
+    let errors = Math.round((limit * erroneous.length) / group.length);
+    if (limit >= 2 && erroneous.length > 0 && correct.length > 0) errors = Math.min(Math.max(errors, 1), limit - 1);
+    errors = Math.min(errors, erroneous.length);
+    const corrects = Math.min(limit - errors, correct.length);
+    for (const id of [...erroneous.slice(0, errors), ...correct.slice(0, corrects)]) chosen.add(id);
   }
   return kept.filter((sample) => chosen.has(sample.id));
 }
@@ -108,7 +119,8 @@ export async function calibrateJudges(options: CalibrateOptions): Promise<Calibr
       const row = voteRow(judge.judge.identity, dataset, sample, outcome);
       store.judges.putCalibrationVote(row);
       stored.get(judge.spec.name)?.set(sample.id, row);
-      options.onProgress?.(++done, tasks.length);
+      done++;
+      options.onProgress?.(done, tasks.length);
     }, options.signal);
   } catch (error) {
     if (!options.signal?.aborted) throw error;

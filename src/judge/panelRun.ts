@@ -174,7 +174,8 @@ export async function judgeFlips(options: JudgeFlipsOptions): Promise<JudgeFlips
   try {
     await mapPool(todo, panel.concurrency, async (flip) => {
       await judgeOne(flip);
-      options.onProgress?.(++done, todo.length);
+      done++;
+      options.onProgress?.(done, todo.length);
     }, options.signal);
   } catch (error) {
     if (!options.signal?.aborted) throw error;
