@@ -14,6 +14,8 @@ export type ErrorCode =
   | "E_TIMEOUT" // a time budget ran out
   | "E_STORE" // the run store is unusable
   | "E_QUANT" // quantization cannot be done as asked
+  | "E_OUTPUT" // an output (a file, standard output) cannot be written
+  | "E_BUSY" // another qreason process holds the run directory
   | "E_INTERNAL"; // an invariant broke: a bug
 
 export interface ErrorLocation {

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from .errors import EngineError
+from .jsonfile import read_json_object
 
 DTYPES = {"fp32": torch.float32, "float32": torch.float32, "bf16": torch.bfloat16,
           "bfloat16": torch.bfloat16, "fp16": torch.float16, "float16": torch.float16}
@@ -71,10 +71,7 @@ def load_model(model_dir: str | Path, *, dtype: str | None = None, device: str |
     identity = model_identity(root)
     target = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, target)
-    try:
-        config = json.loads((root / "config.json").read_text())
-    except json.JSONDecodeError as error:
-        raise EngineError("E_INPUT", f"config.json is not valid JSON: {error}", file=str(root / "config.json"))
+    config = read_json_object(root / "config.json")
     try:
         model = AutoModelForCausalLM.from_pretrained(root, dtype=torch_dtype, local_files_only=True)
     except (OSError, ValueError, KeyError) as error:

@@ -13,6 +13,7 @@ export { hasFullDistributions } from "./types.ts";
 export type { EngineBackendOptions, EngineInfo } from "./engine/index.ts";
 export type { OpenAIBackendOptions } from "./openai/index.ts";
 export type { LlamaCppBackendOptions } from "./llamacpp/index.ts";
+export { MAX_TIMER_MS, timerMs } from "./timer.ts";
 
 export interface BackendEntry<Options> {
   readonly kind: BackendKind;

@@ -16,6 +16,8 @@ export interface CliConfig {
   python: string;
   /** Root of the qreason checkout (where engine/, examples/ and models/ live). */
   projectRoot: string;
+  /** Root of the real-model cache `qreason models fetch` fills ($QREASON_MODELS, default ~/.cache/qreason/models). */
+  modelsDir: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
@@ -26,5 +28,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     interactive: Boolean(process.stderr.isTTY) && !env.CI,
     python: env.QREASON_PYTHON ?? path.join(projectRoot, "engine", ".venv", "bin", "python"),
     projectRoot,
+    modelsDir: path.resolve(env.QREASON_MODELS ?? path.join(os.homedir(), ".cache", "qreason", "models")),
   };
 }

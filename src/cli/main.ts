@@ -5,6 +5,8 @@ import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import { readFileSync } from "node:fs";
 import { isQreasonError } from "../errors.ts";
 import { commands } from "./commands/index.ts";
+import { printable } from "./printable.ts";
+import { flushStdout, stdoutError, watchStdout } from "./stdout.ts";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -35,6 +37,18 @@ async function resolveCommand(rawArgs: string[]): Promise<[CommandDef, CommandDe
 }
 
 export async function main(rawArgs: string[]): Promise<void> {
+  watchStdout();
+  await runMain(rawArgs);
+  // A failed write to stdout (`> /dev/full`) is an error even when the command itself succeeded.
+  await flushStdout();
+  const failure = stdoutError();
+  if (failure !== undefined) {
+    console.error(`qreason: error[${failure.code}]: ${printable(failure.describe())}`);
+    if (!process.exitCode) process.exitCode = 1;
+  }
+}
+
+async function runMain(rawArgs: string[]): Promise<void> {
   try {
     if (rawArgs.length === 0 || rawArgs.some((arg) => arg === "--help" || arg === "-h")) {
       const [command, parent] = await resolveCommand(rawArgs);
@@ -48,12 +62,12 @@ export async function main(rawArgs: string[]): Promise<void> {
     await runCommand(rootCommand, { rawArgs });
   } catch (error) {
     if (isQreasonError(error)) {
-      console.error(`qreason: error[${error.code}]: ${error.describe()}`);
+      console.error(`qreason: error[${error.code}]: ${printable(error.describe())}`);
       process.exitCode = error.code === "E_USAGE" ? 2 : 1;
     } else if (error instanceof Error && error.name === "CLIError") {
       const [command, parent] = await resolveCommand(rawArgs);
       await showUsage(command, parent);
-      console.error(`qreason: error[E_USAGE]: ${error.message}`);
+      console.error(`qreason: error[E_USAGE]: ${printable(error.message)}`);
       process.exitCode = 2;
     } else {
       console.error("qreason: internal error (a bug; please report it with the command you ran):");

@@ -69,6 +69,12 @@ export function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (eve
         case "graded":
           show("grade", "grading", event.done, event.total);
           break;
+        case "attribute-start":
+          say(`${name}: attributing ${event.flips} flip(s) and ${event.controls} control(s)`);
+          break;
+        case "attributed":
+          show(`attribute ${name}`, `${name} attributed`, event.done, event.total);
+          break;
         case "judged":
           if (event.total > 0) show("judge", "judging flips", event.done, event.total);
           break;

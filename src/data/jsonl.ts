@@ -4,22 +4,25 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { QreasonError } from "../errors.ts";
+import { decodeUtf8 } from "../io/index.ts";
 import { RecordFields, describeJson } from "./records.ts";
 
 /** Refuse files larger than this: benchmark files are megabytes; gigabytes mean a wrong path. */
 export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 
 export async function readTextFile(file: string, maxBytes = DEFAULT_MAX_BYTES): Promise<string> {
-  let size: number;
+  let stats;
   try {
-    size = (await stat(file)).size;
+    stats = await stat(file);
   } catch (error) {
     throw new QreasonError("E_NOT_FOUND", "no such file", { file }, { cause: error });
   }
-  if (size > maxBytes) {
-    throw new QreasonError("E_INPUT", `file is ${size} bytes, over the limit of ${maxBytes}`, { file });
+  if (stats.isDirectory()) throw new QreasonError("E_INPUT", "this is a directory; give the benchmark's file", { file });
+  if (stats.size > maxBytes) {
+    throw new QreasonError("E_INPUT", `file is ${stats.size} bytes, over the limit of ${maxBytes}`, { file });
   }
-  return readFile(file, "utf8");
+  // Strict: an invalid byte would otherwise become U+FFFD inside a question or a gold answer.
+  return decodeUtf8(await readFile(file), file);
 }
 
 /** Parses JSONL text: one JSON object per non-blank line. `file` is only used in error messages. */

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { QreasonError } from "../errors.ts";
+import { resolveOutputTarget } from "../io/index.ts";
 import {
   architectureMetadata,
   expectedTensors,
@@ -82,6 +83,7 @@ async function readConfig(modelDir: string): Promise<Record<string, unknown>> {
   if (!existsSync(configPath)) {
     throw new QreasonError("E_NOT_FOUND", "missing config.json: not a Hugging Face model directory", { file: modelDir });
   }
+  if (!statSync(configPath).isFile()) throw new QreasonError("E_INPUT", "not a file: expected the model's JSON configuration", { file: configPath });
   let config: unknown;
   try {
     config = JSON.parse(await readFile(configPath, "utf8"));
@@ -150,9 +152,9 @@ export async function exportGguf(modelDir: string, outPath: string, options: Exp
   const configPath = path.join(modelDir, "config.json");
   const spec = resolveArchitecture(config, configPath);
   const hp = readHyperparameters(config, configPath);
-  const outDir = path.dirname(path.resolve(outPath));
-  if (!existsSync(outDir)) throw new QreasonError("E_NOT_FOUND", "output directory does not exist", { file: outDir });
-  if (existsSync(outPath) && !options.overwrite) {
+  // The file a symlink names (the link stays); a directory, FIFO or device is refused even with --force.
+  const target = await resolveOutputTarget(outPath, "output GGUF");
+  if (existsSync(target.real) && !options.overwrite) {
     throw new QreasonError("E_USAGE", "output file exists; pass --force to replace it", { file: outPath });
   }
 
@@ -211,7 +213,7 @@ export async function exportGguf(modelDir: string, outPath: string, options: Exp
       },
     });
   }
-  const { bytes } = await writeGguf(outPath, metadata, tensors, { onTensorWritten: options.onProgress });
+  const { bytes } = await writeGguf(target.real, metadata, tensors, { onTensorWritten: options.onProgress });
   return {
     outPath,
     hfArchitecture: spec.hfArchitectures[0]!,

@@ -59,9 +59,17 @@ for (const pre of ["llama-bpe", "qwen2", "tekken"] as const) {
   });
 }
 
-void test("detectPreTokenizer: plain ByteLevel is gpt-2; an unknown regex is refused with the regex shown", () => {
+void test("detectPreTokenizer: plain ByteLevel is gpt-2, Digits + ByteLevel is smollm; an unknown regex is refused with the regex shown", () => {
   assert.equal(detectPreTokenizer({ type: "ByteLevel", add_prefix_space: false, use_regex: true }, "t.json"), "gpt-2");
   assert.throws(() => detectPreTokenizer({ type: "ByteLevel", use_regex: false }, "t.json"), /unsupported pre-tokenizer/);
+  // SmolLM2's published tokenizer.json: each digit alone, then byte-level with the GPT-2 regex.
+  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
+  const smollm = { type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: true }, byteLevel] };
+  assert.equal(detectPreTokenizer(smollm, "t.json"), "smollm");
+  const groupedDigits = { type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: false }, byteLevel] };
+  assert.throws(() => detectPreTokenizer(groupedDigits, "t.json"), /unsupported pre-tokenizer/);
+  const digitsWithoutRegex = { type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: true }, { ...byteLevel, use_regex: false }] };
+  assert.throws(() => detectPreTokenizer(digitsWithoutRegex, "t.json"), /unsupported pre-tokenizer/);
   const unknown = {
     type: "Sequence",
     pretokenizers: [

@@ -3,7 +3,7 @@
  * tests, by the quantizer to validate its input, and by anything that needs to know what a GGUF holds
  * without loading a model.
  */
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { QreasonError } from "../errors.ts";
 import {
   GGUF_DEFAULT_ALIGNMENT,
@@ -47,8 +47,11 @@ class Cursor {
   position = 0;
   private readonly view: DataView;
   private readonly bytes: Uint8Array;
-  constructor(bytes: Uint8Array) {
+  /** Size of the whole file (`bytes` may be a prefix of it): no count can claim more items than fit. */
+  private readonly fileBytes: number;
+  constructor(bytes: Uint8Array, fileBytes: number) {
     this.bytes = bytes;
+    this.fileBytes = fileBytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   private take(count: number): number {
@@ -73,8 +76,18 @@ class Cursor {
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(`${what} ${value} is implausibly large`);
     return Number(value);
   }
+  /**
+   * A count of items of at least `itemBytes` each. A crafted header claims 2^52 tensors in a 24-byte file;
+   * believing it means allocating or looping for each (node-llama-cpp's reader ran to 2 GB that way).
+   */
+  count(what: string, itemBytes: number): number {
+    const value = this.size(what);
+    const left = this.fileBytes - this.position;
+    if (value * itemBytes > left) throw new FormatError(`${what} ${value} needs more bytes than are left in the file (${left}): truncated or corrupt`);
+    return value;
+  }
   string(): string {
-    const length = this.size("string length");
+    const length = this.count("string length", 1);
     const at = this.take(length);
     return new TextDecoder("utf-8", { fatal: false }).decode(this.bytes.subarray(at, at + length));
   }
@@ -118,24 +131,28 @@ function valueTypeName(id: number, key: string): GgufValueTypeName {
   return name;
 }
 
+/** The fewest bytes one item of each type takes (a string: its u64 length). */
+const SCALAR_BYTES: Record<GgufScalarTypeName, number> = { u8: 1, i8: 1, bool: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, u64: 8, i64: 8, f64: 8, string: 8 };
+
 function readValue(cursor: Cursor, key: string): GgufMetadataValue {
   const type = valueTypeName(cursor.u32(), key);
   if (type !== "array") return { type, value: readScalar(cursor, type) } as GgufMetadataValue;
   const itemType = valueTypeName(cursor.u32(), key);
   if (itemType === "array") throw new FormatError(`metadata ${key}: nested arrays are not supported`);
-  const count = cursor.size(`metadata ${key}: array length`);
+  const count = cursor.count(`metadata ${key}: array length`, SCALAR_BYTES[itemType]);
   const values: GgufScalar[] = new Array<GgufScalar>(count);
   for (let index = 0; index < count; index += 1) values[index] = readScalar(cursor, itemType);
   return { type: "array", itemType, values };
 }
 
 function parseHeader(bytes: Uint8Array, path: string, fileBytes: number): GgufFile {
-  const cursor = new Cursor(bytes);
+  const cursor = new Cursor(bytes, fileBytes);
   if (cursor.u32() !== GGUF_MAGIC) throw new FormatError("not a GGUF file (bad magic)");
   const version = cursor.u32();
   if (version < 2 || version > 3) throw new FormatError(`unsupported GGUF version ${version} (expected 2 or 3)`);
-  const tensorCount = cursor.size("tensor count");
-  const metadataCount = cursor.size("metadata count");
+  // A tensor info takes at least 24 bytes (name length, dimension count, type, offset); a key-value 13.
+  const tensorCount = cursor.count("tensor count", 24);
+  const metadataCount = cursor.count("metadata count", 13);
   const metadata: GgufMetadata = new Map();
   for (let index = 0; index < metadataCount; index += 1) {
     const key = cursor.string();
@@ -183,8 +200,14 @@ function parseHeader(bytes: Uint8Array, path: string, fileBytes: number): GgufFi
 export async function readGguf(path: string): Promise<GgufFile> {
   let handle;
   try {
+    // Before opening: opening a FIFO waits for a writer, and a directory opens but cannot be read.
+    const kind = await stat(path);
+    if (!kind.isFile()) {
+      throw new QreasonError("E_INPUT", `not a GGUF file: ${kind.isDirectory() ? "a directory" : "not a regular file"}`, { file: path });
+    }
     handle = await open(path, "r");
   } catch (error) {
+    if (error instanceof QreasonError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new QreasonError(code === "ENOENT" ? "E_NOT_FOUND" : "E_INPUT", `cannot open GGUF file: ${code ?? error}`, {
       file: path,

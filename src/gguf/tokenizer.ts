@@ -84,6 +84,19 @@ export function detectPreTokenizer(preTokenizer: unknown, file: string): string 
     const steps = preTokenizer.pretokenizers.filter(isObject);
     const splits = steps.filter((step) => step.type === "Split");
     const byteLevel = steps.find((step) => step.type === "ByteLevel");
+    // SmolLM / SmolLM2: every digit on its own, then the GPT-2 regex (llama.cpp's `smollm`, the regexes
+    // "\p{N}" then GPT-2's, in llama-vocab.cpp).
+    const [first, second] = steps;
+    if (
+      steps.length === 2 &&
+      first?.type === "Digits" &&
+      first.individual_digits === true &&
+      second?.type === "ByteLevel" &&
+      second.use_regex !== false &&
+      second.add_prefix_space !== true
+    ) {
+      return "smollm";
+    }
     if (splits.length === 1 && byteLevel && byteLevel.use_regex === false && steps.length === 2) {
       const pattern = splits[0]!.pattern;
       const regex = isObject(pattern) && typeof pattern.Regex === "string" ? pattern.Regex : undefined;
@@ -94,7 +107,8 @@ export function detectPreTokenizer(preTokenizer: unknown, file: string): string 
   throw new QreasonError(
     "E_INPUT",
     `unsupported pre-tokenizer ${describe}; llama.cpp needs a named pre-tokenizer and qreason recognises ` +
-      `gpt-2 (plain ByteLevel) and the regexes of ${[...KNOWN_PRE_TOKENIZER_REGEXES.values()].join(", ")}`,
+      `gpt-2 (plain ByteLevel), smollm (single Digits, then ByteLevel) and the regexes of ` +
+      `${[...KNOWN_PRE_TOKENIZER_REGEXES.values()].join(", ")}`,
     { file, field: "pre_tokenizer" },
   );
 }
@@ -328,6 +342,15 @@ async function exportByteLevelBpe(
         `with the ${forced} regex; exported as ${forced} to match the HF model`,
     );
     pre = forced;
+  }
+  if (pre !== "gpt-2" && tokenizerConfig?.tokenizer_class === "GPT2Tokenizer") {
+    // SmolLM2's own repository says GPT2Tokenizer; transformers >= 5 builds that class with its own plain
+    // ByteLevel and ignores tokenizer.json's pre-tokenizer. The GGUF keeps the one the model was trained with.
+    warnings.push(
+      `tokenizer_config.json names GPT2Tokenizer, which transformers >= 5 rebuilds with a plain ByteLevel ` +
+        `pre-tokenizer, ignoring tokenizer.json's (${pre}); the GGUF uses ${pre}, as the model was trained, so ` +
+        "transformers and llama.cpp may split some texts (e.g. runs of spaces before digits) differently",
+    );
   }
   if (!isObject(model.vocab)) throw new QreasonError("E_INPUT", "BPE model has no vocab", { file, field: "model.vocab" });
   const added = addedTokensOf(tokenizerJson, tokenizerConfig);

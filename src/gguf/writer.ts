@@ -5,6 +5,7 @@
  */
 import { open, rename, rm } from "node:fs/promises";
 import { QreasonError } from "../errors.ts";
+import { removeAtExit } from "../io/index.ts";
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VALUE_TYPE, GGUF_VERSION, type GgufScalarTypeName } from "./constants.ts";
 import type { GgufMetadata, GgufMetadataValue, GgufScalar } from "./metadata.ts";
 
@@ -224,6 +225,7 @@ export async function writeGguf(
   const { header } = encodeGgufHeader(metadata, tensors, alignment);
   const temporaryPath = `${outPath}.partial-${process.pid}`;
   const handle = await open(temporaryPath, "w");
+  const keep = removeAtExit(temporaryPath); // an interrupted export leaves no partial file
   let position = 0;
   const write = async (data: Uint8Array): Promise<void> => {
     let done = 0;
@@ -255,10 +257,12 @@ export async function writeGguf(
     }
     await handle.close();
     await rename(temporaryPath, outPath);
+    keep();
     return { bytes: position };
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(temporaryPath, { force: true });
+    keep();
     throw error;
   }
 }

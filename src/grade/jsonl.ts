@@ -11,8 +11,9 @@
  */
 import { once } from "node:events";
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { QreasonError } from "../errors.ts";
+import { MAX_JSON_DEPTH, jsonNestingDepth } from "../io/jsonDepth.ts";
+import { readLines } from "../io/lines.ts";
 import { GradePool, type PoolOptions } from "./pool.ts";
 import { GRADE_STATUSES, type FinishReason, type GradeItem, type GradeResult, type GradeStatus } from "./types.ts";
 
@@ -43,10 +44,15 @@ export interface GradeSummary {
   seconds: number;
 }
 
+/** Longer input lines are refused: a model output is kilobytes, and V8's strings end near 512 M characters. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
 const FINISH_REASONS: readonly FinishReason[] = ["stop", "length"];
 
 export interface GradeFileOptions extends PoolOptions {
   inputPath: string;
+  /** The name errors give the input (default inputPath; differs when the input was spooled from a pipe). */
+  inputName?: string;
   /** Where graded lines go (a file stream or stdout). */
   output: NodeJS.WritableStream;
   /** Items per batch sent to a worker (default 64). */
@@ -59,6 +65,9 @@ export interface GradeFileOptions extends PoolOptions {
 
 /** Reads one input line; throws a QreasonError naming file, line and field. */
 export function readGradeRecord(line: string, file: string, lineNumber: number): GradeRecord {
+  if (jsonNestingDepth(line, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new QreasonError("E_INPUT", `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, { file, line: lineNumber });
+  }
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -94,10 +103,10 @@ export function readGradeRecord(line: string, file: string, lineNumber: number):
 }
 
 /** First pass: every line valid? Returns the number of records (blank lines are skipped). */
-export async function validateGradeFile(inputPath: string): Promise<number> {
+export async function validateGradeFile(inputPath: string, inputName = inputPath): Promise<number> {
   let count = 0;
-  await forEachLine(inputPath, (line, lineNumber) => {
-    readGradeRecord(line, inputPath, lineNumber);
+  await forEachLine(inputPath, inputName, (line, lineNumber) => {
+    readGradeRecord(line, inputName, lineNumber);
     count++;
   });
   return count;
@@ -153,8 +162,9 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeSummary
   };
 
   try {
-    await forEachLine(options.inputPath, async (line, lineNumber) => {
-      batch.push(readGradeRecord(line, options.inputPath, lineNumber));
+    const inputName = options.inputName ?? options.inputPath;
+    await forEachLine(options.inputPath, inputName, async (line, lineNumber) => {
+      batch.push(readGradeRecord(line, inputName, lineNumber));
       if (batch.length >= batchSize) submit();
       while (pending.length >= maxInFlight) await flushOne();
     });
@@ -177,17 +187,16 @@ export function describeSummary(summary: GradeSummary): string {
   );
 }
 
-async function forEachLine(path: string, visit: (line: string, lineNumber: number) => void | Promise<void>): Promise<void> {
-  const stream = createReadStream(path, { encoding: "utf8" });
+async function forEachLine(path: string, name: string, visit: (line: string, lineNumber: number) => void | Promise<void>): Promise<void> {
+  const stream = createReadStream(path); // bytes: lines are split, then decoded strictly (src/io/lines.ts)
   const opened = once(stream, "open").catch((error: NodeJS.ErrnoException) => {
-    throw new QreasonError(error.code === "ENOENT" ? "E_NOT_FOUND" : "E_INPUT", `cannot read: ${error.message}`, { file: path });
+    throw new QreasonError(error.code === "ENOENT" ? "E_NOT_FOUND" : "E_INPUT", `cannot read: ${error.message}`, { file: name });
   });
   await opened;
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNumber = 0;
   let visiting = false;
   try {
-    for await (const line of lines) {
+    for await (const line of readLines(stream, { maxLineLength: MAX_LINE_BYTES, invalidUtf8: "error", file: name })) {
       lineNumber++;
       if (line.trim() === "") continue;
       visiting = true;
@@ -197,11 +206,10 @@ async function forEachLine(path: string, visit: (line: string, lineNumber: numbe
   } catch (error) {
     // Only a failure of reading the file is about the file; what `visit` throws passes through as is.
     if (!visiting && !(error instanceof QreasonError)) {
-      throw new QreasonError("E_INPUT", `cannot read: ${(error as Error).message}`, { file: path, line: lineNumber + 1 });
+      throw new QreasonError("E_INPUT", `cannot read: ${(error as Error).message}`, { file: name, line: lineNumber + 1 });
     }
     throw error;
   } finally {
-    lines.close();
     stream.destroy();
   }
 }

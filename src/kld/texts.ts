@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import type { Backend, ChatMessage, GenerateRequest, GenerateResult } from "../backends/types.ts";
 import type { Problem } from "../data/index.ts";
 import { QreasonError } from "../errors.ts";
+import { decodeUtf8 } from "../io/index.ts";
 
 /** A whole text (every position after the first token is compared) or a prompt with its continuation
  * (only the positions that predict continuation tokens are). */
@@ -52,14 +53,14 @@ export function parseTextsJsonl(content: string, file: string): KldText[] {
 }
 
 export async function readTextsJsonl(file: string): Promise<KldText[]> {
-  let content: string;
+  let bytes: Buffer;
   try {
-    content = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new QreasonError(code === "ENOENT" ? "E_NOT_FOUND" : "E_INPUT", `cannot read the texts: ${code}`, { file });
   }
-  return parseTextsJsonl(content, file);
+  return parseTextsJsonl(decodeUtf8(bytes, file), file); // invalid bytes are an error, not U+FFFD teacher-forced
 }
 
 /** The instruction appended to each question (the common "boxed answer" math prompt). */

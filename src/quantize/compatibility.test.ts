@@ -45,6 +45,14 @@ describe("findRowMismatches", () => {
     );
   });
 
+  it("exempts the token embedding of a model with tied embeddings: llama.cpp types it as the output head", () => {
+    const tied = model.filter((item) => item.name !== "output.weight");
+    assert.deepEqual(
+      findRowMismatches(tied, findQuantType("Q4_K_M")).map((item) => item.name),
+      ["blk.0.attn_q.weight", "blk.0.ffn_down.weight"],
+    );
+  });
+
   it("accepts the same model for 32-block types", () => {
     for (const name of ["Q8_0", "Q5_0", "Q4_0"]) assert.deepEqual(findRowMismatches(model, findQuantType(name)), []);
   });

@@ -4,8 +4,8 @@
  * functions over tensor descriptions, so each rule is tested on its own.
  *
  * Why rows matter: a K- or IQ-quant packs 256 weights of a row into one block; llama.cpp quietly stores a
- * tensor whose row length is not a multiple of 256 in another type (Q4_K -> Q5_0, Q6_K -> Q8_0, IQ -> IQ4_NL,
- * or F16 when even 32 does not divide). The file would then not be the type its name says, and an accuracy
+ * tensor whose row length is not a multiple of 256 in another type (Q2_K/Q3_K -> Q4_0, Q4_K -> Q5_0,
+ * Q6_K -> Q8_0, IQ -> IQ4_NL: QUANT_FALLBACK_TYPES; F16 when even 32 does not divide). The file would then not be the type its name says, and an accuracy
  * comparison would measure the wrong thing — so qreason refuses unless the caller accepts the fallback.
  */
 import type { QuantType } from "./types.ts";
@@ -33,6 +33,15 @@ export function isQuantizedByLlamaCpp(tensor: TensorDescription): boolean {
 /** The output head is special-cased by llama.cpp (Q8_0 when rows do not fit, Q6_K otherwise): not a fallback. */
 const isOutputHead = (name: string): boolean => name === "output.weight";
 
+/**
+ * The tensors llama.cpp types as the output head: `output.weight`, or — in a model with tied embeddings,
+ * which has none — `token_embd.weight`, which then serves as the head (llama_tensor_get_type's
+ * `!qs.has_output && name == token_embd`).
+ */
+function outputHeadNames(tensors: readonly TensorDescription[]): Set<string> {
+  return new Set(tensors.some((tensor) => isOutputHead(tensor.name)) ? ["output.weight"] : ["token_embd.weight"]);
+}
+
 /** Row length (ggml ne[0]): the innermost dimension. */
 export const rowLength = (tensor: TensorDescription): number => tensor.shape[tensor.shape.length - 1] ?? 0;
 
@@ -44,8 +53,9 @@ export interface RowMismatch {
 
 /** Quantized tensors whose rows the type's block does not divide (llama.cpp would store them as another type). */
 export function findRowMismatches(tensors: readonly TensorDescription[], type: QuantType): RowMismatch[] {
+  const heads = outputHeadNames(tensors);
   return tensors
-    .filter((tensor) => isQuantizedByLlamaCpp(tensor) && !isOutputHead(tensor.name))
+    .filter((tensor) => isQuantizedByLlamaCpp(tensor) && !heads.has(tensor.name))
     .filter((tensor) => rowLength(tensor) % type.blockSize !== 0)
     .map((tensor) => ({ name: tensor.name, rowLength: rowLength(tensor), blockSize: type.blockSize }));
 }

@@ -11,7 +11,7 @@
  * The result is what llama_model_quantize receives through `params.imatrix`. Writers for both formats are
  * here too (tests; an imatrix computed elsewhere, e.g. by the engine, can be handed to llama.cpp this way).
  */
-import { open, readFile } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
 import { QreasonError } from "../errors.ts";
 import {
   gguf,
@@ -35,6 +35,11 @@ export interface Imatrix {
 const GGUF_MAGIC_BYTES = [0x47, 0x47, 0x55, 0x46]; // "GGUF"
 
 async function startsWithGgufMagic(path: string): Promise<boolean> {
+  // Before opening: a directory opens but cannot be read, and a FIFO's open waits for a writer.
+  const kind = await stat(path).catch(() => undefined);
+  if (kind !== undefined && !kind.isFile()) {
+    throw new QreasonError("E_INPUT", `not an imatrix file: ${kind.isDirectory() ? "a directory" : "not a regular file"}`, { file: path });
+  }
   const handle = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
     throw new QreasonError(error.code === "ENOENT" ? "E_NOT_FOUND" : "E_INPUT", `cannot open imatrix file: ${error.code}`, {
       file: path,

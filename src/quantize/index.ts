@@ -11,4 +11,5 @@ export { quantizeGguf } from "./llamaQuantize.ts";
 export { QUANT_TYPES, findQuantType, quantTypeNames } from "./types.ts";
 export { manifestPathFor, MANIFEST_SCHEMA } from "./manifest.ts";
 export { readImatrix } from "./imatrix.ts";
-export { LLAMA_CPP_RELEASE } from "./llamaHeader.ts";
+export { findRowMismatches, summarizeNames, type RowMismatch, type TensorDescription } from "./compatibility.ts";
+export { LLAMA_CPP_RELEASE, QUANT_FALLBACK_TYPES } from "./llamaHeader.ts";

@@ -20,6 +20,7 @@ import {
   KV_OVERRIDE_TYPE,
   LLAMA_CPP_RELEASE,
   LLAMA_FTYPE,
+  QUANT_FALLBACK_TYPES,
   QUANTIZE_PARAMS_FIELDS,
 } from "./llamaHeader.ts";
 
@@ -130,6 +131,25 @@ describe("llama.h transcription", () => {
     const tags = enumValues(llamaH, "llama_model_kv_override_type");
     for (const [name, value] of Object.entries(KV_OVERRIDE_TYPE)) assert.equal(tags.get(`LLAMA_KV_OVERRIDE_TYPE_${name}`), value);
     assert.equal(enumValues(ggmlH, "ggml_type").get("GGML_TYPE_COUNT"), GGML_TYPE_COUNT);
+  });
+});
+
+describe("llama-quant.cpp transcription", () => {
+  it("the fallback of each 256-block type matches tensor_type_fallback's switch", () => {
+    const [source] = readFromBundle(["src/llama-quant.cpp"]) as [string];
+    const start = source.indexOf("static ggml_type tensor_type_fallback(");
+    assert.ok(start >= 0, "tensor_type_fallback not found in llama-quant.cpp");
+    const body = stripComments(source.slice(start, source.indexOf("default:", start)));
+    const parsed = new Map<string, string>();
+    let cases: string[] = [];
+    for (const match of body.matchAll(/case GGML_TYPE_(\w+):|return_type = GGML_TYPE_(\w+);/g)) {
+      if (match[1] !== undefined) cases.push(match[1]);
+      else {
+        for (const name of cases) parsed.set(name, match[2] as string);
+        cases = [];
+      }
+    }
+    for (const [type, fallback] of Object.entries(QUANT_FALLBACK_TYPES)) assert.equal(parsed.get(type), fallback, type);
   });
 });
 

@@ -90,6 +90,22 @@ export const EXPECTED_DEFAULT_PARAMS = {
   max_buf_size: 8 * 1024 * 1024 * 1024,
 } as const;
 
+/**
+ * What llama.cpp stores instead of a 256-block type when a tensor's rows are not a multiple of 256
+ * (`tensor_type_fallback` in src/llama-quant.cpp); F16 when even the fallback's 32-block does not divide.
+ * Only the base types of QUANT_TYPES; the header test checks this against the shipped source.
+ */
+export const QUANT_FALLBACK_TYPES: Readonly<Record<string, string>> = {
+  Q2_K: "Q4_0",
+  Q3_K: "Q4_0",
+  Q4_K: "Q5_0",
+  Q5_K: "Q5_1",
+  Q6_K: "Q8_0",
+  IQ2_XS: "IQ4_NL",
+  IQ3_XXS: "IQ4_NL",
+  IQ4_XS: "IQ4_NL",
+};
+
 /** Metadata keys llama.cpp's own quantize tool writes when an imatrix is used (tools/quantize). */
 export const IMATRIX_METADATA_KEYS = {
   file: "quantize.imatrix.file",

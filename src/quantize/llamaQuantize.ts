@@ -8,12 +8,13 @@
  * in a child process (quantizeChild.ts) writing to `<out>.partial`, renamed into place only on success.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { QreasonError } from "../errors.ts";
 import { readGguf, type GgufFile } from "../gguf/index.ts";
+import { resolveOutputTarget } from "../io/index.ts";
 import { findAlreadyQuantized, findImatrixProblems, findRowMismatches, summarizeNames } from "./compatibility.ts";
 import type { KvOverrideValue } from "./ffi.ts";
 import { readImatrix, type Imatrix } from "./imatrix.ts";
@@ -121,17 +122,16 @@ async function loadCheckedImatrix(imatrixPath: string, model: GgufFile): Promise
   return imatrix;
 }
 
-async function checkOutputPath(model: string, out: string, overwrite: boolean): Promise<void> {
-  if (path.resolve(model) === path.resolve(out)) {
+/** The file the output really is (a symlink followed; a directory, FIFO or device refused even with --force). */
+async function checkOutputPath(model: string, out: string, overwrite: boolean): Promise<string> {
+  const target = await resolveOutputTarget(out, "--out");
+  if (existsSync(model) && target.real === realpathSync(model)) {
     throw new QreasonError("E_USAGE", "--out must differ from --model (the input would be overwritten)", { field: "out" });
   }
-  const directory = path.dirname(path.resolve(out));
-  if (!existsSync(directory)) {
-    throw new QreasonError("E_NOT_FOUND", `output folder ${directory} does not exist`, { field: "out" });
-  }
-  if (existsSync(out) && !overwrite) {
+  if (existsSync(target.real) && !overwrite) {
     throw new QreasonError("E_USAGE", `${out} exists; pass --force to replace it`, { field: "out" });
   }
+  return target.real;
 }
 
 function imatrixMetadata(imatrixPath: string, imatrix: Imatrix): KvOverrideValue[] {
@@ -229,13 +229,13 @@ const lastLines = (text: string, count = 6): string => text.trim().split("\n").s
 export async function quantizeGguf(options: QuantizeGgufOptions): Promise<QuantizeGgufResult> {
   const type = findQuantType(options.type);
   checkImatrixNeed(type, options.imatrix);
-  await checkOutputPath(options.model, options.out, options.overwrite ?? false);
+  const realOut = await checkOutputPath(options.model, options.out, options.overwrite ?? false);
   const model = await readGguf(options.model);
   const mismatches = checkTensors(model, type, options.allowFallback ?? false);
   const imatrix = options.imatrix === undefined ? undefined : await loadCheckedImatrix(options.imatrix, model);
   const library = await findLlamaLibrary();
   const threads = options.threads ?? os.availableParallelism();
-  const partial = `${options.out}.partial`;
+  const partial = `${realOut}.partial`; // beside the real file, renamed onto it (a symlink at --out stays)
   const job: QuantizeJob = {
     library: library.path,
     release: library.release,
@@ -259,7 +259,7 @@ export async function quantizeGguf(options: QuantizeGgufOptions): Promise<Quanti
     throw error;
   }
   const seconds = (performance.now() - started) / 1000;
-  await rename(partial, options.out);
+  await rename(partial, realOut);
   const written = await readGguf(options.out);
   const storedAs = new Map(written.tensors.map((tensor) => [tensor.name, tensor.typeName]));
   const manifest: QuantManifest = {

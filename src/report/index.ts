@@ -15,6 +15,8 @@ import { buildReportData, requireRunRecord, type Results } from "./results.ts";
 export type { CellResult, ComparisonResult, OutputView, ProblemView, ReportData, Results, VariantInfo } from "./results.ts";
 export { ALL_BENCHMARKS, RESULTS_SCHEMA, buildReportData, cellAccuracy, comparisonInputs, countSteps, requireRunRecord } from "./results.ts";
 export { renderHtml } from "./html.ts";
+export type { AttributionResults, FlipAttribution, FlipView, KldFigures, VariantAttribution } from "./attribution.ts";
+export { attributionSummaryText, buildAttribution, flipAnchor, flipViews } from "./attribution.ts";
 export { renderMarkdown } from "./markdown.ts";
 export { escapeHtml, html, trusted, SafeHtml } from "./escape.ts";
 export { accuracyChartSpec, lengthChartSpec, renderSvg } from "./charts.ts";
@@ -53,9 +55,10 @@ export function reportFiles(runDirectory: string): WrittenReport["files"] {
 export function reportState(store: RunStore, options: { bootstrapResamples?: number } = {}, full: RunRecord = requireRunRecord(store)): string {
   const { startedAt: _started, finishedAt: _finished, ...record } = full;
   const comparisons = record.grader === null ? [] : store.comparisons.list(record.study.hash, record.grader).map((row) => [row.model, row.benchmark, row.variant, row.inputsHash]);
+  const attribution = store.attribution.stateToken(record.study.hash);
   const judges = store.judges.latestSummary(record.study.hash)?.computedAt ?? null;
   const calibrations = store.judges.latestCalibrations().map((row) => row.id);
-  return contentHash("report-state:v2:", { record, counts: store.counts(), comparisons, bootstrapResamples: options.bootstrapResamples ?? null, ...(judges !== null || calibrations.length > 0 ? { judges, calibrations } : {}) });
+  return contentHash("report-state:v2:", { record, counts: store.counts(), comparisons, attribution, bootstrapResamples: options.bootstrapResamples ?? null, ...(judges !== null || calibrations.length > 0 ? { judges, calibrations } : {}) });
 }
 
 /** Whether the report files of the store's run directory are missing or older than what the store holds. */

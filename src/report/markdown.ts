@@ -1,12 +1,27 @@
 /**
  * summary.md: the run's tables in the style of the quantization studies — score, absolute drop and
  * relative drop per variant — then the paired statistics, format failures, lengths and provenance.
- * Markdown table cells are escaped (`|`, line breaks) since labels come from study files.
+ * Everything that comes from a study file, an endpoint or a run (description, names, ids, recipes, model
+ * identities, versions, paths) is text, never markup: `&`, `<`, `>` become entities (a renderer would
+ * otherwise pass raw HTML through: `<img onerror>`, `<script>`), Markdown's inline syntax is
+ * backslash-escaped, and table cells also escape `|` and fold line breaks.
  */
 import { judgeTables } from "../judge/report.ts";
 import type { Results } from "./results.ts";
 import { ALL_BENCHMARKS } from "./results.ts";
+import { restorationMarkdown } from "./restoration.ts";
 
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
+
+/** `value` as literal Markdown text: no HTML, no emphasis, links, images or code spans. */
+export function markdownText(value: string): string {
+  return value
+    .replace(/[&<>]/g, (character) => ENTITIES[character] as string)
+    .replace(/[\\`*[\]!]/g, "\\$&")
+    .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (match) => match.replace("_", "\\_")); // snake_case stays readable
+}
+
+/** Table cells: values from outside are passed through markdownText first (see below); cells escape `|`. */
 const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 const pct = (fraction: number): string => (100 * fraction).toFixed(1);
 const signed = (value: number): string => `${value > 0 ? "+" : ""}${value.toFixed(1)}`;
@@ -19,9 +34,10 @@ function table(header: string[], rows: string[][]): string {
 
 export function renderMarkdown(results: Results): string {
   const multiModel = new Set(results.variants.map((variant) => variant.model)).size > 1;
-  const label = (model: string, variant: string): string => (multiModel ? `${model} · ${variant}` : variant);
-  const parts: string[] = [`# ${results.study.name}`, ""];
-  if (results.study.description) parts.push(results.study.description, "");
+  // Names come from the study file: escaped once here, so every table and list shows them as text.
+  const label = (model: string, variant: string): string => markdownText(multiModel ? `${model} · ${variant}` : variant);
+  const parts: string[] = [`# ${markdownText(results.study.name)}`, ""];
+  if (results.study.description) parts.push(markdownText(results.study.description), "");
   if (results.run.interrupted) parts.push("> This run was interrupted; the tables cover what was generated. Run `qreason run` again to finish it.", "");
   else if (!results.run.complete) parts.push("> Some generations are missing or failed; the tables cover what was generated.", "");
 
@@ -43,7 +59,7 @@ export function renderMarkdown(results: Results): string {
         `${entry.generated}/${entry.planned}`,
       ];
     });
-    parts.push(`### ${benchmark.label} (${benchmark.problems} problems)`, "");
+    parts.push(`### ${markdownText(benchmark.label)} (${benchmark.problems} problems)`, "");
     parts.push(table(["variant", "score", "Δ pts", "Δ rel", "flips / rescues", "McNemar p", "format failures", "generated"], rows), "");
   }
 
@@ -76,7 +92,7 @@ export function renderMarkdown(results: Results): string {
           const tokens = comparison.lengths.tokens;
           const causes = Object.entries(comparison.flipCauses).filter(([, count]) => count > 0).map(([status, count]) => `${count} ${status}`).join(", ");
           return [
-            benchmark,
+            markdownText(benchmark),
             label(model, variant),
             `${signed(100 * comparison.difference.estimate)} [${signed(100 * comparison.difference.interval.low)}, ${signed(100 * comparison.difference.interval.high)}]`,
             pValue(comparison.mcnemar.pValue),
@@ -91,29 +107,37 @@ export function renderMarkdown(results: Results): string {
     parts.push("## Flipped problems (baseline right, variant wrong)", "");
     for (const { benchmark, model, variant, comparison } of paired) {
       const ids = comparison.flips.map((flip) => flip.problemId);
-      parts.push(`- **${label(model, variant)}** on ${benchmark}: ${ids.length === 0 ? "none" : ids.slice(0, 50).join(", ") + (ids.length > 50 ? `, … (${ids.length} in all; see report.html)` : "")}`);
+      const shown = ids.slice(0, 50).map((id) => markdownText(String(id))).join(", ");
+      parts.push(`- **${label(model, variant)}** on ${markdownText(benchmark)}: ${ids.length === 0 ? "none" : shown + (ids.length > 50 ? `, … (${ids.length} in all; see report.html)` : "")}`);
     }
     parts.push("");
   }
 
+  const restoration = restorationMarkdown(results.restoration ?? []);
+  if (restoration !== "") parts.push(restoration);
   parts.push("## Provenance", "");
   parts.push(
     table(
       ["variant", "recipe", "model identity", "backend"],
       results.variants.map((variant) => {
         const version = (variant.provenance as { backend?: { version?: string } } | null)?.backend?.version;
-        return [label(variant.model, variant.variant), JSON.stringify(variant.recipe), variant.modelIdentity ?? "—", `${variant.backend}${version ? ` (${version})` : ""}`];
+        return [
+          label(variant.model, variant.variant),
+          markdownText(JSON.stringify(variant.recipe)),
+          variant.modelIdentity === null || variant.modelIdentity === undefined ? "—" : markdownText(variant.modelIdentity),
+          markdownText(`${variant.backend}${version ? ` (${version})` : ""}`),
+        ];
       }),
     ),
     "",
   );
-  parts.push(`Grader: ${results.grader}. Study: ${results.study.file} (hash ${results.study.hash}). qreason ${results.qreasonVersion}.`, "");
+  parts.push(`Grader: ${markdownText(String(results.grader))}. Study: ${markdownText(String(results.study.file))} (hash ${results.study.hash}). qreason ${markdownText(results.qreasonVersion)}.`, "");
   if (results.judges !== undefined) {
     parts.push("## Judges", "");
     for (const entry of judgeTables(results.judges)) {
       parts.push(`### ${entry.title}`, "");
-      if (entry.note !== undefined) parts.push(entry.note, "");
-      if (entry.rows.length > 0) parts.push(table(entry.header, entry.rows), "");
+      if (entry.note !== undefined) parts.push(markdownText(entry.note), "");
+      if (entry.rows.length > 0) parts.push(table(entry.header, entry.rows.map((row) => row.map((value) => markdownText(String(value))))), "");
     }
   }
   return parts.join("\n");

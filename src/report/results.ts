@@ -11,6 +11,8 @@ import type { Problem } from "../data/index.ts";
 import { QreasonError } from "../errors.ts";
 import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type StoredFailure, type VariantStatus } from "../store/index.ts";
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
+import { buildAttribution, flipViews, type AttributionResults, type FlipView } from "./attribution.ts";
+import { storedRestorations, type RestorationResult } from "./restoration.ts";
 
 export type { ComparisonResult };
 export { ALL_BENCHMARKS };
@@ -63,6 +65,10 @@ export interface Results {
   cells: CellResult[];
   comparisons: ComparisonResult[];
   failures: Array<Pick<StoredFailure, "model" | "variant" | "benchmark" | "problemId" | "sampleIndex" | "error" | "attempts">>;
+  /** Where flips first went wrong (the attribute stage); null before it ran. */
+  attribution: AttributionResults | null;
+  /** The restore stage's tables (fp, variant, repairs, ablation, recovered fraction), when the study restores. */
+  restoration?: RestorationResult[];
   /** The judge stage's results (src/judge/report.ts), when it ran. */
   judges?: JudgeReport;
 }
@@ -91,6 +97,8 @@ export interface ProblemView {
 export interface ReportData {
   results: Results;
   problems: ProblemView[];
+  /** Each attributed flip's two solutions, step-aligned, with per-token margins. */
+  flips: FlipView[];
 }
 
 /** Accuracy of one cell on its own (the baseline's too): Wilson with one sample, mean@n with several. */
@@ -228,10 +236,16 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     cells,
     comparisons,
     failures,
+    attribution: null,
   };
+  const restoration = storedRestorations(store, record.study.hash, record.grader);
+  if (restoration.length > 0) results.restoration = restoration;
+  const attribution = buildAttribution(store, record.study.hash, record.comparisons);
+  results.attribution = attribution?.results ?? null;
+  const flips = attribution === null ? [] : flipViews(store, attribution.results, attribution.rows);
   const judges = judgeReport(store, record.study.hash);
   if (judges !== undefined) results.judges = judges;
-  return { results, problems: problemViews(record, store, comparisons, cellData, cellKey) };
+  return { results, problems: problemViews(record, store, comparisons, cellData, cellKey), flips };
 }
 
 /** Side-by-side views of every problem a variant flipped or rescued (sample 0 of each variant). */

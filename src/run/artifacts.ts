@@ -141,7 +141,7 @@ export async function prepareVariant(model: ModelSpec, variant: PlannedVariant, 
 async function llamacppVariant(
   model: ModelSpec,
   variant: PlannedVariant,
-  recipe: { type: string; imatrix?: string; pure?: boolean },
+  recipe: { type: string; imatrix?: string; pure?: boolean; allowFallback?: boolean },
   options: ArtifactOptions,
 ): Promise<PreparedVariant> {
   const base = await floatGguf(model, options);
@@ -161,6 +161,7 @@ async function llamacppVariant(
     overwrite: true,
     ...(recipe.imatrix !== undefined ? { imatrix: recipe.imatrix } : {}),
     ...(recipe.pure === true ? { pure: true } : {}),
+    ...(recipe.allowFallback === true ? { allowFallback: true } : {}),
     ...(model.runtime.threads !== undefined ? { threads: model.runtime.threads } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: ({ tensorsDone, tensorsTotal }) => options.onProgress?.(`quantizing ${recipe.type}`, tensorsDone, tensorsTotal),

@@ -18,6 +18,9 @@ export type RunEvent =
   | { type: "generate-end"; model: string; variant: string; generated: number; failed: number; stopped?: string }
   | { type: "grade-start"; total: number }
   | { type: "graded"; done: number; total: number }
+  /** Attribution of a variant's pairs begins (flips and controls left), and one pair is done. */
+  | { type: "attribute-start"; model: string; variant: string; flips: number; controls: number }
+  | { type: "attributed"; model: string; variant: string; role: "flip" | "control"; done: number; total: number }
   /** The judge stage: flips decided by the panel so far, of those pending. */
   | { type: "judged"; done: number; total: number }
   | { type: "warning"; message: string };

@@ -9,7 +9,7 @@
  * A backend that keeps failing is given up on after `maxConsecutiveFailures` in a row, so a dead server
  * costs a handful of error rows, not one per remaining task.
  */
-import type { Backend, ChatMessage, GenerateResult } from "../backends/index.ts";
+import { timerMs, type Backend, type ChatMessage, type GenerateResult } from "../backends/index.ts";
 import type { Problem } from "../data/index.ts";
 import type { GenerationRecord, RunStore } from "../store/index.ts";
 import type { PlanJob } from "../study/index.ts";
@@ -102,6 +102,7 @@ function errorMessage(error: unknown): string {
 export async function generateTasks(tasks: readonly GenerationTask[], backend: Backend, store: RunStore, options: GenerateOptions): Promise<GenerateOutcome> {
   const writer = new BatchWriter(store, options.flushSize ?? 256, options.flushMs ?? 100);
   const maxFailures = options.maxConsecutiveFailures ?? Math.max(10, 2 * options.inFlight);
+  const requestTimeoutMs = options.requestTimeoutMs === undefined ? undefined : timerMs(options.requestTimeoutMs, "runtime.timeout_s");
   const outcome: GenerateOutcome = { generated: 0, failed: 0, failedKeys: [] };
   let next = 0;
   let consecutiveFailures = 0;
@@ -128,7 +129,7 @@ export async function generateTasks(tasks: readonly GenerationTask[], backend: B
   const worker = async (): Promise<void> => {
     while (!stopping() && next < tasks.length) {
       const task = tasks[next++] as GenerationTask;
-      const signals = [options.signal, options.requestTimeoutMs === undefined ? undefined : AbortSignal.timeout(options.requestTimeoutMs)].filter(
+      const signals = [options.signal, requestTimeoutMs === undefined ? undefined : AbortSignal.timeout(requestTimeoutMs)].filter(
         (signal): signal is AbortSignal => signal !== undefined,
       );
       const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
@@ -144,7 +145,7 @@ export async function generateTasks(tasks: readonly GenerationTask[], backend: B
         // Ctrl-C: the task was not finished, and not failed either; it stays pending.
         if (options.signal?.aborted) break;
         const timedOut = signal?.aborted === true;
-        const message = timedOut ? `E_TIMEOUT: no answer within ${(options.requestTimeoutMs ?? 0) / 1000} s` : errorMessage(error);
+        const message = timedOut ? `E_TIMEOUT: no answer within ${(requestTimeoutMs ?? 0) / 1000} s` : errorMessage(error);
         record(task, { status: "error", error: message }, performance.now() - started);
         outcome.failed++;
         outcome.failedKeys.push(task.key);

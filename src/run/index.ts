@@ -13,6 +13,7 @@ export type { PipelineOptions, PipelineResult, StageReport } from "./stages/pipe
 export type { StageStatus } from "./status.ts";
 
 export { runStudy, runStagesOn } from "./runStudy.ts";
+export { acquireRunLock, LOCK_FILE, type LockHolder, type RunLock } from "./lock.ts";
 export { defaultRunDirectory } from "./runDirectory.ts";
 export { readRunRecord } from "./runRecord.ts";
 export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA } from "../store/index.ts";

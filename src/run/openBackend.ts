@@ -50,7 +50,7 @@ export async function openBackend(model: ModelSpec, prepared: PreparedVariant, o
         dtype: runtime.dtype,
         device: runtime.device,
         maxBatchRows: runtime.batchSize,
-        requestTimeoutMs: runtime.timeoutSeconds * 1000,
+        requestTimeoutMs: Math.round(runtime.timeoutSeconds * 1000),
       });
     case "endpoint": {
       const { endpoint } = artifact;
@@ -66,7 +66,7 @@ export async function openBackend(model: ModelSpec, prepared: PreparedVariant, o
       return backends.openai.create({
         baseUrls: endpoint.baseUrls,
         model: endpoint.model,
-        timeoutMs: runtime.timeoutSeconds * 1000,
+        timeoutMs: Math.round(runtime.timeoutSeconds * 1000),
         maxRetries: runtime.retries,
         maxConcurrencyPerUrl: runtime.concurrency,
         ...(apiKey !== undefined ? { apiKey } : {}),

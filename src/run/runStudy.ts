@@ -8,13 +8,15 @@
  * without a stored result are asked for. A variant whose keys are all done is skipped without quantizing or
  * starting its backend (its keys come from the run's memo of backend facts).
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import type { DownloadOptions } from "../data/index.ts";
 import type { WrittenReport } from "../report/index.ts";
-import { openRunDirectory, openRunStore, type RunStore } from "../store/index.ts";
+import { openRunDirectory, openRunStore, RUN_STORE_FILE, type RunStore } from "../store/index.ts";
 import type { Study } from "../study/index.ts";
 import type { RunEvent } from "./events.ts";
 import type { GraderVersion } from "./graderVersion.ts";
+import { acquireRunLock } from "./lock.ts";
 import { generatedThisCommand } from "./stages/generate.ts";
 import { runStages, type PipelineResult } from "./stages/pipeline.ts";
 import { writtenReport } from "./stages/report.ts";
@@ -97,14 +99,19 @@ function summarize(store: RunStore, session: StageSession, result: PipelineResul
 /** Runs `study` into `runDirectory` (creating it), resuming whatever an earlier run left. */
 export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
   mkdirSync(options.runDirectory, { recursive: true });
-  const store = openRunStore(options.runDirectory);
+  const lock = acquireRunLock(options.runDirectory, "qreason run"); // one process per run directory
   try {
-    const session = new StageSession({ store, study: options.study, settings: settingsOf(options), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
-    const result = await runStages(session, { force: ["plan"], ...(options.stages ? { only: options.stages } : {}) });
-    store.state.finish({ interrupted: result.interrupted });
-    return summarize(store, session, result);
+    const store = openRunStore(options.runDirectory);
+    try {
+      const session = new StageSession({ store, study: options.study, settings: settingsOf(options), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+      const result = await runStages(session, { force: ["plan"], ...(options.stages ? { only: options.stages } : {}) });
+      store.state.finish({ interrupted: result.interrupted });
+      return summarize(store, session, result);
+    } finally {
+      store.close();
+    }
   } finally {
-    store.close();
+    lock.release();
   }
 }
 
@@ -119,12 +126,19 @@ export interface RunStagesOptions extends Omit<RunStudyOptions, "study" | "runDi
  * regenerating). Stages that need the study's data or models reach them through the stored study.
  */
 export async function runStagesOn(runDirectory: string, stages: readonly string[], options: RunStagesOptions): Promise<RunSummary> {
-  const store = openRunDirectory(runDirectory);
+  // Not while another process runs on the same directory (a directory without a store gets no lock file:
+  // openRunDirectory refuses it below).
+  const lock = existsSync(path.join(runDirectory, RUN_STORE_FILE)) ? acquireRunLock(runDirectory, `qreason ${stages.join(",")}`) : undefined;
   try {
-    const session = new StageSession({ store, settings: settingsOf(options), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
-    const result = await runStages(session, { only: stages, ...(options.force ? { force: options.force } : {}) });
-    return summarize(store, session, result);
+    const store = openRunDirectory(runDirectory);
+    try {
+      const session = new StageSession({ store, settings: settingsOf(options), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+      const result = await runStages(session, { only: stages, ...(options.force ? { force: options.force } : {}) });
+      return summarize(store, session, result);
+    } finally {
+      store.close();
+    }
   } finally {
-    store.close();
+    lock?.release();
   }
 }

@@ -14,17 +14,31 @@ import { loadStudy } from "./load.ts";
 import { expandPlan } from "./plan.ts";
 
 const examplesDirectory = path.join(projectRoot, "examples");
-const known = { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES };
+// `fetched:` models resolve to a placeholder directory here (model paths are not checked, see above).
+const known = { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES, fetchedModel: (name: string) => ({ hf: `/fetched/${name}/hf` }) };
 const files = readdirSync(examplesDirectory).filter((name) => name.endsWith(".yaml"));
 
-test("the five example studies are there", () => {
+test("the seven example studies are there", () => {
   assert.deepEqual(files.sort(), [
     "endpoint.yaml",
     "gsm8k-math500-gpu.yaml",
     "own-gguf.yaml",
     "quickstart.yaml",
     "reference-curve.yaml",
+    "restore-demo.yaml",
+    "smollm2.yaml",
   ]);
+});
+
+test("the SmolLM2 study runs the fetched model on llama.cpp, accepting the K-quants' fallback by name", async () => {
+  const study = await loadStudy(path.join(examplesDirectory, "smollm2.yaml"), { known, checkFiles: false });
+  const [model] = study.models;
+  assert.deepEqual([model?.name, model?.source, model?.backend], ["smollm2", { kind: "local", hf: "/fetched/smollm2/hf" }, "llamacpp"]);
+  assert.deepEqual(
+    model?.variants.map((variant) => [variant.name, variant.recipe.kind === "llamacpp" ? variant.recipe.allowFallback === true : null]),
+    [["fp", null], ["Q8_0", false], ["Q4_K_M", true], ["Q2_K", true]],
+  );
+  assert.equal(study.benchmarks[0]?.subset.benchmark, "gsm8k");
 });
 
 for (const file of files) {

@@ -4,17 +4,24 @@
  * (E_INPUT) whose location is the first problem and whose message lists them all.
  */
 import { statSync, type Stats } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { QreasonError } from "../errors.ts";
+import { decodeUtf8 } from "../io/index.ts";
 import { IssueList, type StudyIssue } from "./issues.ts";
 import { formatFieldPath, lineOf } from "./locate.ts";
 import { resolveStudy } from "./resolve.ts";
 import { allowedKeysFor, studyInput, unknownKeysMessage } from "./schema.ts";
 import { closestName } from "./suggest.ts";
-import type { KnownNames, Study } from "./types.ts";
+import type { KnownNames, ModelSource, Study, VariantFitCheck } from "./types.ts";
+
+/** Study files larger than this are refused before they are parsed. */
+export const MAX_STUDY_BYTES = 4 * 1024 * 1024;
+
+/** Problems listed in one error after the first (a broken file can produce hundreds). */
+const MAX_LISTED_ISSUES = 20;
 
 export interface LoadStudyOptions {
   /** Registries to check benchmark and llama.cpp type names against (unchecked when absent). */
@@ -24,6 +31,12 @@ export interface LoadStudyOptions {
    * calibration and benchmark files). Default: on in loadStudy, off for text validated on its own.
    */
   checkFiles?: boolean;
+  /**
+   * Reads what `known.variantFit` needs about the study's local models (weight shapes from config.json or a
+   * GGUF header) once the study is otherwise valid; the study is then validated again with that check, so a
+   * block or group size that does not fit the model is an error located at its line, before anything runs.
+   */
+  prepareVariantFit?: (models: readonly { name: string; source: ModelSource }[]) => Promise<VariantFitCheck>;
 }
 
 export interface LocatedIssue {
@@ -38,16 +51,29 @@ export type StudyValidation = { ok: true; study: Study } | { ok: false; issues: 
 /** Reads and validates a study file; throws one QreasonError listing every problem. */
 export async function loadStudy(file: string, options: LoadStudyOptions = {}): Promise<Study> {
   const absolute = path.resolve(file);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(absolute, "utf8");
+    // A study is kilobytes; a huge file is the wrong file (parsing 300 MB of YAML takes minutes and gigabytes).
+    const { size } = await stat(absolute);
+    if (size > MAX_STUDY_BYTES) {
+      throw new QreasonError("E_INPUT", `the study file is ${size} bytes; a study is a few kilobytes (the limit is ${MAX_STUDY_BYTES}): is this the right file?`, {
+        file: absolute,
+      });
+    }
+    bytes = await readFile(absolute);
   } catch (error) {
+    if (error instanceof QreasonError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new QreasonError("E_NOT_FOUND", "no such study file", { file: absolute });
     if (code === "EISDIR") throw new QreasonError("E_INPUT", "this is a directory; give the study's .yaml file", { file: absolute });
     throw new QreasonError("E_INPUT", `cannot read the study file: ${(error as Error).message}`, { file: absolute }, { cause: error });
   }
-  return parseStudy(text, absolute, { checkFiles: true, ...options });
+  const text = decodeUtf8(bytes, absolute); // invalid bytes are an error, never silently U+FFFD in a prompt
+  const study = parseStudy(text, absolute, { checkFiles: true, ...options });
+  if (options.prepareVariantFit === undefined) return study;
+  const local = study.models.filter((model) => model.source.kind === "local").map(({ name, source }) => ({ name, source }));
+  const variantFit = await options.prepareVariantFit(local);
+  return parseStudy(text, absolute, { checkFiles: true, ...options, known: { ...options.known, variantFit } });
 }
 
 /** Validates study text that came from `file` (used for messages and to resolve relative paths). */
@@ -155,9 +181,19 @@ function describeValue(value: unknown): string {
 }
 
 export function studyError(issues: LocatedIssue[], file: string): QreasonError {
-  const [first, ...rest] = issues;
+  // The same problem at the same place once (a YAML parser repeats itself on a broken file).
+  const seen = new Set<string>();
+  const distinct = issues.filter((issue) => {
+    const key = `${issue.line}\0${issue.field}\0${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const [first, ...rest] = distinct;
   if (first === undefined) return new QreasonError("E_INTERNAL", "study validation failed without an issue", { file });
-  const more = rest.map((issue) => `\n  ${file}:${issue.line ?? "?"}: ${issue.field ? `field '${issue.field}': ` : ""}${issue.message}`);
+  const listed = rest.slice(0, MAX_LISTED_ISSUES);
+  const more = listed.map((issue) => `\n  ${file}:${issue.line ?? "?"}: ${issue.field ? `field '${issue.field}': ` : ""}${issue.message}`);
+  if (rest.length > listed.length) more.push(`\n  … and ${rest.length - listed.length} more`);
   const summary = rest.length > 0 ? `\n  (${rest.length} more problem${rest.length > 1 ? "s" : ""} in this file:)${more.join("")}` : "";
   const location: { file: string; line?: number; field?: string } = { file };
   if (first.line !== undefined) location.line = first.line;

@@ -35,6 +35,7 @@ const LLAMACPP_TYPE_PATTERN = /^(I?Q[1-8](_[0-9A-Z]+)*|F16|BF16|F32)$/;
 
 export interface VariantContext {
   directory: string;
+  modelName: string;
   backend: BackendKind;
   source: ModelSource;
   studySeed: number;
@@ -76,6 +77,12 @@ export function resolveVariant(input: VariantInput, at: FieldPath, context: Vari
     issues.add([...at, "engine"], "engine recipes quantize a Hugging Face directory: give the model an 'hf' path");
   }
 
+  if (context.known.variantFit !== undefined && context.source.kind === "local") {
+    for (const problem of context.known.variantFit({ name: context.modelName, source: context.source }, recipe)) {
+      issues.add([...at, ...problem.field], problem.message);
+    }
+  }
+
   const explicitName = input.name;
   if (explicitName === BASELINE_NAME && recipe.kind !== "fp") {
     issues.add([...at, "name"], "the name 'fp' is reserved for the unquantized baseline");
@@ -106,7 +113,9 @@ function variantRecipe(input: VariantInput, at: FieldPath, context: VariantConte
     const type = llamacppType(input.llamacpp.type, input.llamacpp.imatrix !== undefined, [...at, "llamacpp"], context.known, issues);
     const imatrix = input.llamacpp.imatrix === undefined ? {} : { imatrix: issues.inputPath([...at, "llamacpp", "imatrix"], context.directory, input.llamacpp.imatrix, "file") };
     const pure = input.llamacpp.pure === true ? { pure: true } : {};
-    return withKv({ kind: "llamacpp" as const, type, ...imatrix, ...pure });
+    // A permission, not a different recipe: only its presence enters the hash (so studies without it keep theirs).
+    const allowFallback = input.llamacpp.allow_fallback === true ? { allowFallback: true } : {};
+    return withKv({ kind: "llamacpp" as const, type, ...imatrix, ...pure, ...allowFallback });
   }
   if (input.engine !== undefined) {
     return { kind: "engine", recipe: engineRecipe(input.engine, [...at, "engine"], context, issues) };
@@ -171,7 +180,13 @@ function engineRecipe(input: EngineRecipeInput, at: FieldPath, context: VariantC
     });
     if (input.a_bits !== undefined) recipe.a_bits = input.a_bits;
     const { gptq, awq } = ENGINE_DEFAULTS;
-    if (method === "gptq") Object.assign(recipe, { damp: input.damp ?? gptq.damp, act_order: input.act_order ?? gptq.actOrder, block_size: input.block_size ?? gptq.blockSize });
+    if (method === "gptq") {
+      Object.assign(recipe, { damp: input.damp ?? gptq.damp, act_order: input.act_order ?? gptq.actOrder, block_size: input.block_size ?? gptq.blockSize });
+      const group = recipe.group_size ?? -1;
+      if (group !== -1 && (recipe.block_size ?? gptq.blockSize) % group !== 0) {
+        issues.add([...at, input.block_size !== undefined ? "block_size" : "group_size"], `GPTQ processes columns in blocks of ${recipe.block_size}, which group_size ${group} must divide`);
+      }
+    }
     if (method === "awq") Object.assign(recipe, { clip: input.clip ?? awq.clip, grid: input.grid ?? awq.grid });
   }
   if (input.kv_bits !== undefined) recipe.kv_bits = input.kv_bits;

@@ -8,12 +8,15 @@ import type { BackendKind } from "../backends/types.ts";
 import { nameFrom, resolveStudyPath, type IssueList } from "./issues.ts";
 import type { FieldPath } from "./locate.ts";
 import { resolveJudges } from "../judge/config.ts";
+import { resolveRestore, restoreTargets } from "../restore/config.ts";
 import { BASELINE_NAME, resolveEndpoint, resolveVariant } from "./recipes.ts";
-import type { BenchmarkInput, ModelInput, PromptInput, RuntimeInput, SamplingInput, StudyInput } from "./schema.ts";
+import type { AttributeInput, BenchmarkInput, ModelInput, PromptInput, RuntimeInput, SamplingInput, StudyInput } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 import { PROMPT_TEMPLATES, templateNames } from "./templates.ts";
 import {
+  DEFAULT_ATTRIBUTE,
   STUDY_FILE_VERSION,
+  type AttributeSpec,
   type BenchmarkSpec,
   type EndpointSpec,
   type KnownNames,
@@ -68,6 +71,12 @@ export function resolveStudy(input: StudyInput, file: string, known: KnownNames,
   if (input.description !== undefined) study.description = input.description;
   if (input.output !== undefined) study.output = resolveStudyPath(directory, input.output);
   if (input.judges !== undefined) study.judges = resolveJudges(input.judges, ["judges"], { directory, seed }, issues);
+  if (input.attribute !== undefined) study.attribute = resolveAttribute(input.attribute, seed);
+  if (input.restore !== undefined) {
+    study.restore = resolveRestore(input.restore, ["restore"], { seed, benchmarks: benchmarks.map((benchmark) => benchmark.label) }, issues);
+    const targets = restoreTargets(study.restore, models);
+    if (typeof targets === "string") issues.add(["restore", "variants"], targets.replace(/^restore\.variants: /, ""));
+  }
   return study;
 }
 
@@ -93,13 +102,20 @@ function resolveModel(input: ModelInput, at: FieldPath, context: ModelContext, i
 
   let source: ModelSource;
   if (input.endpoint !== undefined) {
-    if (input.hf !== undefined || input.gguf !== undefined) {
-      issues.add([...at, "endpoint"], "a model is either local files (hf/gguf) or an endpoint, not both");
+    if (input.hf !== undefined || input.gguf !== undefined || input.fetched !== undefined) {
+      issues.add([...at, "endpoint"], "a model is either local files (hf/gguf/fetched) or an endpoint, not both");
     }
     source = { kind: "endpoint", endpoint: resolveEndpoint(input.endpoint, [...at, "endpoint"], defaultApi, issues) };
   } else {
-    if (input.hf === undefined && input.gguf === undefined) issues.add(at, "a model needs hf (a Hugging Face directory), gguf (a file) or endpoint");
+    if (input.hf === undefined && input.gguf === undefined && input.fetched === undefined) {
+      issues.add(at, "a model needs hf (a Hugging Face directory), gguf (a file), fetched (a model `qreason models fetch` got) or endpoint");
+    }
     source = { kind: "local" };
+    if (input.fetched !== undefined) {
+      if (input.hf !== undefined) issues.add([...at, "hf"], "give either fetched or hf: a fetched model is its Hugging Face directory");
+      const hf = fetchedModelDirectory(input.fetched, [...at, "fetched"], context.known, issues);
+      if (hf !== undefined) source.hf = issues.inputPath([...at, "fetched"], context.directory, hf, "directory");
+    }
     if (input.hf !== undefined) source.hf = issues.inputPath([...at, "hf"], context.directory, input.hf, "directory");
     if (input.gguf !== undefined) source.gguf = issues.inputPath([...at, "gguf"], context.directory, input.gguf, "file");
   }
@@ -110,9 +126,9 @@ function resolveModel(input: ModelInput, at: FieldPath, context: ModelContext, i
 
   const name =
     input.name ??
-    (source.kind === "endpoint" ? nameFrom(source.endpoint.model) : nameFrom(source.gguf ?? source.hf ?? "model"));
+    (source.kind === "endpoint" ? nameFrom(source.endpoint.model) : nameFrom(input.fetched ?? source.gguf ?? source.hf ?? "model"));
 
-  const variantContext = { directory: context.directory, backend, source, studySeed: context.seed, known: context.known, defaultApi };
+  const variantContext = { directory: context.directory, modelName: name, backend, source, studySeed: context.seed, known: context.known, defaultApi };
   const variantInputs = input.variants ?? [{ name: BASELINE_NAME }];
   const variants: VariantSpec[] = [];
   const variantPaths: FieldPath[] = [];
@@ -139,6 +155,20 @@ function resolveModel(input: ModelInput, at: FieldPath, context: ModelContext, i
     variants.unshift(...variants.splice(baselineIndex, 1));
   }
   return { name, source, backend, baseline, variants, runtime: resolveRuntime(context.studyRuntime, input.runtime), prompt };
+}
+
+/** The HF directory of `fetched: <name>`, through the lookup the caller injected. */
+function fetchedModelDirectory(name: string, at: FieldPath, known: KnownNames, issues: IssueList): string | undefined {
+  if (known.fetchedModel === undefined) {
+    issues.add(at, "this qreason cannot look up fetched models here; give the model's hf directory instead");
+    return undefined;
+  }
+  const found = known.fetchedModel(name);
+  if ("problem" in found) {
+    issues.add(at, found.problem);
+    return undefined;
+  }
+  return found.hf;
 }
 
 function defaultBackend(source: ModelSource): BackendKind {
@@ -276,4 +306,16 @@ function resolveSampling(layers: Layer<SamplingInput>[], seed: number, issues: I
     issues.add(nAt, `n: ${sampling.n} samples at temperature 0 are ${sampling.n} copies of the greedy answer; set temperature > 0 (e.g. 0.6)`);
   }
   return sampling;
+}
+
+function resolveAttribute(input: AttributeInput, seed: number): AttributeSpec {
+  return {
+    controls: input.controls ?? DEFAULT_ATTRIBUTE.controls,
+    topK: input.top_k ?? DEFAULT_ATTRIBUTE.topK,
+    marginThreshold: input.margin_threshold ?? DEFAULT_ATTRIBUTE.marginThreshold,
+    rescue: input.rescue ?? DEFAULT_ATTRIBUTE.rescue,
+    mirror: input.mirror ?? DEFAULT_ATTRIBUTE.mirror,
+    ...(input.max_flips !== undefined ? { maxFlips: input.max_flips } : {}),
+    seed,
+  };
 }

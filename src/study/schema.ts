@@ -60,6 +60,20 @@ const name = z
 const path = nonEmpty;
 const positiveInt = z.int().positive();
 const nonNegativeInt = z.int().nonnegative();
+/** A positive count with a ceiling well above any real use: a typo like 1e9 must fail here, not as an
+ * allocation, a hang or a thousand threads once the run starts. */
+const count = (max: number) => positiveInt.max(max, `must be at most ${max.toLocaleString("en-US")}`);
+/** Tokens (context, completion, top-k): 2^20 is past every model's context window. */
+const TOKENS = 2 ** 20;
+/**
+ * A time budget in seconds. Timers take whole milliseconds and overflow to 1 ms past 2^31-1 ms (24.8 days),
+ * so a day is the ceiling and the value is rounded to whole milliseconds here, once.
+ */
+const seconds = z
+  .number()
+  .min(0.001, "must be at least 0.001 (one millisecond)")
+  .max(86_400, "must be at most 86400 (one day)")
+  .transform((value) => Math.round(value * 1000) / 1000);
 const seed = z.int().nonnegative().max(2 ** 32 - 1);
 const url = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 
@@ -75,21 +89,21 @@ export const endpointInput = strictObject({
 });
 
 export const runtimeInput = strictObject({
-  threads: positiveInt.optional(),
-  batch_size: positiveInt.optional(),
-  concurrency: positiveInt.optional(),
-  timeout_s: z.number().positive().optional(),
+  threads: count(1024).optional(),
+  batch_size: count(4096).optional(),
+  concurrency: count(4096).optional(),
+  timeout_s: seconds.optional(),
   retries: nonNegativeInt.max(20).optional(),
   device: z.enum(["auto", "cpu", "cuda"]).optional(),
   dtype: z.enum(["auto", "bf16", "fp16", "fp32"]).optional(),
-  context_size: positiveInt.optional(),
+  context_size: count(TOKENS).optional(),
 });
 
 export const samplingInput = strictObject({
   temperature: z.number().min(0).max(5).optional(),
   top_p: z.number().gt(0).max(1).optional(),
-  top_k: nonNegativeInt.optional(),
-  max_tokens: positiveInt.optional(),
+  top_k: nonNegativeInt.max(TOKENS).optional(),
+  max_tokens: count(TOKENS).optional(),
   n: positiveInt.max(1024).optional(),
   seed: seed.optional(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
@@ -110,8 +124,8 @@ const calibrationInput = strictObject({
   benchmark: nonEmpty.optional(),
   split: nonEmpty.optional(),
   file: path.optional(),
-  samples: positiveInt.optional(),
-  seq_len: positiveInt.optional(),
+  samples: count(1_000_000).optional(),
+  seq_len: count(TOKENS).optional(),
   seed: seed.optional(),
 });
 
@@ -122,13 +136,13 @@ export const engineRecipeInput = strictObject({
   sym: z.boolean().optional(),
   a_bits: z.literal(8).optional(),
   kv_bits: z.literal([8, 4, "fp8_e4m3"]).optional(),
-  kv_group_size: positiveInt.optional(),
+  kv_group_size: count(TOKENS).optional(),
   include: z.array(nonEmpty).min(1).optional(),
   exclude: z.array(nonEmpty).optional(),
   calibration: calibrationInput.optional(),
   damp: z.number().gt(0).max(1).optional(),
   act_order: z.boolean().optional(),
-  block_size: positiveInt.optional(),
+  block_size: count(TOKENS).optional(),
   clip: z.boolean().optional(),
   grid: positiveInt.max(1000).optional(),
   alpha: z.number().min(0).max(1).optional(),
@@ -136,7 +150,10 @@ export const engineRecipeInput = strictObject({
 
 const kvCache = z.preprocess((value) => (typeof value === "string" ? value.toUpperCase() : value), z.enum(KV_CACHE_TYPES));
 
-const llamacppInput = stringShorthand("type", strictObject({ type: nonEmpty, imatrix: path.optional(), pure: z.boolean().optional() }));
+const llamacppInput = stringShorthand(
+  "type",
+  strictObject({ type: nonEmpty, imatrix: path.optional(), pure: z.boolean().optional(), allow_fallback: z.boolean().optional() }),
+);
 
 /**
  * A variant. Bare strings are shorthands: `fp` is the baseline, anything else a llama.cpp type
@@ -157,6 +174,8 @@ export const variantInput = z.preprocess(
 
 export const modelInput = strictObject({
   name: name.optional(),
+  /** A model `qreason models fetch` put in the models cache, by name (e.g. smollm2): its HF directory. */
+  fetched: nonEmpty.optional(),
   hf: path.optional(),
   gguf: path.optional(),
   endpoint: endpointInput.optional(),
@@ -174,9 +193,9 @@ export const benchmarkInput = stringShorthand(
     file: path.optional(),
     label: name.optional(),
     split: nonEmpty.optional(),
-    size: positiveInt.optional(),
+    size: count(1_000_000).optional(),
     seed: seed.optional(),
-    levels: z.array(positiveInt).min(1).optional(),
+    levels: z.array(count(1000)).min(1).optional(),
     subjects: z.array(nonEmpty).min(1).optional(),
     mapping: strictObject({
       question: nonEmpty.optional(),
@@ -195,7 +214,7 @@ export const benchmarkInput = stringShorthand(
 export const judgeMemberInput = strictObject({
   name,
   endpoint: endpointInput.optional(),
-  llamacpp: strictObject({ gguf: path, context_size: positiveInt.optional(), threads: positiveInt.optional() }).optional(),
+  llamacpp: strictObject({ gguf: path, context_size: count(TOKENS).optional(), threads: count(1024).optional() }).optional(),
   engine: strictObject({ hf: path, device: z.enum(["auto", "cpu", "cuda"]).optional(), dtype: z.enum(["auto", "bf16", "fp16", "fp32"]).optional() }).optional(),
   structured: z.boolean().optional(),
   price: strictObject({ input_per_mtok: z.number().nonnegative(), output_per_mtok: z.number().nonnegative() }).optional(),
@@ -211,8 +230,49 @@ export const judgesInput = strictObject({
   sampling: samplingInput.optional(),
   audit: strictObject({ rate: z.number().min(0).max(1).optional(), seed: seed.optional() }).optional(),
   verifier: z.boolean().optional(),
-  concurrency: positiveInt.optional(),
+  concurrency: count(4096).optional(),
   explanation_chars: positiveInt.optional(),
+});
+
+/**
+ * Attribution (src/attribute, the attribute stage): `attribute: true` for the defaults, or the settings.
+ * controls: pairs both models solved, sampled per variant and benchmark, attributed beside the flips.
+ */
+export const attributeInput = z.preprocess(
+  (value) => (value === true ? {} : value),
+  strictObject({
+    controls: nonNegativeInt.max(10_000).optional(),
+    top_k: z.int().min(1).max(100).optional(),
+    margin_threshold: z.number().nonnegative().max(50).optional(),
+    rescue: z.enum(["bisect", "linear"]).optional(),
+    mirror: z.boolean().optional(),
+    max_flips: positiveInt.optional(),
+  }),
+);
+/** Restoration (src/restore/config.ts resolves it): which variants to repair with a LoRA adapter, and how. */
+export const restoreInput = strictObject({
+  variants: z.array(nonEmpty).min(1, "name at least one variant to restore"),
+  train: z.array(strictObject({ name: nonEmpty, split: nonEmpty.optional(), size: positiveInt.optional(), seed: seed.optional(), label: name.optional() })).min(1).optional(),
+  pairs: positiveInt.optional(),
+  allocation: z.enum(["proportional", "balanced"]).optional(),
+  cross_scale: z.boolean().optional(),
+  methods: z.array(z.enum(["dpo", "sft", "margin"])).min(1).optional(),
+  ablation: z.boolean().optional(),
+  leakage: z.enum(["exclude", "error"]).optional(),
+  seed: seed.optional(),
+  lora: strictObject({ rank: positiveInt.max(4096).optional(), alpha: z.number().positive().optional(), dropout: z.number().min(0).lt(1).optional(), targets: z.array(nonEmpty).min(1).optional() }).optional(),
+  training: strictObject({
+    lr: z.number().positive().max(1).optional(),
+    epochs: positiveInt.optional(),
+    batch_size: positiveInt.optional(),
+    max_steps: positiveInt.optional(),
+    beta: z.number().positive().optional(),
+    loss: z.enum(["sigmoid", "ipo", "sigmoid+sft"]).optional(),
+    sft_weight: z.number().nonnegative().optional(),
+    margin: z.number().optional(),
+    max_length: positiveInt.optional(),
+    device: z.enum(["auto", "cpu", "cuda"]).optional(),
+  }).optional(),
 });
 
 export const studyInput = strictObject({
@@ -227,6 +287,8 @@ export const studyInput = strictObject({
   sampling: samplingInput.optional(),
   runtime: runtimeInput.optional(),
   judges: judgesInput.optional(),
+  attribute: attributeInput.optional(),
+  restore: restoreInput.optional(),
 });
 
 export type StudyInput = z.output<typeof studyInput>;
@@ -239,4 +301,5 @@ export type PromptInput = z.output<typeof promptInput>;
 export type SamplingInput = z.output<typeof samplingInput>;
 export type RuntimeInput = z.output<typeof runtimeInput>;
 export type JudgesInput = z.output<typeof judgesInput>;
+export type AttributeInput = z.output<typeof attributeInput>;
 export type JudgeMemberInput = z.output<typeof judgeMemberInput>;

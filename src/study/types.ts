@@ -5,6 +5,7 @@
  */
 import type { BackendKind } from "../backends/types.ts";
 import type { PanelSpec } from "../judge/config.ts";
+import type { RestoreSpec } from "../restore/config.ts";
 
 export const STUDY_FILE_VERSION = 1;
 
@@ -73,7 +74,7 @@ export interface EngineRecipe {
 /** What a variant is. Names are display only: the recipe is the data (and what is hashed). */
 export type VariantRecipe =
   | { kind: "fp"; kvCache?: KvCacheType }
-  | { kind: "llamacpp"; type: string; imatrix?: string; pure?: boolean; kvCache?: KvCacheType }
+  | { kind: "llamacpp"; type: string; imatrix?: string; pure?: boolean; allowFallback?: boolean; kvCache?: KvCacheType }
   | { kind: "engine"; recipe: EngineRecipe }
   | { kind: "hf"; path: string; kvCache?: KvCacheType }
   | { kind: "gguf"; path: string; kvCache?: KvCacheType }
@@ -186,11 +187,51 @@ export interface Study {
   benchmarks: BenchmarkSpec[];
   /** The judge panel (src/judge/config.ts), if the study declares one. */
   judges?: PanelSpec;
+  /** Attribution of flips (the attribute stage), if the study asks for it. */
+  attribute?: AttributeSpec;
+  /** Restoration of quantized variants (src/restore/config.ts), if the study asks for it. */
+  restore?: RestoreSpec;
 }
+
+/** What the attribute stage does per variant (study `attribute:`; every field defaulted). */
+export interface AttributeSpec {
+  /** Pairs both models solved, sampled (seeded) per variant and benchmark label and attributed as controls. */
+  controls: number;
+  /** Alternatives per position when scoring (top-k KL, top-1 agreement). */
+  topK: number;
+  /** fp's margin (log-prob top-1 minus top-2, nats) from which fp counts as confident (divergence). */
+  marginThreshold: number;
+  /** Prefix-rescue search: bisection (about log2 n + 2 continuations) or every prefix from 0 up. */
+  rescue: "bisect" | "linear";
+  /** Also the mirror: fp continuing the variant's prefixes. */
+  mirror: boolean;
+  /** At most this many flips per variant and benchmark (the first by problem order); unset: all. */
+  maxFlips?: number;
+  /** Seed of the control sample. */
+  seed: number;
+}
+
+export const DEFAULT_ATTRIBUTE: Omit<AttributeSpec, "seed"> = { controls: 10, topK: 10, marginThreshold: 1.0, rescue: "bisect", mirror: true };
+
+/** A variant that does not fit its model's weights, at a field of the variant (`["engine", "group_size"]`). */
+export interface VariantFitProblem {
+  field: readonly string[];
+  message: string;
+}
+
+/** Whether a variant's blocks and groups fit the model's weight shapes (reads facts gathered beforehand). */
+export type VariantFitCheck = (model: { name: string; source: ModelSource }, recipe: VariantRecipe) => VariantFitProblem[];
+
+/** Where a model fetched by `qreason models fetch` is: its HF directory, or why it cannot be used. */
+export type FetchedModelLookup = (name: string) => { hf: string } | { problem: string };
 
 /** Registries the loader can check names against (injected so this module stays free of them). */
 export interface KnownNames {
   benchmarks?: readonly string[];
   /** llama.cpp quantization types, with whether each needs an importance matrix. */
   llamacppTypes?: readonly { name: string; imatrix: "required" | "optional" }[];
+  /** Resolves `fetched: <name>` (without it, a study naming a fetched model is an error). */
+  fetchedModel?: FetchedModelLookup;
+  /** Checks each variant against its model's shapes (see LoadStudyOptions.prepareVariantFit). */
+  variantFit?: VariantFitCheck;
 }

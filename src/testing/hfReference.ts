@@ -76,7 +76,29 @@ export function hfReference(requests: HfReferenceRequest[], timeoutMs = 300_000)
   });
 }
 
-/** HF tokenization of `texts` (special tokens in the text are parsed; none are added). */
-export function hfTokenize(modelDir: string, texts: string[]): Promise<number[][]> {
-  return hfReference([{ modelDir, texts, greedyTokens: 0 }]).then(([results]) => results!.map((result) => result.ids));
+const TOKENIZE_SCRIPT = `
+import json, sys
+from transformers import AutoTokenizer
+request = json.load(sys.stdin)
+tokenizer = AutoTokenizer.from_pretrained(request["modelDir"], local_files_only=True)
+json.dump([tokenizer(text, add_special_tokens=False)["input_ids"] for text in request["texts"]], sys.stdout)
+`;
+
+/** HF tokenization of `texts` (special tokens in the text are parsed; none are added); loads no weights. */
+export function hfTokenize(modelDir: string, texts: string[], timeoutMs = 120_000): Promise<number[][]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(enginePython, ["-c", TOKENIZE_SCRIPT], { cwd: projectRoot, env: { ...process.env, TRANSFORMERS_VERBOSITY: "error" }, stdio: ["pipe", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`HF tokenization failed (exit ${code}): ${Buffer.concat(stderr).toString().slice(-2000)}`));
+      else resolve(JSON.parse(Buffer.concat(stdout).toString()) as number[][]);
+    });
+    child.stdin.end(JSON.stringify({ modelDir, texts }));
+  });
 }

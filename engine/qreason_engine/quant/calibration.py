@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from ..errors import EngineError
+from ..jsonlines import decoded_lines
 from .recipe import CalibrationSpec
 
 
@@ -49,8 +50,10 @@ def tokens_sha256(token_ids: torch.Tensor) -> str:
 
 def read_jsonl_texts(path: Path, text_field: str) -> list[str]:
     texts = []
-    with path.open(encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
+    with path.open("rb") as handle:
+        for line_number, line in decoded_lines(handle, str(path)):
+            if isinstance(line, EngineError):
+                raise line
             if not line.strip():
                 continue
             try:

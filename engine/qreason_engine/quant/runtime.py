@@ -32,6 +32,7 @@ from torch import nn
 
 from ..caches import RUNTIME_ATTRIBUTE, cache_keyword, plain_cache
 from ..errors import EngineError
+from ..jsonfile import read_json_object
 from ..model import LoadedModel, load_model
 from .grid import fake_quantize_per_token
 from .kv import KVQuantizer, head_dim_of, quantizing_cache, straight_through
@@ -265,13 +266,7 @@ def read_manifest(variant_dir: str | Path) -> dict:
     path = Path(variant_dir) / MANIFEST
     if not path.is_file():
         raise EngineError("E_NOT_FOUND", f"{variant_dir} has no {MANIFEST}: not a qreason variant")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise EngineError("E_INPUT", f"not valid JSON: {error.msg}", file=f"{path}:{error.lineno}") from error
-    if not isinstance(manifest, dict):
-        raise EngineError("E_INPUT", "must be a JSON object", file=str(path))
-    return manifest
+    return read_json_object(path)
 
 
 def load_variant(variant_dir: str | Path, dtype: str | None = None, device: str | None = None) -> LoadedModel:

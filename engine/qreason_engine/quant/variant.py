@@ -23,6 +23,7 @@ from torch import nn
 
 from .. import __version__
 from ..errors import EngineError
+from ..jsonfile import read_json_object
 from ..model import load_model, model_identity, resolve_device
 from .calibration import load_calibration
 from .layers import decoder_layers
@@ -66,7 +67,7 @@ def quantize_model(model: nn.Module, recipe: Recipe, token_ids: torch.Tensor | N
 
 def source_dtype(model_dir: Path) -> str:
     """The dtype the source's config declares (what its weights are stored in); float32 when unsaid."""
-    config = json.loads((model_dir / "config.json").read_text())
+    config = read_json_object(model_dir / "config.json")
     name = config.get("dtype") or config.get("torch_dtype") or "float32"
     if name not in ("float32", "bfloat16", "float16"):
         raise EngineError("E_QUANT", f"unsupported source dtype {name!r}", file=str(model_dir / "config.json"))

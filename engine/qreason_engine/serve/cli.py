@@ -30,6 +30,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     protocol_out = sys.stdout
     if args.stdio:
+        # The protocol is UTF-8 whatever the locale says, with "\n" line ends (README: the stdio protocol).
+        sys.stdout.reconfigure(encoding="utf-8", newline="\n")
         # stdout carries the protocol alone: anything a library prints goes to stderr instead.
         sys.stdout = sys.stderr
     try:
@@ -47,10 +49,11 @@ def run(args: argparse.Namespace) -> int:
     worker = BatchingWorker(generator, scorer, window_s=args.batch_window_ms / 1000,
                             max_batch_rows=args.max_batch_rows).start()
     info = engine_info(loaded, served_name=args.served_model_name or Path(args.model).resolve().name,
-                       limits={"max_batch_rows": args.max_batch_rows, "cache": args.cache, "compile": args.compile})
+                       limits={"max_batch_rows": args.max_batch_rows, "generator": args.generator,
+                               "cache": args.cache, "compile": args.compile})
     if args.stdio:
         from .stdio import serve_stdio
-        return serve_stdio(worker, info, sys.stdin, protocol_out)
+        return serve_stdio(worker, info, sys.stdin.buffer, protocol_out)
     return _serve_http(worker, info, args)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import EngineError
+from ..jsonlines import decoded_lines
 from .options import add_model_options, build_engine
 
 
@@ -57,9 +58,12 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _read(source: IO[str], name: str, parse) -> Iterator[tuple[int, Any, Any]]:
+def _read(source: IO[bytes] | IO[str], name: str, parse) -> Iterator[tuple[int, Any, Any]]:
     """(line number, id, request or EngineError) for every non-blank line."""
-    for number, text in enumerate(source, start=1):
+    for number, text in decoded_lines(source, name):
+        if isinstance(text, EngineError):
+            yield number, number, text
+            continue
         if not text.strip():
             continue
         try:
@@ -87,10 +91,15 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
 
 @contextmanager
 def _open(path: str, mode: str):
+    # Input is read as bytes and split at "\n" only (jsonlines.py); output is UTF-8 whatever the locale.
     if path == "-":
-        yield sys.stdin if mode == "r" else sys.stdout
+        if mode == "r":
+            yield sys.stdin.buffer
+        else:
+            sys.stdout.reconfigure(encoding="utf-8", newline="\n")
+            yield sys.stdout
         return
     if mode == "r" and not Path(path).is_file():
         raise EngineError("E_NOT_FOUND", f"input file not found: {path}")
-    with open(path, mode, encoding="utf-8") as handle:
+    with (open(path, "rb") if mode == "r" else open(path, mode, encoding="utf-8", newline="\n")) as handle:
         yield handle

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import platform
 from pathlib import Path
 
 from .. import __version__
 from ..errors import EngineError
+from ..jsonfile import read_json_object
 from ..model import LoadedModel, load_model
 from ..protocol import PROTOCOL_VERSION
 
 QUANT_MANIFEST = "qreason-quant.json"
 
 
-def open_model(model_dir: str | Path, *, dtype: str | None = None, device: str | None = None) -> LoadedModel:
+def open_model(model_dir: str | Path, *, dtype: str | None = None, device: str | None = None,
+               adapter: str | Path | None = None) -> LoadedModel:
     """Load a model; a variant directory (with qreason-quant.json) loads through the quant runtime, which
-    installs the variant's activation and KV-cache schemes so generation and scoring both see them."""
+    installs the variant's activation and KV-cache schemes so generation and scoring both see them. With
+    `adapter` (a PEFT LoRA directory, as `qreason-engine train` writes), the adapter is injected on top
+    (unmerged) and the identity covers both."""
+    loaded = _open_base(model_dir, dtype=dtype, device=device)
+    if adapter is None:
+        return loaded
+    from ..train.lora import apply_adapter
+
+    return apply_adapter(loaded, adapter)
+
+
+def _open_base(model_dir: str | Path, *, dtype: str | None, device: str | None) -> LoadedModel:
     root = Path(model_dir)
     if (root / QUANT_MANIFEST).is_file():
         try:
@@ -32,11 +44,8 @@ def quantization_summary(model_dir: Path) -> dict | None:
     path = model_dir / QUANT_MANIFEST
     if not path.is_file():
         return None
-    try:
-        manifest = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise EngineError("E_INPUT", f"not valid JSON: {error}", file=str(path)) from error
-    return manifest.get("recipe", manifest) if isinstance(manifest, dict) else None
+    manifest = read_json_object(path)
+    return manifest.get("recipe", manifest)
 
 
 def engine_info(loaded: LoadedModel, *, served_name: str, limits: dict) -> dict:
@@ -59,6 +68,8 @@ def engine_info(loaded: LoadedModel, *, served_name: str, limits: dict) -> dict:
             "max_context": getattr(config, "max_position_embeddings", None),
             "chat_template": bool(getattr(loaded.tokenizer, "chat_template", None)),
             "quantization": quantization_summary(Path(loaded.path)),
+            # {"path", "identity", "trained_on", "base_identity"} of a LoRA adapter loaded with --adapter
+            "adapter": getattr(loaded.model, "qreason_adapter", None),
         },
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
                      "transformers": transformers.__version__},

@@ -12,6 +12,7 @@ import threading
 from typing import IO, Any
 
 from ..errors import EngineError
+from ..jsonlines import decoded_lines
 from ..protocol import error_json, generation_json, parse_generate, parse_score, score_json
 from .worker import BatchingWorker, Job
 
@@ -107,13 +108,17 @@ class StdioSession:
         self.writer.write({"id": request_id, "error": error_json(error)})
 
 
-def serve_stdio(worker: BatchingWorker, info: dict, stdin: IO[str], stdout: IO[str]) -> int:
-    """Serve until end of input or a shutdown request; every accepted request is answered before return."""
+def serve_stdio(worker: BatchingWorker, info: dict, stdin: IO[bytes] | IO[str], stdout: IO[str]) -> int:
+    """Serve until end of input or a shutdown request; every accepted request is answered before return.
+
+    `stdin` is best binary (sys.stdin.buffer): lines then end at "\n" only (see jsonlines.py)."""
     writer = LineWriter(stdout)
     writer.write({"event": "hello", **info})
     session = StdioSession(worker, info, writer)
-    for line_number, line in enumerate(stdin, start=1):
-        if line.strip():
+    for line_number, line in decoded_lines(stdin, "stdin"):
+        if isinstance(line, EngineError):
+            session._error(None, line)
+        elif line.strip():
             session.handle_line(line, line_number)
         if session.shutting_down:
             break

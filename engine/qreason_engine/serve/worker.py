@@ -1,5 +1,8 @@
 """The batching worker: one thread owns the model; requests from any number of client threads queue up
-and those arriving within a short window run as one batch.
+and those arriving within a short window run as one batch. With the fast generator (its `stream`), the
+generate batch keeps running as a continuous batch: at every host sync the worker hands it the generate
+jobs queued since (they take slots as rows finish) and runs queued score jobs right there, so neither
+waits for a long generation to end.
 
 Every submitted job completes exactly once, with a result or an EngineError: a failure never leaves a
 client waiting and never stops the worker.
@@ -71,6 +74,8 @@ class BatchingWorker:
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="qreason-engine-worker", daemon=True)
         self.batches_run = 0  # for tests and logs: how many model batches ran
+        self.joined_running = 0  # generate jobs that joined a running continuous batch
+        self._stop_seen = False
 
     def start(self) -> BatchingWorker:
         self._thread.start()
@@ -103,7 +108,7 @@ class BatchingWorker:
 
     def _run(self) -> None:
         stopping = False
-        while not stopping:
+        while not stopping and not self._stop_seen:
             first = self._queue.get()
             if first is _STOP:
                 return
@@ -140,6 +145,10 @@ class BatchingWorker:
                     live.append(job)
         if not live:
             return
+        if kind == "generate" and hasattr(self.generator, "stream"):
+            self._stream(live)
+            self.batches_run += 1
+            return
         run = self.generator.generate_each if kind == "generate" else self.scorer.score_each
         try:
             outcomes = run([job.request for job in live])
@@ -152,6 +161,54 @@ class BatchingWorker:
                 self._complete(job, None, outcome)
             else:
                 self._complete(job, outcome, None)
+
+    def _stream(self, jobs: list[Job]) -> None:
+        """Run generate jobs as one continuous batch that later generate jobs join."""
+        running = list(jobs)  # every job started in this batch: each completes exactly once
+
+        def more() -> list[tuple[Job, GenerationRequest]]:
+            joining, scoring = [], []
+            while not self._stop_seen:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    self._stop_seen = True  # finish what runs, then stop
+                    break
+                (joining if job.kind == "generate" else scoring).append(job)
+            if scoring:
+                self._run_group("score", scoring)
+            started = []
+            with self._lock:
+                for job in joining:
+                    if job.cancelled:
+                        self._complete(job, None, EngineError("E_BACKEND", "request cancelled by the client"))
+                    else:
+                        job.started = True
+                        started.append(job)
+            self.joined_running += len(started)
+            running.extend(started)
+            return [(job, job.request) for job in started]
+
+        def deliver(job: Job, outcome) -> None:
+            if isinstance(outcome, EngineError):
+                self._complete(job, None, outcome)
+            else:
+                self._complete(job, outcome, None)
+
+        try:
+            self.generator.stream([(job, job.request) for job in jobs], more, deliver)
+        except Exception:  # noqa: BLE001 - what did not complete is retried, each failure reported to its job
+            traceback.print_exc(file=sys.stderr)
+        left = [job for job in running if not job.finished]
+        if left:
+            try:
+                outcomes = self.generator.generate_each([job.request for job in left])
+            except Exception as error:  # noqa: BLE001 - a last guard, as in _run_group
+                outcomes = [EngineError("E_INTERNAL", f"{type(error).__name__}: {error}")] * len(left)
+            for job, outcome in zip(left, outcomes):
+                deliver(job, outcome)
 
     def _complete(self, job: Job, result, error: EngineError | None) -> None:
         job.finished = True

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from ..errors import EngineError
+from ..jsonlines import decoded_lines
 from .tokenizer import train_tokenizer
 
 
@@ -58,8 +59,10 @@ def probe_window(config: ReferenceConfig) -> tuple[int, int]:
 def read_examples(path: Path) -> list[dict]:
     examples = []
     # Training sets travel compressed to the GPU machine; read .gz transparently.
-    with (gzip.open(path, "rt") if path.suffix == ".gz" else path.open()) as handle:
-        for number, line in enumerate(handle, 1):
+    with (gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")) as handle:
+        for number, line in decoded_lines(handle, str(path)):
+            if isinstance(line, EngineError):
+                raise line
             if not line.strip():
                 continue
             try:

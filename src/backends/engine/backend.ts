@@ -8,6 +8,7 @@
  */
 import { QreasonError } from "../../errors.ts";
 import type { Backend, GenerateRequest, GenerateResult, ScoreRequest, ScoreResult } from "../types.ts";
+import { timerMs } from "../timer.ts";
 import { EngineProcess } from "./process.ts";
 import { generateParams, scoreParams, toGenerateResult, toScoreResult, type EngineInfo } from "./protocol.ts";
 
@@ -16,6 +17,8 @@ export interface EngineBackendOptions {
   python: string;
   /** Hugging Face model directory, or a quantized variant directory (with qreason-quant.json). */
   model: string;
+  /** A PEFT LoRA adapter directory (`qreason-engine train` writes one) applied over the model, unmerged. */
+  adapter?: string;
   dtype?: "auto" | "fp32" | "bf16" | "fp16";
   /** "auto", "cpu", "cuda", "cuda:1", ... */
   device?: string;
@@ -59,12 +62,18 @@ export class EngineBackend implements Backend {
   }
 
   static async create(options: EngineBackendOptions): Promise<EngineBackend> {
-    return new EngineBackend(options, await EngineBackend.spawn(options));
+    const checked = {
+      ...options,
+      startupTimeoutMs: timerMs(options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, "startupTimeoutMs"),
+      requestTimeoutMs: timerMs(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, "requestTimeoutMs"),
+    };
+    return new EngineBackend(checked, await EngineBackend.spawn(checked));
   }
 
   private static spawn(options: EngineBackendOptions): Promise<EngineProcess> {
     const args = ["--model", options.model, "--dtype", options.dtype ?? "auto", "--device", options.device ?? "auto"];
     if (options.maxBatchRows !== undefined) args.push("--max-batch-rows", String(options.maxBatchRows));
+    if (options.adapter !== undefined) args.push("--adapter", options.adapter);
     return EngineProcess.start({
       python: options.python,
       args: [...args, ...(options.extraArgs ?? [])],

@@ -4,9 +4,9 @@
  * death) into a QreasonError for exactly the requests it affects.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { createInterface } from "node:readline";
 import type { z } from "zod";
 import { QreasonError } from "../../errors.ts";
+import { onLines } from "../../io/lines.ts";
 import { engineError, engineEventSchema, engineResponseSchema, toEngineInfo, type EngineInfo } from "./protocol.ts";
 
 export interface EngineProcessOptions {
@@ -65,7 +65,6 @@ export class EngineProcess {
     child.stdin.on("error", () => {
       // EPIPE after the engine died: the exit handler reports it to every pending request.
     });
-    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
     let engine: EngineProcess | undefined;
     let exitCode: number | null = null;
     let exitSignal: NodeJS.Signals | null = null;
@@ -96,7 +95,8 @@ export class EngineProcess {
         const how = exitSignal ? `signal ${exitSignal}` : `code ${exitCode}`;
         fail(new QreasonError("E_BACKEND", `the engine exited (${how}) before it was ready${tail(stderrTail.text)}`));
       });
-      lines.on("line", (line) => {
+      // Split on "\n" only: the engine writes U+2028/U+2029 raw inside strings (src/io/lines.ts).
+      onLines(child.stdout, (line) => {
         if (engine) {
           engine.onLine(line);
           return;

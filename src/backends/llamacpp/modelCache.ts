@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { LlamaLogLevel, getLlama, type Llama, type LlamaModel } from "node-llama-cpp";
 import { QreasonError } from "../../errors.ts";
+import { readGguf } from "../../gguf/index.ts";
 
 export type GpuMode = "auto" | false;
 
@@ -60,6 +61,9 @@ export class ModelCache {
     let entry = this.entries.get(key);
     if (entry === undefined) {
       const loading = (async () => {
+        // qreason's own reader first: it refuses a malformed or crafted header at once, where
+        // node-llama-cpp's reader can loop on absurd counts for minutes and gigabytes (issue 12).
+        await readGguf(modelPath);
         const llama = await sharedLlama(gpu);
         try {
           const model = await llama.loadModel({ modelPath: path.resolve(modelPath), gpuLayers: gpu === false ? 0 : "auto" });

@@ -5,6 +5,7 @@
  */
 import { QreasonError } from "../../errors.ts";
 import type { Backend, GenerateRequest, GenerateResult, ScoreRequest, ScoreResult } from "../types.ts";
+import { timerMs } from "../timer.ts";
 import { JsonClient, type FetchFunction } from "./client.ts";
 import { EndpointPool } from "./endpoints.ts";
 import { firstModelId, type BodyOptions, generateBody, scoreBody, scoreFromEcho, toGenerateResult, type ChatTemplate } from "./protocol.ts";
@@ -62,7 +63,7 @@ export class OpenAIBackend implements Backend {
     const client = new JsonClient({
       pool,
       apiKey: options.apiKey,
-      timeoutMs: options.timeoutMs ?? 600_000,
+      timeoutMs: timerMs(options.timeoutMs ?? 600_000, "timeoutMs"),
       maxRetries: options.maxRetries ?? 4,
       backoff: { baseMs: options.retryBaseMs ?? 500, maxMs: options.retryMaxMs ?? 30_000 },
       retryAfterCapMs: options.retryAfterCapMs ?? 120_000,
@@ -82,7 +83,8 @@ export class OpenAIBackend implements Backend {
     return Promise.all(
       requests.map(async (request) => {
         const prepared = generateBody(request, this.bodyOptions);
-        return toGenerateResult(prepared, await this.client.post(prepared.path, prepared.body, signal));
+        // A malformed answer (no choices, no content) is retried like a 5xx, so it is checked inside the client.
+        return this.client.post(prepared.path, prepared.body, signal, (value) => toGenerateResult(prepared, value));
       }),
     );
   }

@@ -27,7 +27,14 @@ export interface JsonClientOptions {
 type Failure =
   | { kind: "status"; status: number; message: string; retryAfterMs?: number }
   | { kind: "timeout" }
-  | { kind: "network"; message: string };
+  | { kind: "network"; message: string }
+  /** The connection broke after the headers: the body is incomplete. */
+  | { kind: "truncated"; message: string }
+  /** A 2xx whose body is not JSON, or not the answer asked for (no choices, no content). */
+  | { kind: "malformed"; message: string };
+
+/** Checks an answer and turns it into what the caller wants; a QreasonError means "malformed, try again". */
+export type AcceptAnswer<T> = (value: unknown) => T;
 
 export class JsonClient {
   private readonly options: JsonClientOptions;
@@ -36,15 +43,19 @@ export class JsonClient {
     this.options = options;
   }
 
-  post(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
-    return this.send("POST", path, body, signal);
+  /**
+   * POSTs `body`; `accept` checks the answer (a QreasonError from it makes the answer malformed, which is
+   * retried like a 5xx: a proxy's error page, a body cut short, a server that sent no choices).
+   */
+  post<T = unknown>(path: string, body: unknown, signal?: AbortSignal, accept?: AcceptAnswer<T>): Promise<T> {
+    return this.send("POST", path, body, signal, accept);
   }
 
   get(path: string, signal?: AbortSignal): Promise<unknown> {
     return this.send("GET", path, undefined, signal);
   }
 
-  private async send(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  private async send<T>(method: string, path: string, body: unknown, signal?: AbortSignal, accept?: AcceptAnswer<T>): Promise<T> {
     const { pool, maxRetries } = this.options;
     let avoid: string | undefined;
     let failure: Failure | undefined;
@@ -54,11 +65,11 @@ export class JsonClient {
       url = lease.url + path;
       let outcome: { ok: true; value: unknown } | { ok: false; failure: Failure };
       try {
-        outcome = await this.attempt(method, url, body, signal);
+        outcome = await this.attempt(method, url, body, signal, accept);
       } finally {
         lease.release();
       }
-      if (outcome.ok) return outcome.value;
+      if (outcome.ok) return outcome.value as T;
       failure = outcome.failure;
       if (failure.kind === "status" && !isRetryableStatus(failure.status)) break;
       if (attempt === maxRetries) break;
@@ -85,6 +96,7 @@ export class JsonClient {
     url: string,
     body: unknown,
     signal: AbortSignal | undefined,
+    accept: AcceptAnswer<unknown> | undefined,
   ): Promise<{ ok: true; value: unknown } | { ok: false; failure: Failure }> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -100,11 +112,18 @@ export class JsonClient {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: attemptSignal,
       });
-      text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw cancelled(signal);
       if (timeout.aborted) return { ok: false, failure: { kind: "timeout" } };
       return { ok: false, failure: { kind: "network", message: networkReason(error) } };
+    }
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The server answered (status and headers came) and the connection broke in the body: not "cannot connect".
+      if (signal?.aborted) throw cancelled(signal);
+      if (timeout.aborted) return { ok: false, failure: { kind: "timeout" } };
+      return { ok: false, failure: { kind: "truncated", message: `HTTP ${response.status}, then the body was cut off (${bodyReason(error)})` } };
     }
     if (!response.ok) {
       return {
@@ -117,10 +136,19 @@ export class JsonClient {
         },
       };
     }
+    let value: unknown;
     try {
-      return { ok: true, value: JSON.parse(text) };
+      value = JSON.parse(text);
     } catch {
-      throw new QreasonError("E_BACKEND", this.redact(`${method} ${url}: the answer is not JSON: ${text.slice(0, 200)}`));
+      const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+      return { ok: false, failure: { kind: "malformed", message: `HTTP ${response.status} but the body is not JSON (truncated or an error page?): ${shown || "(empty)"}` } };
+    }
+    if (accept === undefined) return { ok: true, value };
+    try {
+      return { ok: true, value: accept(value) };
+    } catch (error) {
+      if (!(error instanceof QreasonError)) throw error;
+      return { ok: false, failure: { kind: "malformed", message: error.message } };
     }
   }
 
@@ -129,8 +157,11 @@ export class JsonClient {
     if (failure.kind === "timeout") {
       return new QreasonError("E_TIMEOUT", this.redact(`${method} ${url}: no answer within ${this.options.timeoutMs} ms${tries}`));
     }
-    if (failure.kind === "network") {
+    if (failure.kind === "network" || failure.kind === "truncated") {
       return new QreasonError("E_NETWORK", this.redact(`${method} ${url}: ${failure.message}${tries}`));
+    }
+    if (failure.kind === "malformed") {
+      return new QreasonError("E_BACKEND", this.redact(`${method} ${url}: ${failure.message}${tries}`));
     }
     return new QreasonError("E_BACKEND", this.redact(`${method} ${url}: HTTP ${failure.status}: ${failure.message}${tries}`));
   }
@@ -158,6 +189,13 @@ function serverMessage(text: string): string {
     // not JSON: the text itself
   }
   return text.slice(0, 500) || "(empty body)";
+}
+
+/** Why reading a body failed: undici says "terminated", with the socket's reason as the cause. */
+function bodyReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return cause.message ? `${cause.code}: ${cause.message}` : cause.code;
+  return (error as Error).message;
 }
 
 function networkReason(error: unknown): string {

@@ -2,6 +2,12 @@
  * Fan-out across several base URLs of one model (vLLM replicas, several engine servers): each request goes
  * to the endpoint with the fewest requests in flight, no endpoint takes more than `maxInFlight` at once,
  * and an endpoint that just failed or asked to slow down rests until its cooldown ends.
+ *
+ * A resting (cooling) endpoint, or the one a retry is avoiding, is never picked while a healthy one exists:
+ * the request waits for the healthy one's next free slot instead. (Picking the resting one when the healthy
+ * one was merely full sent retries back to a dead URL until they ran out: 3 of 24 generations failed on a
+ * dead base URL while the live one was fine.) Only when every endpoint rests does the one that rests least
+ * get the request, so a caller is never stalled forever.
  */
 import { QreasonError } from "../../errors.ts";
 
@@ -39,7 +45,8 @@ export class EndpointPool {
     return Object.fromEntries(this.endpoints.map((endpoint) => [endpoint.url, endpoint.inFlight]));
   }
 
-  /** Waits for a free slot; `avoid` is passed over when any other endpoint has room (retry elsewhere). */
+  /** Waits for a free slot on a healthy endpoint; `avoid` (the URL a retry failed on) is passed over while
+   * another healthy endpoint exists. */
   async acquire(avoid?: string, signal?: AbortSignal): Promise<Lease> {
     for (;;) {
       if (signal?.aborted) throw new QreasonError("E_BACKEND", "cancelled", {}, { cause: signal.reason });
@@ -53,13 +60,21 @@ export class EndpointPool {
             if (released) return;
             released = true;
             endpoint.inFlight -= 1;
-            this.waiting.shift()?.();
+            // Every waiter looks again: the freed slot may suit a later waiter but not the first
+            // (different endpoints avoided), and a waiter that cannot use it simply waits again.
+            for (const wake of this.waiting.splice(0)) wake();
           },
         };
       }
       await new Promise<void>((resolve) => {
+        // Also look again when the next cooldown ends: a rested endpoint may then take the request.
+        const restEnds = this.endpoints.map((candidate) => candidate.coolUntilMs - Date.now()).filter((ms) => ms > 0);
+        const timer = restEnds.length > 0 ? setTimeout(() => wake(), Math.min(...restEnds) + 1) : undefined;
         const wake = () => {
+          clearTimeout(timer);
           signal?.removeEventListener("abort", wake);
+          const index = this.waiting.indexOf(wake);
+          if (index !== -1) this.waiting.splice(index, 1);
           resolve();
         };
         this.waiting.push(wake);
@@ -76,14 +91,22 @@ export class EndpointPool {
 
   private pick(avoid: string | undefined): Endpoint | undefined {
     const now = Date.now();
+    const healthy = this.endpoints.filter((endpoint) => endpoint.coolUntilMs <= now);
+    // Among healthy endpoints, the avoided one only when it is the only healthy one.
+    const preferred = healthy.filter((endpoint) => endpoint.url !== avoid);
+    const eligible = preferred.length > 0 ? preferred : healthy;
+    if (eligible.length > 0) return leastLoaded(eligible.filter((endpoint) => endpoint.inFlight < this.maxInFlight)); // full: wait
+    // Everything rests: the one that rests least (its own retry delay already spaced this attempt out).
     const open = this.endpoints.filter((endpoint) => endpoint.inFlight < this.maxInFlight);
     if (open.length === 0) return undefined;
-    const rested = open.filter((endpoint) => endpoint.coolUntilMs <= now);
-    // Every open endpoint cooling down: use the one that rests least rather than stall the caller
-    // (its own retry delay already spaced this attempt out).
-    const candidates = rested.length > 0 ? rested : [...open].sort((a, b) => a.coolUntilMs - b.coolUntilMs).slice(0, 1);
-    const preferred = candidates.filter((endpoint) => endpoint.url !== avoid);
-    const pool = preferred.length > 0 ? preferred : candidates;
-    return pool.reduce((best, endpoint) => (endpoint.inFlight < best.inFlight ? endpoint : best));
+    const soonest = Math.min(...open.map((endpoint) => endpoint.coolUntilMs));
+    const rested = open.filter((endpoint) => endpoint.coolUntilMs === soonest);
+    const notAvoided = rested.filter((endpoint) => endpoint.url !== avoid);
+    return leastLoaded(notAvoided.length > 0 ? notAvoided : rested);
   }
+}
+
+function leastLoaded(endpoints: Endpoint[]): Endpoint | undefined {
+  if (endpoints.length === 0) return undefined;
+  return endpoints.reduce((best, endpoint) => (endpoint.inFlight < best.inFlight ? endpoint : best));
 }

@@ -188,7 +188,17 @@ export function toGenerateResult(prepared: PreparedRequest, value: unknown): Gen
   const chat = prepared.path === "/chat/completions";
   const response = chat ? parsed(chatSchema, value, "chat completion") : parsed(completionSchema, value, "completion");
   const choice = response.choices[0]!;
-  const text = "text" in choice ? choice.text : (choice.message.content ?? "");
+  let text: string;
+  if ("text" in choice) text = choice.text;
+  else if (typeof choice.message.content === "string") text = choice.message.content;
+  else if (choice.finish_reason === "length") {
+    // The token budget ran out before any content (a reasoning model's hidden thoughts): an empty answer.
+    text = "";
+    warnings.push("the endpoint sent no message content (finish_reason length): recorded as an empty answer");
+  } else {
+    // No content and not cut off: a broken answer, retried like a 5xx (never silently graded as "").
+    throw new QreasonError("E_BACKEND", "malformed chat completion response: choices.0.message.content: missing");
+  }
   if (!response.usage) warnings.push("the endpoint reported no token usage; counts are 0");
   warnings.push(...(choice.qreason_warnings ?? []));
   return {

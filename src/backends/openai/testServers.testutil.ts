@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { createInterface } from "node:readline";
+import { onLines } from "../../io/lines.ts";
 import { enginePython, projectRoot } from "../../testing/paths.ts";
 import type { ChatTemplate } from "./protocol.ts";
 
@@ -35,8 +35,11 @@ export async function startEngineHttpServer(modelDir: string): Promise<RunningSe
   child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
   const firstLine = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", resolve);
+    let first = true;
+    onLines(child.stdout, (line) => {
+      if (first) resolve(line);
+      first = false;
+    });
     void exited.then(() => reject(new Error(`engine HTTP server exited before listening:\n${stderr}`)));
   });
   const { url } = JSON.parse(firstLine) as { url: string };

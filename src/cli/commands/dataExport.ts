@@ -7,12 +7,14 @@
  */
 import { defineCommand } from "citty";
 import { createHash } from "node:crypto";
-import { access, open, rename, rm } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { QreasonError } from "../../errors.ts";
 import { ARITH_BENCHMARK, arithTrainingJsonl } from "../../data/arith/index.ts";
 import { findBenchmark, loadProblems, resolveSplit, selectSubset, type Problem } from "../../data/index.ts";
+import { openAtomicOutput } from "../../io/index.ts";
 import { readConfig } from "../config.ts";
+import { exitOnInterrupt } from "../interrupt.ts";
 
 function parseCount(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -48,28 +50,25 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Writes `lines` to `file` through a temporary file; returns the sha256 of what was written. */
+/** Writes `lines` to `file` through a temporary file beside its real target; returns the sha256 written. */
 async function writeAtomically(file: string, lines: Iterable<string>): Promise<string> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const output = await openAtomicOutput(file, "--out"); // follows a symlink, refuses a directory or FIFO
   const hash = createHash("sha256");
-  const handle = await open(temporary, "w");
   try {
     let chunk = "";
+    const flush = async (): Promise<void> => {
+      hash.update(chunk, "utf8");
+      await output.write(chunk);
+      chunk = "";
+    };
     for (const line of lines) {
       chunk += line;
-      if (chunk.length > 1 << 20) {
-        await handle.write(chunk);
-        hash.update(chunk, "utf8");
-        chunk = "";
-      }
+      if (chunk.length > 1 << 20) await flush();
     }
-    await handle.write(chunk);
-    hash.update(chunk, "utf8");
-    await handle.close();
-    await rename(temporary, file);
+    await flush();
+    await output.commit();
   } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temporary, { force: true });
+    output.abort();
     throw error;
   }
   return hash.digest("hex");
@@ -87,6 +86,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const config = readConfig();
+    exitOnInterrupt(); // Ctrl-C: exit through Node, which removes the temporary file
     const count = parseCount(args.n, "--n");
     const seed = parseSeed(args.seed);
     const out = path.resolve(args.out);

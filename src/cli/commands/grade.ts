@@ -9,9 +9,6 @@
  * The grading policy is docs/grading.md.
  */
 import { defineCommand } from "citty";
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
-import { once } from "node:events";
 import path from "node:path";
 import { QreasonError } from "../../errors.ts";
 import {
@@ -23,9 +20,12 @@ import {
   OutputClosedError,
   validateGradeFile,
 } from "../../grade/index.ts";
+import { openAtomicOutput, openRereadable, type AtomicOutput } from "../../io/index.ts";
 import { readConfig, type CliConfig } from "../config.ts";
+import { exitOnInterrupt } from "../interrupt.ts";
 import { createProgress } from "../progress.ts";
 import { pendingAfter, runStagesCommand } from "../stages.ts";
+import { stdoutFailure } from "../stdout.ts";
 
 function positiveInteger(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -61,7 +61,10 @@ export default defineCommand({
   },
   args: {
     runDirectory: { type: "positional", required: false, description: "A run directory made by `qreason run`: grade what the current grader has not graded (no backend starts)" },
-    input: { type: "string", description: 'JSONL file, one {id, gold, output, finish_reason?: "stop"|"length"} per line (instead of a run directory)' },
+    input: {
+      type: "string",
+      description: 'JSONL file, one {id, gold, output, finish_reason?: "stop"|"length"} per line (instead of a run directory; \'-\' reads standard input)',
+    },
     output: { type: "string", description: "Where to write graded lines (default: stdout)" },
     workers: { type: "string", description: "Grading worker threads (default: available cores, at most 8)" },
     "work-budget": {
@@ -101,43 +104,33 @@ export default defineCommand({
     if (args.input === undefined) {
       throw new QreasonError("E_USAGE", "give a run directory (`qreason grade runs/my-study`) or --input F.jsonl");
     }
-    const inputPath = path.resolve(args.input);
     const timeBudgetMs = positiveInteger(args["time-budget-ms"], "--time-budget-ms");
     const workBudget = positiveInteger(args["work-budget"], "--work-budget");
+    // Read twice (validate, then grade): a pipe or FIFO is copied once to a temporary file first.
+    const input = await openRereadable(args.input, "--input");
+    // Ctrl-C / SIGTERM: exit through Node, which removes the temporary files (the target is untouched).
+    const restoreSignals = exitOnInterrupt();
     // Workers load the grader while the file is validated; a bad line stops both.
     const pool = new GradePool({ workers, timeBudgetMs, workBudget, lastNumberFallback: args["last-number"] });
     try {
       await gradeWithPool(pool);
     } finally {
       await pool.close();
+      restoreSignals();
+      input.dispose();
     }
 
     async function gradeWithPool(pool: GradePool): Promise<void> {
-      const total = await validateGradeFile(inputPath);
-
-      const outputPath = args.output ? path.resolve(args.output) : undefined;
-      // Written beside the target and renamed at the end: a failed run never leaves half a file behind.
-      const temporaryPath = outputPath ? `${outputPath}.partial-${process.pid}` : undefined;
-      const output = temporaryPath ? createWriteStream(temporaryPath) : process.stdout;
-      if (temporaryPath) {
-        await once(output, "open").catch((error: Error) => {
-          throw new QreasonError("E_INPUT", `cannot write: ${error.message}`, { file: outputPath });
-        });
-      }
-      // `qreason grade ... | head`: a closed pipe ends the run quietly instead of crashing on EPIPE.
-      let pipeClosed = false;
-      if (!temporaryPath) {
-        process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-          if (error.code !== "EPIPE") throw error;
-          pipeClosed = true;
-          process.stdout.destroy();
-        });
-      }
+      const total = await validateGradeFile(input.path, input.requested);
+      // Written beside the real target and renamed at the end: a failed run never leaves half a file behind.
+      const file: AtomicOutput | undefined = args.output ? await openAtomicOutput(args.output, "--output", { stdoutByDefault: true }) : undefined;
+      const output = file?.stream ?? process.stdout;
       const progress = createProgress({ label: "grading", total, enabled: config.interactive && !args.quiet && total > 0 });
       let shown = 0;
       try {
         const summary = await gradeFile({
-          inputPath,
+          inputPath: input.path,
+          inputName: input.requested,
           output,
           pool,
           onProgress: (done) => {
@@ -146,20 +139,20 @@ export default defineCommand({
           },
         });
         progress.stop();
-        if (temporaryPath && outputPath) {
-          output.end();
-          await once(output, "finish");
-          await rename(temporaryPath, outputPath);
-        }
+        await file?.commit();
         if (!args.quiet) console.error(describeSummary(summary));
       } catch (error) {
         progress.stop();
-        if (temporaryPath) {
-          output.end();
-          await rm(temporaryPath, { force: true });
+        if (file) {
+          const failed = file.stream.errored;
+          file.abort();
+          if (failed && !(error instanceof QreasonError)) {
+            throw new QreasonError("E_OUTPUT", `cannot write the --output: ${failed.message}`, { file: file.target.requested });
+          }
+          throw error;
         }
-        const closed = pipeClosed || error instanceof OutputClosedError || (error as NodeJS.ErrnoException).code === "EPIPE";
-        if (closed && !temporaryPath) return;
+        // stdout failed (a closed pipe, a full disk): main.ts reports it, quietly for `| head`.
+        if (stdoutFailure() !== undefined || error instanceof OutputClosedError) return;
         throw error;
       }
     }

@@ -152,6 +152,7 @@ export default defineCommand({
     const controller = new AbortController();
     const onInterrupt = (): void => controller.abort();
     process.once("SIGINT", onInterrupt);
+    process.once("SIGTERM", onInterrupt);
     try {
       if ((await modelKind(model)) === "hf-dir") {
         for (const flag of ["imatrix", "pure", "threads", "allow-fallback", "force"] as const) {
@@ -195,6 +196,7 @@ export default defineCommand({
       }
     } finally {
       process.removeListener("SIGINT", onInterrupt);
+      process.removeListener("SIGTERM", onInterrupt);
     }
   },
 });

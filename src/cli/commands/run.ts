@@ -9,12 +9,15 @@ import path from "node:path";
 import { defineCommand } from "citty";
 import { benchmarkNames } from "../../data/index.ts";
 import { QreasonError } from "../../errors.ts";
+import { fetchedModelLookup, prepareVariantFit } from "../../models/index.ts";
 import { QUANT_TYPES } from "../../quantize/index.ts";
-import { reportFiles, type Results } from "../../report/index.ts";
+import { attributionSummaryText, reportFiles, type Results } from "../../report/index.ts";
 import { defaultRunDirectory, runStudy, type RunSummary } from "../../run/index.ts";
+import { openRunDirectory } from "../../store/index.ts";
 import { loadStudy } from "../../study/index.ts";
 import { readConfig } from "../config.ts";
 import { eventPrinter, stageOptions, summaryTable, withInterrupt } from "../stages.ts";
+import { restorationText } from "./restore.ts";
 
 export { summaryTable } from "../stages.ts";
 
@@ -27,7 +30,10 @@ export interface ExecuteOptions {
 /** Loads a study and runs its stages (the report included), then prints the summary; shared by `run` and `demo`. */
 export async function executeStudy(studyFile: string, options: ExecuteOptions = {}): Promise<void> {
   const config = readConfig();
-  const study = await loadStudy(studyFile, { known: { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES } });
+  const study = await loadStudy(studyFile, {
+    known: { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES, fetchedModel: fetchedModelLookup(config.modelsDir) },
+    prepareVariantFit,
+  });
   const runDirectory = options.out !== undefined ? path.resolve(options.out) : defaultRunDirectory(study, process.cwd());
   const quiet = options.quiet === true || options.json === true;
   const printer = eventPrinter(config, quiet);
@@ -51,6 +57,15 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
     console.log(JSON.stringify({ runDirectory, report: files, summary: { ...summary, report: undefined } }));
   } else {
     console.log(summaryTable(results, summary));
+    if (results.attribution) {
+      const store = openRunDirectory(runDirectory);
+      try {
+        console.log(`\n${attributionSummaryText(store)}`);
+      } finally {
+        store.close();
+      }
+    }
+    if (results.restoration !== undefined && results.restoration.length > 0) console.log(`\nrestoration\n${restorationText(results.restoration)}`);
     console.log(`\nreport: ${files.html}\n        ${files.markdown}, ${path.basename(files.results)}, ${path.basename(files.generations)}`);
   }
   const failed = results.failures.length;

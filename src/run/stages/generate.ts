@@ -54,7 +54,7 @@ async function generateVariant(context: StageContext, variant: PlannedVariant): 
         inFlight: requestsInFlight(model, prepared),
         backendKind: backend.kind,
         backendVersion: backend.version,
-        ...(backend.kind === "llamacpp" ? { requestTimeoutMs: model.runtime.timeoutSeconds * 1000 } : {}),
+        ...(backend.kind === "llamacpp" ? { requestTimeoutMs: Math.round(model.runtime.timeoutSeconds * 1000) } : {}),
         signal: context.signal,
         ...(context.settings.flushSize !== undefined ? { flushSize: context.settings.flushSize } : {}),
         ...(context.settings.flushMs !== undefined ? { flushMs: context.settings.flushMs } : {}),

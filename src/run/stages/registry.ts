@@ -4,6 +4,7 @@
  * single-stage commands pick it up from this list.
  */
 import { QreasonError } from "../../errors.ts";
+import { attributeStage } from "./attribute.ts";
 import { compareStage } from "./compare.ts";
 import { generateStage } from "./generate.ts";
 import { judgeStage } from "./judge.ts";
@@ -11,9 +12,10 @@ import { gradeStage } from "./grade.ts";
 import { planStage } from "./plan.ts";
 import { quantizeStage } from "./quantize.ts";
 import { reportStage } from "./report.ts";
+import { restoreStage } from "./restore.ts";
 import type { Stage } from "./types.ts";
 
-export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, judgeStage, reportStage];
+export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, attributeStage, judgeStage, restoreStage, reportStage];
 
 export function stageNamed(name: string, registry: readonly Stage[] = STAGES): Stage {
   const stage = registry.find((candidate) => candidate.name === name);

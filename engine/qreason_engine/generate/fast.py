@@ -1,0 +1,371 @@
+"""The fast generator: a slot scheduler with continuous batching over a per-slot static KV cache, decode
+steps replayed as CUDA graphs, sampling on the device, and one host sync every `chunk` tokens.
+
+- Slots: `slots` rows decode together; each owns one slot of the SlotCache. When a row finishes, its slot
+  is refilled with the next waiting row at the following sync (continuous batching): a long answer holds
+  only its own slot.
+- Prefill: rows waiting for a slot are prefilled together (right-padded, through the transformers forward
+  and `caches.make_cache`, so a variant's KV scheme rounds them), and the n samples of one prompt (and any
+  identical prompts) share one prefill: its KV is copied into each of their slots.
+- Decode: SlotForward.decode for every slot at once, then `sampling.draw` on the device, the token fed to
+  the next step on the device; the host reads the chunk's tokens once and applies the finishing rules
+  (end of sequence, stop strings, max_tokens: rows.RowRules, the oracle's) to each row's tokens in order,
+  discarding what a row produced after it finished.
+- The oracle (oracle.BatchGenerator) runs what this path leaves to it: JSON-constrained rows, rows with
+  log-probs, models slot_forward does not cover, and rows longer than `max_capacity` tokens.
+
+Greedy outputs are token-identical to the oracle's and seeded samples draw the same tokens from the same
+logits (tests/test_fast_generate.py); the only differences are floating-point rounding of the forward.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from ..caches import RUNTIME_ATTRIBUTE, make_cache
+from ..errors import EngineError
+from .decode_graphs import DecodeGraphs
+from .oracle import BatchGenerator, new_row
+from .requests import GenerationRequest, GenerationResult, run_each
+from .rows import Row, RowRules
+from .sampling import draw
+from .slot_cache import SlotCache
+from .slot_forward import SlotForward, unsupported_reason
+
+# Attended lengths are rounded up to this: few distinct graphs, little attention over empty positions.
+LENGTH_BUCKET = 256
+
+Deliver = Callable[[Hashable, "GenerationResult | EngineError"], None]
+
+
+@dataclass
+class _Ticket:
+    key: Hashable
+    prompt_tokens: int
+    rows: list[Row]
+    left: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.left = len(self.rows)
+
+
+class FastGenerator:
+    """generate / generate_each like BatchGenerator, plus `stream` for a server that admits requests while
+    others decode. slots: rows decoded together; chunk: decode steps between host syncs; graphs: CUDA
+    graphs on a GPU ("auto": when the device is CUDA); max_capacity: the longest row (prompt + max_tokens)
+    given a slot, longer ones go to the oracle; min_capacity: tokens per slot to allocate at least (a
+    server sets it so later, longer requests fit the cache it has); prefill_tokens: most (padded) prompt
+    tokens per prefill forward; compile: also torch.compile the decode forward (fused elementwise
+    kernels; minutes of compilation per slot count and attended length, so for long-running servers);
+    fused: F.rms_norm and a roll-based rotary embedding instead of the model's modules (fewer kernels;
+    slot_forward.py says what changes)."""
+
+    def __init__(self, model, tokenizer, *, slots: int = 64, chunk: int = 16, graphs: bool | str = "auto",
+                 max_capacity: int = 32768, min_capacity: int = 0, prefill_tokens: int = 16384,
+                 oracle: BatchGenerator | None = None, max_context: int | None = None, compile: bool = False,
+                 fused: bool = True):
+        if slots < 1 or chunk < 1:
+            raise EngineError("E_USAGE", "slots and chunk must be >= 1")
+        self.model = model
+        self.tokenizer = tokenizer
+        self.oracle = oracle or BatchGenerator(model, tokenizer, max_batch_rows=slots, max_context=max_context)
+        self.max_context = self.oracle.max_context
+        self.slots = slots
+        self.chunk = chunk
+        self.max_capacity = max_capacity
+        self.min_capacity = min_capacity
+        self.prefill_tokens = prefill_tokens
+        self.eos_ids = self.oracle.eos_ids
+        self.pad_id = self.oracle.pad_id
+        self._rules = RowRules(tokenizer, self.eos_ids)
+        self.unsupported = unsupported_reason(model)
+        self.forward = SlotForward(model, fused=fused) if self.unsupported is None else None
+        self.graphs = DecodeGraphs(self.device, graphs is True or (graphs == "auto"))
+        self.compile = compile
+        self._decode = self.forward.decode if self.forward is not None else None
+        if compile and self.forward is not None:
+            # Inductor fuses the norms, rotary and activation kernels; the CUDA graphs stay ours. One graph
+            # per attended length (static shapes), so allow enough recompiles for every length bucket.
+            config = torch._dynamo.config
+            name = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"
+            setattr(config, name, max(getattr(config, name), 128))
+            self._decode = torch.compile(self.forward.decode, dynamic=False, fullgraph=False)
+        self.cache: SlotCache | None = None
+        self.stats = {"prefill_forwards": 0, "prefilled_rows": 0, "decode_steps": 0, "syncs": 0, "oracle_requests": 0}
+
+    @property
+    def rules(self) -> RowRules:
+        """The finishing rules for the current eos_ids (a caller may replace them)."""
+        if self._rules.eos_ids is not self.eos_ids:
+            self._rules = RowRules(self.tokenizer, self.eos_ids)
+        return self._rules
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    # -- the public calls ---------------------------------------------------------------------------------
+
+    def prompt_ids(self, request: GenerationRequest) -> list[int]:
+        return self.oracle.prompt_ids(request)
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
+        """Generate for every request; raises EngineError for the first invalid request (nothing runs)."""
+        for request in requests:
+            self.prompt_ids(request)
+        results: list = [None] * len(requests)
+
+        def deliver(key, outcome):
+            if isinstance(outcome, BaseException):
+                raise outcome
+            results[key] = outcome
+
+        self.stream(list(enumerate(requests)), None, deliver)
+        return results
+
+    def generate_each(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult | EngineError]:
+        """Like generate, but one bad request fails alone: each gets its result or its error."""
+        return run_each(requests, self.prompt_ids, self.generate)
+
+    def fast_path_refusal(self, request: GenerationRequest, ids: list[int]) -> str | None:
+        """Why this request goes to the oracle, or None when the fast path takes it."""
+        if self.unsupported is not None:
+            return self.unsupported
+        if request.response_format is not None:
+            return "JSON-constrained decoding"
+        if request.params.logprobs is not None:
+            return "log-probs"
+        limit = request.params.max_tokens or (self.max_context - len(ids))
+        if len(ids) + limit > self.max_capacity:
+            return f"prompt + max_tokens over {self.max_capacity} tokens"
+        return None
+
+    @torch.inference_mode()
+    def stream(self, work: list[tuple[Hashable, GenerationRequest]],
+               more: Callable[[], list[tuple[Hashable, GenerationRequest]]] | None, deliver: Deliver) -> None:
+        """Generate for `work`, calling `more()` at every sync for requests that arrived since (a server's
+        queue) and `deliver(key, result or EngineError)` as each request completes. Returns when nothing is
+        left; requests whose rows need a longer slot than this run's cache wait for the next run."""
+        waiting: deque[Row] = deque()
+        tickets: dict[int, _Ticket] = {}
+        owner: dict[int, _Ticket] = {}  # id(row) -> its ticket
+        deferred: list[tuple[Hashable, GenerationRequest]] = []
+
+        def accept(batch: list[tuple[Hashable, GenerationRequest]]) -> None:
+            to_oracle = []
+            for key, request in batch:
+                try:
+                    ids = self.prompt_ids(request)
+                except EngineError as error:
+                    deliver(key, error)
+                    continue
+                if self.fast_path_refusal(request, ids) is not None:
+                    to_oracle.append((key, request))
+                    continue
+                rows = [new_row(ids, request.params, j, self.max_context, self.device) for j in range(request.params.n)]
+                if self.cache is not None and running[0] and len(ids) + rows[0].max_tokens + self.chunk > self.cache.capacity:
+                    deferred.append((key, request))
+                    continue
+                ticket = _Ticket(key, len(ids), rows)
+                tickets[id(ticket)] = ticket
+                for row in rows:
+                    owner[id(row)] = ticket
+                    waiting.append(row)
+            if to_oracle:
+                self.stats["oracle_requests"] += len(to_oracle)
+                for (key, _), outcome in zip(to_oracle, self.oracle.generate_each([r for _, r in to_oracle])):
+                    deliver(key, outcome)
+
+        def finished(row: Row) -> None:
+            ticket = owner.pop(id(row))
+            ticket.left -= 1
+            if ticket.left == 0:
+                del tickets[id(ticket)]
+                deliver(ticket.key, GenerationResult(prompt_tokens=ticket.prompt_tokens,
+                                                     completions=tuple(self.rules.completion(r) for r in ticket.rows)))
+
+        running = [False]
+        accept(work)
+        while waiting:
+            # A server keeps every slot: requests arriving later join this run.
+            self._prepare([len(row.prompt_ids) + row.max_tokens for row in waiting],
+                          self.slots if more is not None else len(waiting))
+            running[0] = True
+            self._decode_all(waiting, finished, accept if more is not None else None, more)
+            running[0] = False
+            if deferred:
+                again, deferred[:] = list(deferred), []
+                accept(again)
+            elif more is not None:
+                accept(more())
+
+    @torch.inference_mode()
+    def prepare_graphs(self, longest: int, *, sample: bool = False, filtered: bool = False) -> int:
+        """Allocate for rows of up to `longest` tokens and capture the decode graphs of every attended
+        length now (a server's or a benchmark's warm-up); returns how many graphs exist."""
+        if self.forward is None:
+            return 0
+        self._prepare([longest], self.slots)
+        state = [self.tokens, self.positions, self.steps, self.counter]
+        for length in range(LENGTH_BUCKET, self.cache.capacity + 1, LENGTH_BUCKET):
+            self.graphs.ensure((length, sample, filtered), lambda: self._step(length, sample, filtered), state)
+        return self.graphs.captured
+
+    # -- the slot state -----------------------------------------------------------------------------------
+
+    def _prepare(self, lengths: list[int], rows: int) -> None:
+        """Allocate (or keep) the SlotCache and slot state for rows of these total lengths."""
+        slots = max(1, min(self.slots, rows))
+        need = max(max(lengths) + self.chunk, self.min_capacity)
+        capacity = int(math.ceil(need / LENGTH_BUCKET) * LENGTH_BUCKET)
+        runtime = getattr(self.model, RUNTIME_ATTRIBUTE, None)
+        quantizer = getattr(runtime, "kv", None)
+        dtype = next(self.model.parameters()).dtype
+        shape = dict(layers=self.forward.layers, slots=slots, capacity=capacity, kv_heads=self.forward.kv_heads,
+                     head_dim=self.forward.head_dim, dtype=dtype, device=self.device, quantizer=quantizer)
+        if self.cache is not None and self.cache.fits(**shape):
+            return
+        window = unsupported_reason(self.model, capacity)
+        if window is not None:
+            raise EngineError("E_BACKEND", f"fast path: {window}")
+        self.cache = None
+        self.graphs.clear()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        self.cache = SlotCache(**shape)
+        if self.compile:
+            for tensor in (self.cache.keys, self.cache.values):
+                torch._dynamo.mark_static_address(tensor)
+        device = self.device
+        self.tokens = torch.full((slots,), self.pad_id, dtype=torch.long, device=device)
+        self.positions = torch.zeros(slots, dtype=torch.long, device=device)
+        self.steps = torch.zeros(slots, dtype=torch.long, device=device)
+        self.seeds = torch.zeros(slots, dtype=torch.long, device=device)
+        self.temperature = torch.zeros(slots, dtype=torch.float32, device=device)
+        self.top_k = torch.zeros(slots, dtype=torch.long, device=device)
+        self.top_p = torch.ones(slots, dtype=torch.float32, device=device)
+        self.out = torch.zeros((self.chunk, slots), dtype=torch.long, device=device)
+        self.counter = torch.zeros(1, dtype=torch.long, device=device)
+
+    def _step(self, length: int, sample: bool, filtered: bool) -> None:
+        logits = self._decode(self.tokens, self.positions, self.cache, length)
+        chosen = draw(logits, self.temperature, self.top_k, self.top_p, self.seeds, self.steps,
+                      sample=sample, filtered=filtered)
+        self.out.index_copy_(0, self.counter, chosen[None])
+        self.counter.add_(1)
+        self.tokens.copy_(chosen)
+        self.positions.add_(1).clamp_(max=self.cache.capacity - 1)
+        self.steps.add_(1)
+
+    # -- the scheduler ------------------------------------------------------------------------------------
+
+    def _decode_all(self, waiting: deque[Row], finished: Callable[[Row], None],
+                    accept: Callable | None, more: Callable | None) -> None:
+        cache = self.cache
+        self.counter.zero_()  # a run that failed mid-chunk may have left it counting
+        live: list[Row | None] = [None] * cache.slots
+        position = [0] * cache.slots  # host copy: each slot's next write position
+        while True:
+            free = [s for s in range(cache.slots) if live[s] is None]
+            while free and waiting:
+                admitted = self._admit(waiting, free, live, position, finished)
+                free = [s for s in range(cache.slots) if live[s] is None]
+                if not admitted:
+                    break
+            active = [s for s in range(cache.slots) if live[s] is not None]
+            if not active:
+                return
+            remaining = [live[s].max_tokens - len(live[s].generated) for s in active]
+            steps = min(self.chunk, max(remaining))
+            reach = max(min(position[s] + steps, position[s] + r) for s, r in zip(active, remaining))
+            length = min(cache.capacity, int(math.ceil(reach / LENGTH_BUCKET) * LENGTH_BUCKET))
+            sample = any(not live[s].params.greedy for s in active)
+            filtered = any(not live[s].params.greedy and (live[s].params.top_k > 0 or live[s].params.top_p < 1.0)
+                           for s in active)
+            key = (length, sample, filtered)
+            state = [self.tokens, self.positions, self.steps, self.counter]
+            for _ in range(steps):
+                self.graphs.run(key, lambda: self._step(length, sample, filtered), state)
+            tokens = self.out[:steps].T.tolist()  # the one host sync of the chunk
+            self.counter.zero_()
+            self.stats["decode_steps"] += steps
+            self.stats["syncs"] += 1
+            eos = self.eos_ids
+            for s in active:
+                row = live[s]
+                produced = tokens[s]
+                if row.params.stop or (not row.params.ignore_eos and not eos.isdisjoint(produced)):
+                    for token in produced:  # the rules token by token, as the oracle applies them
+                        row.generated.append(token)
+                        self.rules.after_token(row)
+                        if row.done:
+                            break
+                else:  # no stop string, no end of sequence in this chunk: only the length can end the row
+                    row.generated.extend(produced[:row.max_tokens - len(row.generated)])
+                    if len(row.generated) >= row.max_tokens:
+                        row.finish_reason = "length"
+                position[s] = min(position[s] + steps, cache.capacity - 1)
+                if row.done:
+                    live[s] = None
+                    finished(row)
+            if more is not None:
+                accept(more())
+
+    def _admit(self, waiting: deque[Row], free: list[int], live: list, position: list[int],
+               finished: Callable[[Row], None]) -> int:
+        """Prefill waiting rows into free slots (one prefill per distinct prompt); returns rows admitted."""
+        taken: list[tuple[Row, int]] = []
+        prompts: dict[tuple[int, ...], int] = {}
+        budget = self.prefill_tokens
+        while waiting and len(taken) < len(free):
+            row = waiting[0]
+            key = tuple(row.prompt_ids)
+            if key not in prompts:
+                longest = max([len(row.prompt_ids)] + [len(p) for p in prompts])
+                if prompts and longest * (len(prompts) + 1) > budget:
+                    break
+                prompts[key] = len(prompts)
+            taken.append((waiting.popleft(), free[len(taken)]))
+        if not taken:
+            return 0
+        unique = list(prompts)
+        prefill_cache = make_cache(self.model, "dynamic")
+        logits = self.forward.prefill([list(p) for p in unique], prefill_cache, self.pad_id)
+        self.stats["prefill_forwards"] += 1
+        self.stats["prefilled_rows"] += len(unique)
+        device = self.device
+        batch_rows = torch.tensor([prompts[tuple(row.prompt_ids)] for row, _ in taken], device=device)
+        slots = torch.tensor([slot for _, slot in taken], device=device)
+        self.cache.load_prefill(prefill_cache, batch_rows, slots, max(len(p) for p in unique))
+        del prefill_cache
+        params = [row.params for row, _ in taken]
+        temperature = torch.tensor([p.temperature for p in params], dtype=torch.float32, device=device)
+        top_k = torch.tensor([p.top_k for p in params], dtype=torch.long, device=device)
+        top_p = torch.tensor([p.top_p for p in params], dtype=torch.float32, device=device)
+        seeds = torch.tensor([row.seed for row, _ in taken], dtype=torch.long, device=device)
+        first = draw(logits[batch_rows], temperature, top_k, top_p, seeds, torch.zeros_like(seeds),
+                     sample=any(not p.greedy for p in params),
+                     filtered=any(not p.greedy and (p.top_k > 0 or p.top_p < 1.0) for p in params))
+        lengths = torch.tensor([len(row.prompt_ids) for row, _ in taken], dtype=torch.long, device=device)
+        self.tokens.index_copy_(0, slots, first)
+        self.positions.index_copy_(0, slots, lengths)
+        self.steps.index_copy_(0, slots, torch.ones_like(seeds))
+        self.seeds.index_copy_(0, slots, seeds)
+        self.temperature.index_copy_(0, slots, temperature)
+        self.top_k.index_copy_(0, slots, top_k)
+        self.top_p.index_copy_(0, slots, top_p)
+        for (row, slot), token in zip(taken, first.tolist()):
+            row.generated.append(token)
+            self.rules.after_token(row)
+            if row.done:
+                finished(row)
+            else:
+                live[slot] = row
+                position[slot] = len(row.prompt_ids)
+        return len(taken)
+
