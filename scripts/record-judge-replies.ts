@@ -18,6 +18,7 @@
  *     npx node scripts/record-judge-replies.ts [--smollm2 MODEL_DIR]   # default $QREASON_MODELS/smollm2-135m-instruct
  */
 import { writeFile } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { backends, type Backend, type ChatMessage } from "../src/backends/index.ts";
@@ -96,6 +97,32 @@ async function fromLlamaCpp(gguf: string): Promise<RecordedReply[]> {
   return out;
 }
 
+/**
+ * POST JSON over node:http with one generous deadline (default 20 min): fetch's undici client gives up after
+ * 300 s without response headers, and the engine sends none until the reply is generated, which on a loaded
+ * 2-core machine can take longer. One request at a time, so the engine never queues.
+ */
+function postJson(url: string, body: unknown, timeoutMs = 1_200_000): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const request = httpRequest(url, { method: "POST", headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        try {
+          resolve({ status: response.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+      response.on("error", reject);
+    });
+    request.setTimeout(timeoutMs, () => request.destroy(new Error(`${url}: no reply within ${timeoutMs / 1000} s`)));
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
+
 async function fromEngineHttp(hfDir: string): Promise<RecordedReply[]> {
   const server = await startEngineHttpServer(hfDir);
   const out: RecordedReply[] = [];
@@ -107,9 +134,9 @@ async function fromEngineHttp(hfDir: string): Promise<RecordedReply[]> {
         model: served, messages: setting.messages, max_tokens: setting.maxTokens, temperature: 0, seed: 0,
         ...(responseFormat ? { response_format: { type: "json_schema", json_schema: { name: responseFormat.name, schema: responseFormat.schema, strict: true } } } : {}),
       };
-      const response = await fetch(`${server.baseUrl}/chat/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-      const json = (await response.json()) as NonNullable<RecordedReply["response"]>;
-      if (!response.ok) throw new Error(`engine HTTP ${response.status}: ${JSON.stringify(json)}`);
+      const { status, json: reply } = await postJson(`${server.baseUrl}/chat/completions`, body);
+      const json = reply as NonNullable<RecordedReply["response"]>;
+      if (status !== 200) throw new Error(`engine HTTP ${status}: ${JSON.stringify(json)}`);
       const text = json.choices[0]?.message.content ?? "";
       out.push({
         name: `smollm2 on the engine's HTTP server: ${setting.name}`, source: "engine-http", model: "SmolLM2-135M-Instruct (HF, dequantized Q4_1)", input: INPUT,

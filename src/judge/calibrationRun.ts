@@ -10,7 +10,6 @@
 import type { RunStore } from "../store/index.ts";
 import { auditRank } from "./audit.ts";
 import { runCalibration, type CalibrationReport, type CalibrationSample, type JudgeCalibration } from "./calibrate.ts";
-import type { OpenedJudge } from "./clients.ts";
 import type { Judge, JudgeOutcome } from "./judge.ts";
 import type { InvalidReason } from "./parse.ts";
 import { mapPool } from "./pool.ts";
@@ -57,8 +56,10 @@ export interface CalibrateOptions {
   store: RunStore;
   dataset: string;
   samples: readonly CalibrationSample[];
-  judges: readonly OpenedJudge[];
+  judges: readonly CalibrationJudge[];
   baseline: string;
+  /** Also score the step verifier, and seat it on the panel as the judge stage does (runCalibration's option). */
+  verifier?: { version: string };
   concurrency: number;
   selection: Selection;
   command?: string;
@@ -67,6 +68,12 @@ export interface CalibrateOptions {
   signal?: AbortSignal;
   /** Called once with the number of calls to make, then after each. */
   onProgress?: (done: number, total: number) => void;
+}
+
+/** A judge to calibrate: an opened model judge (clients.ts), or any Judge under a name (the step verifier alone). */
+export interface CalibrationJudge {
+  spec: { name: string };
+  judge: Judge;
 }
 
 export interface CalibrateResult {
@@ -146,6 +153,7 @@ export async function calibrateJudges(options: CalibrateOptions): Promise<Calibr
     judges: replayJudges,
     baseline: options.baseline,
     concurrency: 1,
+    ...(options.verifier ? { verifier: true } : {}),
     ...(options.bootstrap !== undefined ? { protocol: { bootstrap: options.bootstrap, seed: options.selection.seed } } : { protocol: { seed: options.selection.seed } }),
   });
   if (!interrupted) {
@@ -156,8 +164,10 @@ export async function calibrateJudges(options: CalibrateOptions): Promise<Calibr
       });
     };
     store.transaction(() => {
-      report.judges.forEach((calibration, index) => save(calibration, (judges[index] as OpenedJudge).judge.identity));
-      if (report.panel) save(report.panel, `panel(${judges.map((judge) => judge.judge.identity).join(",")};baseline=${options.baseline})`);
+      report.judges.forEach((calibration, index) => save(calibration, (judges[index] as CalibrationJudge).judge.identity));
+      const verifierIdentity = options.verifier ? `step-verifier@${options.verifier.version}` : undefined;
+      if (report.verifier && verifierIdentity) save(report.verifier, verifierIdentity);
+      if (report.panel) save(report.panel, `panel(${judges.map((judge) => judge.judge.identity).join(",")}${verifierIdentity ? `,${verifierIdentity}` : ""};baseline=${options.baseline})`);
     });
   }
   return { report, asked: done, reused, interrupted };

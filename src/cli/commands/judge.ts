@@ -3,15 +3,19 @@
  * `qreason judge calibrate ...`: score judges on solutions whose first wrong step is known (ProcessBench,
  * the arith testbed's injected errors) before trusting them; resumable, stored beside a run's verdicts.
  */
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { defineCommand, type CommandDef } from "citty";
 import { loadProcessBench, processBenchSubsets } from "../../data/processbench.ts";
 import { QreasonError } from "../../errors.ts";
 import {
   arithInjectedSamples, closeJudges, DEFAULT_JUDGE_RETRIES, DEFAULT_JUDGE_SAMPLING, loadJudgesFile, openJudges, processBenchSamples,
-  type CalibrationSample, type JudgeCalibration, type JudgeSpec, type PanelSpec,
+  VERIFIER_JUDGE, type CalibrationSample, type JudgeCalibration, type JudgeSpec, type OpenedJudge, type PanelSpec,
 } from "../../judge/index.ts";
-import { calibrateJudges, selectSamples, type Selection } from "../../judge/calibrationRun.ts";
+import { calibrateJudges, selectSamples, type CalibrationJudge, type Selection } from "../../judge/calibrationRun.ts";
+import { stepVerifierJudge } from "../../judge/verifierJudge.ts";
+import { currentAttributeVersion } from "../../run/attributeVersion.ts";
+import { judgeNames, type PanelOverride } from "../../judge/override.ts";
 import { openRunStore } from "../../store/index.ts";
 import { readConfig } from "../config.ts";
 import { createProgress } from "../progress.ts";
@@ -31,12 +35,13 @@ function positiveInt(value: unknown, flag: string): number | null {
   return parsed;
 }
 
-/** The judges to calibrate: a judges file, or one judge named by flags. */
-async function panelFrom(args: Record<string, unknown>, seed: number): Promise<PanelSpec> {
+/** The judges to calibrate: a judges file, or one judge named by flags; null for the step verifier alone (--verifier). */
+async function panelFrom(args: Record<string, unknown>, seed: number): Promise<PanelSpec | null> {
   const sources = ["judges", "llamacpp", "engine", "endpoint"].filter((flag) => args[flag] !== undefined && args[flag] !== "");
+  if (sources.length === 0 && args.verifier === true) return null;
   if (sources.length !== 1) {
     throw new QreasonError("E_USAGE", sources.length === 0
-      ? "name the judges: --judges judges.yaml, or one judge with --llamacpp model.gguf, --engine <hf-dir> or --endpoint <base-url> --model <name>"
+      ? "name the judges: --judges judges.yaml, or one judge with --llamacpp model.gguf, --engine <hf-dir> or --endpoint <base-url> --model <name> (or --verifier alone: the step verifier)"
       : `pick one of --judges, --llamacpp, --engine, --endpoint (got ${sources.map((flag) => `--${flag}`).join(", ")})`);
   }
   if (args.judges !== undefined) return loadJudgesFile(String(args.judges), { seed });
@@ -86,6 +91,7 @@ const calibrate = defineCommand({
       "Examples:",
       "  qreason judge calibrate --llamacpp ~/.cache/qreason/models/smollm2-135m-instruct/model.gguf --limit 20",
       "  qreason judge calibrate --judges judges.yaml --dataset both --run-dir runs/my-study",
+      "  qreason judge calibrate --verifier --dataset both                  the deterministic step verifier alone (seconds, no model)",
       "  DEEPSEEK_API_KEY=... qreason judge calibrate --endpoint https://api.deepseek.com/v1 --model deepseek-reasoner --api-key-env DEEPSEEK_API_KEY",
     ].join("\n"),
   },
@@ -97,6 +103,7 @@ const calibrate = defineCommand({
     model: { type: "string", description: "With --endpoint: the model name the server expects" },
     "api-key-env": { type: "string", description: "With --endpoint: the NAME of the environment variable holding the key (the key itself is never stored)" },
     name: { type: "string", description: "The judge's name in tables (default: from the model)" },
+    verifier: { type: "boolean", description: "Also score the deterministic step verifier (certain on a refuted arithmetic claim, silent otherwise) and seat it on the panel as the judge stage does; alone it needs no model. A judges file's `verifier:` (default true) does the same" },
     "no-schema": { type: "boolean", description: "Do not send the verdict's JSON Schema (parse and retry only)" },
     "explanation-chars": { type: "string", description: `Bound the explanation a schema-enforcing decoder may write (default ${LOCAL_EXPLANATION_CHARS} for local judges, none for endpoints: small models repeat themselves to the token limit)` },
     "max-tokens": { type: "string", description: `Token budget of a judge reply (default ${DEFAULT_JUDGE_SAMPLING.maxTokens})` },
@@ -121,7 +128,10 @@ const calibrate = defineCommand({
     const subsets = args.subset === undefined ? null : String(args.subset).split(",").map((name) => name.trim()).filter(Boolean);
     for (const name of subsets ?? []) if (!known.includes(name)) throw new QreasonError("E_USAGE", `processbench has no subset '${name}' (subsets: ${known.join(", ")})`, { field: "subset" });
     const panel = await panelFrom(args, seed);
-    const concurrency = positiveInt(args.concurrency, "concurrency") ?? (args.judges !== undefined ? panel.concurrency : 1);
+    const concurrency = positiveInt(args.concurrency, "concurrency") ?? (args.judges !== undefined && panel !== null ? panel.concurrency : 1);
+    const verifierVersion = currentAttributeVersion().verifier;
+    // The verifier: alone (no model judge), a judge of its own; beside model judges, also a panel member.
+    const withVerifier = panel !== null && (args.verifier === true || (args.judges !== undefined && panel.verifier));
     const bootstrap = args.bootstrap === undefined ? undefined : Number(args.bootstrap);
 
     const sets: { name: string; samples: CalibrationSample[]; selection: Selection }[] = [];
@@ -140,7 +150,10 @@ const calibrate = defineCommand({
 
     const directory = path.resolve(String(args["run-dir"] ?? args.out ?? "qreason-calibration"));
     const store = openRunStore(directory);
-    const judges = await openJudges(panel.members, { python: config.python, apiKey: (name) => process.env[name] });
+    const judges: CalibrationJudge[] = panel === null
+      ? [{ spec: { name: VERIFIER_JUDGE }, judge: stepVerifierJudge(verifierVersion) }]
+      : await openJudges(panel.members, { python: config.python, apiKey: (name) => process.env[name] });
+    const baseline = panel?.baseline ?? VERIFIER_JUDGE;
     let interrupted = false;
     try {
       for (const set of sets) {
@@ -148,7 +161,8 @@ const calibrate = defineCommand({
         let bar: ReturnType<typeof createProgress> | undefined;
         let shown = 0;
         const result = await withInterrupt((signal) => calibrateJudges({
-          store, dataset: set.name, samples: set.samples, judges, baseline: panel.baseline, concurrency, selection: set.selection, signal,
+          store, dataset: set.name, samples: set.samples, judges, baseline, concurrency, selection: set.selection, signal,
+          ...(withVerifier ? { verifier: { version: verifierVersion } } : {}),
           command: `qreason judge calibrate ${rawArgs.join(" ")}`, qreasonVersion: qreasonVersion(config),
           ...(bootstrap !== undefined && Number.isInteger(bootstrap) && bootstrap >= 0 ? { bootstrap } : {}),
           onProgress: (done, total) => {
@@ -163,6 +177,7 @@ const calibrate = defineCommand({
         bar?.stop();
         if (result.reused > 0) console.error(`qreason: ${result.reused} answer(s) reused from ${store.file}, ${result.asked} asked now`);
         for (const calibration of result.report.judges) printCalibration(set.name, calibration);
+        if (result.report.verifier) printCalibration(set.name, result.report.verifier);
         if (result.report.panel) printCalibration(set.name, result.report.panel);
         if (result.report.agreement) {
           const { fleiss, krippendorff, effectiveVotes, pairwise } = result.report.agreement;
@@ -181,7 +196,7 @@ const calibrate = defineCommand({
         console.log(`results stored in ${store.file} (judge_calibrations)`);
       }
     } finally {
-      await closeJudges(judges);
+      await closeJudges(judges.filter((judge): judge is OpenedJudge => "close" in judge));
       store.close();
     }
   },
@@ -189,6 +204,24 @@ const calibrate = defineCommand({
 
 /** `judge calibrate` is routed as a subcommand; anything else is `judge <run-dir>`. */
 let routeToCalibrate = true;
+
+/** `--judges` names a judges file when it looks like one (a .yaml/.yml/.json name, or an existing file), else judge names. */
+function isJudgesFile(value: string): boolean {
+  return /\.(ya?ml|json)$/i.test(value) || (existsSync(value) && statSync(value).isFile());
+}
+
+/** The panel `--judges` / `--baseline` seat instead of the study's, or undefined without either. */
+async function overrideFrom(args: Record<string, unknown>): Promise<PanelOverride | undefined> {
+  const judgesArg = args.judges === undefined || args.judges === "" ? undefined : String(args.judges);
+  const baseline = args.baseline === undefined || args.baseline === "" ? undefined : String(args.baseline);
+  if (judgesArg === undefined && baseline === undefined) return undefined;
+  const override: PanelOverride = baseline !== undefined ? { baseline } : {};
+  if (judgesArg !== undefined) {
+    if (isJudgesFile(judgesArg)) override.panel = await loadJudgesFile(judgesArg);
+    else override.members = judgeNames(judgesArg);
+  }
+  return override;
+}
 
 const judge = defineCommand({
   meta: {
@@ -198,10 +231,21 @@ const judge = defineCommand({
       "wrong). Each flip is re-graded first; then every judge and the step verifier vote, the panel decides by majority against its",
       "baseline judge, and conflicts, possible grader false rejects and a seeded 2% audit sample are queued for people. Results go",
       "to the store and the report (`qreason report <run-dir>`). `qreason judge calibrate --help`: score judges before trusting them.",
+      "",
+      "Another panel without editing the study: --judges seats some of the study's judges (by name, in that order) or a whole",
+      "judges file instead; --baseline picks the baseline judge. A different panel is stored beside the study's (its own panel",
+      "hash), never over it, and the report shows the latest panel's results.",
+      "Examples:",
+      "  qreason judge runs/my-study                                   the study's panel",
+      "  qreason judge runs/my-study --judges r1,smol --baseline smol  two of the study's judges, smol the baseline",
+      "  qreason judge runs/my-study --judges judges.yaml              a panel from a file (same shape as the study's `judges:` block)",
+      "  qreason judge calibrate --help                                score judges on ProcessBench before trusting them",
     ].join("\n"),
   },
   args: {
-    runDirectory: { type: "positional", required: false, description: "A run directory made by `qreason run` whose study declares judges" },
+    runDirectory: { type: "positional", required: false, description: "A run directory made by `qreason run` (its study declares judges, or pass --judges FILE)" },
+    judges: { type: "string", description: "Judge names from the study, comma-separated (seats only those), or a judges.yaml that replaces the study's panel" },
+    baseline: { type: "string", description: "The baseline judge (one of the seated; default: the study's, or the first seated when it sits out)" },
     quiet: { type: "boolean", description: "No progress bar" },
   },
   setup({ rawArgs }) {
@@ -212,11 +256,13 @@ const judge = defineCommand({
     if (routeToCalibrate) return;
     if (args.runDirectory === undefined) throw new QreasonError("E_USAGE", "name a run directory: qreason judge <run-dir> (or qreason judge calibrate ...)");
     const runDirectory = path.resolve(String(args.runDirectory));
-    const summary = await runStagesCommand(readConfig(), runDirectory, ["judge"], { quiet: Boolean(args.quiet) });
+    const judges = await overrideFrom(args);
+    // A seated panel runs whether or not the study declares judges (forced), and is judged by its own hash.
+    const summary = await runStagesCommand(readConfig(), runDirectory, ["judge"], { quiet: Boolean(args.quiet), ...(judges ? { judges, force: ["judge"] } : {}) });
     if (summary.interrupted) return;
     const ran = summary.stages.find((stage) => stage.stage === "judge");
     if (ran?.skipped === "not wanted by the study") {
-      throw new QreasonError("E_USAGE", "this run's study declares no judges: add a `judges:` block to the study (docs/judges.md) and run `qreason run <study.yaml>` again");
+      throw new QreasonError("E_USAGE", "this run's study declares no judges: pass a panel with --judges judges.yaml, or add a `judges:` block to the study (docs/judges.md) and run `qreason run <study.yaml>` again");
     }
     if (ran?.outcome === undefined) console.error("qreason: every flip is decided already");
     console.error(`qreason: \`qreason report ${runDirectory}\` brings the report up to date`);

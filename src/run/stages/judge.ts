@@ -9,15 +9,19 @@
 import { QreasonError } from "../../errors.ts";
 import { createGrader } from "../../grade/index.ts";
 import { closeJudges, findFlips, judgeFlips, openJudges, panelHash } from "../../judge/index.ts";
+import { overridePanel, type PanelOverride } from "../../judge/override.ts";
 import { currentPlan, type RunStore } from "../../store/index.ts";
 import type { Stage, StageOutcome } from "./types.ts";
 
-function work(store: RunStore) {
+/** The flips to judge and the panel that judges them: the study's, or the one `override` seats instead. */
+function work(store: RunStore, override?: PanelOverride) {
   const current = currentPlan(store);
   const state = store.state.current();
-  if (current === undefined || state === undefined || current.study.judges === undefined) return undefined;
+  if (current === undefined || state === undefined) return undefined;
+  const panel = overridePanel(current.study.judges, override);
+  if (panel === undefined) return undefined;
   const flips = findFlips(store, current.studyHash, current.plan, state.grader);
-  return { ...current, panel: current.study.judges, flips, hash: panelHash(current.study.judges) };
+  return { ...current, panel, flips, hash: panelHash(panel) };
 }
 
 export const judgeStage: Stage = {
@@ -28,15 +32,22 @@ export const judgeStage: Stage = {
   wanted(study) {
     return study.judges !== undefined;
   },
-  pending(store) {
-    const planned = work(store);
+  pending(store, options) {
+    let planned: ReturnType<typeof work>;
+    try {
+      planned = work(store, options?.judges);
+    } catch (error) {
+      // A bad override (an unknown judge name) is reported by run; pending only counts.
+      if (error instanceof QreasonError && error.code === "E_USAGE") return { count: 0, unit: "flips", detail: error.message };
+      throw error;
+    }
     if (planned === undefined) return { count: 0, unit: "flips", detail: "the study declares no judges" };
     const decided = store.judges.decided(planned.hash, planned.flips.map((flip) => flip.key));
     const count = planned.flips.length - decided.size;
     return { count, unit: "flips", detail: `${decided.size} of ${planned.flips.length} flips decided by ${planned.hash}` };
   },
   async run(context): Promise<StageOutcome> {
-    const planned = work(context.store);
+    const planned = work(context.store, context.settings.judges);
     if (planned === undefined) {
       if (context.study.judges === undefined) throw new QreasonError("E_USAGE", "this run's study declares no judges: add a `judges:` block (docs/judges.md) and run `qreason run <study.yaml>`, or pass --judges judges.yaml");
       return { status: "done", counts: { judged: 0 } };
