@@ -1,24 +1,24 @@
 /**
  * Judge clients against real servers and real local models: an endpoint judge's API key read from the
  * named variable at the edge (sent, never kept), a missing key failing before any call; SmolLM2 as a judge
- * on llama.cpp and on the engine's OpenAI-compatible HTTP server, schema-enforced (skipped, with the fetch
- * command, when the model is not cached); the bundled reference model (no chat template) on llama.cpp.
+ * on llama.cpp and on the engine's OpenAI-compatible HTTP server, schema-enforced (fetched first when the
+ * cache lacks it: never skipped); the bundled reference model (no chat template) on llama.cpp. The work is
+ * bounded for a loaded 2-core machine: a short explanation and a small token budget (a cut-off reply is
+ * the one invalid outcome an enforced schema allows, and is accepted as such), one request at a time, and
+ * deadlines of minutes, not the 300 s the global fetch waits for headers (endpoint judges use nodeHttpFetch).
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { sendJson, startEngineHttpServer, startScriptedServer } from "../backends/openai/testServers.testutil.ts";
 import { isQreasonError } from "../errors.ts";
 import { enginePython, projectRoot } from "../testing/paths.ts";
+import { ensureRealModel, type RealModel } from "../testing/realModels.ts";
 import { openJudge, plainPrompt } from "./clients.ts";
 import type { JudgeSpec } from "./config.ts";
 import { DEFAULT_JUDGE_SAMPLING } from "./config.ts";
 import type { JudgeOutcome } from "./judge.ts";
 
-const smolDir = path.join(process.env.QREASON_MODELS ?? path.join(os.homedir(), ".cache", "qreason", "models"), "smollm2-135m-instruct");
-const smolMissing = existsSync(path.join(smolDir, "model.gguf")) ? false : "SmolLM2 is not cached: run `npx qreason models fetch smollm2`";
 
 const INPUT = { problem: "Ana buys 4 pencils at 3 dollars each and pays with 20 dollars. How much change does she get?", steps: ["4 pencils cost 4 * 3 = 12 dollars.", "The change is 20 - 12 = 9 dollars.", "\\boxed{9}"] };
 const sampling = { ...DEFAULT_JUDGE_SAMPLING, stop: [], seed: 0, maxTokens: 160 };
@@ -73,7 +73,15 @@ describe("endpoint judges", () => {
   });
 });
 
-describe("local judges (real models)", { timeout: 900_000 }, () => {
+/** SmolLM2's bounded judging: a 24-character explanation fits the verdict in about 45 tokens of the 96. */
+const smolSpec = { explanationChars: 24, sampling: { ...sampling, maxTokens: 96 } };
+
+describe("local judges (real models)", { timeout: 1_200_000 }, () => {
+  let smol: RealModel;
+  before(async () => {
+    smol = await ensureRealModel("smollm2");
+  });
+
   it("the reference model on llama.cpp, which has no chat template, judges from plain text", async () => {
     const opened = await openJudge(spec("reference", { kind: "llamacpp", gguf: path.join(projectRoot, "models", "reference", "model.gguf"), contextSize: 4096 }, { explanationChars: 40, sampling: { ...sampling, maxTokens: 200 } }), { python, apiKey: () => undefined });
     try {
@@ -84,8 +92,8 @@ describe("local judges (real models)", { timeout: 900_000 }, () => {
     assert.match(plainPrompt([{ role: "system", content: "S" }, { role: "user", content: "U" }]), /^System: S\n\nUser: U\n\nAssistant: $/);
   });
 
-  it("SmolLM2 on llama.cpp: a schema-enforced verdict", { skip: smolMissing }, async () => {
-    const opened = await openJudge(spec("smollm2", { kind: "llamacpp", gguf: path.join(smolDir, "model.gguf") }), { python, apiKey: () => undefined });
+  it("SmolLM2 on llama.cpp: a schema-enforced verdict", async () => {
+    const opened = await openJudge(spec("smollm2", { kind: "llamacpp", gguf: smol.gguf }, smolSpec), { python, apiKey: () => undefined });
     try {
       assertSchemaEnforced(await opened.judge.judge(INPUT));
     } finally {
@@ -93,11 +101,12 @@ describe("local judges (real models)", { timeout: 900_000 }, () => {
     }
   });
 
-  it("SmolLM2 on the engine's OpenAI-compatible HTTP server, as an endpoint judge", { skip: smolMissing }, async () => {
-    const server = await startEngineHttpServer(path.join(smolDir, "hf"));
+  it("SmolLM2 on the engine's OpenAI-compatible HTTP server, as an endpoint judge", async () => {
+    const server = await startEngineHttpServer(smol.hf);
     try {
       const models = (await (await fetch(`${server.baseUrl}/models`)).json()) as { data: { id: string }[] };
-      const opened = await openJudge(spec("smollm2-http", { kind: "endpoint", endpoint: { baseUrls: [server.baseUrl], model: models.data[0]?.id ?? "", api: "chat" } }), { python, apiKey: () => undefined });
+      // One attempt, no HTTP retry (a retry would double the work), a deadline of 15 minutes.
+      const opened = await openJudge(spec("smollm2-http", { kind: "endpoint", endpoint: { baseUrls: [server.baseUrl], model: models.data[0]?.id ?? "", api: "chat" } }, smolSpec), { python, apiKey: () => undefined, timeoutMs: 900_000, maxRetries: 0 });
       const outcome = await opened.judge.judge(INPUT);
       await opened.close();
       assertSchemaEnforced(outcome);

@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { backends, type Backend, type ChatMessage } from "../backends/index.ts";
+import { nodeHttpFetch } from "../backends/openai/nodeHttpFetch.ts";
 import { isQreasonError, QreasonError } from "../errors.ts";
 import type { JudgeSpec } from "./config.ts";
 import { createModelJudge, type JudgeModel, type ModelJudge } from "./judge.ts";
@@ -120,6 +121,9 @@ async function openBackend(spec: JudgeSpec, options: OpenJudgeOptions): Promise<
       ...(apiKey !== undefined ? { apiKey } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+      // A judge's reply (a reasoning model's, a local model's under load) may take longer than the 300 s
+      // global fetch waits for response headers; the backend's own per-attempt timeout is the deadline.
+      fetch: nodeHttpFetch,
     });
   }
   if (source.kind === "llamacpp") {

@@ -4,21 +4,22 @@
  * token limit, a refusal) replayed by a loopback OpenAI-compatible server to an endpoint judge, through the
  * real HTTP client: each reply gives the outcome its kind must give — an invalid verdict is its own counted
  * outcome with its reason, never a verdict — and a bad reply followed by a good one is retried with the
- * problem fed back, both calls paid for.
+ * problem fed back, both calls paid for. The hand-written reply shapes of __fixtures__/replies.ts (prose or a
+ * think block before the JSON, fences, malformed JSON, refusals) go through the same server and client.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sendJson, startScriptedServer, type ScriptedServer } from "../backends/openai/testServers.testutil.ts";
 import { openJudge } from "./clients.ts";
 import { DEFAULT_JUDGE_SAMPLING, type JudgeSpec } from "./config.ts";
 import type { RecordedReply } from "../../scripts/record-judge-replies.ts";
+import { REPLY_CASES } from "./__fixtures__/replies.ts";
 
+// Committed; `npx node scripts/record-judge-replies.ts` records it again (SmolLM2 on llama.cpp and the engine).
 const fixtureFile = path.join(import.meta.dirname, "__fixtures__", "recorded-replies.json");
-// Not recorded yet: the engine-HTTP half of the recorder timed out on the loaded machine (see docs/judges.md).
-const missing = existsSync(fixtureFile) ? false : "no recorded replies yet: run `npx node scripts/record-judge-replies.ts`";
-const fixture = (missing ? { recordedAt: "never", replies: [] } : JSON.parse(readFileSync(fixtureFile, "utf8"))) as { recordedAt: string; replies: RecordedReply[] };
+const fixture = JSON.parse(readFileSync(fixtureFile, "utf8")) as { recordedAt: string; replies: RecordedReply[] };
 const replies = fixture.replies;
 
 let server: ScriptedServer;
@@ -50,7 +51,7 @@ async function replay(sequence: RecordedReply[], maxAttempts: number) {
 
 const named = (fragment: string): RecordedReply[] => replies.filter((reply) => reply.name.includes(fragment));
 
-describe(`recorded judge replies (${fixture.recordedAt}, ${replies.length} replies)`, { skip: missing }, () => {
+describe(`recorded judge replies (${fixture.recordedAt}, ${replies.length} replies)`, () => {
   it("cover valid JSON, free text, truncation and a refusal, from both sources", () => {
     assert.ok(replies.some((reply) => reply.parsed.ok), "a valid verdict");
     assert.ok(replies.some((reply) => !reply.parsed.ok && reply.parsed.reason === "truncated"), "a reply cut off mid-object");
@@ -89,4 +90,28 @@ describe(`recorded judge replies (${fixture.recordedAt}, ${replies.length} repli
     assert.equal(retry.messages.at(-2)?.role, "assistant", "the previous reply is quoted back");
     assert.match(retry.messages.at(-1)?.content ?? "", /first_error_step|JSON|verdict/i);
   });
+});
+
+describe("reply shapes through the HTTP client (prose before JSON, malformed JSON, refusals)", () => {
+  for (const shape of REPLY_CASES) {
+    it(`${shape.name}: ${shape.expected.ok ? `verdict at step ${shape.expected.step}` : `invalid (${shape.expected.reason})`}`, async () => {
+      const truncated = !shape.expected.ok && shape.expected.reason === "truncated";
+      const response = {
+        id: "chatcmpl-shape", object: "chat.completion", created: 0, model: "recorded",
+        choices: [{ index: 0, message: { role: "assistant", content: shape.text }, finish_reason: truncated ? "length" : "stop" }],
+        usage: { prompt_tokens: 100, completion_tokens: 20 },
+      };
+      const input = { problem: "a problem", steps: Array.from({ length: shape.stepCount }, (_, index) => `step ${index}`) };
+      const outcome = await replay([{ name: shape.name, source: "llamacpp", model: "hand-written", input, request: { messages: [], max_tokens: 0 }, response, parsed: { ok: false, reason: "unused" } }], 1);
+      assert.deepEqual(outcome.replies, [shape.text]);
+      if (shape.expected.ok) {
+        assert.equal(outcome.status, "verdict", JSON.stringify(outcome));
+        assert.equal(outcome.status === "verdict" && outcome.value.firstErrorStep, shape.expected.step);
+        assert.equal(outcome.status === "verdict" && outcome.value.subtype, shape.expected.subtype);
+      } else {
+        assert.equal(outcome.status, "invalid", "never scored as a verdict");
+        assert.equal(outcome.status === "invalid" && outcome.reason, shape.expected.reason);
+      }
+    });
+  }
 });
