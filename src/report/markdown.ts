@@ -136,7 +136,7 @@ export function renderMarkdown(results: Results): string {
     parts.push("## Judges", "");
     for (const entry of judgeTables(results.judges)) {
       parts.push(`### ${entry.title}`, "");
-      if (entry.note !== undefined) parts.push(markdownText(entry.note), "");
+      if (entry.note !== undefined) parts.push(entry.note, ""); // qreason's own text; judge names are a safe alphabet (study schema)
       if (entry.rows.length > 0) parts.push(table(entry.header, entry.rows.map((row) => row.map((value) => markdownText(String(value))))), "");
     }
   }

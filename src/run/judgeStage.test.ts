@@ -4,7 +4,9 @@
  * plus the step verifier judges them. Checked: every flip is decided or re-graded; a grade the current
  * grader overturns is not judged; the verifier is certain on a refuted sum; verdicts, usage, conflicts,
  * audit and the summary are stored; the report shows them; a second run has nothing pending and a
- * deleted decision is made again from the stored verdicts.
+ * deleted decision is made again from the stored verdicts. Another panel seated by the command (`qreason
+ * judge --judges ref-b`) decides beside the study's, reusing ref-b's stored verdicts; a name the study does
+ * not have is a usage error.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -144,5 +146,25 @@ test("the judge stage decides every flip with a real local panel, stores it all,
   assert.equal(again.stages.find((stage) => stage.stage === "judge")?.outcome?.counts.judged, 1);
   const check = new DatabaseSync(path.join(runDirectory, RUN_STORE_FILE));
   assert.deepEqual(check.prepare("SELECT created_at FROM judge_verdicts WHERE generation_key = ? ORDER BY judge").all(victim.generationKey), before, "stored verdicts reused, not asked again");
+  const verdictCount = (check.prepare("SELECT count(*) AS n FROM judge_verdicts").get() as { n: number }).n;
   check.close();
+
+  // Another panel for this command only: ref-b alone (its baseline now), stored beside the study's panel.
+  const seated = await runStagesOn(runDirectory, ["judge"], { ...base, judges: { members: ["ref-b"] }, force: ["judge"] });
+  assert.equal(seated.stages.find((stage) => stage.stage === "judge")?.outcome?.status, "done");
+  store = openRunDirectory(runDirectory);
+  try {
+    const studyHash = store.state.current()?.studyHash ?? "";
+    const latest = store.judges.latestSummary(studyHash);
+    assert.ok(latest && latest.panel !== summaryPanel, "a new panel hash");
+    assert.deepEqual((latest.description as { members: { name: string }[] }).members.map((member) => member.name), ["ref-b"]);
+    assert.equal(store.judges.panels(studyHash, latest.panel).length, store.judges.panels(studyHash, summaryPanel).length, "every flip decided by the seated panel too");
+    assert.ok(store.judges.panels(studyHash, summaryPanel).length > 0, "the study panel's decisions are kept");
+  } finally {
+    store.close();
+  }
+  const after = new DatabaseSync(path.join(runDirectory, RUN_STORE_FILE));
+  assert.equal((after.prepare("SELECT count(*) AS n FROM judge_verdicts").get() as { n: number }).n, verdictCount, "ref-b's stored verdicts reused");
+  after.close();
+  await assert.rejects(runStagesOn(runDirectory, ["judge"], { ...base, judges: { members: ["gpt"] }, force: ["judge"] }), /no judge named 'gpt' in the study \(its judges: ref-a, ref-b\)/);
 });

@@ -35,12 +35,13 @@ members:
   assert.match(first.stdout, /^panel on arith: mean F1 /m);
   assert.match(first.stdout, /agreement on the step: pairwise .*Fleiss' κ .*Krippendorff's α .*effective independent votes/);
   assert.match(first.stdout, /o1-mini 87\.9/);
+  assert.match(first.stdout, /^verifier on arith: mean F1 /m);
 
   const store = openRunStore(out);
   try {
     const results = store.judges.latestCalibrations();
     assert.deepEqual([...new Set(results.map((row) => row.dataset))].sort(), ["arith", "processbench"]);
-    assert.deepEqual([...new Set(results.map((row) => row.judge))].sort(), ["a", "b", "panel"]);
+    assert.deepEqual([...new Set(results.map((row) => row.judge))].sort(), ["a", "b", "panel", "verifier"], "a judges file seats the verifier by default");
     const processbench = results.find((row) => row.judge === "a" && row.dataset === "processbench");
     assert.equal(processbench?.samples, 2);
     assert.match(processbench?.command ?? "", /judge calibrate --judges/);
@@ -64,4 +65,24 @@ test("judge calibrate: usage errors name the problem", async () => {
   const noJudges = await runQreason(["judge", path.join(scratch, "missing-run")], { env });
   assert.equal(noJudges.code, 1);
   assert.match(noJudges.stderr, /not a run directory/);
+  const noFile = await runQreason(["judge", path.join(scratch, "missing-run"), "--judges", path.join(scratch, "nope.yaml")], { env });
+  assert.notEqual(noFile.code, 0);
+  assert.match(noFile.stderr, /no such judges file/);
+  assert.doesNotMatch(noFile.stderr, /\n\s+at /, "no stack trace");
+});
+
+test("judge calibrate --verifier alone: the step verifier scored without a model, stored", async () => {
+  const out = path.join(scratch, "verifier");
+  const run = await runQreason(["judge", "calibrate", "--verifier", "--dataset", "arith", "--arith-size", "40", "--bootstrap", "50", "--out", out], { env });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^verifier on arith: mean F1 /m);
+  assert.match(run.stdout, /exact-step hits by kind: .*computational (\d+)\/\1\b/, "every injected computational error is refuted");
+  assert.match(run.stdout, /correct (\d+)\/\1\b/, "and no correct solution is");
+  const store = openRunStore(out);
+  try {
+    assert.deepEqual(store.judges.latestCalibrations().map((row) => [row.judge, row.dataset]), [["verifier", "arith"]]);
+    assert.match(store.judges.latestCalibrations()[0]?.identity ?? "", /^step-verifier@/);
+  } finally {
+    store.close();
+  }
 });
