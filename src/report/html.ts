@@ -9,6 +9,7 @@ import { ALL_BENCHMARKS, problemAnchor } from "./results.ts";
 import { accuracyChartSpec, lengthChartSpec, renderSvg, type LengthBox } from "./charts.ts";
 import { html, trusted, type SafeHtml } from "./escape.ts";
 import { restorationSection } from "./restoration.ts";
+import { reviewSection } from "./review.ts";
 import { ATTRIBUTION_STYLE, attributionSection } from "./attributionHtml.ts";
 
 const percent = (fraction: number): string => `${(100 * fraction).toFixed(1)}%`;
@@ -58,6 +59,7 @@ export async function renderHtml(data: ReportData): Promise<string> {
     await accuracySection(results),
     dropSection(results),
     flipSection(results),
+    reviewSection(results.review),
     ...(results.attribution !== null || data.flips.length > 0 ? [await attributionSection(results.attribution, data.flips)] : []),
     await lengthSection(results),
     levelSection(results),

@@ -10,6 +10,7 @@ import { judgeTables } from "../judge/report.ts";
 import type { Results } from "./results.ts";
 import { ALL_BENCHMARKS } from "./results.ts";
 import { restorationMarkdown } from "./restoration.ts";
+import { reviewMarkdown } from "./review.ts";
 
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
 
@@ -115,6 +116,7 @@ export function renderMarkdown(results: Results): string {
 
   const restoration = restorationMarkdown(results.restoration ?? []);
   if (restoration !== "") parts.push(restoration);
+  if (results.review.flips > 0) parts.push(...reviewMarkdown(results.review));
   parts.push("## Provenance", "");
   parts.push(
     table(

@@ -11,6 +11,7 @@ import type { Problem } from "../data/index.ts";
 import { QreasonError } from "../errors.ts";
 import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type StoredFailure, type VariantStatus } from "../store/index.ts";
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
+import { reviewOf, type ReviewSummary } from "./review.ts";
 import { buildAttribution, flipViews, type AttributionResults, type FlipView } from "./attribution.ts";
 import { storedRestorations, type RestorationResult } from "./restoration.ts";
 
@@ -65,6 +66,8 @@ export interface Results {
   cells: CellResult[];
   comparisons: ComparisonResult[];
   failures: Array<Pick<StoredFailure, "model" | "variant" | "benchmark" | "problemId" | "sampleIndex" | "error" | "attempts">>;
+  /** The human review of the flips (`qreason view`) and its agreement with the panel and the verifier. */
+  review: ReviewSummary;
   /** Where flips first went wrong (the attribute stage); null before it ran. */
   attribution: AttributionResults | null;
   /** The restore stage's tables (fp, variant, repairs, ablation, recovered fraction), when the study restores. */
@@ -236,6 +239,7 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     cells,
     comparisons,
     failures,
+    review: reviewOf(store),
     attribution: null,
   };
   const restoration = storedRestorations(store, record.study.hash, record.grader);

@@ -25,6 +25,7 @@ export type { RunCell, RunRecord, VariantStatus } from "./runRecord.ts";
 export type { GenerationKeyInput } from "./keys.ts";
 export type { Migration } from "./schema.ts";
 export type { StoredAdapter, StoredPairSet, StoredRestoreResult } from "./restore.ts";
+export type { ErrorLabel, LabelProposal, LabelSource, ReviewAction, ReviewInput, StoredReview } from "./reviews.ts";
 export type {
   AttributionIdentity, AttributionRecord, AttributionRole, DivergenceKind, GenerationVerification, KldSummaryRecord, StoredAttribution, StoredContinuation,
   StoredDivergence, StoredFirstError, StoredRescueOutcome, StoredSegment, StoredStepCheck,

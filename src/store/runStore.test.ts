@@ -178,12 +178,29 @@ test("migrations add to a store without losing what it holds, and a newer store 
   assert.deepEqual(readFileSync(path.join(directory, RUN_STORE_FILE)), before, "a refused store is not modified");
 });
 
-test("a store at v3 (attribution) upgrades to the latest: restore and judge tables added, generations and attribution tables kept", () => {
+test("a store at v3 (attribution) upgrades to v4: restore tables added, generations and attribution tables kept", () => {
   const v3 = openRunStore(directory, { migrations: MIGRATIONS.filter((migration) => migration.version <= 3) });
   assert.equal(v3.schemaVersion, 3);
   assert.equal(v3.restore.available, false);
   v3.putGenerations([fakeRecord(0)]);
   v3.close();
+
+  const upgraded = openRunStore(directory, { migrations: MIGRATIONS.filter((migration) => migration.version <= 4) });
+  assert.equal(upgraded.schemaVersion, 4);
+  assert.equal(upgraded.restore.available, true);
+  assert.deepEqual(upgraded.pending([fakeKey(0), fakeKey(1)]), [fakeKey(1)]);
+  upgraded.close();
+  const database = new DatabaseSync(path.join(directory, RUN_STORE_FILE));
+  const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+  database.close();
+  for (const table of ["first_errors", "attributions", "kld_summaries", "restore_pair_sets", "restore_adapters", "restore_results"]) assert.ok(tables.includes(table), table);
+});
+
+test("a store at v4 (restore) upgrades to the latest: the reviews columns (v5) and the judge tables (v6) added, restore tables and generations kept", () => {
+  const v4 = openRunStore(directory, { migrations: MIGRATIONS.filter((migration) => migration.version <= 4) });
+  assert.equal(v4.schemaVersion, 4);
+  v4.putGenerations([fakeRecord(0)]);
+  v4.close();
 
   const upgraded = openRunStore(directory);
   assert.equal(upgraded.schemaVersion, SCHEMA_VERSION);
@@ -192,9 +209,11 @@ test("a store at v3 (attribution) upgrades to the latest: restore and judge tabl
   assert.deepEqual(upgraded.pending([fakeKey(0), fakeKey(1)]), [fakeKey(1)]);
   upgraded.close();
   const database = new DatabaseSync(path.join(directory, RUN_STORE_FILE));
+  const columns = (database.prepare("SELECT name FROM pragma_table_info('reviews')").all() as Array<{ name: string }>).map((row) => row.name);
   const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
   database.close();
-  for (const table of ["first_errors", "attributions", "kld_summaries", "restore_pair_sets", "restore_adapters", "restore_results", "judge_verdicts", "judge_calibrations"]) assert.ok(tables.includes(table), table);
+  for (const column of ["action", "proposal_json", "segmenter", "baseline_key"]) assert.ok(columns.includes(column), column);
+  for (const table of ["restore_pair_sets", "restore_adapters", "restore_results", "judge_verdicts", "judge_panels", "judge_calibrations"]) assert.ok(tables.includes(table), table);
 });
 
 test("a failed migration rolls back and leaves the store at its old version", () => {

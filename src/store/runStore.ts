@@ -18,6 +18,7 @@ import { ComparisonTable } from "./comparisons.ts";
 import { JudgeTable } from "./judges.ts";
 import { promptHash } from "./keys.ts";
 import { importRunRecord, readRunRecordFile, RUN_RECORD_FILE } from "./runRecord.ts";
+import { ReviewTable } from "./reviews.ts";
 import { RunStateTable } from "./runState.ts";
 import { MIGRATIONS, checkStore, migrate, type Migration } from "./schema.ts";
 import { RestoreTable } from "./restore.ts";
@@ -176,6 +177,8 @@ export class RunStore {
   readonly comparisons: ComparisonTable;
   /** Every stage run: when, outcome, counts (v2). */
   readonly stageRuns: StageRunTable;
+  /** Human labels from the review UI (schema v5 columns on v1's reviews table). */
+  readonly reviews: ReviewTable;
   /** Steps, step checks, first errors, attributed pairs, divergences, prefix rescue, KLD summaries (v3). */
   readonly attribution: AttributionTable;
   /** Restore: mined pair sets, trained adapters, restoration results (v4). */
@@ -194,6 +197,7 @@ export class RunStore {
     this.cells = new CellTable(database, file, (work) => this.transaction(work));
     this.comparisons = new ComparisonTable(database);
     this.stageRuns = new StageRunTable(database);
+    this.reviews = new ReviewTable(database);
     this.attribution = new AttributionTable(database, (work) => this.transaction(work));
     this.restore = new RestoreTable(database);
     this.judges = new JudgeTable(database);
@@ -232,6 +236,19 @@ export class RunStore {
       if (error instanceof QreasonError) throw error;
       throw new QreasonError("E_STORE", `the run store is unusable: ${(error as Error).message}`, { file }, { cause: error });
     }
+  }
+
+  /** Whether the store has a table of this name (a later stage's tables, before that stage has run here). */
+  hasTable(name: string): boolean {
+    return this.database.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  /**
+   * Rows of a read-only query, for tables a later stage may not have made yet (check `hasTable` first).
+   * A sub-table class with typed methods is the better home once a table settles.
+   */
+  query<Row>(sql: string, ...parameters: (string | number | null)[]): Row[] {
+    return this.database.prepare(sql).all(...parameters) as Row[];
   }
 
   close(): void {

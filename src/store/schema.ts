@@ -413,6 +413,24 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // Reviews (issue 15): after restore's v4.
+    version: 5,
+    description: "reviews: a person's accept or override of a flip's label, what was proposed, the segmenter its step counts in",
+    sql: `
+      -- v1 made the reviews table (generation key, reviewer, verdict, first error step, category, subtype,
+      -- note, time); the review UI (qreason view) fills it. Rows are only added: the latest row of a key
+      -- is its human label, earlier ones are its history.
+      ALTER TABLE reviews ADD COLUMN action TEXT CHECK (action IN ('accept', 'override'));
+      -- The label the page proposed when the person decided (source panel / verifier / none, step, category, subtype).
+      ALTER TABLE reviews ADD COLUMN proposal_json TEXT;
+      -- What first_error_step counts: segments of src/steps' segmenter of this version, 0-based; -1 = no error.
+      ALTER TABLE reviews ADD COLUMN segmenter TEXT;
+      -- The baseline generation the variant's flip was against.
+      ALTER TABLE reviews ADD COLUMN baseline_key TEXT;
+      CREATE INDEX reviews_by_time ON reviews (created_at, id);
+    `,
+  },
+  {
     // Judges (issue 14): v6, after restore's v4 and the reviews' v5 (the coordination plan's order).
     version: 6,
     description: "judges: per-judge verdicts with usage, panel decisions, the human review queue, run summaries, calibrations",

@@ -20,6 +20,8 @@ export const commands: Record<string, Lazy> = {
   demo: () => import("./demo.ts").then((module) => module.default as CommandDef),
   judge: () => import("./judge.ts").then((module) => module.default as CommandDef),
   restore: () => import("./restore.ts").then((module) => module.default as CommandDef),
+  view: () => import("./view.ts").then((module) => module.default as CommandDef),
+  labels: () => import("./labels.ts").then((module) => module.default as CommandDef),
   models: () => import("./models.ts").then((module) => module.default as CommandDef),
 
 };
