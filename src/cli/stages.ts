@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { DownloadOptions } from "../data/index.ts";
 import { ALL_BENCHMARKS, variantFactsRows, type Results } from "../report/index.ts";
+import type { PanelOverride } from "../judge/override.ts";
 import { runStagesOn, stageStatus, type RunEvent, type RunStagesOptions, type RunSummary } from "../run/index.ts";
 import { openRunDirectory } from "../store/index.ts";
 import type { CliConfig } from "./config.ts";
@@ -98,6 +99,9 @@ export function eventPrinter(config: CliConfig, quiet: boolean, options: Printer
         case "variant-failed":
           finish(`generate ${name}`);
           if (!quiet) console.error(`qreason: error: ${name} ${event.message}; the other variants go on`);
+          break;
+        case "judged":
+          if (event.total > 0) show("judge", "judging flips", event.done, event.total);
           break;
         case "warning":
           console.error(`qreason: warning: ${event.message}`);
@@ -219,7 +223,7 @@ export async function runStagesCommand(
   config: CliConfig,
   runDirectory: string,
   stages: readonly string[],
-  options: { force?: readonly string[]; quiet?: boolean; gradeWorkers?: number } = {},
+  options: { force?: readonly string[]; quiet?: boolean; gradeWorkers?: number; judges?: PanelOverride } = {},
 ): Promise<RunSummary> {
   const printer = eventPrinter(config, options.quiet === true);
   let summary: RunSummary;
@@ -231,6 +235,7 @@ export async function runStagesCommand(
         onEvent: printer.onEvent,
         ...(options.force ? { force: options.force } : {}),
         ...(options.gradeWorkers !== undefined ? { gradeWorkers: options.gradeWorkers } : {}),
+        ...(options.judges !== undefined ? { judges: options.judges } : {}),
       }),
     );
   } finally {

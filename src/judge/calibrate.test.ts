@@ -117,6 +117,25 @@ describe("runCalibration", () => {
     assert.ok(agreement.krippendorff.alpha !== null && agreement.fleiss.items === 6);
   });
 
+  it("scores the step verifier on its own and seats it on the panel, certain where it refutes a claim", async () => {
+    // Real arithmetic: sample 0 states a wrong product at step 1, sample 1 is right throughout.
+    const arith: CalibrationSample[] = [
+      { id: "w", subset: "toy", problem: "3 boxes of 4 pens, plus 2 pens?", steps: ["There are 3 boxes.", "3 * 4 = 13 pens in the boxes.", "13 + 2 = 15", "\\boxed{15}"], label: 1 },
+      { id: "r", subset: "toy", problem: "3 boxes of 4 pens, plus 2 pens?", steps: ["There are 3 boxes.", "3 * 4 = 12 pens in the boxes.", "12 + 2 = 14", "\\boxed{14}"], label: -1 },
+    ];
+    const clean = ruleJudge("always-clean", () => -1, arith);
+    const report = await runCalibration({ samples: arith, judges: [clean], verifier: true, protocol: { bootstrap: 50 } });
+    assert.deepEqual(report.records.map((record) => record.verifier?.prediction), [1, -1], "the verifier finds the wrong product, and nothing in the right solution");
+    assert.equal(report.verifier?.judge, "verifier");
+    assert.deepEqual(report.verifier?.usage, { calls: 0, promptTokens: 0, completionTokens: 0 });
+    assert.equal(report.verifier?.protocol.pooled.f1, 1);
+    assert.equal(report.judges[0]?.protocol.pooled.f1, 0, "the judge that always says 'no error'");
+    // One model judge + the verifier is a panel: the certain verifier overrides the judge's -1 on sample w.
+    assert.deepEqual(report.records.map((record) => [record.panel?.firstErrorStep, record.panel?.decidedBy]), [[1, "verifier"], [-1, "majority"]]);
+    assert.equal(report.panel?.protocol.pooled.f1, 1);
+    assert.equal(report.agreement, undefined, "agreement is over model judges (two or more)");
+  });
+
   it("stops when aborted and refuses duplicate judges or an unknown baseline", async () => {
     const controller = new AbortController();
     controller.abort();

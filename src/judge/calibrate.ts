@@ -18,10 +18,12 @@ import type { ErrorCategory, ErrorSubtype } from "../taxonomy/index.ts";
 import { effectiveVotes, fleissKappa, krippendorffAlpha, pairwiseAgreement, type EffectiveVotes, type FleissKappa, type KrippendorffAlpha, type PairwiseAgreement } from "./agreement.ts";
 import type { Judge, JudgeOutcome } from "./judge.ts";
 import type { InvalidReason } from "./parse.ts";
-import { decidePanel, type PanelDecision } from "./panel.ts";
+import { decidePanel, VERIFIER_JUDGE, type PanelDecision } from "./panel.ts";
 import { mapPool } from "./pool.ts";
 import { scoreFirstErrorPredictions, type FirstErrorPrediction, type ProtocolOptions, type ProtocolReport } from "./protocol.ts";
 import { addUsage, NO_USAGE, type TokenUsage } from "./usage.ts";
+import { NO_ERROR } from "./verdict.ts";
+import { verifierFirstError } from "./verifierJudge.ts";
 
 export interface CalibrationSample {
   id: string;
@@ -138,6 +140,8 @@ export interface CalibrationVote {
 export interface CalibrationRecord {
   sample: CalibrationSample;
   votes: CalibrationVote[];
+  /** The deterministic step verifier's answer, when it is calibrated (options.verifier). */
+  verifier?: CalibrationVote;
   panel?: PanelDecision;
 }
 
@@ -155,7 +159,12 @@ export interface JudgeCalibration {
 export interface CalibrationReport {
   samples: number;
   judges: JudgeCalibration[];
-  /** The panel's majority decisions scored the same way (when at least two judges and a baseline). */
+  /** The step verifier scored as a judge of its own (options.verifier). */
+  verifier?: JudgeCalibration;
+  /**
+   * The panel's decisions scored the same way: majority against the baseline, with the verifier a member
+   * certain on what it refutes (as in the judge stage) when options.verifier; when at least two voters.
+   */
   panel?: JudgeCalibration & { needsReview: number };
   agreement?: {
     /** On the first-error-step labels (invalid verdicts missing). */
@@ -178,6 +187,12 @@ export interface CalibrationOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   protocol?: ProtocolOptions;
+  /**
+   * Also calibrate the deterministic step verifier (verifierJudge.ts) and seat it on the panel as the
+   * judge stage does: certain on a refuted arithmetic claim, silent otherwise. It is not a rater in the
+   * agreement statistics (they measure the model judges).
+   */
+  verifier?: boolean;
 }
 
 export async function runCalibration(options: CalibrationOptions): Promise<CalibrationReport> {
@@ -202,16 +217,19 @@ export async function runCalibration(options: CalibrationOptions): Promise<Calib
   );
   const votes = samples.map((_, sampleIndex) => answered.slice(sampleIndex * judges.length, (sampleIndex + 1) * judges.length));
 
+  const withPanel = judges.length >= 2 || options.verifier === true;
   const records: CalibrationRecord[] = samples.map((sample, index) => {
     const sampleVotes = votes[index] as CalibrationVote[];
-    if (judges.length < 2) return { sample, votes: sampleVotes };
+    const verifier = options.verifier ? verifierCalibrationVote(sample.steps) : undefined;
+    if (!withPanel) return { sample, votes: sampleVotes };
+    const certain = verifier !== undefined && verifier.prediction !== null && verifier.prediction >= 0 ? { verdict: asVerdict(verifier), certain: true } : undefined;
     const panel = decidePanel(
       sampleVotes.map((vote) => (vote.prediction === null
         ? { judge: vote.judge, missing: vote.reason ?? vote.status }
         : { judge: vote.judge, verdict: asVerdict(vote) })),
-      { baseline },
+      { baseline, ...(certain ? { verifier: certain } : {}) },
     );
-    return { sample, votes: sampleVotes, panel };
+    return { sample, votes: sampleVotes, ...(verifier ? { verifier } : {}), panel };
   });
 
   const report: CalibrationReport = {
@@ -219,9 +237,12 @@ export async function runCalibration(options: CalibrationOptions): Promise<Calib
     judges: names.map((name, judgeIndex) => calibrationOf(name, records, (record) => record.votes[judgeIndex] as CalibrationVote, options.protocol)),
     records,
   };
-  if (judges.length >= 2) {
+  if (options.verifier) report.verifier = calibrationOf(VERIFIER_JUDGE, records, (record) => record.verifier as CalibrationVote, options.protocol);
+  if (withPanel) {
     const panel = calibrationOf("panel", records, (record) => panelVote(record.panel as PanelDecision), options.protocol);
     report.panel = { ...panel, usage: report.judges.reduce((sum, judge) => addUsage(sum, judge.usage), { ...NO_USAGE }), needsReview: records.filter((record) => record.panel?.needsReview).length };
+  }
+  if (judges.length >= 2) {
     report.agreement = {
       pairwise: pairwiseAgreement(records.map((record) => record.votes.map((vote) => vote.prediction))),
       fleiss: fleissKappa(records.map((record) => record.votes.map((vote) => vote.prediction))),
@@ -230,6 +251,13 @@ export async function runCalibration(options: CalibrationOptions): Promise<Calib
     };
   }
   return report;
+}
+
+/** The step verifier's answer on the labelled steps, as a calibration vote (no tokens). */
+function verifierCalibrationVote(steps: readonly string[]): CalibrationVote {
+  const { step } = verifierFirstError(steps);
+  const label = step === -1 ? { category: NO_ERROR, subtype: NO_ERROR } : { category: "execution", subtype: "computational_error" };
+  return { judge: VERIFIER_JUDGE, status: "verdict", prediction: step, ...label, confidence: 1, attempts: 0, usage: { ...NO_USAGE } };
 }
 
 function voteOf(judge: string, outcome: JudgeOutcome): CalibrationVote {

@@ -41,6 +41,8 @@ export interface JudgeSpec {
   maxAttempts: number;
   sampling: SamplingParams;
   price?: Price;
+  /** Longest explanation a constrained decoder may write (see ModelJudgeOptions.explanationChars). */
+  explanationChars?: number;
 }
 
 export interface PanelSpec {
@@ -111,6 +113,8 @@ function resolveMember(input: JudgeMemberInput, at: FieldPath, panel: JudgesInpu
     maxAttempts: 1 + (input.retries ?? panel.retries ?? DEFAULT_JUDGE_RETRIES),
     sampling: resolveSampling([panel.sampling, input.sampling], context.seed, [...at, "sampling"], issues),
   };
+  const explanationChars = input.explanation_chars ?? panel.explanation_chars;
+  if (explanationChars !== undefined) spec.explanationChars = explanationChars;
   if (input.price !== undefined) spec.price = { inputPerMTok: input.price.input_per_mtok, outputPerMTok: input.price.output_per_mtok };
   return spec;
 }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { QreasonError } from "../errors.ts";
-import { createModelJudge, type JudgeCall, type JudgeReply } from "./judge.ts";
+import { createModelJudge, forDecoding, pairResponseFormat, type JudgeCall, type JudgeReply } from "./judge.ts";
 
 const SAMPLING = { temperature: 0, topP: 1, topK: 0, maxTokens: 256, seed: 11, stop: [] };
 const INPUT = { problem: "Tom has 3 bags of 8 apples and eats 2. How many are left?", steps: ["Step 1: 3 * 8 = 24.", "Step 2: 24 - 2 = 21.", "\\boxed{21}"] };
@@ -35,9 +35,26 @@ describe("createModelJudge", () => {
     assert.equal(calls.length, 1);
     const format = calls[0]?.responseFormat;
     assert.equal(format?.name, "qreason_verdict");
-    assert.equal((format?.schema.properties as Record<string, { maximum?: number }>).first_error_step?.maximum, 2);
+    // As a decoder enforces it: "no error" with -1, or one category with a step index and its own subtypes.
+    const alternatives = format?.schema.anyOf as { properties: Record<string, { enum?: unknown[]; maxLength?: number }> }[];
+    assert.deepEqual(alternatives.map((entry) => [entry.properties.category?.enum, entry.properties.first_error_step?.enum]), [
+      [["no_error"], [-1]], [["conceptual"], [0, 1, 2]], [["method"], [0, 1, 2]], [["execution"], [0, 1, 2]], [["reasoning"], [0, 1, 2]],
+    ]);
+    assert.deepEqual(alternatives[3]?.properties.subtype?.enum, ["computational_error", "symbolic_manipulation_error"]);
+    assert.equal(alternatives[0]?.properties.explanation?.maxLength, undefined);
     assert.match(calls[0]?.messages[1]?.content ?? "", /<step_2>\n\\boxed\{21\}\n<\/step_2>/);
     assert.match(judge.identity, /^test-model\|judge-v1:[0-9a-f]{12}$/);
+  });
+
+  it("bounds the explanation a decoder may write when asked, in the pair format too", async () => {
+    const { calls, model } = scripted([{ text: GOOD }]);
+    const judge = createModelJudge({ name: "j", modelId: "m", model, sampling: SAMPLING, explanationChars: 300 });
+    await judge.judge(INPUT);
+    const alternatives = calls[0]?.responseFormat?.schema.anyOf as { properties: Record<string, { maxLength?: number }> }[];
+    assert.ok(alternatives.every((entry) => entry.properties.explanation?.maxLength === 300));
+    const pair = forDecoding(pairResponseFormat(2, 3), 50).schema.properties as Record<string, { anyOf: { properties: Record<string, { enum?: unknown[]; maxLength?: number }> }[] }>;
+    assert.deepEqual(pair.solution_b?.anyOf[1]?.properties.first_error_step?.enum, [0, 1, 2]);
+    assert.equal(pair.solution_a?.anyOf[2]?.properties.explanation?.maxLength, 50);
   });
 
   it("sends no response format when the judge is not structured", async () => {

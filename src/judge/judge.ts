@@ -12,7 +12,8 @@ import { isQreasonError } from "../errors.ts";
 import { parsePairVerdict, parseVerdict, type InvalidReason, type PairVerdict, type Parsed } from "./parse.ts";
 import { JUDGE_PROMPT_VERSION, PAIR_PROMPT_VERSION, judgeMessages, pairMessages, promptId, retryMessage, type JudgeInput, type PairInput } from "./prompt.ts";
 import { addUsage, NO_USAGE, type TokenUsage } from "./usage.ts";
-import { verdictJsonSchema, verdictResponseFormat, type Verdict } from "./verdict.ts";
+import { ERROR_CATEGORIES, subtypesOf } from "../taxonomy/index.ts";
+import { NO_ERROR, verdictJsonSchema, verdictResponseFormat, type Verdict } from "./verdict.ts";
 
 export interface ResponseFormat {
   type: "json_schema";
@@ -73,6 +74,11 @@ export interface ModelJudgeOptions {
   maxAttempts?: number;
   /** Send the verdict's JSON Schema as the response format (default true). */
   structured?: boolean;
+  /**
+   * Longest explanation a constrained decoder may write (the schema's `maxLength`): a small local model
+   * greedy-decoding an unbounded string tends to repeat itself to the token limit. Unset: no bound.
+   */
+  explanationChars?: number;
 }
 
 export interface ModelJudge extends Judge {
@@ -100,7 +106,7 @@ export function createModelJudge(options: ModelJudgeOptions): ModelJudge {
       return ask({
         model: options.model,
         messages: judgeMessages(input),
-        ...(structured ? { responseFormat: verdictResponseFormat(stepCount) } : {}),
+        ...(structured ? { responseFormat: forDecoding(verdictResponseFormat(stepCount), options.explanationChars) } : {}),
         parse: (text) => parseVerdict(text, stepCount),
         rangeHint: `0 to ${stepCount - 1}`,
         sampling: options.sampling,
@@ -113,7 +119,7 @@ export function createModelJudge(options: ModelJudgeOptions): ModelJudge {
       return ask({
         model: options.model,
         messages: pairMessages(input),
-        ...(structured ? { responseFormat: pairResponseFormat(first, second) } : {}),
+        ...(structured ? { responseFormat: forDecoding(pairResponseFormat(first, second), options.explanationChars) } : {}),
         parse: (text) => parsePairVerdict(text, first, second),
         rangeHint: `0 to ${first - 1} for solution A and 0 to ${second - 1} for solution B`,
         sampling: options.sampling,
@@ -122,6 +128,48 @@ export function createModelJudge(options: ModelJudgeOptions): ModelJudge {
       });
     },
   };
+}
+
+/**
+ * The response format as a decoder enforces it best: the step index as an enum of its allowed values
+ * (llama.cpp's grammar and most servers ignore integer bounds, enums they enforce), and the explanation
+ * bounded when asked. The validator still checks everything: this only narrows what can be decoded.
+ */
+export function forDecoding(format: ResponseFormat, explanationChars?: number): ResponseFormat {
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (node === null || typeof node !== "object") return node;
+    const record = node as Record<string, unknown>;
+    const properties = record.properties as Record<string, Record<string, unknown>> | undefined;
+    if (properties?.first_error_step !== undefined && properties.category !== undefined && properties.subtype !== undefined) return verdictAlternatives(record, explanationChars);
+    return Object.fromEntries(Object.entries(record).map(([name, value]) => [name, name === "properties" && value !== null && typeof value === "object"
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([property, schema]) => [property, visit(schema)]))
+      : visit(value)]));
+  };
+  return { ...format, schema: visit(format.schema) as Record<string, unknown> };
+}
+
+/**
+ * One verdict object as alternatives a grammar can enforce: "no error" with step -1, or one category with
+ * a step index and only that category's subtypes, and a confidence in steps of 0.05. (As a single object,
+ * a decoder could pair a subtype with another category's name, write -1 with an error, or a confidence of
+ * 5454: the validator would reject all three.)
+ */
+/** Confidence as decoders can enforce it: grammars ignore number bounds, so steps of 0.05 from 0 to 1. */
+const CONFIDENCE_STEPS = Array.from({ length: 21 }, (_, index) => index / 20);
+
+function verdictAlternatives(schema: Record<string, unknown>, explanationChars: number | undefined): Record<string, unknown> {
+  const properties = schema.properties as Record<string, Record<string, unknown>>;
+  const step = properties.first_error_step as { minimum: number; maximum: number; description?: string };
+  const explanation = explanationChars === undefined ? properties.explanation : { ...properties.explanation, maxLength: explanationChars };
+  const steps = Array.from({ length: Math.max(0, step.maximum + 1) }, (_, index) => index);
+  const alternative = (stepEnum: number[], category: string, subtypes: string[]) => ({
+    ...schema,
+    properties: { ...properties, explanation, first_error_step: { enum: stepEnum }, category: { enum: [category] }, subtype: { enum: subtypes }, confidence: { enum: CONFIDENCE_STEPS } },
+  });
+  const alternatives = [alternative([-1], NO_ERROR, [NO_ERROR])];
+  if (steps.length > 0) for (const category of ERROR_CATEGORIES) alternatives.push(alternative(steps, category, subtypesOf(category)));
+  return { anyOf: alternatives };
 }
 
 export function pairResponseFormat(firstSteps: number, secondSteps: number): ResponseFormat {

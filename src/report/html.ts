@@ -3,6 +3,7 @@
  * Content-Security-Policy forbids anything else) that opens from disk. Every value that came from a model
  * or a data file is escaped by the `html` template (escape.ts).
  */
+import { judgeTables } from "../judge/report.ts";
 import type { ComparisonResult, CellResult, ProblemView, ReportData, Results, VariantInfo } from "./results.ts";
 import { ALL_BENCHMARKS, problemAnchor } from "./results.ts";
 import { accuracyChartSpec, lengthChartSpec, renderSvg, type LengthBox } from "./charts.ts";
@@ -66,6 +67,7 @@ export async function renderHtml(data: ReportData): Promise<string> {
     levelSection(results),
     restorationSection(results.restoration ?? []),
     provenanceSection(results),
+    judgeSection(results),
     problemSection(results, data.problems),
     failureSection(results),
   ];
@@ -290,6 +292,15 @@ function problemSection(results: Results, problems: readonly ProblemView[]): Saf
 <pre>${problem.question}</pre><p>Gold answer: <strong>${problem.gold}</strong></p><div class="outputs">${outputs}</div></article>`;
   });
   return html`<section id="problems"><h2>Problems side by side</h2><p class="muted">Every problem some variant flipped or rescued, with sample 0 of each variant.</p>${articles}</section>`;
+}
+
+function judgeSection(results: Results): SafeHtml {
+  if (results.judges === undefined) return html``;
+  const tables = judgeTables(results.judges).map((entry) => html`<h3>${entry.title}</h3>
+${entry.note === undefined ? html`` : html`<p class="muted">${entry.note}</p>`}
+${entry.rows.length === 0 ? html`` : html`<table><thead><tr>${entry.header.map((title) => html`<th>${title}</th>`)}</tr></thead>
+<tbody>${entry.rows.map((row) => html`<tr>${row.map((value) => html`<td>${value}</td>`)}</tr>`)}</tbody></table>`}`);
+  return html`<section id="judges"><h2>Judges</h2>${tables}</section>`;
 }
 
 function failureSection(results: Results): SafeHtml {

@@ -57,7 +57,9 @@ export function reportState(store: RunStore, options: { bootstrapResamples?: num
   const { startedAt: _started, finishedAt: _finished, ...record } = full;
   const comparisons = record.grader === null ? [] : store.comparisons.list(record.study.hash, record.grader).map((row) => [row.model, row.benchmark, row.variant, row.inputsHash]);
   const attribution = store.attribution.stateToken(record.study.hash);
-  return contentHash("report-state:v2:", { record, counts: store.counts(), reviews: store.reviews.count(), comparisons, attribution, bootstrapResamples: options.bootstrapResamples ?? null });
+  const judges = store.judges.latestSummary(record.study.hash)?.computedAt ?? null;
+  const calibrations = store.judges.latestCalibrations().map((row) => row.id);
+  return contentHash("report-state:v2:", { record, counts: store.counts(), reviews: store.reviews.count(), comparisons, attribution, bootstrapResamples: options.bootstrapResamples ?? null, ...(judges !== null || calibrations.length > 0 ? { judges, calibrations } : {}) });
 }
 
 /** Whether the report files of the store's run directory are missing or older than what the store holds. */

@@ -6,6 +6,7 @@
  * otherwise pass raw HTML through: `<img onerror>`, `<script>`), Markdown's inline syntax is
  * backslash-escaped, and table cells also escape `|` and fold line breaks.
  */
+import { judgeTables } from "../judge/report.ts";
 import type { Results } from "./results.ts";
 import { ALL_BENCHMARKS } from "./results.ts";
 import { restorationMarkdown } from "./restoration.ts";
@@ -142,5 +143,13 @@ export function renderMarkdown(results: Results): string {
     "",
   );
   parts.push(`Grader: ${markdownText(String(results.grader))}. Study: ${markdownText(String(results.study.file))} (hash ${results.study.hash}). qreason ${markdownText(results.qreasonVersion)}.`, "");
+  if (results.judges !== undefined) {
+    parts.push("## Judges", "");
+    for (const entry of judgeTables(results.judges)) {
+      parts.push(`### ${entry.title}`, "");
+      if (entry.note !== undefined) parts.push(entry.note, ""); // qreason's own text; judge names are a safe alphabet (study schema)
+      if (entry.rows.length > 0) parts.push(table(entry.header, entry.rows.map((row) => row.map((value) => markdownText(String(value))))), "");
+    }
+  }
   return parts.join("\n");
 }

@@ -4,6 +4,7 @@
  * provenance of every variant — plus the texts the HTML report shows side by side. Reads the store only:
  * comparisons that are missing or out of date are the compare stage's to make (`writeReports` runs it).
  */
+import { judgeReport, type JudgeReport } from "../judge/report.ts";
 import type { AccuracySummary, CellSamples, ComparisonResult, SampleRow, StatusCounts, Summary } from "../compare/index.ts";
 import { ALL_BENCHMARKS, cellSamples, comparisonInputs, FORMAT_FAILURES, meanInterval, passAtK, defaultPassKs, storedComparisons, summarize, wilsonInterval } from "../compare/index.ts";
 import type { Problem } from "../data/index.ts";
@@ -74,6 +75,8 @@ export interface Results {
   variantFacts: VariantFacts[];
   /** The restore stage's tables (fp, variant, repairs, ablation, recovered fraction), when the study restores. */
   restoration?: RestorationResult[];
+  /** The judge stage's results (src/judge/report.ts), when it ran. */
+  judges?: JudgeReport;
 }
 
 /** One output shown in the report, with its grade. */
@@ -251,6 +254,8 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
   results.attribution = attribution?.results ?? null;
   results.variantFacts = variantFacts(variants, cells, cellData, results.attribution);
   const flips = attribution === null ? [] : flipViews(store, attribution.results, attribution.rows);
+  const judges = judgeReport(store, record.study.hash);
+  if (judges !== undefined) results.judges = judges;
   return { results, problems: problemViews(record, store, comparisons, cellData, cellKey), flips };
 }
 

@@ -24,4 +24,6 @@ export type RunEvent =
   | { type: "attributed"; model: string; variant: string; role: "flip" | "control"; done: number; total: number }
   /** A variant failed (quantization, backend start, generation); the run goes on with the others. */
   | { type: "variant-failed"; model: string; variant: string; stage: string; message: string }
+  /** The judge stage: flips decided by the panel so far, of those pending. */
+  | { type: "judged"; done: number; total: number }
   | { type: "warning"; message: string };

@@ -22,6 +22,7 @@ import { runStages, type PipelineResult } from "./stages/pipeline.ts";
 import { writtenReport } from "./stages/report.ts";
 import { StageSession } from "./stages/session.ts";
 import type { StageSettings } from "./stages/types.ts";
+import type { PanelOverride } from "../judge/override.ts";
 import type { VariantStatus } from "../store/index.ts";
 import { runRecordOf } from "../store/index.ts";
 
@@ -48,6 +49,8 @@ export interface RunStudyOptions {
   stages?: readonly string[];
   /** The grader version to grade with (default: derived from src/grade). */
   grader?: GraderVersion;
+  /** The judge panel this command seats instead of the study's (`qreason judge --judges/--baseline`). */
+  judges?: PanelOverride;
 }
 
 export interface VariantSummary extends VariantStatus {
@@ -81,6 +84,7 @@ function settingsOf(options: Omit<RunStudyOptions, "study" | "runDirectory" | "s
     ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {}),
     ...(options.bootstrapResamples !== undefined ? { bootstrapResamples: options.bootstrapResamples } : {}),
     ...(options.grader !== undefined ? { grader: options.grader } : {}),
+    ...(options.judges !== undefined ? { judges: options.judges } : {}),
   };
 }
 

@@ -58,6 +58,7 @@ test("after a grader upgrade, grade re-runs alone: no backend asked, old grades 
     ["grade", "done"],
     ["compare", "done"],
     ["attribute", "not wanted by the study"],
+    ["judge", "not wanted by the study"],
     ["restore", "not wanted by the study"],
     ["report", "done"],
   ]);
@@ -129,7 +130,7 @@ test("a finished run resumes with every stage skipped, and status says nothing i
   const askedBefore = loopback.received;
   const again = await runStudy({ ...base, study: text, runDirectory });
   assert.equal(loopback.received, askedBefore);
-  assert.deepEqual(again.stages.map((stage) => stage.skipped ?? stage.outcome?.status), ["done", "nothing pending", "nothing pending", "nothing pending", "nothing pending", "not wanted by the study", "not wanted by the study", "nothing pending"]);
+  assert.deepEqual(again.stages.map((stage) => stage.skipped ?? stage.outcome?.status), ["done", "nothing pending", "nothing pending", "nothing pending", "nothing pending", "not wanted by the study", "not wanted by the study", "not wanted by the study", "nothing pending"]);
   const store = openRunDirectory(runDirectory);
   try {
     assert.deepEqual(stageStatus(store, { bootstrapResamples: 200 }).map((entry) => [entry.stage, entry.pending.count]), STAGES.map((stage) => [stage.name, 0]));
@@ -238,7 +239,7 @@ test("a plugged-in later stage runs after report with the store, plan and a vari
     assert.match(latest.get("broken-test")?.message ?? "", /E_INPUT: this stage is broken on purpose/);
     assert.deepEqual(
       stageStatus(store, {}, registry).map((entry) => entry.stage),
-      ["plan", "quantize", "generate", "grade", "compare", "attribute", "restore", "report", "attribute-test", "unwanted-test", "broken-test"],
+      ["plan", "quantize", "generate", "grade", "compare", "attribute", "judge", "restore", "report", "attribute-test", "unwanted-test", "broken-test"],
     );
   } finally {
     store.close();

@@ -19,6 +19,7 @@ export type {
 export type { CellDefinition, CellProgress, StoredCell, UngradedGeneration } from "./cells.ts";
 export type { ComparisonIdentity, StoredComparison } from "./comparisons.ts";
 export type { GraderRecord, RunState, StoredGrader } from "./runState.ts";
+export type { CalibrationResultRow, CalibrationVoteRow, JudgePanelRow, JudgeVerdictRow, JudgeVerdictStatus, QueueReason, QueueRow, ReverifyValue } from "./judges.ts";
 export type { StageRunOutcome, StageRunRecord } from "./stageRuns.ts";
 export type { RunCell, RunRecord, VariantStatus } from "./runRecord.ts";
 export type { GenerationKeyInput } from "./keys.ts";

@@ -27,7 +27,8 @@ test("a new store is at the current schema version, in WAL mode", () => {
   assert.equal((database.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, SCHEMA_VERSION);
   const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
   assert.deepEqual(tables, [
-    "attributions", "cell_keys", "cells", "comparisons", "divergences", "first_errors", "generations", "graders", "grades", "judgments", "kld_summaries",
+    "attributions", "cell_keys", "cells", "comparisons", "divergences", "first_errors", "generations", "graders", "grades", "judge_calibration_votes", "judge_calibrations", "judge_panels", "judge_queue", "judge_summaries",
+    "judge_verdicts", "judgments", "kld_summaries",
     "problems", "prompts", "rescue_continuations", "restore_adapters", "restore_pair_sets", "restore_results", "reviews", "run_state", "stage_runs", "step_checks",
     "step_segmentations", "study", "variants",
   ]);
@@ -195,15 +196,15 @@ test("a store at v3 (attribution) upgrades to v4: restore tables added, generati
   for (const table of ["first_errors", "attributions", "kld_summaries", "restore_pair_sets", "restore_adapters", "restore_results"]) assert.ok(tables.includes(table), table);
 });
 
-test("a store at v4 (restore) upgrades to v5: the reviews columns added, restore tables and generations kept", () => {
+test("a store at v4 (restore) upgrades to the latest: the reviews columns (v5) and the judge tables (v6) added, restore tables and generations kept", () => {
   const v4 = openRunStore(directory, { migrations: MIGRATIONS.filter((migration) => migration.version <= 4) });
   assert.equal(v4.schemaVersion, 4);
   v4.putGenerations([fakeRecord(0)]);
   v4.close();
 
   const upgraded = openRunStore(directory);
-  assert.equal(upgraded.schemaVersion, 5);
-  assert.equal(SCHEMA_VERSION, 5);
+  assert.equal(upgraded.schemaVersion, SCHEMA_VERSION);
+  assert.equal(SCHEMA_VERSION, 6, "v6 judges is the last migration (v5 reviews)");
   assert.equal(upgraded.restore.available, true);
   assert.deepEqual(upgraded.pending([fakeKey(0), fakeKey(1)]), [fakeKey(1)]);
   upgraded.close();
@@ -212,7 +213,7 @@ test("a store at v4 (restore) upgrades to v5: the reviews columns added, restore
   const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
   database.close();
   for (const column of ["action", "proposal_json", "segmenter", "baseline_key"]) assert.ok(columns.includes(column), column);
-  for (const table of ["restore_pair_sets", "restore_adapters", "restore_results"]) assert.ok(tables.includes(table), table);
+  for (const table of ["restore_pair_sets", "restore_adapters", "restore_results", "judge_verdicts", "judge_panels", "judge_calibrations"]) assert.ok(tables.includes(table), table);
 });
 
 test("a failed migration rolls back and leaves the store at its old version", () => {

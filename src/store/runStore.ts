@@ -15,6 +15,7 @@ import { QreasonError } from "../errors.ts";
 import { canonicalJson } from "./canonical.ts";
 import { CellTable } from "./cells.ts";
 import { ComparisonTable } from "./comparisons.ts";
+import { JudgeTable } from "./judges.ts";
 import { promptHash } from "./keys.ts";
 import { importRunRecord, readRunRecordFile, RUN_RECORD_FILE } from "./runRecord.ts";
 import { ReviewTable } from "./reviews.ts";
@@ -182,6 +183,8 @@ export class RunStore {
   readonly attribution: AttributionTable;
   /** Restore: mined pair sets, trained adapters, restoration results (v4). */
   readonly restore: RestoreTable;
+  /** Judge verdicts, panel decisions, the review queue, summaries and calibrations (the judges migration). */
+  readonly judges: JudgeTable;
   private readonly database: DatabaseSync;
   private readonly statements: Statements;
 
@@ -197,6 +200,7 @@ export class RunStore {
     this.reviews = new ReviewTable(database);
     this.attribution = new AttributionTable(database, (work) => this.transaction(work));
     this.restore = new RestoreTable(database);
+    this.judges = new JudgeTable(database);
   }
 
   /** The run directory the store belongs to. */

@@ -430,6 +430,125 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX reviews_by_time ON reviews (created_at, id);
     `,
   },
+  {
+    // Judges (issue 14): v6, after restore's v4 and the reviews' v5 (the coordination plan's order).
+    version: 6,
+    description: "judges: per-judge verdicts with usage, panel decisions, the human review queue, run summaries, calibrations",
+    sql: `
+      -- One judge's outcome on one generation: a verdict, an invalid verdict (its own counted outcome, never
+      -- scored), or a backend error (pending again on the next run). identity = model id | prompt id: a
+      -- changed model or prompt judges again, beside the old rows.
+      CREATE TABLE judge_verdicts (
+        generation_key TEXT NOT NULL REFERENCES generations (key),
+        judge TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('verdict', 'invalid', 'error')),
+        first_error_step INTEGER,
+        category TEXT,
+        subtype TEXT,
+        confidence REAL,
+        explanation TEXT,
+        reason TEXT,
+        message TEXT,
+        segmenter TEXT NOT NULL,
+        steps INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        cost REAL,
+        replies_json TEXT NOT NULL,
+        warnings_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        CHECK ((status = 'verdict') = (first_error_step IS NOT NULL)),
+        PRIMARY KEY (generation_key, judge, identity)
+      ) WITHOUT ROWID;
+
+      -- The panel's decision on one judged generation (a flip: the baseline variant solved the problem,
+      -- this one did not). panel = hash of the members' identities, the baseline and the verifier setting.
+      CREATE TABLE judge_panels (
+        generation_key TEXT NOT NULL REFERENCES generations (key),
+        panel TEXT NOT NULL,
+        study_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        baseline_variant TEXT NOT NULL,
+        benchmark TEXT NOT NULL,
+        problem_id TEXT NOT NULL,
+        sample_index INTEGER NOT NULL,
+        first_error_step INTEGER,
+        category TEXT,
+        subtype TEXT,
+        decided_by TEXT NOT NULL,
+        support INTEGER NOT NULL,
+        votes INTEGER NOT NULL,
+        members INTEGER NOT NULL,
+        flags_json TEXT NOT NULL,
+        needs_review INTEGER NOT NULL CHECK (needs_review IN (0, 1)),
+        verifier_json TEXT,
+        reverify TEXT NOT NULL CHECK (reverify IN ('not_applicable', 'regraded_correct', 'possible_false_reject')),
+        regrade_json TEXT,
+        audited INTEGER NOT NULL DEFAULT 0 CHECK (audited IN (0, 1)),
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (generation_key, panel)
+      ) WITHOUT ROWID;
+      CREATE INDEX judge_panels_by_study ON judge_panels (study_hash, panel, model, variant);
+
+      -- What a person should look at: panel conflicts, the seeded audit sample, possible grader false rejects.
+      CREATE TABLE judge_queue (
+        generation_key TEXT NOT NULL REFERENCES generations (key),
+        panel TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (reason IN ('conflict', 'audit', 'possible_false_reject')),
+        detail TEXT,
+        queued_at TEXT NOT NULL,
+        PRIMARY KEY (generation_key, panel, reason)
+      ) WITHOUT ROWID;
+
+      -- The judge stage's run-level results for one study and panel: agreement, position bias, usage per judge.
+      CREATE TABLE judge_summaries (
+        study_hash TEXT NOT NULL,
+        panel TEXT NOT NULL,
+        panel_json TEXT NOT NULL,
+        summary_json TEXT NOT NULL,
+        computed_at TEXT NOT NULL,
+        PRIMARY KEY (study_hash, panel)
+      ) WITHOUT ROWID;
+
+      -- \`qreason judge calibrate\`: each judge's answer on each labelled sample (resumable), and the scored result.
+      CREATE TABLE judge_calibration_votes (
+        identity TEXT NOT NULL,
+        dataset TEXT NOT NULL,
+        sample_id TEXT NOT NULL,
+        subset TEXT NOT NULL,
+        label INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('verdict', 'invalid', 'error')),
+        prediction INTEGER,
+        category TEXT,
+        subtype TEXT,
+        confidence REAL,
+        reason TEXT,
+        attempts INTEGER NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (identity, dataset, sample_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE judge_calibrations (
+        id INTEGER PRIMARY KEY,
+        judge TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        dataset TEXT NOT NULL,
+        selection_json TEXT NOT NULL,
+        samples INTEGER NOT NULL,
+        mean_f1 REAL,
+        result_json TEXT NOT NULL,
+        command TEXT,
+        qreason_version TEXT,
+        computed_at TEXT NOT NULL
+      );
+      CREATE INDEX judge_calibrations_by_judge ON judge_calibrations (identity, dataset, id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version));

@@ -220,6 +220,7 @@ export const judgeMemberInput = strictObject({
   price: strictObject({ input_per_mtok: z.number().nonnegative(), output_per_mtok: z.number().nonnegative() }).optional(),
   sampling: samplingInput.optional(),
   retries: nonNegativeInt.max(10).optional(),
+  explanation_chars: positiveInt.optional(),
 });
 
 export const judgesInput = strictObject({
@@ -230,6 +231,7 @@ export const judgesInput = strictObject({
   audit: strictObject({ rate: z.number().min(0).max(1).optional(), seed: seed.optional() }).optional(),
   verifier: z.boolean().optional(),
   concurrency: count(4096).optional(),
+  explanation_chars: positiveInt.optional(),
 });
 
 /**

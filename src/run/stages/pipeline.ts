@@ -55,7 +55,11 @@ export async function runStages(context: StageContext, options: PipelineOptions 
   const stages = selectStages(options);
   const force = new Set(options.force ?? []);
   const { store, signal } = context;
-  const pendingOptions = { grader: context.grader, ...(context.settings.bootstrapResamples !== undefined ? { bootstrapResamples: context.settings.bootstrapResamples } : {}) };
+  const pendingOptions = {
+    grader: context.grader,
+    ...(context.settings.bootstrapResamples !== undefined ? { bootstrapResamples: context.settings.bootstrapResamples } : {}),
+    ...(context.settings.judges !== undefined ? { judges: context.settings.judges } : {}),
+  };
   const reports: StageReport[] = [];
   let interrupted = false;
   try {

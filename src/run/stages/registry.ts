@@ -7,6 +7,7 @@ import { QreasonError } from "../../errors.ts";
 import { attributeStage } from "./attribute.ts";
 import { compareStage } from "./compare.ts";
 import { generateStage } from "./generate.ts";
+import { judgeStage } from "./judge.ts";
 import { gradeStage } from "./grade.ts";
 import { planStage } from "./plan.ts";
 import { quantizeStage } from "./quantize.ts";
@@ -14,7 +15,7 @@ import { reportStage } from "./report.ts";
 import { restoreStage } from "./restore.ts";
 import type { Stage } from "./types.ts";
 
-export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, attributeStage, restoreStage, reportStage];
+export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, attributeStage, judgeStage, restoreStage, reportStage];
 
 export function stageNamed(name: string, registry: readonly Stage[] = STAGES): Stage {
   const stage = registry.find((candidate) => candidate.name === name);

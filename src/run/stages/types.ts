@@ -6,6 +6,7 @@
  */
 import type { Backend } from "../../backends/index.ts";
 import type { DownloadOptions } from "../../data/index.ts";
+import type { PanelOverride } from "../../judge/override.ts";
 import type { RunStore } from "../../store/index.ts";
 import type { ModelSpec, Plan, PlannedVariant, Study } from "../../study/index.ts";
 import type { PreparedVariant } from "../artifacts.ts";
@@ -28,6 +29,8 @@ export interface StagePending {
 export interface PendingOptions {
   grader?: GraderVersion;
   bootstrapResamples?: number;
+  /** The judge panel a command seats instead of the study's (see StageSettings.judges). */
+  judges?: PanelOverride;
 }
 
 /** How a stage's run ended. A stage that fails throws (a QreasonError); the pipeline records it as failed. */
@@ -79,6 +82,8 @@ export interface StageSettings {
   bootstrapResamples?: number;
   /** The grader to grade with (default: the derived version of src/grade; tests pass another to simulate an upgrade). */
   grader?: GraderVersion;
+  /** `qreason judge --judges/--baseline`: the panel the judge stage seats instead of the study's (src/judge/override.ts). */
+  judges?: PanelOverride;
 }
 
 /** A variant's backend, started, with what its generation keys hold. The caller closes it. */
