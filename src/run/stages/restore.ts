@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { QreasonError } from "../../errors.ts";
 import {
-  engineDpoRecord, engineMarginRecord, engineSftRecord, jsonLines, llamaFactoryDatasetInfo, llamaFactoryRecord, minePairs, restoreTargets, trlRecord,
+  crossScaleGroup, engineDpoRecord, engineMarginRecord, engineSftRecord, jsonLines, llamaFactoryDatasetInfo, llamaFactoryRecord, minePairs, restoreTargets, trlRecord,
   type MinedPairs, type PairCandidate, type PairCategory, type RestoreSpec,
 } from "../../restore/index.ts";
 import { sha256Hex, type RunStore } from "../../store/index.ts";
@@ -84,7 +84,7 @@ async function restoreVariant(context: StageContext, spec: RestoreSpec, target: 
   if (prepared.artifact.kind === "endpoint") throw new QreasonError("E_USAGE", `${target.model}/${target.variant} is an endpoint: qreason trains adapters over local weights only`, { field: "restore.variants" });
 
   // 1. Training problems asked of fp and the variant, of each model (size) with a variant of this name.
-  const group = spec.crossScale ? study.models.filter((entry) => entry.variants.some((candidate) => candidate.name === target.variant)) : [model];
+  const group = crossScaleGroup(spec, study.models, target);
   const candidates: PairCandidate[] = [];
   for (const member of group) {
     const memberFp = plannedVariant(context, member.name, member.baseline);
