@@ -26,7 +26,9 @@ export const rootCommand = defineCommand({
  * and `qreason restore export-pairs ...`) cannot use citty's `subCommands`, which refuse any other word; it
  * dispatches in its own `run` and lists those subcommands here so --help finds them.
  */
-export type WithHelpSubCommands = CommandDef & { helpSubCommands?: Record<string, CommandDef> };
+export interface WithHelpSubCommands {
+  helpSubCommands?: Record<string, CommandDef>;
+}
 
 /** Finds the command that `rawArgs` names, for --help on a subcommand. */
 async function resolveCommand(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {

@@ -111,7 +111,7 @@ const exportPairs = defineCommand({
   },
 });
 
-const restoreCommand: WithHelpSubCommands = defineCommand({
+const restoreCommand = defineCommand({
   meta: {
     name: "restore",
     description:
@@ -149,5 +149,5 @@ const restoreCommand: WithHelpSubCommands = defineCommand({
     if (left !== undefined) console.error(`qreason: ${left}`);
   },
 });
-restoreCommand.helpSubCommands = { "export-pairs": exportPairs as CommandDef };
-export default restoreCommand;
+const helpSubCommands: WithHelpSubCommands = { helpSubCommands: { "export-pairs": exportPairs as CommandDef } };
+export default Object.assign(restoreCommand, helpSubCommands);
