@@ -21,6 +21,15 @@ export const rootCommand = defineCommand({
   subCommands: commands,
 });
 
+/**
+ * A command whose first positional is either a value or the name of a subcommand (`qreason restore <run-dir>`
+ * and `qreason restore export-pairs ...`) cannot use citty's `subCommands`, which refuse any other word; it
+ * dispatches in its own `run` and lists those subcommands here so --help finds them.
+ */
+export interface WithHelpSubCommands {
+  helpSubCommands?: Record<string, CommandDef>;
+}
+
 /** Finds the command that `rawArgs` names, for --help on a subcommand. */
 async function resolveCommand(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {
   let command: CommandDef = rootCommand as CommandDef;
@@ -28,7 +37,7 @@ async function resolveCommand(rawArgs: string[]): Promise<[CommandDef, CommandDe
   for (const arg of rawArgs) {
     if (arg.startsWith("-")) break;
     const subCommands = typeof command.subCommands === "function" ? await command.subCommands() : await command.subCommands;
-    const next = subCommands?.[arg];
+    const next = subCommands?.[arg] ?? (command as WithHelpSubCommands).helpSubCommands?.[arg];
     if (!next) break;
     parent = command;
     command = typeof next === "function" ? await next() : await next;

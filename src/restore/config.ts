@@ -149,3 +149,12 @@ export function restoreTargets(spec: RestoreSpec, models: readonly { name: strin
   }
   return targets;
 }
+
+/**
+ * The models whose pairs train one target's adapter: with cross-scale sampling every model (size) of the
+ * study that has a variant of the target's name, in study order; else the target's model alone.
+ */
+export function crossScaleGroup<Model extends { name: string; variants: readonly { name: string }[] }>(spec: Pick<RestoreSpec, "crossScale">, models: readonly Model[], target: { model: string; variant: string }): Model[] {
+  if (!spec.crossScale) return models.filter((model) => model.name === target.model);
+  return models.filter((model) => model.name === target.model || model.variants.some((variant) => variant.name === target.variant));
+}

@@ -21,4 +21,4 @@ export { recoveredFraction } from "./recovery.ts";
 export type { RestoreRow, RestoreRowInput, RestoreTable } from "./table.ts";
 export { restoreTable } from "./table.ts";
 export type { RestoreInput, RestoreMethod, RestoreSpec, RestoreTrainSet, RestoreTraining } from "./config.ts";
-export { DEFAULT_TRAINING, DEFAULT_TRAIN_SIZE, RESTORE_METHODS, resolveRestore, restoreTargets } from "./config.ts";
+export { DEFAULT_TRAINING, DEFAULT_TRAIN_SIZE, RESTORE_METHODS, crossScaleGroup, resolveRestore, restoreTargets } from "./config.ts";

@@ -3,8 +3,10 @@
  * (the reference model loses about 40 points to it), training problems from arith's train split asked of
  * fp and the variant, pairs mined, a DPO and an SFT adapter trained by `qreason_engine train`, the variant
  * with each adapter evaluated through the engine's `--adapter`, the restoration table stored and in the
- * report. Then resume: the same stage again trains nothing and asks nothing (every adapter and generation
- * is in the store). Sizes are tiny (the plumbing is what is checked; the demo measures recovery).
+ * report. Then resume: the same stage again trains nothing, asks nothing and starts no backend (every
+ * adapter and generation is in the store, and the backends' facts in restore/backend-facts.json). Sizes are
+ * tiny and training is one step (the plumbing is what is checked; the demo measures recovery): the cost is
+ * the engine's starts (quantize, 4 generation backends, 2 trainings), each a fresh Python with torch.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -51,7 +53,7 @@ restore:
   train: [{ name: arith, split: train, size: 24 }]
   pairs: 6
   methods: [dpo, sft]
-  training: { lr: 1e-3, epochs: 1, batch_size: 4, device: cpu }
+  training: { lr: 1e-3, epochs: 1, batch_size: 4, max_steps: 1, device: cpu }
 `,
 );
 
@@ -92,10 +94,17 @@ test("restore on the reference model: mined, trained, evaluated, reported; a re-
   const results = JSON.parse(readFileSync(path.join(runDirectory, "results.json"), "utf8")) as { restoration?: unknown[] };
   assert.equal(results.restoration?.length, 1);
 
+  // The four backends the stage started (fp and variant on training problems, the variant with each
+  // adapter) said who they are; a re-run keys its tasks with that and starts none of them.
+  const facts = JSON.parse(readFileSync(path.join(runDirectory, "restore", "backend-facts.json"), "utf8")) as Record<string, { modelIdentity: string }>;
+  assert.equal(Object.keys(facts).length, 4, Object.keys(facts).join(", "));
   // Resume: forced to run again, it finds every adapter and generation stored.
-  const again = await runStagesOn(runDirectory, ["restore"], { ...settings, force: ["restore"] });
+  // Its Python is one that does not exist: any backend start or training would fail.
+  const again = await runStagesOn(runDirectory, ["restore"], { ...settings, python: path.join(scratch, "no-python"), force: ["restore"] });
   const rerun = again.stages.find((stage) => stage.stage === "restore");
+  assert.equal(rerun?.outcome?.status, "done", JSON.stringify(rerun));
   assert.equal(rerun?.outcome?.counts.trained, 0);
+  assert.equal(rerun?.outcome?.counts.restored, 1);
   const reopened = openRunStore(runDirectory);
   try {
     assert.equal(reopened.counts().generations, generations, "nothing was generated again");

@@ -14,6 +14,7 @@ import type { BenchmarkSpec, ModelSpec, PlanJob, PlannedVariant, Study } from ".
 import { renderPrompt } from "../study/index.ts";
 import { generateTasks, type GenerationTask } from "./generate.ts";
 import { gradeGenerations } from "./grade.ts";
+import type { BackendFacts } from "./fingerprint.ts";
 import { backendFacts } from "./openBackend.ts";
 import { fewShotExamples, resolveProblems, type ProblemSourceOptions } from "./problems.ts";
 import type { StageContext } from "./stages/types.ts";
@@ -87,8 +88,8 @@ export function trainingJob(model: ModelSpec, variant: PlannedVariant, benchmark
 }
 
 /** Keyed generation tasks of `problems` for an opened backend, with the study's prompt for the model. */
-export async function trainingTasks(model: ModelSpec, variant: PlannedVariant, backend: Backend, job: PlanJob, problems: readonly Problem[], source: ProblemSourceOptions): Promise<GenerationTask[]> {
-  const facts = backendFacts(backend);
+export async function trainingTasks(model: ModelSpec, variant: PlannedVariant, backend: Backend | BackendFacts, job: PlanJob, problems: readonly Problem[], source: ProblemSourceOptions): Promise<GenerationTask[]> {
+  const facts = "modelIdentity" in backend ? backend : backendFacts(backend);
   const examples = await fewShotExamples(job.subset, model.prompt, source);
   const keyHash = TaskBook.keyVariantHash(variant);
   return problems.map((problem) => {

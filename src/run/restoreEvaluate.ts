@@ -13,7 +13,9 @@ import { contentHash, generationKey, type RunStore, type StoredAdapter } from ".
 import type { ModelSpec, PlannedVariant } from "../study/index.ts";
 import type { PreparedVariant } from "./artifacts.ts";
 import type { GenerationTask } from "./generate.ts";
-import { generateAndGrade } from "./restoreData.ts";
+import type { BackendFacts } from "./fingerprint.ts";
+import { generateAndGrade, gradeKeys } from "./restoreData.ts";
+import { cachedFacts, rememberFacts } from "./restoreFacts.ts";
 import type { StageContext } from "./stages/types.ts";
 import { TaskBook } from "./tasks.ts";
 
@@ -59,10 +61,10 @@ export async function openRestored(context: StageContext, model: ModelSpec, prep
 }
 
 /** The evaluation tasks of the variant with an adapter: the study's problems and prompts, keyed apart. */
-export function restoredTasks(book: TaskBook, model: ModelSpec, variant: PlannedVariant, backend: Backend, adapter: StoredAdapter, scale = 1): GenerationTask[] {
+export function restoredTasks(book: TaskBook, model: ModelSpec, variant: PlannedVariant, backend: Backend | BackendFacts, adapter: StoredAdapter, scale = 1): GenerationTask[] {
   const restoredHash = contentHash(RESTORED_VARIANT_PREFIX, { variant: TaskBook.keyVariantHash(variant), adapter: adapter.adapterSha256, scale });
   const name = restoredName(variant, adapter.name, scale);
-  const facts = { modelIdentity: backend.modelId, backendVersion: backend.version };
+  const facts = "modelIdentity" in backend ? backend : { modelIdentity: backend.modelId, backendVersion: backend.version };
   return book.tasksFor(model, variant, facts).map((task) => {
     const job = { ...task.job, variant: name, variantHash: restoredHash };
     const key = generationKey({ modelIdentity: facts.modelIdentity, variantHash: restoredHash, backendKind: variant.backend, backendVersion: facts.backendVersion, prompt: task.prompt, sampling: job.sampling, sampleIndex: job.sampleIndex });
@@ -73,10 +75,23 @@ export function restoredTasks(book: TaskBook, model: ModelSpec, variant: Planned
 /** Generates and grades the restored variant on the evaluation problems; returns its tasks' grade statuses. */
 export async function evaluateRestored(context: StageContext, model: ModelSpec, variant: PlannedVariant, prepared: PreparedVariant, adapter: StoredAdapter, scale = 1): Promise<{ tasks: GenerationTask[]; statuses: Map<string, string> }> {
   const book = await context.tasks();
+  const label = restoredName(variant, adapter.name, scale);
+  // Keyed with the facts the backend gave last time: when every answer is stored, nothing starts.
+  const factsId = `restored\0${model.name}\0${variant.variant}\0${variant.recipeHash}\0${adapter.adapterSha256}\0${scale}`;
+  const cached = cachedFacts(context.runDirectory, factsId);
+  if (cached !== undefined) {
+    const tasks = restoredTasks(book, model, variant, cached, adapter, scale);
+    if (context.store.pending(tasks.map((task) => task.key)).length === 0) {
+      context.emit({ type: "generate-start", model: model.name, variant: label, total: tasks.length, pending: 0 });
+      context.emit({ type: "generate-end", model: model.name, variant: label, generated: 0, failed: 0 });
+      return { tasks, statuses: await gradeKeys(context, context.store, tasks, context.grader.name) };
+    }
+  }
   const backend = await openRestored(context, model, prepared, adapter, scale);
   try {
+    rememberFacts(context.runDirectory, factsId, { modelIdentity: backend.modelId, backendVersion: backend.version });
     const tasks = restoredTasks(book, model, variant, backend, adapter, scale);
-    const statuses = await generateAndGrade(context, model, backend, tasks, restoredName(variant, adapter.name, scale), model.runtime.batchSize * 2);
+    const statuses = await generateAndGrade(context, model, backend, tasks, label, model.runtime.batchSize * 2);
     return { tasks, statuses };
   } finally {
     await backend.close();

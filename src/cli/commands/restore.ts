@@ -6,13 +6,14 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { defineCommand, runCommand } from "citty";
+import { defineCommand, runCommand, type CommandDef } from "citty";
 import { QreasonError } from "../../errors.ts";
 import { storedRestorations, type RestorationResult } from "../../report/restoration.ts";
 import { EXPORT_FORMATS, type ExportFormat } from "../../restore/index.ts";
 import { openRunDirectory } from "../../store/index.ts";
 import type { Study } from "../../study/index.ts";
 import { readConfig } from "../config.ts";
+import type { WithHelpSubCommands } from "../main.ts";
 import { pendingAfter, runStagesCommand } from "../stages.ts";
 
 const EXAMPLE = `restore:
@@ -55,7 +56,13 @@ function studyOf(runDirectory: string): { study: Study | undefined; hash: string
 }
 
 const exportPairs = defineCommand({
-  meta: { name: "export-pairs", description: "Write the pairs `qreason restore` mined, for TRL, LLaMA-Factory or the engine" },
+  meta: {
+    name: "export-pairs",
+    description:
+      "Copy the pairs `qreason restore` mined (training problems only, leakage-checked) into a folder for another trainer: " +
+      "`--format trl` one prompt/chosen/rejected JSONL per set (TRL's DPOTrainer), `llamafactory` a ranking dataset + its dataset_info.json, " +
+      "`engine` the dpo/sft/margin JSONL `python -m qreason_engine train` reads. E.g. `qreason restore export-pairs runs/restore-demo-1a2b --format llamafactory --out pairs/`",
+  },
   args: {
     runDirectory: { type: "positional", required: true, description: "A run directory `qreason restore` has mined pairs in" },
     format: { type: "string", default: "trl", description: `${EXPORT_FORMATS.join(" | ")}: TRL prompt/chosen/rejected JSONL; LLaMA-Factory ranking JSON + dataset_info.json; the engine's dpo/sft/margin JSONL` },
@@ -104,10 +111,14 @@ const exportPairs = defineCommand({
   },
 });
 
-export default defineCommand({
+const restoreCommand = defineCommand({
   meta: {
     name: "restore",
-    description: "Repair quantized variants with LoRA adapters (DPO on mined pairs; SFT and margin beside it) and measure the recovered share of the loss; `qreason restore export-pairs <run-dir> --format trl --out DIR` writes the pairs",
+    description:
+      "Repair quantized variants with LoRA adapters and measure the recovered share of the loss: mine fp-right / variant-wrong pairs from training " +
+      "problems, train DPO (SFT and margin beside it) with the engine, evaluate on the study's problems, print the table (fp, variant, restored, " +
+      "recovered fraction with its interval). The study's `restore:` block says what (docs/restore.md). Subcommand: " +
+      "`qreason restore export-pairs <run-dir> --format trl|llamafactory|engine --out DIR` (see its --help)",
   },
   args: {
     runDirectory: { type: "positional", required: true, description: "A run directory made by `qreason run` whose study has a `restore:` block (or `export-pairs`)" },
@@ -138,3 +149,5 @@ export default defineCommand({
     if (left !== undefined) console.error(`qreason: ${left}`);
   },
 });
+const helpSubCommands: WithHelpSubCommands = { helpSubCommands: { "export-pairs": exportPairs as CommandDef } };
+export default Object.assign(restoreCommand, helpSubCommands);

@@ -19,15 +19,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { QreasonError } from "../../errors.ts";
 import {
-  engineDpoRecord, engineMarginRecord, engineSftRecord, jsonLines, llamaFactoryDatasetInfo, llamaFactoryRecord, minePairs, restoreTargets, trlRecord,
+  crossScaleGroup, engineDpoRecord, engineMarginRecord, engineSftRecord, jsonLines, llamaFactoryDatasetInfo, llamaFactoryRecord, minePairs, restoreTargets, trlRecord,
   type MinedPairs, type PairCandidate, type PairCategory, type RestoreSpec,
 } from "../../restore/index.ts";
 import { sha256Hex, type RunStore } from "../../store/index.ts";
 import type { PlannedVariant, Study } from "../../study/index.ts";
 import { ensureAdapter, restoreFolder, trainingBase, type AdapterJob } from "../restoreAdapters.ts";
-import { generateAndGrade, loadTrainingProblems, pairCandidates, trainingJob, trainingTasks, type TrainingProblems } from "../restoreData.ts";
+import { generateAndGrade, gradeKeys, loadTrainingProblems, pairCandidates, trainingJob, trainingTasks, type TrainingProblems } from "../restoreData.ts";
+import { cachedFacts, rememberFacts } from "../restoreFacts.ts";
 import { cellScores, evaluateRestored, tableOf, taskScores, type ScoredRow } from "../restoreEvaluate.ts";
-import { requestsInFlight } from "../openBackend.ts";
+import { backendFacts, requestsInFlight } from "../openBackend.ts";
 import type { GenerationTask } from "../generate.ts";
 import type { Stage, StageContext, StageOutcome } from "./types.ts";
 
@@ -42,13 +43,27 @@ async function askTraining(context: StageContext, training: TrainingProblems, va
   const model = context.model(variant.model);
   const firstBenchmark = context.study.benchmarks[0];
   if (firstBenchmark === undefined) throw new QreasonError("E_INTERNAL", "a study without benchmarks");
+  const source = { dataDir: context.settings.dataDir, ...(context.settings.download ? { download: context.settings.download } : {}), signal: context.signal };
+  const tasksFor = async (backend: Parameters<typeof trainingTasks>[2]): Promise<GenerationTask[]> => {
+    const tasks: GenerationTask[] = [];
+    for (const { set, problems } of training.sets) tasks.push(...(await trainingTasks(model, variant, backend, trainingJob(model, variant, firstBenchmark, set), problems, source)));
+    return tasks;
+  };
+  // Keyed with the facts the backend gave last time: when every answer is stored, nothing starts.
+  const factsId = `training\0${variant.model}\0${variant.variant}\0${variant.recipeHash}`;
+  const cached = cachedFacts(context.runDirectory, factsId);
+  if (cached !== undefined) {
+    const tasks = await tasksFor(cached);
+    if (context.store.pending(tasks.map((task) => task.key)).length === 0) {
+      context.emit({ type: "generate-start", model: model.name, variant: label, total: tasks.length, pending: 0 });
+      context.emit({ type: "generate-end", model: model.name, variant: label, generated: 0, failed: 0 });
+      return { tasks, statuses: await gradeKeys(context, context.store, tasks, context.grader.name) };
+    }
+  }
   const opened = await context.backends.open(variant);
   try {
-    const source = { dataDir: context.settings.dataDir, ...(context.settings.download ? { download: context.settings.download } : {}), signal: context.signal };
-    const tasks: GenerationTask[] = [];
-    for (const { set, problems } of training.sets) {
-      tasks.push(...(await trainingTasks(model, variant, opened.backend, trainingJob(model, variant, firstBenchmark, set), problems, source)));
-    }
+    rememberFacts(context.runDirectory, factsId, backendFacts(opened.backend));
+    const tasks = await tasksFor(opened.backend);
     const statuses = await generateAndGrade(context, model, opened.backend, tasks, label, requestsInFlight(model, opened.prepared));
     return { tasks, statuses };
   } finally {
@@ -84,7 +99,7 @@ async function restoreVariant(context: StageContext, spec: RestoreSpec, target: 
   if (prepared.artifact.kind === "endpoint") throw new QreasonError("E_USAGE", `${target.model}/${target.variant} is an endpoint: qreason trains adapters over local weights only`, { field: "restore.variants" });
 
   // 1. Training problems asked of fp and the variant, of each model (size) with a variant of this name.
-  const group = spec.crossScale ? study.models.filter((entry) => entry.variants.some((candidate) => candidate.name === target.variant)) : [model];
+  const group = crossScaleGroup(spec, study.models, target);
   const candidates: PairCandidate[] = [];
   for (const member of group) {
     const memberFp = plannedVariant(context, member.name, member.baseline);
