@@ -282,6 +282,8 @@ class FastGenerator:
                 return
             remaining = [live[s].max_tokens - len(live[s].generated) for s in active]
             steps = min(self.chunk, max(remaining))
+            if steps > self.out.shape[0]:  # the chunk's output rows: a step past them is an index error on CUDA
+                raise EngineError("E_BACKEND", f"fast path: {steps} decode steps for a {self.out.shape[0]}-row chunk buffer")
             reach = max(min(position[s] + steps, position[s] + r) for s, r in zip(active, remaining))
             length = min(cache.capacity, int(math.ceil(reach / LENGTH_BUCKET) * LENGTH_BUCKET))
             sample = any(not live[s].params.greedy for s in active)
