@@ -228,6 +228,8 @@ class FastGenerator:
         dtype = next(self.model.parameters()).dtype
         shape = dict(layers=self.forward.layers, slots=slots, capacity=capacity, kv_heads=self.forward.kv_heads,
                      head_dim=self.forward.head_dim, dtype=dtype, device=self.device, quantizer=quantizer)
+        if self.forward.prepare(capacity, self.device, dtype):
+            self.graphs.clear()  # the weights or the rotary table the graphs read changed
         if self.cache is not None and self.cache.fits(**shape):
             return
         window = unsupported_reason(self.model, capacity)
@@ -254,7 +256,9 @@ class FastGenerator:
 
     def _step(self, length: int, sample: bool, filtered: bool) -> None:
         logits = self._decode(self.tokens, self.positions, self.cache, length)
-        chosen = draw(logits, self.temperature, self.top_k, self.top_p, self.seeds, self.steps,
+        # Greedy steps take the argmax of the model's logits as they are (the float32 copy of bf16 logits
+        # has the same argmax); sampling divides and sums, in float32 as the oracle does.
+        chosen = draw(logits.float() if sample else logits, self.temperature, self.top_k, self.top_p, self.seeds, self.steps,
                       sample=sample, filtered=filtered)
         self.out.index_copy_(0, self.counter, chosen[None])
         self.counter.add_(1)
