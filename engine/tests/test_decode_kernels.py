@@ -69,3 +69,44 @@ def test_kv_write_rounds_as_the_quantizer_does(dtype, quantizer):
     untouched = kv.clone()
     untouched[:, slot, positions] = 0
     assert not untouched.any()  # nothing written anywhere else
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("quantizer", [None, KVQuantizer(4)], ids=["none", "int4"])
+def test_rotary_write_matches_the_eager_rotary_embedding_and_rounding(dtype, quantizer):
+    slots, heads, kv_heads, head_dim, capacity = 5, 8, 2, 64, 64
+    generator = torch.Generator(device=DEVICE).manual_seed(2)
+    qkv = torch.randn((slots, (heads + 2 * kv_heads) * head_dim), generator=generator, device=DEVICE).to(dtype)
+    cos = torch.randn((capacity, head_dim), generator=generator, device=DEVICE).to(dtype)
+    sin = torch.randn((capacity, head_dim), generator=generator, device=DEVICE).to(dtype)
+    kv = torch.zeros((2, slots, capacity, kv_heads, head_dim), device=DEVICE, dtype=dtype)
+    positions = torch.tensor([0, 3, 63, 9, 9], device=DEVICE)
+    q = decode_kernels.rotary_write(qkv, cos, sin, positions, kv, heads, kv_heads,
+                                    decode_kernels.kv_mode(quantizer, head_dim))
+    x = qkv[:, :(heads + kv_heads) * head_dim].view(slots, heads + kv_heads, head_dim)
+    rotated = torch.addcmul(x * cos[positions][:, None], x.roll(head_dim // 2, dims=-1), sin[positions][:, None])
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-2
+    torch.testing.assert_close(q, rotated[:, :heads], atol=tolerance, rtol=tolerance)
+    slot = torch.arange(slots, device=DEVICE)
+    value = qkv[:, (heads + kv_heads) * head_dim:].view(slots, kv_heads, head_dim)
+    if quantizer is None:
+        torch.testing.assert_close(kv[0, slot, positions], rotated[:, heads:], atol=tolerance, rtol=tolerance)
+        assert torch.equal(kv[1, slot, positions], value)
+    else:
+        # An ulp of the rotation can move a code; nearly every entry is the eager rounding.
+        assert (kv[0, slot, positions] == quantizer.round(rotated[:, heads:])).float().mean() > 0.97
+        assert (kv[1, slot, positions] == quantizer.round(value)).float().mean() > 0.999
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_silu_mul_matches_the_two_eager_kernels(dtype):
+    generator = torch.Generator(device=DEVICE).manual_seed(3)
+    both = torch.randn((7, 2 * 1500), generator=generator, device=DEVICE).to(dtype) * 4
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-2
+    torch.testing.assert_close(decode_kernels.silu_mul(both), F.silu(both[:, :1500]) * both[:, 1500:],
+                               atol=tolerance, rtol=tolerance)
+
+
+def test_every_kernel_passes_the_start_up_check():
+    for dtype in (torch.float32, torch.bfloat16):
+        assert decode_kernels.verified(DEVICE, dtype) is None

@@ -90,10 +90,11 @@ def test_graph_warm_up_steps_index_only_what_the_captured_step_indexes(on_device
     before = [t.clone() for t in state]
     fast.graphs.warm_up(lambda: fast._step(256, False, False), state)
     assert all(torch.equal(a, b) for a, b in zip(state, before))
-    # Without the restore, `chunk` + 1 steps in a row overrun the chunk's output buffer: the check is real.
-    with pytest.raises((IndexError, RuntimeError)):
-        for _ in range(chunk + 1):
-            fast._step(256, False, False)
+    if DEVICE == "cpu":  # (on CUDA this is a device-side assertion, which ends the process's CUDA context)
+        # Without the restore, `chunk` + 1 steps in a row overrun the chunk's output buffer: the check is real.
+        with pytest.raises((IndexError, RuntimeError)):
+            for _ in range(chunk + 1):
+                fast._step(256, False, False)
 
 
 def test_seeded_samples_with_n_match_the_oracle_and_share_one_prefill(on_device):

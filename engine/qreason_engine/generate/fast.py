@@ -66,7 +66,7 @@ class FastGenerator:
     slot_forward.py says what changes)."""
 
     def __init__(self, model, tokenizer, *, slots: int = 64, chunk: int = 16, graphs: bool | str = "auto",
-                 max_capacity: int = 32768, min_capacity: int = 0, prefill_tokens: int = 16384,
+                 max_capacity: int = 32768, min_capacity: int = 0, prefill_tokens: int = 32768,
                  oracle: BatchGenerator | None = None, max_context: int | None = None, compile: bool = False,
                  fused: bool = True):
         if slots < 1 or chunk < 1:

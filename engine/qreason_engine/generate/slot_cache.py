@@ -56,14 +56,6 @@ class SlotCache:
         self.kv[layer].view(-1, self.kv_heads, self.head_dim).index_copy_(
             0, index, both.to(self.kv.dtype).view(-1, self.kv_heads, self.head_dim))
 
-    def write_at(self, layer: int, positions: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> None:
-        """The fused decode's write: slot s's entry at positions[s]; one kernel on a GPU (rounding inside)."""
-        if self.kernel_mode is not None:
-            decode_kernels.write_kv(self.kv[layer], key, value, positions, self.kernel_mode)
-            return
-        index = torch.arange(self.slots, device=positions.device) * self.capacity + positions
-        self.write(layer, index, key, value)
-
     def attended(self, layer: int, length: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Keys and values of the first `length` positions: [slots, kv_heads, length, head_dim] views."""
         return (self.keys[layer, :, :length].transpose(1, 2), self.values[layer, :, :length].transpose(1, 2))

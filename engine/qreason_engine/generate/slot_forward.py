@@ -80,7 +80,9 @@ class SlotForward:
         self._table = None
         device = model.lm_head.weight.device
         # The Triton kernels (GPU, fused mode): KV write and attention over each slot's used positions.
-        self.kernels = fused and decode_kernels.available(device) and decode_kernels.supports(self.head_dim, self.group)
+        self.kernels_wanted = fused and decode_kernels.available(device) and decode_kernels.supports(self.head_dim, self.group)
+        self.kernels = False  # until prepare() has checked them against their eager references
+        self._warned = False
 
     def _norms(self):
         yield self.base.norm
@@ -145,6 +147,13 @@ class SlotForward:
         True when something the captured decode graphs use changed (they must be captured again)."""
         changed = False
         if self.fused:
+            if self.kernels_wanted:
+                problem = decode_kernels.verified(device, dtype)
+                if problem is not None and not self._warned:
+                    print(f"qreason-engine: fast path keeps its eager decode ({problem})", file=sys.stderr, flush=True)
+                    self._warned = True
+                changed |= self.kernels != (problem is None)
+                self.kernels = problem is None
             changed |= self.fused_weights.refresh()
             if self._table is None or self._table[0].shape[0] < capacity or self._table[0].dtype != dtype:
                 self._table = self._rotary_table(capacity, device, dtype)
@@ -178,32 +187,23 @@ class SlotForward:
         (decode_kernels.py)."""
         slots = tokens.shape[0]
         hidden = self.base.embed_tokens(tokens)
-        cos, signed_sin = self._rotary(positions, hidden.view(slots, 1, -1))
-        half = self.head_dim // 2
+        one_kernel = self.kernels and cache.kernel_mode is not None and self._table is not None
+        cos = signed_sin = None
+        if not one_kernel or any(hasattr(l.self_attn, "q_norm") for l in self.base.layers[:1]) or \
+                any(g.weight is None for g in self.fused_weights.qkv):
+            cos, signed_sin = self._rotary(positions, hidden.view(slots, 1, -1))
         mask = None if self.kernels else self._mask(positions, length, hidden.dtype)
-        q_width, kv_width = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        q_width = self.heads * self.head_dim
         for index, layer in enumerate(self.base.layers):
             attention = layer.self_attn
             x = self._norm(layer.input_layernorm, hidden)
             fused = self.fused_weights.qkv[index]
-            if fused.weight is not None:
-                qkv = fused(x)
-                q, k, v = qkv[:, :q_width], qkv[:, q_width:q_width + kv_width], qkv[:, q_width + kv_width:]
+            if one_kernel and fused.weight is not None and not hasattr(attention, "q_norm"):
+                # Rotary embedding of q and k, KV rounding and the cache write: one kernel.
+                q = decode_kernels.rotary_write(fused(x), self._table[0], self._table[1], positions, cache.kv[index],
+                                                self.heads, self.kv_heads, cache.kernel_mode)
             else:
-                q, k, v = attention.q_proj(x), attention.k_proj(x), attention.v_proj(x)
-            v = v.view(slots, self.kv_heads, self.head_dim)
-            if fused.weight is not None and not hasattr(attention, "q_norm"):
-                # q and k side by side in the GEMM's output: one rotary pass over both.
-                qk = qkv[:, :q_width + kv_width].view(slots, self.heads + self.kv_heads, self.head_dim)
-                qk = torch.addcmul(qk * cos, qk.roll(half, dims=-1), signed_sin)
-                q, k = qk[:, :self.heads], qk[:, self.heads:]
-            else:
-                q, k = q.view(slots, self.heads, self.head_dim), k.view(slots, self.kv_heads, self.head_dim)
-                if hasattr(attention, "q_norm"):
-                    q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
-                q = torch.addcmul(q * cos, q.roll(half, dims=-1), signed_sin)
-                k = torch.addcmul(k * cos, k.roll(half, dims=-1), signed_sin)
-            cache.write_at(index, positions, k, v)
+                q = self._attention_input(index, layer, x, positions, cos, signed_sin, cache, fused)
             if self.kernels:
                 out = decode_kernels.attend(q, cache.kv[index], positions, length, attention.scaling)
             else:
@@ -213,12 +213,45 @@ class SlotForward:
             gate_up = self.fused_weights.gate_up[index]
             if gate_up is not None and gate_up.weight is not None:
                 both = gate_up(x)
-                inner = layer.mlp.gate_proj.out_features
-                hidden = hidden + layer.mlp.down_proj(layer.mlp.act_fn(both[:, :inner]) * both[:, inner:])
+                if self.kernels and type(layer.mlp.act_fn).__name__ in ("SiLU", "SiLUActivation"):
+                    inner = decode_kernels.silu_mul(both)
+                else:
+                    width = layer.mlp.gate_proj.out_features
+                    inner = layer.mlp.act_fn(both[:, :width]) * both[:, width:]
+                hidden = hidden + layer.mlp.down_proj(inner)
             else:
                 hidden = hidden + layer.mlp(x)
         hidden = self._norm(self.base.norm, hidden)
         return self.model.lm_head(hidden)
+
+    def _attention_input(self, index, layer, x, positions, cos, signed_sin, cache, fused) -> torch.Tensor:
+        """q rotated [slots, heads, head_dim]; the rotated key and the value written to the cache."""
+        attention = layer.self_attn
+        slots = x.shape[0]
+        half = self.head_dim // 2
+        q_width, kv_width = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        if fused.weight is not None:
+            qkv = fused(x)
+            q, k, v = qkv[:, :q_width], qkv[:, q_width:q_width + kv_width], qkv[:, q_width + kv_width:]
+        else:
+            q, k, v = attention.q_proj(x), attention.k_proj(x), attention.v_proj(x)
+        v = v.view(slots, self.kv_heads, self.head_dim)
+        if fused.weight is not None and not hasattr(attention, "q_norm"):
+            # q and k side by side in the GEMM's output: one rotary pass over both.
+            qk = qkv[:, :q_width + kv_width].view(slots, self.heads + self.kv_heads, self.head_dim)
+            qk = torch.addcmul(qk * cos, qk.roll(half, dims=-1), signed_sin)
+            q, k = qk[:, :self.heads], qk[:, self.heads:]
+        else:
+            q, k = q.view(slots, self.heads, self.head_dim), k.view(slots, self.kv_heads, self.head_dim)
+            if hasattr(attention, "q_norm"):
+                q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
+            q = torch.addcmul(q * cos, q.roll(half, dims=-1), signed_sin)
+            k = torch.addcmul(k * cos, k.roll(half, dims=-1), signed_sin)
+        if self.kernels and cache.kernel_mode is not None:
+            decode_kernels.write_kv(cache.kv[index], k, v, positions, cache.kernel_mode)
+        else:
+            cache.write(index, torch.arange(slots, device=positions.device) * cache.capacity + positions, k, v)
+        return q
 
     def prefill(self, prompts: list[list[int]], cache, pad_id: int) -> torch.Tensor:
         """Run right-padded prompts through the transformers forward into `cache` (caches.make_cache: the
