@@ -93,8 +93,10 @@ def test_rotary_write_matches_the_eager_rotary_embedding_and_rounding(dtype, qua
         torch.testing.assert_close(kv[0, slot, positions], rotated[:, heads:], atol=tolerance, rtol=tolerance)
         assert torch.equal(kv[1, slot, positions], value)
     else:
-        # An ulp of the rotation can move a code; nearly every entry is the eager rounding.
-        assert (kv[0, slot, positions] == quantizer.round(rotated[:, heads:])).float().mean() > 0.97
+        # An ulp of the rotation moves a group's scale by an ulp (float32) or, rarely, a code by a step.
+        close = torch.isclose(kv[0, slot, positions].float(), quantizer.round(rotated[:, heads:]).float(),
+                              rtol=1e-4 if dtype == torch.float32 else 1e-2, atol=1e-6)
+        assert close.float().mean() > 0.97
         assert (kv[1, slot, positions] == quantizer.round(value)).float().mean() > 0.999
 
 

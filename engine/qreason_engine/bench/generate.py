@@ -391,10 +391,47 @@ def _step_ms(generator, length: int, graph: bool, repeats: int = 20) -> float:
     return 1000 * (time.perf_counter() - start) / repeats
 
 
+def gemm_layouts(model, batch: int, device) -> list[dict]:
+    """Microseconds and bytes/s of the decode's GEMM shapes at `batch` rows, the weight stored [out, in]
+    (as nn.Linear holds it) and [in, out] (its transpose contiguous): cuBLAS picks other kernels for each."""
+    config = model.config
+    dtype = next(model.parameters()).dtype
+    hidden, inner = config.hidden_size, config.intermediate_size
+    kv = config.num_key_value_heads * hidden // config.num_attention_heads
+    shapes = {"qkv": (hidden + 2 * kv, hidden), "o": (hidden, hidden), "gate_up": (2 * inner, hidden),
+              "down": (hidden, inner), "lm_head": (config.vocab_size, hidden)}
+    rows = []
+    for name, (out, into) in shapes.items():
+        weight = torch.randn(out, into, device=device, dtype=dtype)
+        x = torch.randn(batch, into, device=device, dtype=dtype)
+        for layout, w in (("[out,in]", weight), ("[in,out]", weight.t().contiguous().t())):
+            graph = torch.cuda.CUDAGraph()
+            torch.nn.functional.linear(x, w)
+            with torch.cuda.graph(graph):
+                for _ in range(10):
+                    torch.nn.functional.linear(x, w)
+            graph.replay()
+            synchronize(device)
+            start = time.perf_counter()
+            for _ in range(10):
+                graph.replay()
+            synchronize(device)
+            us = (time.perf_counter() - start) / 100 * 1e6
+            rate = weight.numel() * weight.element_size() / (us * 1e-6)
+            print(f"# gemm {name:>7} [{batch}x{into}]x[{into}x{out}] weight {layout}: {us:7.1f} us, {rate / 1e12:.2f} TB/s")
+            rows.append({"section": "profile", "batch": batch, "gemm": name, "layout": layout, "us": us})
+        del weight
+    return rows
+
+
 def section_profile(args, device, model) -> list[dict]:
     from torch.profiler import ProfilerActivity, profile
 
     rows = []
+    if device.type == "cuda":
+        with torch.inference_mode():
+            for batch in args.quant_batches:
+                rows += gemm_layouts(model, batch, device)
     generator = torch.Generator().manual_seed(args.seed)
     for batch in args.quant_batches:
         prompts = torch.randint(3, model.config.vocab_size, (batch, args.prompt_tokens), generator=generator)

@@ -327,7 +327,9 @@ def _check(device: torch.device, dtype: torch.dtype) -> str | None:
     keys = quantizer.round(rotated[:, heads:])
     values = quantizer.round(qkv[:, (heads + kv_heads) * head_dim:].view(slots, kv_heads, head_dim))
     for stored, expected in ((kv[0, slot, positions], keys), (kv[1, slot, positions], values)):
-        if (stored == expected).float().mean() < 0.98:
+        # In float32 an ulp of the rotation moves a group's scale by an ulp: close, not equal; a moved code
+        # (rare) is a whole step off.
+        if torch.isclose(stored.float(), expected.float(), rtol=1e-4, atol=1e-6).float().mean() < 0.98:
             return "rotary_write: cached entries differ from the eager KV rounding"
     gate_up = randn(slots, 2 * 300)
     if not torch.allclose(silu_mul(gate_up).float(), (F.silu(gate_up[:, :300]) * gate_up[:, 300:]).float(),

@@ -4,9 +4,11 @@ steps replayed as CUDA graphs, sampling on the device, and one host sync every `
 - Slots: `slots` rows decode together; each owns one slot of the SlotCache. When a row finishes, its slot
   is refilled with the next waiting row at the following sync (continuous batching): a long answer holds
   only its own slot.
-- Prefill: rows waiting for a slot are prefilled together (right-padded, through the transformers forward
-  and `caches.make_cache`, so a variant's KV scheme rounds them), and the n samples of one prompt (and any
-  identical prompts) share one prefill: its KV is copied into each of their slots.
+- Prefill: rows waiting for a slot are prefilled together (right-padded; exact mode: through the
+  transformers forward and `caches.make_cache`, so a variant's KV scheme rounds them, then copied into the
+  slots; fused mode: SlotForward.prefill_fused, the decode's fused pieces, rounding and writing straight
+  into the slots), and the n samples of one prompt (and any identical prompts) share one prefill: its KV
+  goes into each of their slots.
 - Decode: SlotForward.decode for every slot at once, then `sampling.draw` on the device, the token fed to
   the next step on the device; the host reads the chunk's tokens once and applies the finishing rules
   (end of sequence, stop strings, max_tokens: rows.RowRules, the oracle's) to each row's tokens in order,
@@ -340,15 +342,18 @@ class FastGenerator:
         if not taken:
             return 0
         unique = list(prompts)
-        prefill_cache = make_cache(self.model, "dynamic")
-        logits = self.forward.prefill([list(p) for p in unique], prefill_cache, self.pad_id)
-        self.stats["prefill_forwards"] += 1
-        self.stats["prefilled_rows"] += len(unique)
         device = self.device
         batch_rows = torch.tensor([prompts[tuple(row.prompt_ids)] for row, _ in taken], device=device)
         slots = torch.tensor([slot for _, slot in taken], device=device)
-        self.cache.load_prefill(prefill_cache, batch_rows, slots, max(len(p) for p in unique))
-        del prefill_cache
+        if self.forward.can_prefill_fused():
+            logits = self.forward.prefill_fused([list(p) for p in unique], self.cache, batch_rows, slots, self.pad_id)
+        else:
+            prefill_cache = make_cache(self.model, "dynamic")
+            logits = self.forward.prefill([list(p) for p in unique], prefill_cache, self.pad_id)
+            self.cache.load_prefill(prefill_cache, batch_rows, slots, max(len(p) for p in unique))
+            del prefill_cache
+        self.stats["prefill_forwards"] += 1
+        self.stats["prefilled_rows"] += len(unique)
         params = [row.params for row, _ in taken]
         temperature = torch.tensor([p.temperature for p in params], dtype=torch.float32, device=device)
         top_k = torch.tensor([p.top_k for p in params], dtype=torch.long, device=device)

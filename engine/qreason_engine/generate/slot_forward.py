@@ -270,3 +270,64 @@ class SlotForward:
         last = torch.tensor([len(p) - 1 for p in prompts], device=device)
         hidden = out.last_hidden_state[torch.arange(len(prompts), device=device), last]
         return self.model.lm_head(hidden).float()
+
+    def can_prefill_fused(self) -> bool:
+        return self.fused and self._table is not None
+
+    def prefill_fused(self, prompts: list[list[int]], cache, batch_rows: torch.Tensor, slots: torch.Tensor,
+                      pad_id: int) -> torch.Tensor:
+        """The fused mode's prefill: right-padded prompts through the same fused pieces as the decode
+        (F.rms_norm, the rotary table, one GEMM for q/k/v and for gate/up, silu(gate)*up in one kernel on a
+        GPU) and causal SDPA, with each layer's keys and values rounded to the KV scheme (as the
+        quantizing cache rounds them: attention sees the rounded entries) and written straight into the
+        slots (prompt row batch_rows[i] into slot slots[i]) instead of a transformers cache copied over.
+        Returns each prompt's next-token logits [prompts, vocab] (float32)."""
+        device = self.model.lm_head.weight.device
+        rows, longest = len(prompts), max(len(p) for p in prompts)
+        ids = torch.full((rows, longest), pad_id, dtype=torch.long, device=device)
+        for i, prompt in enumerate(prompts):
+            ids[i, :len(prompt)] = torch.tensor(prompt, dtype=torch.long, device=device)
+        hidden = self.base.embed_tokens(ids)  # [rows, T, hidden]
+        cos, signed_sin = self._table[0][:longest, None], self._table[1][:longest, None]  # [T, 1, head_dim]
+        half = self.head_dim // 2
+        q_width, kv_width = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        quantizer = cache.quantizer
+        for index, layer in enumerate(self.base.layers):
+            attention = layer.self_attn
+            x = self._norm(layer.input_layernorm, hidden)
+            fused = self.fused_weights.qkv[index]
+            if fused.weight is not None:
+                qkv = fused(x)
+                q, k, v = qkv[..., :q_width], qkv[..., q_width:q_width + kv_width], qkv[..., q_width + kv_width:]
+            else:
+                q, k, v = attention.q_proj(x), attention.k_proj(x), attention.v_proj(x)
+            q = q.reshape(rows, longest, self.heads, self.head_dim)
+            k = k.reshape(rows, longest, self.kv_heads, self.head_dim)
+            v = v.reshape(rows, longest, self.kv_heads, self.head_dim)
+            if hasattr(attention, "q_norm"):
+                q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
+            q = torch.addcmul(q * cos, q.roll(half, dims=-1), signed_sin)
+            k = torch.addcmul(k * cos, k.roll(half, dims=-1), signed_sin)
+            if quantizer is not None:
+                k, v = quantizer.round(k), quantizer.round(v)
+            cache.kv[index, 0, :, :longest].index_copy_(0, slots, k[batch_rows].to(cache.kv.dtype))
+            cache.kv[index, 1, :, :longest].index_copy_(0, slots, v[batch_rows].to(cache.kv.dtype))
+            out = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
+                                                 is_causal=True, scale=attention.scaling,
+                                                 enable_gqa=self.group > 1)
+            hidden = hidden + attention.o_proj(out.transpose(1, 2).reshape(rows, longest, q_width))
+            x = self._norm(layer.post_attention_layernorm, hidden)
+            gate_up = self.fused_weights.gate_up[index]
+            if gate_up is not None and gate_up.weight is not None:
+                both = gate_up(x)
+                if self.kernels and type(layer.mlp.act_fn).__name__ in ("SiLU", "SiLUActivation"):
+                    inner = decode_kernels.silu_mul(both.view(rows * longest, -1)).view(rows, longest, -1)
+                else:
+                    width = layer.mlp.gate_proj.out_features
+                    inner = layer.mlp.act_fn(both[..., :width]) * both[..., width:]
+                hidden = hidden + layer.mlp.down_proj(inner)
+            else:
+                hidden = hidden + layer.mlp(x)
+        last = torch.tensor([len(p) - 1 for p in prompts], device=device)
+        hidden = self._norm(self.base.norm, hidden[torch.arange(rows, device=device), last])
+        return self.model.lm_head(hidden).float()
