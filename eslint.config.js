@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "engine/", "models/", "**/*.d.ts", "runs/", ".qreason/"] },
+  { ignores: ["node_modules/", "engine/", "models/", "**/*.d.ts", "runs/", ".qreason/", ".gpu/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -19,13 +19,14 @@ SUBCOMMANDS = (
     "qreason_engine.quant.cli",  # quantize
     "qreason_engine.quant.imatrix_cli",  # imatrix
     "qreason_engine.train.reference",  # train-reference
+    "qreason_engine.train.cli",  # train (LoRA sft | dpo | margin)
     "qreason_engine.gguf_to_hf",  # gguf-to-hf
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qreason-engine",
-                                     description="qreason's Python engine: serve, generate, score, quantize, imatrix, train-reference, gguf-to-hf.")
+                                     description="qreason's Python engine: serve, generate, score, quantize, imatrix, train-reference, train, gguf-to-hf.")
     parser.add_argument("--version", action="version", version=f"qreason-engine {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in SUBCOMMANDS:

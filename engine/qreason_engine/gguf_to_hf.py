@@ -44,8 +44,12 @@ LAYER_TENSORS = {
 
 # tokenizer.ggml.pre -> how Hugging Face `tokenizers` splits text before byte-level BPE. llama.cpp's `smollm`
 # is "each digit alone, then the GPT-2 regex" (llama-vocab.cpp), which is SmolLM's published tokenizer.json:
-# Sequence[Digits(individual_digits), ByteLevel(use_regex)]. Others are refused rather than guessed.
-PRE_TOKENIZERS = ("smollm", "gpt-2")
+# Sequence[Digits(individual_digits), ByteLevel(use_regex)]. `qwen2` is llama.cpp's Qwen2 regex (single
+# digits, letters with one leading non-letter), what Qwen2's tokenizer.json splits with, then ByteLevel
+# without its own regex; qreason's reference model is exported under it. Others are refused, not guessed.
+PRE_TOKENIZERS = ("smollm", "gpt-2", "qwen2")
+QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+"
+                 r"|\s+(?!\S)|\s+")
 
 # llama_token_type: 3 is CONTROL (a special token), 4 USER_DEFINED (an added token matched whole).
 CONTROL, USER_DEFINED = 3, 4
@@ -195,6 +199,11 @@ def dequantized_weights(reader, config: dict, path: Path, progress) -> tuple[dic
 def pre_tokenizer(name: str):
     from tokenizers import pre_tokenizers
 
+    if name == "qwen2":
+        from tokenizers import Regex
+
+        return pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(QWEN2_PATTERN), behavior="isolated", invert=False),
+                                        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)])
     byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)
     if name == "gpt-2":
         return byte_level
@@ -237,6 +246,16 @@ def tokenizer_files(metadata: dict, path: Path) -> tuple[object, dict, dict]:
     specials = {name: token(key) for name, key in (("bos_token", "bos_token_id"), ("eos_token", "eos_token_id"),
                                                    ("unk_token", "unknown_token_id"), ("pad_token", "padding_token_id"))}
     specials = {name: text for name, text in specials.items() if text is not None}
+    bos = specials.get("bos_token")
+    if bool(metadata.get("tokenizer.ggml.add_bos_token", False)) and bos is not None:
+        # llama.cpp adds BOS when the GGUF says so; PreTrainedTokenizerFast only does what tokenizer.json's
+        # post-processor does, so the BOS goes there (else a model trained here would never see it).
+        bos_id = int(metadata["tokenizer.ggml.bos_token_id"])
+        tokenizer.post_processor = processors.Sequence([
+            processors.ByteLevel(trim_offsets=False),
+            processors.TemplateProcessing(single=f"{bos}:0 $A:0", pair=f"{bos}:0 $A:0 {bos}:1 $B:1",
+                                          special_tokens=[(bos, bos_id)]),
+        ])
     config = {
         # Not GPT2Tokenizer (what SmolLM's own repo names): transformers >= 5 rebuilds that class with a plain
         # ByteLevel pre-tokenizer and drops the digit split this vocabulary was trained with. The generic fast

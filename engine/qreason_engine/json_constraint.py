@@ -18,6 +18,7 @@ prefixItems, patternProperties, ...) are refused with E_INPUT.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -49,9 +50,10 @@ class JsonState:
     extendable: bool
 
 
-class _Node:
+class _Node(ABC):
+    @abstractmethod
     def match(self, s: str, i: int) -> Iterator[int]:
-        raise NotImplementedError
+        """The positions where this node can end, matching s from i."""
 
 
 class _Literal(_Node):

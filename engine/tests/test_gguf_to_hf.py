@@ -197,14 +197,37 @@ def _fetched_smollm2() -> Path | None:
     return folder if (folder / "qreason-model.json").exists() else None
 
 
-@pytest.mark.skipif(_fetched_smollm2() is None, reason="SmolLM2 not fetched (npx qreason models fetch smollm2)")
 def test_fetched_smollm2_equals_transformers_reading_the_published_gguf():
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
 
     folder = _fetched_smollm2()
+    if folder is None:
+        # CI fetches it and sets QREASON_REQUIRE_REAL_MODELS=1 (as the TypeScript smoke tests do): there it must be present.
+        if os.environ.get("QREASON_REQUIRE_REAL_MODELS") == "1":
+            pytest.fail("QREASON_REQUIRE_REAL_MODELS=1 but SmolLM2 is not fetched (npx qreason models fetch smollm2)")
+        pytest.skip("SmolLM2 not fetched (npx qreason models fetch smollm2)")
     theirs = AutoModelForCausalLM.from_pretrained(folder, gguf_file="model.gguf", dtype=torch.float32).state_dict()
     ours = load_file(str(folder / "hf" / "model.safetensors"))
     assert set(ours) | {"lm_head.weight"} == set(theirs)
     for name, tensor in ours.items():
         assert torch.equal(tensor, theirs[name]), name
+
+
+REFERENCE = Path(__file__).resolve().parents[2] / "models" / "reference"
+
+
+def test_reference_model_qwen2_pre_tokenizer_and_bos_match_its_own_tokenizer(tmp_path):
+    """The reference GGUF says pre 'qwen2' and add_bos_token: the rebuilt tokenizer must give the ids the
+    model's own tokenizer.json gives (BOS included), so an adapter trained on the dequantized model sees the
+    sequences llama.cpp evaluates it on (the restore stage's GGUF path)."""
+    from transformers import AutoTokenizer
+
+    convert(REFERENCE / "model.gguf", tmp_path / "hf")
+    rebuilt = AutoTokenizer.from_pretrained(tmp_path / "hf")
+    original = AutoTokenizer.from_pretrained(REFERENCE / "hf")
+    texts = TEXTS + ["Zoe has 9 packs with 291 pencils in each.\nStep 1: Zoe's pencils: 9 * 291 = 2619.\n\\boxed{2619}",
+                     "  two  spaces, don't 'll ÄÖ € 12,345.6\n\n"]
+    for text in texts:
+        assert rebuilt(text).input_ids == original(text).input_ids, text
+    assert rebuilt("7").input_ids[0] == original.bos_token_id

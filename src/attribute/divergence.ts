@@ -78,6 +78,9 @@ export interface TokenDivergence {
   segment: number;
   kl: number;
   sameTop: boolean;
+  /** Whether each model's top-1 is the text's token. */
+  fpTopIsText: boolean;
+  variantTopIsText: boolean;
   fpTop: string;
   variantTop: string;
   fpMargin: number;
@@ -111,6 +114,18 @@ export interface DivergenceAnalysis {
   steps: StepDivergence[];
   /** The first step with a diverging token: the segment, the token's position, its weight. */
   firstDivergence?: { segment: number; position: number; weight: number };
+  /**
+   * The first step with a departure whatever fp's confidence: forward, a token the variant's top-1 differs
+   * from; reverse, one fp's top-1 differs from. Greedy decoding leaves fp's path only at such a token, so a
+   * flip always has one unless the two streams tokenize differently; the fallback where fp was unsure everywhere.
+   */
+  firstDeparture?: { segment: number; position: number; weight: number };
+  /**
+   * The step holding the token whose log-probability the variant lowered most against fp (fp's minus the
+   * variant's, on the text's token; the first of equals): the last resort when the two agree on every top-1,
+   * as when a flip came from a near-tie that teacher forcing resolves fp's way. Undefined without tokens.
+   */
+  maxDrop?: { segment: number; position: number; weight: number; drop: number };
 }
 
 export interface DivergenceInput {
@@ -150,7 +165,8 @@ export function analyzeDivergence(input: DivergenceInput): DivergenceAnalysis {
       : confident && tokenKey(fpTop) !== textKey;
     return {
       position, offset: fp.offset, token: fp.token, segment: segmentOf[position] as number, kl,
-      sameTop: tokenKey(fpTop) === tokenKey(variantTop), fpTop: fpTop.token, variantTop: variantTop.token,
+      sameTop: tokenKey(fpTop) === tokenKey(variantTop), fpTopIsText: tokenKey(fpTop) === textKey, variantTopIsText: tokenKey(variantTop) === textKey,
+      fpTop: fpTop.token, variantTop: variantTop.token,
       fpMargin, variantMargin: marginOf(variant), fpLogprob: fp.logprob, variantLogprob: variant.logprob,
       diverges, weight: probabilityMargin(fp),
     };
@@ -169,9 +185,19 @@ export function analyzeDivergence(input: DivergenceInput): DivergenceAnalysis {
     };
   });
   const first = tokens.find((token) => token.diverges && token.segment >= 0);
+  const departs = (token: TokenDivergence): boolean => (input.direction === "forward" ? !token.variantTopIsText : !token.fpTopIsText);
+  const departure = tokens.find((token) => token.segment >= 0 && departs(token));
+  const located = (token: TokenDivergence) => ({ segment: token.segment, position: token.position, weight: token.weight });
+  let drop: TokenDivergence | undefined;
+  for (const token of tokens) {
+    if (token.segment < 0) continue;
+    if (drop === undefined || token.fpLogprob - token.variantLogprob > drop.fpLogprob - drop.variantLogprob) drop = token;
+  }
   return {
     direction: input.direction, minFpMargin, tailTreatment: TAIL_TREATMENT, tokens, unpaired, steps,
-    ...(first ? { firstDivergence: { segment: first.segment, position: first.position, weight: first.weight } } : {}),
+    ...(first ? { firstDivergence: located(first) } : {}),
+    ...(departure ? { firstDeparture: located(departure) } : {}),
+    ...(drop ? { maxDrop: { ...located(drop), drop: drop.fpLogprob - drop.variantLogprob } } : {}),
   };
 }
 

@@ -19,3 +19,5 @@ export { DEFAULT_MIN_FP_MARGIN, DivergenceSummary, TAIL_TREATMENT, analyzeDiverg
 export { searchTransition } from "./search.ts";
 export { findFirstVulnerableStep, findUnrecoverableStep, prefixCuts } from "./prefixRescue.ts";
 export { agreementRate, causalAgreement, histogram, relativePosition, toFpSegment } from "./agreement.ts";
+export type { PackedPosition } from "./positionsCodec.ts";
+export { decodePositions, encodePositions, packPosition } from "./positionsCodec.ts";

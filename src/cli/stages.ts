@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { DownloadOptions } from "../data/index.ts";
-import { ALL_BENCHMARKS, type Results } from "../report/index.ts";
+import { ALL_BENCHMARKS, variantFactsRows, type Results } from "../report/index.ts";
 import { runStagesOn, stageStatus, type RunEvent, type RunStagesOptions, type RunSummary } from "../run/index.ts";
 import { openRunDirectory } from "../store/index.ts";
 import type { CliConfig } from "./config.ts";
@@ -17,17 +17,30 @@ export function qreasonVersion(config: CliConfig): string {
   return packageJson.version;
 }
 
-/** Prints run events: bars on a terminal, a line per variant otherwise (nothing with --quiet). */
-export function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (event: RunEvent) => void; stop: () => void } {
+export interface PrinterOptions {
+  /** Print the first N outputs of each variant as they come (`qreason run --log-samples N`). */
+  logSamples?: number;
+  /** Where lines go (default: stderr). */
+  write?: (line: string) => void;
+}
+
+/**
+ * Prints run events: bars on a terminal; progress lines otherwise (progress.ts: a tenth of the work or 10
+ * seconds apart); nothing with --quiet. With `logSamples`, the first outputs of each variant too.
+ */
+export function eventPrinter(config: CliConfig, quiet: boolean, options: PrinterOptions = {}): { onEvent: (event: RunEvent) => void; stop: () => void } {
+  const write = options.write ?? ((line: string) => console.error(line));
+  const logged = new Map<string, number>();
   // The quantizers and the grader report absolute positions; a bar advances by the difference.
   const bars = new Map<string, { bar: Progress; shown: number }>();
   const say = (line: string): void => {
-    if (!quiet) console.error(`qreason: ${line}`);
+    if (!quiet) write(`qreason: ${line}`);
   };
   const show = (key: string, label: string, done: number, total: number): void => {
     let entry = bars.get(key);
     if (entry === undefined) {
-      entry = { bar: createProgress({ label, total, enabled: config.interactive && !quiet }), shown: 0 };
+      const lines = config.interactive || quiet ? undefined : { write: (line: string) => write(`qreason: ${line}`) };
+      entry = { bar: createProgress({ label, total, enabled: config.interactive && !quiet, ...(lines ? { lines } : {}) }), shown: 0 };
       bars.set(key, entry);
     }
     entry.bar.tick(done - entry.shown);
@@ -58,6 +71,13 @@ export function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (eve
         case "generated": {
           const entry = bars.get(`generate ${name}`);
           if (entry !== undefined) show(`generate ${name}`, name, entry.shown + 1, Infinity);
+          const seen = logged.get(name) ?? 0;
+          if (options.logSamples !== undefined && event.sample !== undefined && seen < options.logSamples) {
+            logged.set(name, seen + 1);
+            const sample = event.sample;
+            const what = event.ok ? `finish ${sample.finishReason}, ${sample.completionTokens} tokens` : "failed";
+            write(`── sample ${seen + 1}/${options.logSamples} of ${name}: ${sample.benchmark} ${sample.problemId}${sample.sampleIndex > 0 ? ` #${sample.sampleIndex}` : ""} (${what})\n${event.ok ? sample.text : sample.error}\n──`);
+          }
           break;
         }
         case "generate-end":
@@ -68,6 +88,16 @@ export function eventPrinter(config: CliConfig, quiet: boolean): { onEvent: (eve
           break;
         case "graded":
           show("grade", "grading", event.done, event.total);
+          break;
+        case "attribute-start":
+          say(`${name}: attributing ${event.flips} flip(s) and ${event.controls} control(s)`);
+          break;
+        case "attributed":
+          show(`attribute ${name}`, `${name} attributed`, event.done, event.total);
+          break;
+        case "variant-failed":
+          finish(`generate ${name}`);
+          if (!quiet) console.error(`qreason: error: ${name} ${event.message}; the other variants go on`);
           break;
         case "warning":
           console.error(`qreason: warning: ${event.message}`);
@@ -118,7 +148,27 @@ export function summaryTable(results: Results, summary?: RunSummary): string {
   }
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
   const line = (cells: string[]): string => cells.map((text, column) => (column >= 2 ? text.padStart(widths[column] as number) : text.padEnd(widths[column] as number))).join("  ");
-  return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
+  const failed = (results.variantFacts ?? []).filter((entry) => entry.failed !== null).map((entry) => `${entry.model}/${entry.variant} ${entry.failed}`);
+  return [
+    line(header),
+    widths.map((width) => "-".repeat(width)).join("  "),
+    ...rows.map(line),
+    ...variantsTable(results, multiModel),
+    ...(failed.length > 0 ? ["", "failed variants (no results; the next run tries them again):", ...failed.map((text) => `  ${text}`)] : []),
+  ].join("\n");
+}
+
+/** Per variant, beside accuracy: bits per weight, graded of planned, truncation, answers ≠ baseline, mean KL (report/variantFacts.ts). */
+function variantsTable(results: Results, multiModel: boolean): string[] {
+  const facts = (results.variantFacts ?? []).filter((entry) => entry.failed === null);
+  if (facts.length === 0) return [];
+  const all = variantFactsRows(facts, (model, variant) => (multiModel ? `${model}/${variant}` : variant));
+  const keep = [0, 1, 3, 4, 5, 6]; // tensor types are long (summary.md has them); failures are listed below
+  const header = keep.map((column) => all.header[column] as string);
+  const rows = all.rows.map((row) => keep.map((column) => row[column] as string));
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
+  const line = (cells: string[]): string => cells.map((text, column) => (column >= 1 ? text.padStart(widths[column] as number) : text.padEnd(widths[column] as number))).join("  ").trimEnd();
+  return ["", line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)];
 }
 
 

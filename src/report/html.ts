@@ -7,6 +7,9 @@ import type { ComparisonResult, CellResult, ProblemView, ReportData, Results, Va
 import { ALL_BENCHMARKS, problemAnchor } from "./results.ts";
 import { accuracyChartSpec, lengthChartSpec, renderSvg, type LengthBox } from "./charts.ts";
 import { html, trusted, type SafeHtml } from "./escape.ts";
+import { restorationSection } from "./restoration.ts";
+import { ATTRIBUTION_STYLE, attributionSection } from "./attributionHtml.ts";
+import { variantFactsSection } from "./variantFactsHtml.ts";
 
 const percent = (fraction: number): string => `${(100 * fraction).toFixed(1)}%`;
 const points = (value: number): string => `${value > 0 ? "+" : ""}${value.toFixed(1)}`;
@@ -53,10 +56,13 @@ export async function renderHtml(data: ReportData): Promise<string> {
   const { results } = data;
   const sections = [
     await accuracySection(results),
+    variantFactsSection(results),
     dropSection(results),
     flipSection(results),
+    ...(results.attribution !== null || data.flips.length > 0 ? [await attributionSection(results.attribution, data.flips)] : []),
     await lengthSection(results),
     levelSection(results),
+    restorationSection(results.restoration ?? []),
     provenanceSection(results),
     problemSection(results, data.problems),
     failureSection(results),
@@ -68,7 +74,7 @@ export async function renderHtml(data: ReportData): Promise<string> {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${results.study.name} — qreason report</title>
-<style>${trusted(STYLE)}</style>
+<style>${trusted(STYLE + ATTRIBUTION_STYLE)}</style>
 </head>
 <body>
 <main>
@@ -94,7 +100,7 @@ function header(results: Results): SafeHtml {
 ${results.study.description ? html`<p>${results.study.description}</p>` : ""}
 <p class="meta">Study ${results.study.file} · hash ${results.study.hash.slice(-12)} · started ${run.startedAt}${run.finishedAt ? ` · finished ${run.finishedAt}` : ""} · grader ${results.grader}</p>
 ${state ? html`<div class="banner">${state}</div>` : ""}
-<nav><a href="#accuracy">Accuracy</a><a href="#drops">Drops</a><a href="#flips">Flips</a><a href="#lengths">Lengths</a><a href="#provenance">Provenance</a><a href="#problems">Problems side by side</a>${results.failures.length > 0 ? html`<a href="#failures">Failures</a>` : ""}</nav>
+<nav><a href="#accuracy">Accuracy</a><a href="#drops">Drops</a><a href="#flips">Flips</a>${results.attribution !== null ? html`<a href="#attribution">Where flips went wrong</a>` : ""}<a href="#lengths">Lengths</a>${(results.restoration ?? []).length > 0 ? html`<a href="#restoration">Restoration</a>` : ""}<a href="#provenance">Provenance</a><a href="#problems">Problems side by side</a>${results.failures.length > 0 ? html`<a href="#failures">Failures</a>` : ""}</nav>
 </header>`;
 }
 

@@ -15,7 +15,10 @@ import { buildReportData, requireRunRecord, type Results } from "./results.ts";
 export type { CellResult, ComparisonResult, OutputView, ProblemView, ReportData, Results, VariantInfo } from "./results.ts";
 export { ALL_BENCHMARKS, RESULTS_SCHEMA, buildReportData, cellAccuracy, comparisonInputs, countSteps, requireRunRecord } from "./results.ts";
 export { renderHtml } from "./html.ts";
+export type { AttributionResults, FlipAttribution, FlipView, KldFigures, VariantAttribution } from "./attribution.ts";
+export { attributionSummaryText, buildAttribution, flipAnchor, flipViews } from "./attribution.ts";
 export { renderMarkdown } from "./markdown.ts";
+export { variantFactsRows, type VariantFacts } from "./variantFacts.ts";
 export { escapeHtml, html, trusted, SafeHtml } from "./escape.ts";
 export { accuracyChartSpec, lengthChartSpec, renderSvg } from "./charts.ts";
 
@@ -53,7 +56,8 @@ export function reportFiles(runDirectory: string): WrittenReport["files"] {
 export function reportState(store: RunStore, options: { bootstrapResamples?: number } = {}, full: RunRecord = requireRunRecord(store)): string {
   const { startedAt: _started, finishedAt: _finished, ...record } = full;
   const comparisons = record.grader === null ? [] : store.comparisons.list(record.study.hash, record.grader).map((row) => [row.model, row.benchmark, row.variant, row.inputsHash]);
-  return contentHash("report-state:v2:", { record, counts: store.counts(), comparisons, bootstrapResamples: options.bootstrapResamples ?? null });
+  const attribution = store.attribution.stateToken(record.study.hash);
+  return contentHash("report-state:v2:", { record, counts: store.counts(), comparisons, attribution, bootstrapResamples: options.bootstrapResamples ?? null });
 }
 
 /** Whether the report files of the store's run directory are missing or older than what the store holds. */

@@ -8,6 +8,8 @@
  */
 import type { Results } from "./results.ts";
 import { ALL_BENCHMARKS } from "./results.ts";
+import { restorationMarkdown } from "./restoration.ts";
+import { variantFactsRows } from "./variantFacts.ts";
 
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
 
@@ -48,17 +50,25 @@ export function renderMarkdown(results: Results): string {
       const headline = comparison?.comparison.headline;
       return [
         label(entry.model, entry.variant),
-        `${pct(entry.accuracy.score)} [${pct(entry.accuracy.interval.low)}, ${pct(entry.accuracy.interval.high)}]`,
+        // Nothing graded (an interrupted run, a failed variant): no score, not a zero.
+        entry.graded === 0 ? "—" : `${pct(entry.accuracy.score)} [${pct(entry.accuracy.interval.low)}, ${pct(entry.accuracy.interval.high)}]`,
         headline ? signed(-headline.absoluteDropPoints) : "—",
         headline && headline.relativeDropPercent !== null ? `${signed(-headline.relativeDropPercent)}%` : "—",
         comparison ? `${comparison.comparison.flips.length} / ${comparison.comparison.rescues.length}` : "—",
         comparison ? pValue(comparison.comparison.mcnemar.pValue) : "—",
         `${entry.statuses.formatFailures}`,
-        `${entry.generated}/${entry.planned}`,
+        `${entry.graded}/${entry.planned}${entry.generated > entry.graded ? ` (${entry.generated} generated)` : ""}`,
       ];
     });
     parts.push(`### ${markdownText(benchmark.label)} (${benchmark.problems} problems)`, "");
-    parts.push(table(["variant", "score", "Δ pts", "Δ rel", "flips / rescues", "McNemar p", "format failures", "generated"], rows), "");
+    parts.push(table(["variant", "score", "Δ pts", "Δ rel", "flips / rescues", "McNemar p", "format failures", "graded / planned"], rows), "");
+  }
+
+  if ((results.variantFacts ?? []).length > 0) {
+    const facts = variantFactsRows(results.variantFacts, (model, variant) => (multiModel ? `${model} · ${variant}` : variant));
+    parts.push("## Variants", "");
+    parts.push("Bits per weight over every tensor of the file and its tensor types (from the quantizer's manifest), generations stopped at max_tokens, final answers that differ from the baseline's on the same problem, mean KL divergence from the baseline (where the attribute stage measured it).", "");
+    parts.push(table(facts.header, facts.rows.map((row) => row.map(markdownText))), "");
   }
 
   const overall = results.comparisons.filter((entry) => entry.benchmark === ALL_BENCHMARKS);
@@ -111,6 +121,8 @@ export function renderMarkdown(results: Results): string {
     parts.push("");
   }
 
+  const restoration = restorationMarkdown(results.restoration ?? []);
+  if (restoration !== "") parts.push(restoration);
   parts.push("## Provenance", "");
   parts.push(
     table(

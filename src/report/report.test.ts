@@ -97,7 +97,7 @@ test("report.html holds model output and problem text only as escaped text", () 
 test("summary.md and generations.jsonl", () => {
   const summary = readFileSync(report.files.markdown, "utf8");
   assert.match(summary, /^# payloads$/m);
-  assert.match(summary, /\| variant \| score \| Δ pts \| Δ rel \| flips \/ rescues \| McNemar p \| format failures \| generated \|/);
+  assert.match(summary, /\| variant \| score \| Δ pts \| Δ rel \| flips \/ rescues \| McNemar p \| format failures \| graded \/ planned \|/);
   assert.match(summary, /^\| fp \| 100\.0 \[/m);
   const lines = readFileSync(report.files.generations, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.equal(lines.length, 126);

@@ -10,6 +10,9 @@ import type { Problem } from "../data/index.ts";
 import { QreasonError } from "../errors.ts";
 import { runRecordOf, type GradedSample, type RunRecord, type RunStore, type StoredFailure, type VariantStatus } from "../store/index.ts";
 import type { BenchmarkSpec, VariantRecipe } from "../study/index.ts";
+import { buildAttribution, flipViews, type AttributionResults, type FlipView } from "./attribution.ts";
+import { storedRestorations, type RestorationResult } from "./restoration.ts";
+import { variantFacts, type VariantFacts } from "./variantFacts.ts";
 
 export type { ComparisonResult };
 export { ALL_BENCHMARKS };
@@ -62,6 +65,12 @@ export interface Results {
   cells: CellResult[];
   comparisons: ComparisonResult[];
   failures: Array<Pick<StoredFailure, "model" | "variant" | "benchmark" | "problemId" | "sampleIndex" | "error" | "attempts">>;
+  /** Where flips first went wrong (the attribute stage); null before it ran. */
+  attribution: AttributionResults | null;
+  /** Per variant: bits per weight, tensor types, graded of planned, truncation, answers ≠ baseline, mean KL, failure (variantFacts.ts). */
+  variantFacts: VariantFacts[];
+  /** The restore stage's tables (fp, variant, repairs, ablation, recovered fraction), when the study restores. */
+  restoration?: RestorationResult[];
 }
 
 /** One output shown in the report, with its grade. */
@@ -88,6 +97,8 @@ export interface ProblemView {
 export interface ReportData {
   results: Results;
   problems: ProblemView[];
+  /** Each attributed flip's two solutions, step-aligned, with per-token margins. */
+  flips: FlipView[];
 }
 
 /** Accuracy of one cell on its own (the baseline's too): Wilson with one sample, mean@n with several. */
@@ -175,7 +186,9 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
       lengths: { tokens: summarize(numbers(rows, "completionTokens")), steps: summarize(numbers(rows, "steps")) },
     });
   }
-  const comparisons = record.grader === null ? [] : storedComparisons(store, comparisonInputs(record, options.bootstrapResamples), cellData);
+  // A comparison with no problem graded on both sides (an interrupted run, a failed variant) compares
+  // nothing: it is left out rather than shown as a 0-point drop with p = 1.
+  const comparisons = record.grader === null ? [] : storedComparisons(store, comparisonInputs(record, options.bootstrapResamples), cellData).filter((entry) => entry.comparison.problems.paired > 0);
 
   const stored = store.variants();
   const variants: VariantInfo[] = record.variants.map((planned) => {
@@ -225,8 +238,16 @@ export function buildReportData(store: RunStore, options: { bootstrapResamples?:
     cells,
     comparisons,
     failures,
+    attribution: null,
+    variantFacts: [],
   };
-  return { results, problems: problemViews(record, store, comparisons, cellData, cellKey) };
+  const restoration = storedRestorations(store, record.study.hash, record.grader);
+  if (restoration.length > 0) results.restoration = restoration;
+  const attribution = buildAttribution(store, record.study.hash, record.comparisons);
+  results.attribution = attribution?.results ?? null;
+  results.variantFacts = variantFacts(variants, cells, cellData, results.attribution);
+  const flips = attribution === null ? [] : flipViews(store, attribution.results, attribution.rows);
+  return { results, problems: problemViews(record, store, comparisons, cellData, cellKey), flips };
 }
 
 /** Side-by-side views of every problem a variant flipped or rescued (sample 0 of each variant). */

@@ -1,3 +1,4 @@
+import type { GeneratedSample } from "./generate.ts";
 import type { StagePending } from "./stages/types.ts";
 
 /**
@@ -14,8 +15,13 @@ export type RunEvent =
   | { type: "prepare"; model: string; variant: string; message: string; done?: number; total?: number }
   /** Generation of a variant begins: `pending` of `total` generations still to make. */
   | { type: "generate-start"; model: string; variant: string; total: number; pending: number }
-  | { type: "generated"; model: string; variant: string; ok: boolean }
+  | { type: "generated"; model: string; variant: string; ok: boolean; sample?: GeneratedSample }
   | { type: "generate-end"; model: string; variant: string; generated: number; failed: number; stopped?: string }
   | { type: "grade-start"; total: number }
   | { type: "graded"; done: number; total: number }
+  /** Attribution of a variant's pairs begins (flips and controls left), and one pair is done. */
+  | { type: "attribute-start"; model: string; variant: string; flips: number; controls: number }
+  | { type: "attributed"; model: string; variant: string; role: "flip" | "control"; done: number; total: number }
+  /** A variant failed (quantization, backend start, generation); the run goes on with the others. */
+  | { type: "variant-failed"; model: string; variant: string; stage: string; message: string }
   | { type: "warning"; message: string };

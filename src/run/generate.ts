@@ -32,8 +32,19 @@ export interface GenerateOptions {
   flushSize?: number;
   flushMs?: number;
   maxConsecutiveFailures?: number;
-  /** Called once per finished task, after nothing (ok) or an error was recorded. */
-  onOutcome?: (ok: boolean) => void;
+  /** Called once per finished task, after nothing (ok) or an error was recorded, with the task and its result or error. */
+  onOutcome?: (ok: boolean, sample: GeneratedSample) => void;
+}
+
+/** One finished generation, as the progress printer shows it (`qreason run --log-samples`). */
+export interface GeneratedSample {
+  benchmark: string;
+  problemId: string;
+  sampleIndex: number;
+  text?: string;
+  finishReason?: string;
+  completionTokens?: number;
+  error?: string;
 }
 
 export interface GenerateOutcome {
@@ -99,6 +110,8 @@ function errorMessage(error: unknown): string {
   return String(error);
 }
 
+const sampleOf = (task: GenerationTask): GeneratedSample => ({ benchmark: task.job.benchmark, problemId: task.problem.id, sampleIndex: task.job.sampleIndex });
+
 export async function generateTasks(tasks: readonly GenerationTask[], backend: Backend, store: RunStore, options: GenerateOptions): Promise<GenerateOutcome> {
   const writer = new BatchWriter(store, options.flushSize ?? 256, options.flushMs ?? 100);
   const maxFailures = options.maxConsecutiveFailures ?? Math.max(10, 2 * options.inFlight);
@@ -140,7 +153,7 @@ export async function generateTasks(tasks: readonly GenerationTask[], backend: B
         record(task, { status: "ok", result }, performance.now() - started);
         outcome.generated++;
         consecutiveFailures = 0;
-        options.onOutcome?.(true);
+        options.onOutcome?.(true, { ...sampleOf(task), text: result.text, finishReason: result.finishReason, completionTokens: result.completionTokens });
       } catch (error) {
         // Ctrl-C: the task was not finished, and not failed either; it stays pending.
         if (options.signal?.aborted) break;
@@ -149,7 +162,7 @@ export async function generateTasks(tasks: readonly GenerationTask[], backend: B
         record(task, { status: "error", error: message }, performance.now() - started);
         outcome.failed++;
         outcome.failedKeys.push(task.key);
-        options.onOutcome?.(false);
+        options.onOutcome?.(false, { ...sampleOf(task), error: message });
         if (++consecutiveFailures >= maxFailures) outcome.stopped ??= message;
       }
     }

@@ -22,5 +22,7 @@ export { STAGES, stageNamed } from "./stages/registry.ts";
 export { runStages, selectStages } from "./stages/pipeline.ts";
 export { StageSession } from "./stages/session.ts";
 export { stageStatus } from "./status.ts";
+export { FAILED_PREFIX } from "./stages/variantFailures.ts";
 export { generateTasks, BatchWriter } from "./generate.ts";
+export { TaskBook } from "./tasks.ts";
 export { toEngineRecipe } from "./engineRecipe.ts";

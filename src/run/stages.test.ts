@@ -57,6 +57,8 @@ test("after a grader upgrade, grade re-runs alone: no backend asked, old grades 
     ["generate", "done"],
     ["grade", "done"],
     ["compare", "done"],
+    ["attribute", "not wanted by the study"],
+    ["restore", "not wanted by the study"],
     ["report", "done"],
   ]);
   assert.equal(first.report?.results.grader, currentGrader().name);
@@ -127,7 +129,7 @@ test("a finished run resumes with every stage skipped, and status says nothing i
   const askedBefore = loopback.received;
   const again = await runStudy({ ...base, study: text, runDirectory });
   assert.equal(loopback.received, askedBefore);
-  assert.deepEqual(again.stages.map((stage) => stage.skipped ?? stage.outcome?.status), ["done", "nothing pending", "nothing pending", "nothing pending", "nothing pending", "nothing pending"]);
+  assert.deepEqual(again.stages.map((stage) => stage.skipped ?? stage.outcome?.status), ["done", "nothing pending", "nothing pending", "nothing pending", "nothing pending", "not wanted by the study", "not wanted by the study", "nothing pending"]);
   const store = openRunDirectory(runDirectory);
   try {
     assert.deepEqual(stageStatus(store, { bootstrapResamples: 200 }).map((entry) => [entry.stage, entry.pending.count]), STAGES.map((stage) => [stage.name, 0]));
@@ -236,7 +238,7 @@ test("a plugged-in later stage runs after report with the store, plan and a vari
     assert.match(latest.get("broken-test")?.message ?? "", /E_INPUT: this stage is broken on purpose/);
     assert.deepEqual(
       stageStatus(store, {}, registry).map((entry) => entry.stage),
-      ["plan", "quantize", "generate", "grade", "compare", "report", "attribute-test", "unwanted-test", "broken-test"],
+      ["plan", "quantize", "generate", "grade", "compare", "attribute", "restore", "report", "attribute-test", "unwanted-test", "broken-test"],
     );
   } finally {
     store.close();

@@ -50,7 +50,7 @@ test("status, report, grade, report, compare on a v1 run directory: regraded wit
   assert.match(status.stdout, /^generate +2 generations +2 failed before \(asked again\)/m);
   assert.match(status.stdout, /^plan +done/m);
   const json = JSON.parse((await runQreason(["status", runDirectory, "--json"])).stdout) as { grader: string; stages: { stage: string; pending: { count: number } }[] };
-  assert.deepEqual(json.stages.map((entry) => [entry.stage, entry.pending.count]), [["plan", 0], ["quantize", 0], ["generate", 2], ["grade", 32], ["compare", 1], ["report", 4]]);
+  assert.deepEqual(json.stages.map((entry) => [entry.stage, entry.pending.count]), [["plan", 0], ["quantize", 0], ["generate", 2], ["grade", 32], ["compare", 1], ["attribute", 0], ["restore", 0], ["report", 4]]);
 
   const oldReport = await runQreason(["report", runDirectory]);
   assert.equal(oldReport.code, 0, oldReport.stderr);
@@ -78,7 +78,7 @@ test("status, report, grade, report, compare on a v1 run directory: regraded wit
   assert.equal(results.grader, grader);
 
   const done = JSON.parse((await runQreason(["status", runDirectory, "--json"])).stdout) as { stages: { stage: string; pending: { count: number } }[] };
-  assert.deepEqual(done.stages.map((entry) => [entry.stage, entry.pending.count]), [["plan", 0], ["quantize", 0], ["generate", 2], ["grade", 0], ["compare", 0], ["report", 0]]);
+  assert.deepEqual(done.stages.map((entry) => [entry.stage, entry.pending.count]), [["plan", 0], ["quantize", 0], ["generate", 2], ["grade", 0], ["compare", 0], ["attribute", 0], ["restore", 0], ["report", 0]]);
   assert.equal(loopback.received, 0);
 });
 

@@ -154,6 +154,7 @@ export class RunBackends implements VariantBackends {
         prompt: model.prompt,
         sampling: Object.fromEntries(this.study.benchmarks.map((benchmark) => [benchmark.label, benchmark.sampling])),
         runtime: model.runtime,
+        ...(this.study.overrides !== undefined ? { overrides: this.study.overrides } : {}),
         qreason: this.settings.qreasonVersion,
         node: process.version,
         recordedAt: new Date().toISOString(),

@@ -23,9 +23,15 @@ export type { StageRunOutcome, StageRunRecord } from "./stageRuns.ts";
 export type { RunCell, RunRecord, VariantStatus } from "./runRecord.ts";
 export type { GenerationKeyInput } from "./keys.ts";
 export type { Migration } from "./schema.ts";
+export type { StoredAdapter, StoredPairSet, StoredRestoreResult } from "./restore.ts";
+export type {
+  AttributionIdentity, AttributionRecord, AttributionRole, DivergenceKind, GenerationVerification, KldSummaryRecord, StoredAttribution, StoredContinuation,
+  StoredDivergence, StoredFirstError, StoredRescueOutcome, StoredSegment, StoredStepCheck,
+} from "./attribution.ts";
 
 export { RUN_STORE_FILE, RunStore, openRunDirectory, openRunStore } from "./runStore.ts";
 export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA, currentPlan, importRunRecord, readRunRecordFile, runRecordOf, writeRunRecordFile } from "./runRecord.ts";
 export { GENERATION_KEY_PREFIX, generationKey, promptHash } from "./keys.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
+export { attributionKey } from "./attribution.ts";
 export { canonicalJson, contentHash, sha256Hex } from "./canonical.ts";

@@ -26,7 +26,11 @@ test("a new store is at the current schema version, in WAL mode", () => {
   assert.equal((database.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode, "wal");
   assert.equal((database.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, SCHEMA_VERSION);
   const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
-  assert.deepEqual(tables, ["cell_keys", "cells", "comparisons", "generations", "graders", "grades", "judgments", "problems", "prompts", "reviews", "run_state", "stage_runs", "study", "variants"]);
+  assert.deepEqual(tables, [
+    "attributions", "cell_keys", "cells", "comparisons", "divergences", "first_errors", "generations", "graders", "grades", "judgments", "kld_summaries",
+    "problems", "prompts", "rescue_continuations", "restore_adapters", "restore_pair_sets", "restore_results", "reviews", "run_state", "stage_runs", "step_checks",
+    "step_segmentations", "study", "variants",
+  ]);
   database.close();
 });
 
@@ -171,6 +175,25 @@ test("migrations add to a store without losing what it holds, and a newer store 
   );
   assert.throws(() => openRunStore(directory, { readOnly: true }), new RegExp(`newer than the ${SCHEMA_VERSION}`));
   assert.deepEqual(readFileSync(path.join(directory, RUN_STORE_FILE)), before, "a refused store is not modified");
+});
+
+test("a store at v3 (attribution) upgrades to v4: restore tables added, generations and attribution tables kept", () => {
+  const v3 = openRunStore(directory, { migrations: MIGRATIONS.filter((migration) => migration.version <= 3) });
+  assert.equal(v3.schemaVersion, 3);
+  assert.equal(v3.restore.available, false);
+  v3.putGenerations([fakeRecord(0)]);
+  v3.close();
+
+  const upgraded = openRunStore(directory);
+  assert.equal(upgraded.schemaVersion, 4);
+  assert.equal(SCHEMA_VERSION, 4);
+  assert.equal(upgraded.restore.available, true);
+  assert.deepEqual(upgraded.pending([fakeKey(0), fakeKey(1)]), [fakeKey(1)]);
+  upgraded.close();
+  const database = new DatabaseSync(path.join(directory, RUN_STORE_FILE));
+  const tables = (database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+  database.close();
+  for (const table of ["first_errors", "attributions", "kld_summaries", "restore_pair_sets", "restore_adapters", "restore_results"]) assert.ok(tables.includes(table), table);
 });
 
 test("a failed migration rolls back and leaves the store at its old version", () => {

@@ -19,7 +19,9 @@ import { promptHash } from "./keys.ts";
 import { importRunRecord, readRunRecordFile, RUN_RECORD_FILE } from "./runRecord.ts";
 import { RunStateTable } from "./runState.ts";
 import { MIGRATIONS, checkStore, migrate, type Migration } from "./schema.ts";
+import { RestoreTable } from "./restore.ts";
 import { StageRunTable } from "./stageRuns.ts";
+import { AttributionTable } from "./attribution.ts";
 
 export const RUN_STORE_FILE = "qreason.sqlite";
 
@@ -173,6 +175,10 @@ export class RunStore {
   readonly comparisons: ComparisonTable;
   /** Every stage run: when, outcome, counts (v2). */
   readonly stageRuns: StageRunTable;
+  /** Steps, step checks, first errors, attributed pairs, divergences, prefix rescue, KLD summaries (v3). */
+  readonly attribution: AttributionTable;
+  /** Restore: mined pair sets, trained adapters, restoration results (v4). */
+  readonly restore: RestoreTable;
   private readonly database: DatabaseSync;
   private readonly statements: Statements;
 
@@ -185,6 +191,8 @@ export class RunStore {
     this.cells = new CellTable(database, file, (work) => this.transaction(work));
     this.comparisons = new ComparisonTable(database);
     this.stageRuns = new StageRunTable(database);
+    this.attribution = new AttributionTable(database, (work) => this.transaction(work));
+    this.restore = new RestoreTable(database);
   }
 
   /** The run directory the store belongs to. */

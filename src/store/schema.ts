@@ -216,6 +216,202 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    description: "attribution: step segmentations and checks, first errors, divergence, prefix rescue, KLD summaries",
+    sql: `
+      -- A generation's steps under one segmenter version (src/steps/segment.ts): [{index, kind, label?, start, end}].
+      CREATE TABLE step_segmentations (
+        generation_key TEXT NOT NULL REFERENCES generations (key),
+        segmenter TEXT NOT NULL,
+        segments_json TEXT NOT NULL,
+        PRIMARY KEY (generation_key, segmenter)
+      ) WITHOUT ROWID;
+
+      -- The deterministic step verifier's result per step of a generation (segment index = step).
+      CREATE TABLE step_checks (
+        generation_key TEXT NOT NULL REFERENCES generations (key),
+        segmenter TEXT NOT NULL,
+        verifier TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('verified', 'refuted', 'doubtful', 'unverifiable')),
+        claims INTEGER NOT NULL,
+        -- The step's refuted claim, if any: {text, start, end, expected, stated, reason}.
+        refuted_json TEXT,
+        PRIMARY KEY (generation_key, segmenter, verifier, step)
+      ) WITHOUT ROWID;
+
+      -- A generation's first error (src/attribute/firstError.ts); step NULL when none was found.
+      CREATE TABLE first_errors (
+        generation_key TEXT NOT NULL REFERENCES generations (key),
+        segmenter TEXT NOT NULL,
+        verifier TEXT NOT NULL,
+        step INTEGER,
+        steps INTEGER NOT NULL,
+        part TEXT,
+        source TEXT,
+        kind TEXT,
+        reason TEXT,
+        category TEXT,
+        subtype TEXT,
+        certain INTEGER,
+        start INTEGER,
+        end INTEGER,
+        PRIMARY KEY (generation_key, segmenter, verifier)
+      ) WITHOUT ROWID;
+
+      -- One attributed pair: a flip (baseline right, variant wrong) or a control (both right), sample 0 of
+      -- each side, under one segmenter, verifier and settings. Step numbers are segment indices: *_fp_step
+      -- in the baseline's solution, *_variant_step in the variant's. NULL: that locator found nothing.
+      CREATE TABLE attributions (
+        id INTEGER PRIMARY KEY,
+        study_hash TEXT NOT NULL REFERENCES study (hash),
+        model TEXT NOT NULL,
+        benchmark TEXT NOT NULL,
+        baseline TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        problem_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('flip', 'control')),
+        baseline_key TEXT NOT NULL REFERENCES generations (key),
+        variant_key TEXT NOT NULL REFERENCES generations (key),
+        segmenter TEXT NOT NULL,
+        verifier TEXT NOT NULL,
+        settings_hash TEXT NOT NULL,
+        settings_json TEXT NOT NULL,
+        fp_steps INTEGER NOT NULL,
+        variant_steps INTEGER NOT NULL,
+        -- The step alignment: [[fp segment|null, variant segment|null], ...].
+        alignment_json TEXT NOT NULL,
+        first_error_variant_step INTEGER,
+        first_error_fp_step INTEGER,
+        first_divergence_fp_step INTEGER,
+        reverse_divergence_variant_step INTEGER,
+        first_vulnerable_fp_step INTEGER,
+        rescue_outcome TEXT CHECK (rescue_outcome IN ('located', 'not-reproduced', 'never')),
+        unrecoverable_variant_step INTEGER,
+        mirror_outcome TEXT CHECK (mirror_outcome IN ('located', 'not-reproduced', 'never')),
+        warnings_json TEXT NOT NULL DEFAULT '[]',
+        ms INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (study_hash, model, benchmark, variant, problem_id, baseline_key, variant_key, segmenter, verifier, settings_hash)
+      );
+      CREATE INDEX attributions_by_variant ON attributions (study_hash, model, benchmark, variant, role);
+
+      -- Teacher-forced divergence of one attribution in one direction (forward: both models scored on fp's
+      -- solution; reverse: on the variant's). first_*: the first step with a token where fp was confident and
+      -- the variant left fp's token (forward) or fp objected to the variant's (reverse); else the fallbacks of first_kind. steps_json: per segment {segment, tokens, meanKl, maxKl,
+      -- sameTopShare, divergent, weight, fpMargin, variantMargin} (mean margins). positions: per token, packed
+      -- little-endian (divergenceCodec.ts): offsets, KL, both margins, both target probabilities, flags. No logits.
+      CREATE TABLE divergences (
+        attribution_id INTEGER NOT NULL REFERENCES attributions (id) ON DELETE CASCADE,
+        direction TEXT NOT NULL CHECK (direction IN ('forward', 'reverse')),
+        min_fp_margin REAL NOT NULL,
+        top_k INTEGER NOT NULL,
+        first_step INTEGER,
+        first_position INTEGER,
+        first_weight REAL,
+        -- confident: fp was confident there (margin >= min_fp_margin); departure: the first top-1 departure, fp
+        -- unsure at every one; max-drop: no top-1 departure at all, the step of the largest log-prob drop.
+        first_kind TEXT CHECK (first_kind IN ('confident', 'departure', 'max-drop')),
+        tokens INTEGER NOT NULL,
+        unpaired INTEGER NOT NULL,
+        mean_kl REAL,
+        max_kl REAL,
+        same_top_share REAL,
+        steps_json TEXT NOT NULL,
+        positions BLOB NOT NULL,
+        PRIMARY KEY (attribution_id, direction)
+      ) WITHOUT ROWID;
+
+      -- Prefix rescue (side 'rescue': the variant continues fp's solution cut after step k) and its mirror
+      -- (side 'mirror': fp continues the variant's solution cut after step k): every continuation asked.
+      CREATE TABLE rescue_continuations (
+        attribution_id INTEGER NOT NULL REFERENCES attributions (id) ON DELETE CASCADE,
+        side TEXT NOT NULL CHECK (side IN ('rescue', 'mirror')),
+        k INTEGER NOT NULL,
+        prefix_end INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        extracted TEXT,
+        finish_reason TEXT,
+        text TEXT NOT NULL,
+        PRIMARY KEY (attribution_id, side, k)
+      ) WITHOUT ROWID;
+
+      -- Per-variant KL summary over every attributed pair (llama.cpp's figures: mean KL, p99, same top-1 %),
+      -- recomputed from the divergences' positions when the stage finishes.
+      CREATE TABLE kld_summaries (
+        study_hash TEXT NOT NULL REFERENCES study (hash),
+        model TEXT NOT NULL,
+        benchmark TEXT NOT NULL,
+        baseline TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('forward', 'reverse')),
+        segmenter TEXT NOT NULL,
+        verifier TEXT NOT NULL,
+        settings_hash TEXT NOT NULL,
+        texts INTEGER NOT NULL,
+        positions INTEGER NOT NULL,
+        mean_kl REAL,
+        p99_kl REAL,
+        same_top_percent REAL,
+        summary_json TEXT NOT NULL,
+        computed_at TEXT NOT NULL,
+        PRIMARY KEY (study_hash, model, benchmark, baseline, variant, direction, segmenter, verifier, settings_hash)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    // Restore (issue 16): after attribution's v3.
+    version: 4,
+    description: "restore: mined pair sets, trained adapters, restoration results",
+    sql: `
+      -- One mined pair set (pairs of one variant, or of one error category for the ablation): where its
+      -- files are, their sha256, and the mining counts (leakage, dedup, strata).
+      CREATE TABLE restore_pair_sets (
+        study_hash TEXT NOT NULL REFERENCES study (hash),
+        model TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        grader TEXT NOT NULL,
+        pairs INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        file TEXT NOT NULL,
+        counts_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (study_hash, model, variant, name)
+      ) WITHOUT ROWID;
+
+      -- A trained adapter: its recipe (strict engine JSON) and hash, the pairs it trained on, where it is,
+      -- its llama.cpp LoRA GGUF for a GGUF variant, and the engine's train.json (metrics, seconds, versions).
+      CREATE TABLE restore_adapters (
+        model TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        recipe_hash TEXT NOT NULL,
+        recipe_json TEXT NOT NULL,
+        pairs_sha256 TEXT NOT NULL,
+        adapter_path TEXT NOT NULL,
+        lora_gguf TEXT,
+        adapter_sha256 TEXT NOT NULL,
+        train_json TEXT NOT NULL,
+        trained_at TEXT NOT NULL,
+        PRIMARY KEY (model, variant, name, recipe_hash)
+      ) WITHOUT ROWID;
+
+      -- The restoration table of one variant under one grader (fp, variant, each method; recovered fraction,
+      -- paired tests), with a hash of the grades it was computed from.
+      CREATE TABLE restore_results (
+        study_hash TEXT NOT NULL REFERENCES study (hash),
+        grader TEXT NOT NULL,
+        model TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        inputs_hash TEXT NOT NULL,
+        result_json TEXT NOT NULL,
+        computed_at TEXT NOT NULL,
+        PRIMARY KEY (study_hash, grader, model, variant)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version));

@@ -18,13 +18,14 @@ const examplesDirectory = path.join(projectRoot, "examples");
 const known = { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES, fetchedModel: (name: string) => ({ hf: `/fetched/${name}/hf` }) };
 const files = readdirSync(examplesDirectory).filter((name) => name.endsWith(".yaml"));
 
-test("the six example studies are there", () => {
+test("the seven example studies are there", () => {
   assert.deepEqual(files.sort(), [
     "endpoint.yaml",
     "gsm8k-math500-gpu.yaml",
     "own-gguf.yaml",
     "quickstart.yaml",
     "reference-curve.yaml",
+    "restore-demo.yaml",
     "smollm2.yaml",
   ]);
 });

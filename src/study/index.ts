@@ -3,6 +3,7 @@
  * prompt templates and rendering, and expanding a study into a plan.
  */
 export type {
+  AttributeSpec,
   BenchmarkSpec,
   CalibrationSpec,
   EndpointSpec,
@@ -29,7 +30,7 @@ export type { LoadStudyOptions, LocatedIssue, StudyValidation } from "./load.ts"
 export type { Plan, PlanJob, PlannedComparison, PlannedVariant } from "./plan.ts";
 export type { PromptTemplate } from "./templates.ts";
 
-export { ENGINE_METHODS, KV_CACHE_TYPES, STUDY_FILE_VERSION } from "./types.ts";
+export { DEFAULT_ATTRIBUTE, ENGINE_METHODS, KV_CACHE_TYPES, STUDY_FILE_VERSION } from "./types.ts";
 export { loadStudy, parseStudy, validateStudy } from "./load.ts";
 export { expandPlan, sampleSeed, studyHash, variantHash } from "./plan.ts";
 export { PROMPT_TEMPLATES, STEP_BY_STEP_INSTRUCTION, renderPrompt, renderUserTurn, templateNames } from "./templates.ts";

@@ -82,6 +82,9 @@ const invalid: InvalidCase[] = [
   ]],
   ["duplicate derived variant names", `${GGUF_MODEL}    variants: [Q8_0, q8_0]\nbenchmarks: [arith]\n`, [[3, "models[0].variants[1]", /duplicate variant 'Q8_0' \(give it a name\)/]]],
   ["fp used as another variant's name", `${GGUF_MODEL}    variants:\n      - name: fp\n        llamacpp: Q8_0\nbenchmarks: [arith]\n`, [[4, "models[0].variants[0].name", /reserved for the unquantized baseline/]]],
+  ["attribute: unknown rescue search", `${GGUF_MODEL}benchmarks: [arith]\nattribute:\n  rescue: binary\n`, [[5, "attribute.rescue", /'binary' is not allowed/]]],
+  ["attribute: misspelled key", `${GGUF_MODEL}benchmarks: [arith]\nattribute:\n  control: 5\n`, [[5, "attribute.control", /did you mean 'controls'\?/]]],
+  ["attribute: negative threshold", `${GGUF_MODEL}benchmarks: [arith]\nattribute:\n  margin_threshold: -1\n`, [[5, "attribute.margin_threshold", /Too small/]]],
   ["missing baseline", `${GGUF_MODEL}    baseline: q8\n    variants: [Q8_0]\nbenchmarks: [arith]\n`, [[3, "models[0].baseline", /no variant named 'q8'; did you mean 'Q8_0'\?/]]],
   ["n samples at temperature 0", `${GGUF_MODEL}benchmarks: [arith]\nsampling:\n  n: 8\n`, [[5, "sampling.n", /8 copies of the greedy answer/]]],
   ["n samples at temperature 0, benchmark level", `${GGUF_MODEL}benchmarks:\n  - name: arith\n    sampling: { n: 4 }\n`, [[5, "benchmarks[0].sampling.n", /copies of the greedy answer/]]],
@@ -289,4 +292,12 @@ test("raw prompt style makes endpoints default to the completions API", () => {
   assert.equal(model?.source.kind === "endpoint" && model.source.endpoint.api, "completions");
   assert.equal(model?.prompt.style, "raw");
   assert.equal(model?.prompt.fewShot, 4);
+});
+
+test("attribute: true takes the defaults; a block overrides them; the study seed seeds the control sample", () => {
+  const on = parseStudy(`seed: 7\n${GGUF_MODEL}benchmarks: [arith]\nattribute: true\n`, FILE);
+  assert.deepEqual(on.attribute, { controls: 10, topK: 10, marginThreshold: 1, rescue: "bisect", mirror: true, seed: 7 });
+  const tuned = parseStudy(`${GGUF_MODEL}benchmarks: [arith]\nattribute:\n  controls: 0\n  top_k: 20\n  margin_threshold: 2.5\n  rescue: linear\n  mirror: false\n  max_flips: 50\n`, FILE);
+  assert.deepEqual(tuned.attribute, { controls: 0, topK: 20, marginThreshold: 2.5, rescue: "linear", mirror: false, maxFlips: 50, seed: 0 });
+  assert.equal(parseStudy(`${GGUF_MODEL}benchmarks: [arith]\n`, FILE).attribute, undefined);
 });

@@ -8,12 +8,15 @@ import type { BackendKind } from "../backends/types.ts";
 import { nameFrom, resolveStudyPath, type IssueList } from "./issues.ts";
 import type { FieldPath } from "./locate.ts";
 import { resolveJudges } from "../judge/config.ts";
+import { resolveRestore, restoreTargets } from "../restore/config.ts";
 import { BASELINE_NAME, resolveEndpoint, resolveVariant } from "./recipes.ts";
-import type { BenchmarkInput, ModelInput, PromptInput, RuntimeInput, SamplingInput, StudyInput } from "./schema.ts";
+import type { AttributeInput, BenchmarkInput, ModelInput, PromptInput, RuntimeInput, SamplingInput, StudyInput } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 import { PROMPT_TEMPLATES, templateNames } from "./templates.ts";
 import {
+  DEFAULT_ATTRIBUTE,
   STUDY_FILE_VERSION,
+  type AttributeSpec,
   type BenchmarkSpec,
   type EndpointSpec,
   type KnownNames,
@@ -68,6 +71,12 @@ export function resolveStudy(input: StudyInput, file: string, known: KnownNames,
   if (input.description !== undefined) study.description = input.description;
   if (input.output !== undefined) study.output = resolveStudyPath(directory, input.output);
   if (input.judges !== undefined) study.judges = resolveJudges(input.judges, ["judges"], { directory, seed }, issues);
+  if (input.attribute !== undefined) study.attribute = resolveAttribute(input.attribute, seed);
+  if (input.restore !== undefined) {
+    study.restore = resolveRestore(input.restore, ["restore"], { seed, benchmarks: benchmarks.map((benchmark) => benchmark.label) }, issues);
+    const targets = restoreTargets(study.restore, models);
+    if (typeof targets === "string") issues.add(["restore", "variants"], targets.replace(/^restore\.variants: /, ""));
+  }
   return study;
 }
 
@@ -297,4 +306,16 @@ function resolveSampling(layers: Layer<SamplingInput>[], seed: number, issues: I
     issues.add(nAt, `n: ${sampling.n} samples at temperature 0 are ${sampling.n} copies of the greedy answer; set temperature > 0 (e.g. 0.6)`);
   }
   return sampling;
+}
+
+function resolveAttribute(input: AttributeInput, seed: number): AttributeSpec {
+  return {
+    controls: input.controls ?? DEFAULT_ATTRIBUTE.controls,
+    topK: input.top_k ?? DEFAULT_ATTRIBUTE.topK,
+    marginThreshold: input.margin_threshold ?? DEFAULT_ATTRIBUTE.marginThreshold,
+    rescue: input.rescue ?? DEFAULT_ATTRIBUTE.rescue,
+    mirror: input.mirror ?? DEFAULT_ATTRIBUTE.mirror,
+    ...(input.max_flips !== undefined ? { maxFlips: input.max_flips } : {}),
+    seed,
+  };
 }

@@ -232,6 +232,47 @@ export const judgesInput = strictObject({
   concurrency: count(4096).optional(),
 });
 
+/**
+ * Attribution (src/attribute, the attribute stage): `attribute: true` for the defaults, or the settings.
+ * controls: pairs both models solved, sampled per variant and benchmark, attributed beside the flips.
+ */
+export const attributeInput = z.preprocess(
+  (value) => (value === true ? {} : value),
+  strictObject({
+    controls: nonNegativeInt.max(10_000).optional(),
+    top_k: z.int().min(1).max(100).optional(),
+    margin_threshold: z.number().nonnegative().max(50).optional(),
+    rescue: z.enum(["bisect", "linear"]).optional(),
+    mirror: z.boolean().optional(),
+    max_flips: positiveInt.optional(),
+  }),
+);
+/** Restoration (src/restore/config.ts resolves it): which variants to repair with a LoRA adapter, and how. */
+export const restoreInput = strictObject({
+  variants: z.array(nonEmpty).min(1, "name at least one variant to restore"),
+  train: z.array(strictObject({ name: nonEmpty, split: nonEmpty.optional(), size: positiveInt.optional(), seed: seed.optional(), label: name.optional() })).min(1).optional(),
+  pairs: positiveInt.optional(),
+  allocation: z.enum(["proportional", "balanced"]).optional(),
+  cross_scale: z.boolean().optional(),
+  methods: z.array(z.enum(["dpo", "sft", "margin"])).min(1).optional(),
+  ablation: z.boolean().optional(),
+  leakage: z.enum(["exclude", "error"]).optional(),
+  seed: seed.optional(),
+  lora: strictObject({ rank: positiveInt.max(4096).optional(), alpha: z.number().positive().optional(), dropout: z.number().min(0).lt(1).optional(), targets: z.array(nonEmpty).min(1).optional() }).optional(),
+  training: strictObject({
+    lr: z.number().positive().max(1).optional(),
+    epochs: positiveInt.optional(),
+    batch_size: positiveInt.optional(),
+    max_steps: positiveInt.optional(),
+    beta: z.number().positive().optional(),
+    loss: z.enum(["sigmoid", "ipo", "sigmoid+sft"]).optional(),
+    sft_weight: z.number().nonnegative().optional(),
+    margin: z.number().optional(),
+    max_length: positiveInt.optional(),
+    device: z.enum(["auto", "cpu", "cuda"]).optional(),
+  }).optional(),
+});
+
 export const studyInput = strictObject({
   version: z.int().min(1).max(1, "this qreason reads study files of version 1; upgrade qreason for newer ones").optional(),
   name: name.optional(),
@@ -244,6 +285,8 @@ export const studyInput = strictObject({
   sampling: samplingInput.optional(),
   runtime: runtimeInput.optional(),
   judges: judgesInput.optional(),
+  attribute: attributeInput.optional(),
+  restore: restoreInput.optional(),
 });
 
 export type StudyInput = z.output<typeof studyInput>;
@@ -256,4 +299,5 @@ export type PromptInput = z.output<typeof promptInput>;
 export type SamplingInput = z.output<typeof samplingInput>;
 export type RuntimeInput = z.output<typeof runtimeInput>;
 export type JudgesInput = z.output<typeof judgesInput>;
+export type AttributeInput = z.output<typeof attributeInput>;
 export type JudgeMemberInput = z.output<typeof judgeMemberInput>;

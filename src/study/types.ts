@@ -5,6 +5,7 @@
  */
 import type { BackendKind } from "../backends/types.ts";
 import type { PanelSpec } from "../judge/config.ts";
+import type { RestoreSpec } from "../restore/config.ts";
 
 export const STUDY_FILE_VERSION = 1;
 
@@ -186,7 +187,33 @@ export interface Study {
   benchmarks: BenchmarkSpec[];
   /** The judge panel (src/judge/config.ts), if the study declares one. */
   judges?: PanelSpec;
+  /** Attribution of flips (the attribute stage), if the study asks for it. */
+  attribute?: AttributeSpec;
+  /** Restoration of quantized variants (src/restore/config.ts), if the study asks for it. */
+  restore?: RestoreSpec;
+  /** What `qreason run --limit / --max-tokens / --batch-size` changed (already applied above); absent without them. */
+  overrides?: { limit?: number; maxTokens?: number; batchSize?: number };
 }
+
+/** What the attribute stage does per variant (study `attribute:`; every field defaulted). */
+export interface AttributeSpec {
+  /** Pairs both models solved, sampled (seeded) per variant and benchmark label and attributed as controls. */
+  controls: number;
+  /** Alternatives per position when scoring (top-k KL, top-1 agreement). */
+  topK: number;
+  /** fp's margin (log-prob top-1 minus top-2, nats) from which fp counts as confident (divergence). */
+  marginThreshold: number;
+  /** Prefix-rescue search: bisection (about log2 n + 2 continuations) or every prefix from 0 up. */
+  rescue: "bisect" | "linear";
+  /** Also the mirror: fp continuing the variant's prefixes. */
+  mirror: boolean;
+  /** At most this many flips per variant and benchmark (the first by problem order); unset: all. */
+  maxFlips?: number;
+  /** Seed of the control sample. */
+  seed: number;
+}
+
+export const DEFAULT_ATTRIBUTE: Omit<AttributeSpec, "seed"> = { controls: 10, topK: 10, marginThreshold: 1.0, rescue: "bisect", mirror: true };
 
 /** A variant that does not fit its model's weights, at a field of the variant (`["engine", "group_size"]`). */
 export interface VariantFitProblem {

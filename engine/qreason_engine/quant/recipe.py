@@ -318,18 +318,24 @@ def _parse_awq(block: _Fields) -> AWQOptions:
                       clip_tokens=block.integer("clip_tokens", 512, 16, 1_000_000))
 
 
-def load_recipe(path: str | Path, *, complete: bool = False) -> Recipe:
-    """Read and validate a recipe JSON file; relative calibration paths are taken from its folder.
-    complete: every field must be given (see parse_recipe)."""
+def read_json_file(path: str | Path) -> tuple[Any, Path]:
+    """A recipe file's JSON and its path; a missing file, bad JSON or bad UTF-8 is an EngineError naming it.
+    Shared by every recipe the engine reads (quantize, train)."""
     file = Path(path)
     if not file.is_file():
         raise EngineError("E_NOT_FOUND", f"recipe file not found: {file}")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        return json.loads(file.read_text(encoding="utf-8")), file
     except json.JSONDecodeError as error:
         raise EngineError("E_INPUT", f"not valid JSON: {error.msg}", file=f"{file}:{error.lineno}") from error
     except UnicodeDecodeError as error:
         raise EngineError("E_INPUT", f"not UTF-8 text: {error}", file=str(file)) from error
+
+
+def load_recipe(path: str | Path, *, complete: bool = False) -> Recipe:
+    """Read and validate a recipe JSON file; relative calibration paths are taken from its folder.
+    complete: every field must be given (see parse_recipe)."""
+    data, file = read_json_file(path)
     return parse_recipe(data, file=str(file), base_dir=file.parent, complete=complete)
 
 

@@ -14,9 +14,21 @@ from ..protocol import PROTOCOL_VERSION
 QUANT_MANIFEST = "qreason-quant.json"
 
 
-def open_model(model_dir: str | Path, *, dtype: str | None = None, device: str | None = None) -> LoadedModel:
+def open_model(model_dir: str | Path, *, dtype: str | None = None, device: str | None = None,
+               adapter: str | Path | None = None) -> LoadedModel:
     """Load a model; a variant directory (with qreason-quant.json) loads through the quant runtime, which
-    installs the variant's activation and KV-cache schemes so generation and scoring both see them."""
+    installs the variant's activation and KV-cache schemes so generation and scoring both see them. With
+    `adapter` (a PEFT LoRA directory, as `qreason-engine train` writes), the adapter is injected on top
+    (unmerged) and the identity covers both."""
+    loaded = _open_base(model_dir, dtype=dtype, device=device)
+    if adapter is None:
+        return loaded
+    from ..train.lora import apply_adapter
+
+    return apply_adapter(loaded, adapter)
+
+
+def _open_base(model_dir: str | Path, *, dtype: str | None, device: str | None) -> LoadedModel:
     root = Path(model_dir)
     if (root / QUANT_MANIFEST).is_file():
         try:
@@ -56,6 +68,8 @@ def engine_info(loaded: LoadedModel, *, served_name: str, limits: dict) -> dict:
             "max_context": getattr(config, "max_position_embeddings", None),
             "chat_template": bool(getattr(loaded.tokenizer, "chat_template", None)),
             "quantization": quantization_summary(Path(loaded.path)),
+            # {"path", "identity", "trained_on", "base_identity"} of a LoRA adapter loaded with --adapter
+            "adapter": getattr(loaded.model, "qreason_adapter", None),
         },
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
                      "transformers": transformers.__version__},

@@ -7,6 +7,8 @@ import argparse
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="Hugging Face model directory (or quantized variant)")
+    parser.add_argument("--adapter", default=None,
+                        help="PEFT LoRA adapter directory (qreason-engine train's output) applied over the model")
     parser.add_argument("--dtype", default="auto", help="fp32 | bf16 | fp16 | auto (bf16 on CUDA, fp32 on CPU)")
     parser.add_argument("--device", default="auto", help="cpu | cuda | cuda:N | auto")
     parser.add_argument("--max-batch-rows", type=int, default=64,
@@ -36,6 +38,8 @@ def build_engine(args: argparse.Namespace):
 
     if not Path(args.model).is_dir():  # before importing torch: a typo should not cost seconds
         raise EngineError("E_NOT_FOUND", f"model directory not found: {args.model}")
+    if args.adapter is not None and not Path(args.adapter).is_dir():
+        raise EngineError("E_NOT_FOUND", f"adapter directory not found: {args.adapter}", field="adapter")
     from ..generate import BatchGenerator
     from ..score import Scorer
     from .loading import open_model
@@ -43,7 +47,7 @@ def build_engine(args: argparse.Namespace):
     if args.compile and args.cache == "dynamic":
         raise EngineError("E_USAGE", "--compile needs the static cache: drop --cache dynamic")
     args.cache = args.cache or ("static" if args.compile else "dynamic")
-    loaded = open_model(args.model, dtype=args.dtype, device=args.device)
+    loaded = open_model(args.model, dtype=args.dtype, device=args.device, adapter=args.adapter)
     generator = BatchGenerator(loaded.model, loaded.tokenizer, max_batch_rows=args.max_batch_rows,
                                cache=args.cache, compile=args.compile)
     if getattr(args, "generator", "fast") == "fast":

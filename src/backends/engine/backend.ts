@@ -17,6 +17,8 @@ export interface EngineBackendOptions {
   python: string;
   /** Hugging Face model directory, or a quantized variant directory (with qreason-quant.json). */
   model: string;
+  /** A PEFT LoRA adapter directory (`qreason-engine train` writes one) applied over the model, unmerged. */
+  adapter?: string;
   dtype?: "auto" | "fp32" | "bf16" | "fp16";
   /** "auto", "cpu", "cuda", "cuda:1", ... */
   device?: string;
@@ -71,6 +73,7 @@ export class EngineBackend implements Backend {
   private static spawn(options: EngineBackendOptions): Promise<EngineProcess> {
     const args = ["--model", options.model, "--dtype", options.dtype ?? "auto", "--device", options.device ?? "auto"];
     if (options.maxBatchRows !== undefined) args.push("--max-batch-rows", String(options.maxBatchRows));
+    if (options.adapter !== undefined) args.push("--adapter", options.adapter);
     return EngineProcess.start({
       python: options.python,
       args: [...args, ...(options.extraArgs ?? [])],

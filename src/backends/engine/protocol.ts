@@ -24,6 +24,11 @@ export const engineInfoSchema = z.object({
     max_context: z.number().int().nullable(),
     chat_template: z.boolean(),
     quantization: z.record(z.string(), z.unknown()).nullable(),
+    /** The LoRA adapter loaded with --adapter (absent from engines older than it). */
+    adapter: z
+      .object({ path: z.string(), identity: z.string(), trained_on: z.string().nullable(), base_identity: z.string() })
+      .nullable()
+      .optional(),
   }),
   versions: z.object({ python: z.string(), torch: z.string(), transformers: z.string() }),
   limits: z.record(z.string(), z.unknown()),

@@ -234,5 +234,23 @@ describe("llamacpp backend", () => {
         (error) => isQreasonError(error) && error.code === "E_INPUT" && error.location.file === text,
       );
     });
+
+    it("a LoRA path that is missing, not a GGUF, or a model GGUF rather than an adapter is a clear error", async () => {
+      const absent = path.join(dir, "absent-adapter.gguf");
+      await assert.rejects(
+        createLlamaCppBackend({ model: gguf, lora: absent, gpu: false }),
+        (error) => isQreasonError(error) && error.code === "E_NOT_FOUND" && error.location.file === absent,
+      );
+      const text = path.join(dir, "adapter.txt");
+      await writeFile(text, "not an adapter");
+      await assert.rejects(
+        createLlamaCppBackend({ model: gguf, lora: text, gpu: false }),
+        (error) => isQreasonError(error) && error.code === "E_INPUT" && error.location.file === text && /bad magic/.test(error.message),
+      );
+      await assert.rejects(
+        createLlamaCppBackend({ model: gguf, lora: gguf, gpu: false }),
+        (error) => isQreasonError(error) && error.code === "E_INPUT" && error.location.field === "lora" && /not a llama\.cpp LoRA adapter/.test(error.message),
+      );
+    });
   });
 });

@@ -8,6 +8,7 @@
 import os from "node:os";
 import { LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
 import { QreasonError } from "../../errors.ts";
+import { metadataString, readGguf } from "../../gguf/reader.ts";
 import { renderChat } from "../chatTemplate.ts";
 import { tokenOffsets } from "../offsets.ts";
 import type {
@@ -46,7 +47,11 @@ export interface LlamaCppBackendOptions {
   threads?: number;
   /** "auto" offloads every layer to a GPU when there is one; false stays on the CPU. Default "auto". */
   gpu?: GpuMode;
-  /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type). */
+  /** A llama.cpp LoRA adapter GGUF applied over the model (`qreason gguf lora` / exportLoraGguf writes one). */
+  lora?: string;
+  /** The adapter's scale (default 1: the adapter as trained). */
+  loraScale?: number;
+  /** Identity recorded in provenance (default: the GGUF's path plus the KV-cache type and any adapter). */
   modelId?: string;
   cache?: ModelCache;
 }
@@ -93,6 +98,23 @@ class SequencePool {
     } finally {
       release();
     }
+  }
+}
+
+/**
+ * A LoRA path that is missing, not a GGUF, or a GGUF that is not a llama.cpp LoRA adapter is the user's
+ * mistake: say so (naming the file, field `lora`) before llama.cpp tries to apply it.
+ */
+async function checkLoraAdapter(loraPath: string): Promise<void> {
+  const file = await readGguf(loraPath);
+  const type = metadataString(file, "general.type");
+  const adapterType = metadataString(file, "adapter.type");
+  if (type !== "adapter" || adapterType !== "lora") {
+    throw new QreasonError(
+      "E_INPUT",
+      `not a llama.cpp LoRA adapter GGUF (general.type ${type ?? "unset"}, adapter.type ${adapterType ?? "unset"}); \`qreason gguf lora\` writes one from a PEFT adapter`,
+      { file: loraPath, field: "lora" },
+    );
   }
 }
 
@@ -166,6 +188,7 @@ export class LlamaCppBackend implements Backend, FullDistributions {
     if (!KV_CACHE_TYPES.includes(kvCacheType)) {
       throw new QreasonError("E_USAGE", `KV-cache type must be one of ${KV_CACHE_TYPES.join(", ")}`, { field: "kvCacheType" });
     }
+    if (options.lora) await checkLoraAdapter(options.lora);
     const lease = await (options.cache ?? defaultModelCache).acquire(options.model, options.gpu ?? "auto");
     try {
       checkKvCacheFits(lease.model, kvCacheType, options.model);
@@ -179,8 +202,10 @@ export class LlamaCppBackend implements Backend, FullDistributions {
         // llama.cpp needs flash attention to keep V quantized; F16 keeps its default path.
         flashAttention: kvCacheType !== "F16",
         failedCreationRemedy: false,
+        ...(options.lora ? { lora: { adapters: [{ filePath: options.lora, scale: options.loraScale ?? 1 }] } } : {}),
       });
-      const modelId = options.modelId ?? `gguf:${options.model}${kvCacheType === "F16" ? "" : `;kv=${kvCacheType}`}`;
+      const adapterId = options.lora ? `;lora=${options.lora}${options.loraScale === undefined ? "" : `*${options.loraScale}`}` : "";
+      const modelId = options.modelId ?? `gguf:${options.model}${kvCacheType === "F16" ? "" : `;kv=${kvCacheType}`}${adapterId}`;
       const version = `llama.cpp ${lease.llama.llamaCppRelease.release} via node-llama-cpp`;
       return new LlamaCppBackend(lease, context, modelId, version);
     } catch (error) {

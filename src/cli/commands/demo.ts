@@ -11,6 +11,8 @@ import { readConfig } from "../config.ts";
 import { executeStudy } from "./run.ts";
 
 export const QUICKSTART_STUDY = path.join("examples", "quickstart.yaml");
+/** The quickstart's worst variant restored with a DPO LoRA (needs the engine for training: scripts/setup.sh). */
+export const RESTORE_DEMO_STUDY = path.join("examples", "restore-demo.yaml");
 export const REFERENCE_GGUF = path.join("models", "reference", "model.gguf");
 
 /** The bundled reference model's GGUF under `projectRoot`; E_NOT_FOUND naming it when it is missing. */
@@ -32,10 +34,11 @@ export default defineCommand({
   args: {
     out: { type: "string", description: "Run directory (default: runs/quickstart-<hash>)" },
     quiet: { type: "boolean", description: "No progress output" },
+    restore: { type: "boolean", description: "Run examples/restore-demo.yaml instead: Q2_K pure restored with a DPO LoRA (trained by the Python engine on the CPU; docs/restore.md)" },
   },
   async run({ args }) {
     const { projectRoot } = readConfig();
     referenceModel(projectRoot);
-    await executeStudy(path.join(projectRoot, QUICKSTART_STUDY), { ...(args.out !== undefined ? { out: String(args.out) } : {}), quiet: Boolean(args.quiet) });
+    await executeStudy(path.join(projectRoot, args.restore ? RESTORE_DEMO_STUDY : QUICKSTART_STUDY), { ...(args.out !== undefined ? { out: String(args.out) } : {}), quiet: Boolean(args.quiet) });
   },
 });

@@ -1,9 +1,10 @@
 /**
  * `qreason gguf export <hf-dir> <out.gguf>`: a Hugging Face llama-family checkpoint -> GGUF v3 for llama.cpp.
+ * `qreason gguf lora <adapter-dir> <out.gguf> --base <model.gguf>`: a PEFT LoRA adapter -> llama.cpp LoRA GGUF.
  */
 import { defineCommand } from "citty";
 import { QreasonError } from "../../errors.ts";
-import { EXPORT_TYPES, exportGguf, type ExportType } from "../../gguf/index.ts";
+import { EXPORT_TYPES, exportGguf, exportLoraGguf, type ExportType } from "../../gguf/index.ts";
 import { readConfig } from "../config.ts";
 import { exitOnInterrupt } from "../interrupt.ts";
 import { createProgress } from "../progress.ts";
@@ -82,7 +83,38 @@ const exportCommand = defineCommand({
   },
 });
 
+const loraCommand = defineCommand({
+  meta: {
+    name: "lora",
+    description:
+      "Write a llama.cpp LoRA adapter GGUF from a PEFT adapter directory (qreason-engine train's output), for the " +
+      "base GGUF it will be applied to (llama-cli --lora, or the llamacpp backend's lora option)",
+  },
+  args: {
+    adapter: { type: "positional", description: "PEFT adapter directory (adapter_config.json, adapter_model.safetensors)", required: true },
+    out: { type: "positional", description: "Output adapter .gguf path", required: true },
+    base: { type: "string", description: "The GGUF model the adapter applies to (its architecture, head counts, shapes)", required: true },
+    name: { type: "string", description: "general.name in the GGUF (default: the adapter directory name)" },
+    force: { type: "boolean", description: "Replace the output file if it exists" },
+    json: { type: "boolean", description: "Print the result as JSON" },
+  },
+  async run({ args }) {
+    const result = await exportLoraGguf(String(args.adapter), String(args.base), String(args.out), {
+      overwrite: Boolean(args.force),
+      name: args.name === undefined ? undefined : String(args.name),
+    });
+    if (args.json) {
+      console.log(JSON.stringify(result));
+      return;
+    }
+    console.log(
+      `wrote ${result.outPath} (${formatBytes(result.bytes)}): LoRA rank ${result.rank}, alpha ${result.alpha}, ` +
+        `${result.tensors.length} adapted ${result.architecture} tensors`,
+    );
+  },
+});
+
 export default defineCommand({
-  meta: { name: "gguf", description: "GGUF files for llama.cpp: export from Hugging Face checkpoints" },
-  subCommands: { export: exportCommand },
+  meta: { name: "gguf", description: "GGUF files for llama.cpp: export from Hugging Face checkpoints, LoRA adapters" },
+  subCommands: { export: exportCommand, lora: loraCommand },
 });

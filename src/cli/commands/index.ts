@@ -15,8 +15,10 @@ export const commands: Record<string, Lazy> = {
   run: () => import("./run.ts").then((module) => module.default as CommandDef),
   report: () => import("./report.ts").then((module) => module.default as CommandDef),
   compare: () => import("./compare.ts").then((module) => module.default as CommandDef),
+  attribute: () => import("./attribute.ts").then((module) => module.default as CommandDef),
   status: () => import("./status.ts").then((module) => module.default as CommandDef),
   demo: () => import("./demo.ts").then((module) => module.default as CommandDef),
+  restore: () => import("./restore.ts").then((module) => module.default as CommandDef),
   models: () => import("./models.ts").then((module) => module.default as CommandDef),
 
 };

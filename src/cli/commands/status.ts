@@ -37,6 +37,9 @@ export default defineCommand({
       const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
       const line = (cells: string[]): string => cells.map((text, column) => (column === cells.length - 1 ? text : text.padEnd(widths[column] as number))).join("  ");
       console.log(["", line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n"));
+      // Variants whose last attempt failed or stopped early (the next `qreason run` tries them again).
+      const stopped = (record?.status ?? []).filter((entry) => entry.stopped !== undefined);
+      if (stopped.length > 0) console.log(["", ...stopped.map((entry) => `${entry.model}/${entry.variant}: ${entry.stopped}`)].join("\n"));
     } finally {
       store.close();
     }

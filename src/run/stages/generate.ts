@@ -11,6 +11,7 @@ import { generateTasks } from "../generate.ts";
 import { requestsInFlight } from "../openBackend.ts";
 import { storeVariantKeys, variantCells, variantPending } from "./cells.ts";
 import type { OpenedVariant, Stage, StageContext, StageOutcome } from "./types.ts";
+import { isVariantError, recordVariantFailure, variantFailure } from "./variantFailures.ts";
 
 /** `context.shared` entry: generations made by this command, per "model\0variant". */
 export const GENERATED = "generate:made";
@@ -58,7 +59,7 @@ async function generateVariant(context: StageContext, variant: PlannedVariant): 
         signal: context.signal,
         ...(context.settings.flushSize !== undefined ? { flushSize: context.settings.flushSize } : {}),
         ...(context.settings.flushMs !== undefined ? { flushMs: context.settings.flushMs } : {}),
-        onOutcome: (ok) => context.emit({ type: "generated", ...name, ok }),
+        onOutcome: (ok, sample) => context.emit({ type: "generated", ...name, ok, sample }),
       });
       generated += outcome.generated;
       stopped = outcome.stopped;
@@ -105,16 +106,39 @@ export const generateStage: Stage = {
     let generated = 0;
     let failed = 0;
     let stopped = 0;
+    const failedVariants: string[] = [];
     for (const variant of context.plan.variants) {
       if (context.signal.aborted) break;
       const left = variantPending(context.store, context.plan.studyHash, variant);
       if (left.keyed && left.pending === 0) continue;
-      const outcome = await generateVariant(context, variant);
+      // Its quantization failed in this command: asking again would only repeat the failure.
+      if (variantFailure(context, variant) !== undefined) {
+        failedVariants.push(`${variant.model}/${variant.variant}`);
+        continue;
+      }
+      let outcome: Awaited<ReturnType<typeof generateVariant>>;
+      try {
+        outcome = await generateVariant(context, variant);
+      } catch (error) {
+        if (context.signal.aborted || !isVariantError(error)) throw error;
+        recordVariantFailure(context, "generate", variant, error); // what it stored stays; the others go on
+        failedVariants.push(`${variant.model}/${variant.variant}`);
+        continue;
+      }
       made.set(`${variant.model}\0${variant.variant}`, (made.get(`${variant.model}\0${variant.variant}`) ?? 0) + outcome.generated);
       generated += outcome.generated;
       failed += outcome.failed;
       if (outcome.stopped !== undefined) stopped++;
     }
-    return { status: context.signal.aborted ? "interrupted" : "done", counts: { generated, failed, stopped } };
+    // Every variant of the run failed: nothing went on, so the first failure is the command's error.
+    const first = variantFailure(context, context.plan.variants[0] as PlannedVariant);
+    if (!context.signal.aborted && context.plan.variants.length > 0 && context.plan.variants.every((variant) => variantFailure(context, variant) !== undefined) && first !== undefined) {
+      throw first.error;
+    }
+    return {
+      status: context.signal.aborted ? "interrupted" : "done",
+      counts: { generated, failed, stopped, failedVariants: failedVariants.length },
+      ...(failedVariants.length > 0 ? { message: `no generations for ${failedVariants.join(", ")} (failed; see above); the other variants ran` } : {}),
+    };
   },
 };

@@ -13,7 +13,10 @@ import type { Stage, StageContext, StageOutcome, StagePending } from "./types.ts
 export interface PipelineOptions {
   /** The stages to run, by name (default: every stage); they run in registry order, whatever order this lists. */
   only?: readonly string[];
-  /** Stages to run even when they report nothing pending (`qreason run` forces plan; `qreason report` forces report). */
+  /**
+   * Stages to run even when they report nothing pending or the study does not ask for them (`qreason run`
+   * forces plan; `qreason report` forces report; `qreason attribute` forces attribute).
+   */
   force?: readonly string[];
   /** The stage list (default: STAGES). */
   registry?: readonly Stage[];
@@ -62,7 +65,8 @@ export async function runStages(context: StageContext, options: PipelineOptions 
         reports.push({ stage: stage.name, skipped: "interrupted before it" });
         continue;
       }
-      if (stage.wanted !== undefined && !stage.wanted(context.study, context.plan)) {
+      // A forced stage (`qreason attribute <run-dir>` forces attribute) runs whatever the study says.
+      if (stage.wanted !== undefined && !force.has(stage.name) && !stage.wanted(context.study, context.plan)) {
         reports.push({ stage: stage.name, skipped: "not wanted by the study" });
         continue;
       }

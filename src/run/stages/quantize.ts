@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { currentPlan, type RunStore } from "../../store/index.ts";
 import type { ModelSpec, PlannedVariant, Study } from "../../study/index.ts";
 import { variantPending } from "./cells.ts";
+import { clearVariantFailure, isVariantError, recordVariantFailure } from "./variantFailures.ts";
 import type { Stage, StagePending, StageOutcome } from "./types.ts";
 
 /** Whether qreason makes the variant's artifact (rather than using a given file, folder or endpoint). */
@@ -57,12 +58,25 @@ export const quantizeStage: Stage = {
   async run(context): Promise<StageOutcome> {
     const { missing, present } = toMake(context.store);
     let made = 0;
+    const failed: string[] = [];
     // Present artifacts are checked too (a changed source makes them again); that costs a stat each.
     for (const variant of [...missing, ...present]) {
       if (context.signal.aborted) return { status: "interrupted", counts: { made } };
-      const prepared = await context.backends.prepare(variant);
-      if (prepared.made) made++;
+      try {
+        const prepared = await context.backends.prepare(variant);
+        if (prepared.made) made++;
+        clearVariantFailure(context, "quantize", variant);
+      } catch (error) {
+        // Ctrl-C surfaces as the quantizer's "cancelled" error: the pipeline calls that interrupted.
+        if (context.signal.aborted || !isVariantError(error)) throw error;
+        recordVariantFailure(context, "quantize", variant, error); // the other variants go on
+        failed.push(`${variant.model}/${variant.variant}`);
+      }
     }
-    return { status: context.signal.aborted ? "interrupted" : "done", counts: { made, checked: missing.length + present.length } };
+    return {
+      status: context.signal.aborted ? "interrupted" : "done",
+      counts: { made, checked: missing.length + present.length, failed: failed.length },
+      ...(failed.length > 0 ? { message: `quantization failed for ${failed.join(", ")}; the other variants go on` } : {}),
+    };
   },
 };

@@ -4,15 +4,17 @@
  * single-stage commands pick it up from this list.
  */
 import { QreasonError } from "../../errors.ts";
+import { attributeStage } from "./attribute.ts";
 import { compareStage } from "./compare.ts";
 import { generateStage } from "./generate.ts";
 import { gradeStage } from "./grade.ts";
 import { planStage } from "./plan.ts";
 import { quantizeStage } from "./quantize.ts";
 import { reportStage } from "./report.ts";
+import { restoreStage } from "./restore.ts";
 import type { Stage } from "./types.ts";
 
-export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, reportStage];
+export const STAGES: readonly Stage[] = [planStage, quantizeStage, generateStage, gradeStage, compareStage, attributeStage, restoreStage, reportStage];
 
 export function stageNamed(name: string, registry: readonly Stage[] = STAGES): Stage {
   const stage = registry.find((candidate) => candidate.name === name);
