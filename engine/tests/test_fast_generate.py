@@ -76,6 +76,27 @@ def test_slot_counts_and_chunk_lengths_do_not_change_greedy_tokens(on_device, sl
         assert fast.stats["prefill_forwards"] > 1
 
 
+@pytest.mark.parametrize("slots,chunk", [(1, 1), (3, 1), (1, 2)])
+def test_graph_warm_up_steps_index_only_what_the_captured_step_indexes(on_device, slots, chunk):
+    # CUDA graph capture runs the decode step twice first. Run from the advanced state, the second of them
+    # wrote output row `chunk` of a buffer of `chunk` rows: with one slot and chunk 1 the CUDA parity run
+    # died on "index_copy_(): index out of bounds". The CPU bounds-checks index_copy_ too, so the same
+    # warm-up runs here: each warm-up step starts from the state the captured step will see.
+    loaded = on_device("llama")
+    fast = FastGenerator(loaded.model, loaded.tokenizer, slots=slots, chunk=chunk, graphs=False)
+    fast._prepare([40], slots)
+    fast.positions.fill_(7)
+    state = [fast.tokens, fast.positions, fast.steps, fast.counter]
+    before = [t.clone() for t in state]
+    fast.graphs.warm_up(lambda: fast._step(256, False, False), state)
+    assert all(torch.equal(a, b) for a, b in zip(state, before))
+    if DEVICE == "cpu":  # (on CUDA this is a device-side assertion, which ends the process's CUDA context)
+        # Without the restore, `chunk` + 1 steps in a row overrun the chunk's output buffer: the check is real.
+        with pytest.raises((IndexError, RuntimeError)):
+            for _ in range(chunk + 1):
+                fast._step(256, False, False)
+
+
 def test_seeded_samples_with_n_match_the_oracle_and_share_one_prefill(on_device):
     requests = [request(PROMPTS[0], max_tokens=15, temperature=1.0, seed=7, n=4),
                 request(PROMPTS[1], max_tokens=9, temperature=0.7, seed=3, top_k=5, n=2),

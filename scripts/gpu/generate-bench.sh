@@ -7,7 +7,9 @@
 #   bash scripts/gpu/generate-bench.sh                                  # parity fixed long quant (~8 min)
 #   SECTIONS="hf compiled check" bash scripts/gpu/generate-bench.sh     # HF static, torch.compile (~5 min)
 #   BANDWIDTH=3.35e12 bash scripts/gpu/generate-bench.sh   # another GPU (H100 SXM); H200 is 4.8e12
-# Sections: parity (pytest, fp32 tiny models on CUDA: fast path == oracle), check (greedy agreement on a
+#   SECTIONS="parity profile" MODES=ours-fast,floor bash scripts/gpu/generate-bench.sh  # where decode time goes
+# Sections: parity (pytest, fp32 tiny models on CUDA: fast path == oracle; the Triton decode kernels ==
+# their eager reference), profile (one decode step: ms eager / as a graph, kernel table), check (greedy agreement on a
 # peaked model, graphs replayed), fixed (batches 1/64/256, 256 prompt + 256 new: ours-old, ours-fast,
 # ours-fast-exact, floor), long (512 requests, 64..4096 output tokens), quant (bf16 / KV int4 / W4 in the fast path),
 # hf (HF generate, static cache), compiled (ours-fast with torch.compile, batches 64/256).
@@ -20,6 +22,8 @@ out="${OUT:-/tmp/generate-bench}"
 mkdir -p "$out"
 bandwidth="${BANDWIDTH:-4.8e12}"
 sections="${SECTIONS:-parity fixed long quant}"
+modes="${MODES:-ours-old,ours-fast,ours-fast-exact,floor}"
+old_requests="${OLD_REQUESTS:-64}"
 start=$(date +%s)
 status_line=()
 
@@ -39,13 +43,15 @@ nvidia-smi --query-gpu=name,memory.used,memory.total,clocks.sm,clocks.mem --form
 bench="python3 -m qreason_engine.bench.generate --bandwidth $bandwidth"
 for section in $sections; do
   case "$section" in
-    parity)   run parity 100 env QREASON_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider -x \
-                engine/tests/test_fast_generate.py ;;
+    parity)   run parity 150 env QREASON_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider \
+                engine/tests/test_decode_kernels.py engine/tests/test_fast_generate.py ;;
+    profile)  run profile 100 $bench --sections profile --json "$out/generate-profile.json" ;;
     check)    run check 60 $bench --sections check --json "$out/generate-check.json" ;;
-    fixed)    run fixed 110 $bench --sections fixed --batches 1,64,256 --modes ours-old,ours-fast,ours-fast-exact,floor \
+    fixed)    run fixed 110 $bench --sections fixed --batches 1,64,256 --modes "$modes" \
                 --json "$out/generate-fixed.json" ;;
-    long)     run long 210 $bench --sections long --json "$out/generate-long.json" ;;
-    quant)    run quant 70 $bench --sections quant --json "$out/generate-quant.json" ;;
+    long)     run long "${LONG_LIMIT:-300}" $bench --sections long --old-requests "$old_requests" \
+                --json "$out/generate-long.json" ;;
+    quant)    run quant 100 $bench --sections quant --json "$out/generate-quant.json" ;;
     hf)       run hf 150 $bench --sections fixed --batches 1,64,256 --modes hf-static --json "$out/generate-hf.json" ;;
     compiled) run compiled 120 $bench --sections fixed --batches 64,256 --modes ours-fast-compiled \
                 --json "$out/generate-compiled.json" ;;
@@ -56,5 +62,5 @@ done
 echo
 echo "== summary ($(( $(date +%s) - start ))s)"
 printf '%s\n' "${status_line[@]}" | tee "$out/generate-summary.txt"
-grep -hE "^ *[0-9]+ +(ours|hf|floor)|speed-up|kv-int4|w4-rtn|bf16 |canary|passed|failed|MISMATCH|FAILED" \
+grep -hE "^ *[0-9]+ +(ours|hf|floor)|speed-up|kv-int|kv-fp8|w4-rtn|bf16 |canary|passed|failed|MISMATCH|FAILED|ms/step" \
   "$out"/generate-*.log 2>/dev/null | tee -a "$out/generate-summary.txt"

@@ -19,8 +19,13 @@ Sections (--sections, comma-separated; each runs on its own, an error in one is 
   --seed), ignore_eos with per-request max_tokens: the fast generator on all of them with --long-slots
   slots; the oracle on the first --old-requests of the same draws (its fixed batches take as long as
   their longest row, so its rate on one batch is its rate on the whole workload) at --old-batch rows.
-- quant: the fast generator at --quant-batches on bf16, KV int4 (the variant scheme's rounding in the
-  slot cache) and fake-quant W4 (RTN, groups of 128, weights rounded in place: dense weights on a grid).
+- quant: the fast generator at --quant-batches on bf16, KV int8 / int4 / fp8 e4m3 (the variant scheme's
+  rounding in the slot cache) and fake-quant W4 (RTN, groups of 128, weights rounded in place: dense
+  weights on a grid).
+- profile (not in the default list): at --quant-batches, after a fast-path generation of the fixed shape,
+  one decode step at its last position: milliseconds per step eager and replayed as a CUDA graph (fused
+  and exact modes), and torch.profiler's kernel table of one eager fused step (GPU time by kernel; the
+  difference between the graph's step and the kernels' sum is launch gaps).
 
 Throughput = generated tokens / wall time of the whole call (prefill included), after one warm-up call of
 the same shape (which pays for graph capture and compilation). --json writes every row.
@@ -43,7 +48,7 @@ from .shapes import LLAMA_32_1B, build_model
 TINY = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
             intermediate_size=128, vocab_size=512, tie_word_embeddings=True, max_position_embeddings=8192)
 
-SECTIONS = ("check", "fixed", "long", "quant")
+SECTIONS = ("check", "fixed", "long", "quant", "profile")
 MODES = ("ours-old", "ours-fast", "ours-fast-exact", "ours-fast-compiled", "hf-static", "floor")
 DEFAULT_MODES = ("ours-old", "ours-fast", "hf-static", "floor")
 
@@ -328,19 +333,20 @@ def section_quant(args, device, model) -> list[dict]:
         prompts = torch.randint(3, model.config.vocab_size, (batch, args.prompt_tokens), generator=generator)
         requests = requests_for(prompts.tolist(), [args.new_tokens] * batch)
         base = None
-        for scheme in ("bf16", "kv-int4", "w4-rtn"):
+        for scheme in ("bf16", "kv-int8", "kv-int4", "kv-fp8", "w4-rtn"):
             schemes = saved = None
             try:
-                if scheme == "kv-int4":
-                    schemes = RuntimeSchemes(kv=KVQuantizer(4))
+                if scheme.startswith("kv-"):
+                    bits = {"kv-int8": 8, "kv-int4": 4, "kv-fp8": "fp8_e4m3"}[scheme]
+                    schemes = RuntimeSchemes(kv=KVQuantizer(bits))
                     schemes.attach(model)
                 elif scheme == "w4-rtn":
                     saved = round_weights_w4(model)
                 ours = FastGenerator(model, None, slots=batch, chunk=args.chunk)
                 seconds = timed(lambda: run_generator(ours, requests), device)
-                if scheme == "kv-int4":
+                if scheme.startswith("kv-"):
                     offgrid = ours.cache.off_grid_fraction(0, args.prompt_tokens + args.new_tokens - 1)
-                    print(f"# kv-int4 canary: fraction of slot 0's cached numbers off the int4 grid: {offgrid:.4f}")
+                    print(f"# {scheme} canary: fraction of slot 0's cached numbers off the grid: {offgrid:.4f}")
             except Exception as error:  # noqa: BLE001
                 print(f"{batch:>5} {scheme:>10}  FAILED: {type(error).__name__}: {error}", flush=True)
                 traceback.print_exc()
@@ -362,11 +368,114 @@ def section_quant(args, device, model) -> list[dict]:
     return rows
 
 
+def _step_ms(generator, length: int, graph: bool, repeats: int = 20) -> float:
+    device = generator.device
+    state = [generator.tokens, generator.positions, generator.steps, generator.counter]
+    saved = [t.clone() for t in state]
+
+    def one():
+        if graph:
+            generator.graphs.run(("profile", length), lambda: generator._step(length, False, False), state)
+        else:
+            generator._step(length, False, False)
+        generator.counter.zero_()
+
+    one()
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        one()
+    synchronize(device)
+    for tensor, value in zip(state, saved):
+        tensor.copy_(value)
+    return 1000 * (time.perf_counter() - start) / repeats
+
+
+def gemm_layouts(model, batch: int, device) -> list[dict]:
+    """Microseconds and bytes/s of the decode's GEMM shapes at `batch` rows, the weight stored [out, in]
+    (as nn.Linear holds it) and [in, out] (its transpose contiguous): cuBLAS picks other kernels for each."""
+    config = model.config
+    dtype = next(model.parameters()).dtype
+    hidden, inner = config.hidden_size, config.intermediate_size
+    kv = config.num_key_value_heads * hidden // config.num_attention_heads
+    shapes = {"qkv": (hidden + 2 * kv, hidden), "o": (hidden, hidden), "gate_up": (2 * inner, hidden),
+              "down": (hidden, inner), "lm_head": (config.vocab_size, hidden)}
+    rows = []
+    for name, (out, into) in shapes.items():
+        weight = torch.randn(out, into, device=device, dtype=dtype)
+        x = torch.randn(batch, into, device=device, dtype=dtype)
+        for layout, w in (("[out,in]", weight), ("[in,out]", weight.t().contiguous().t())):
+            graph = torch.cuda.CUDAGraph()
+            torch.nn.functional.linear(x, w)
+            with torch.cuda.graph(graph):
+                for _ in range(10):
+                    torch.nn.functional.linear(x, w)
+            graph.replay()
+            synchronize(device)
+            start = time.perf_counter()
+            for _ in range(10):
+                graph.replay()
+            synchronize(device)
+            us = (time.perf_counter() - start) / 100 * 1e6
+            rate = weight.numel() * weight.element_size() / (us * 1e-6)
+            print(f"# gemm {name:>7} [{batch}x{into}]x[{into}x{out}] weight {layout}: {us:7.1f} us, {rate / 1e12:.2f} TB/s")
+            rows.append({"section": "profile", "batch": batch, "gemm": name, "layout": layout, "us": us})
+        del weight
+    return rows
+
+
+def section_profile(args, device, model) -> list[dict]:
+    from torch.profiler import ProfilerActivity, profile
+
+    rows = []
+    if device.type == "cuda":
+        with torch.inference_mode():
+            for batch in args.quant_batches:
+                rows += gemm_layouts(model, batch, device)
+    generator = torch.Generator().manual_seed(args.seed)
+    for batch in args.quant_batches:
+        prompts = torch.randint(3, model.config.vocab_size, (batch, args.prompt_tokens), generator=generator)
+        requests = requests_for(prompts.tolist(), [args.new_tokens] * batch)
+        length = args.prompt_tokens + args.new_tokens
+        print(f"\n## profile: batch {batch}, one decode step at position ~{length} (attended length {length})")
+        for fused in (True, False):
+            ours = FastGenerator(model, None, slots=batch, chunk=args.chunk, fused=fused)
+            run_generator(ours, requests)
+            with torch.inference_mode():
+                ours.positions.fill_(length - 1)
+                eager = _step_ms(ours, length, graph=False)
+                graph = _step_ms(ours, length, graph=True) if device.type == "cuda" else float("nan")
+            name = "fused" if fused else "exact"
+            print(f"# {name}: {eager:.3f} ms/step eager, {graph:.3f} ms/step as a CUDA graph "
+                  f"(= {batch / graph * 1000:.0f} tok/s of decode alone)", flush=True)
+            rows.append({"section": "profile", "batch": batch, "mode": name, "eager_ms": eager, "graph_ms": graph})
+            if fused and device.type == "cuda":
+                with torch.inference_mode():
+                    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                        for _ in range(5):
+                            ours._step(length, False, False)
+                            ours.counter.zero_()
+                        synchronize(device)
+                events = [e for e in prof.key_averages() if e.device_time_total > 0]
+                events.sort(key=lambda e: -e.device_time_total)
+                total = sum(e.self_device_time_total for e in events) / 5 / 1000
+                print(f"# kernels of one fused step: {total:.3f} ms of GPU time "
+                      f"({sum(e.count for e in events) // 5} launches)")
+                for e in events[:22]:
+                    print(f"  {e.self_device_time_total / 5 / 1000:8.4f} ms {e.count // 5:5d}x  {e.key[:110]}")
+                rows.append({"section": "profile", "batch": batch, "mode": "kernels", "gpu_ms": total})
+            del ours
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiny", "--small", action="store_true", dest="tiny",
                         help="tiny shape and short workloads on the CPU: a smoke test of this script")
-    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
+    parser.add_argument("--sections", default=",".join(SECTIONS[:4]),
+                        help=f"comma-separated subset of {','.join(SECTIONS)} (default: all but profile)")
     parser.add_argument("--batches", default=None, help="fixed section batch sizes (default 1,64,256; --tiny 1,4)")
     parser.add_argument("--modes", default=None, help=f"fixed section modes, subset of {','.join(MODES)}")
     parser.add_argument("--prompt-tokens", type=int, default=None, help="default 256 (16 with --tiny)")
@@ -427,7 +536,8 @@ def main(argv: list[str] | None = None) -> None:
                     model = build_model(TINY if tiny else LLAMA_32_1B, dtype, device)
                     print(f"# model: {'tiny' if tiny else 'Llama-3.2-1B shape'}, random weights; weights "
                           f"{weight_bytes(model) / 1e9:.3f} GB; KV {kv_bytes_per_token(model)} B/token", flush=True)
-                rows += {"fixed": section_fixed, "long": section_long, "quant": section_quant}[section](args, device, model)
+                rows += {"fixed": section_fixed, "long": section_long, "quant": section_quant,
+                         "profile": section_profile}[section](args, device, model)
         except Exception as error:  # noqa: BLE001 - a section failing must not lose the others
             print(f"# section {section} FAILED: {type(error).__name__}: {error}", flush=True)
             traceback.print_exc()

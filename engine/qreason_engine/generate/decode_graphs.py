@@ -3,9 +3,12 @@ the first time it is needed and replayed for every later step of that shape.
 
 A graph reads and writes fixed tensors (the slot state and the SlotCache), so the scheduler changes what a
 step does only by writing into those tensors between replays. Capture runs the step twice on a side stream
-first (kernel selection, lazy allocations); those warm-up steps change the slot state, which is saved
-before and restored after, and write KV entries that the real step rewrites before anything reads them.
-On a CPU (or with graphs off) the step simply runs eagerly.
+first (kernel selection, lazy allocations, Triton compilation): `warm_up`. Each warm-up step starts from
+the slot state the captured step will see (saved before, restored before every warm-up step and after the
+last), so a warm-up step indexes exactly what the real step indexes: with one slot and a chunk of one
+token, a second step from the advanced state would write the chunk's output row 1 of 1 (the CUDA
+`index_copy_(): index out of bounds` assertion this once hit). Their KV writes land where the real step
+writes before anything reads them. On a CPU (or with graphs off) the step simply runs eagerly.
 """
 
 from __future__ import annotations
@@ -44,16 +47,23 @@ class DecodeGraphs:
             self._graphs[key] = graph
         graph.replay()
 
-    def _capture(self, step: Callable[[], None], state: list[torch.Tensor]) -> torch.cuda.CUDAGraph:
+    @staticmethod
+    def warm_up(step: Callable[[], None], state: list[torch.Tensor], times: int = 2) -> None:
+        """Run `step` `times` times, each from the current `state`, and leave `state` as it was."""
         saved = [tensor.clone() for tensor in state]
+        for _ in range(times):
+            for tensor, value in zip(state, saved):
+                tensor.copy_(value)
+            step()
+        for tensor, value in zip(state, saved):
+            tensor.copy_(value)
+
+    def _capture(self, step: Callable[[], None], state: list[torch.Tensor]) -> torch.cuda.CUDAGraph:
         side = torch.cuda.Stream(self.device)
         side.wait_stream(torch.cuda.current_stream(self.device))
         with torch.cuda.stream(side):
-            for _ in range(2):
-                step()
+            self.warm_up(step, state)
         torch.cuda.current_stream(self.device).wait_stream(side)
-        for tensor, value in zip(state, saved):
-            tensor.copy_(value)
         if self._pool is None:
             self._pool = torch.cuda.graph_pool_handle()
         graph = torch.cuda.CUDAGraph()

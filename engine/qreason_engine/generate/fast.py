@@ -4,9 +4,11 @@ steps replayed as CUDA graphs, sampling on the device, and one host sync every `
 - Slots: `slots` rows decode together; each owns one slot of the SlotCache. When a row finishes, its slot
   is refilled with the next waiting row at the following sync (continuous batching): a long answer holds
   only its own slot.
-- Prefill: rows waiting for a slot are prefilled together (right-padded, through the transformers forward
-  and `caches.make_cache`, so a variant's KV scheme rounds them), and the n samples of one prompt (and any
-  identical prompts) share one prefill: its KV is copied into each of their slots.
+- Prefill: rows waiting for a slot are prefilled together (right-padded; exact mode: through the
+  transformers forward and `caches.make_cache`, so a variant's KV scheme rounds them, then copied into the
+  slots; fused mode: SlotForward.prefill_fused, the decode's fused pieces, rounding and writing straight
+  into the slots), and the n samples of one prompt (and any identical prompts) share one prefill: its KV
+  goes into each of their slots.
 - Decode: SlotForward.decode for every slot at once, then `sampling.draw` on the device, the token fed to
   the next step on the device; the host reads the chunk's tokens once and applies the finishing rules
   (end of sequence, stop strings, max_tokens: rows.RowRules, the oracle's) to each row's tokens in order,
@@ -66,7 +68,7 @@ class FastGenerator:
     slot_forward.py says what changes)."""
 
     def __init__(self, model, tokenizer, *, slots: int = 64, chunk: int = 16, graphs: bool | str = "auto",
-                 max_capacity: int = 32768, min_capacity: int = 0, prefill_tokens: int = 16384,
+                 max_capacity: int = 32768, min_capacity: int = 0, prefill_tokens: int = 32768,
                  oracle: BatchGenerator | None = None, max_context: int | None = None, compile: bool = False,
                  fused: bool = True):
         if slots < 1 or chunk < 1:
@@ -228,6 +230,8 @@ class FastGenerator:
         dtype = next(self.model.parameters()).dtype
         shape = dict(layers=self.forward.layers, slots=slots, capacity=capacity, kv_heads=self.forward.kv_heads,
                      head_dim=self.forward.head_dim, dtype=dtype, device=self.device, quantizer=quantizer)
+        if self.forward.prepare(capacity, self.device, dtype):
+            self.graphs.clear()  # the weights or the rotary table the graphs read changed
         if self.cache is not None and self.cache.fits(**shape):
             return
         window = unsupported_reason(self.model, capacity)
@@ -254,7 +258,9 @@ class FastGenerator:
 
     def _step(self, length: int, sample: bool, filtered: bool) -> None:
         logits = self._decode(self.tokens, self.positions, self.cache, length)
-        chosen = draw(logits, self.temperature, self.top_k, self.top_p, self.seeds, self.steps,
+        # Greedy steps take the argmax of the model's logits as they are (the float32 copy of bf16 logits
+        # has the same argmax); sampling divides and sums, in float32 as the oracle does.
+        chosen = draw(logits.float() if sample else logits, self.temperature, self.top_k, self.top_p, self.seeds, self.steps,
                       sample=sample, filtered=filtered)
         self.out.index_copy_(0, self.counter, chosen[None])
         self.counter.add_(1)
@@ -282,6 +288,8 @@ class FastGenerator:
                 return
             remaining = [live[s].max_tokens - len(live[s].generated) for s in active]
             steps = min(self.chunk, max(remaining))
+            if steps > self.out.shape[0]:  # the chunk's output rows: a step past them is an index error on CUDA
+                raise EngineError("E_BACKEND", f"fast path: {steps} decode steps for a {self.out.shape[0]}-row chunk buffer")
             reach = max(min(position[s] + steps, position[s] + r) for s, r in zip(active, remaining))
             length = min(cache.capacity, int(math.ceil(reach / LENGTH_BUCKET) * LENGTH_BUCKET))
             sample = any(not live[s].params.greedy for s in active)
@@ -334,15 +342,18 @@ class FastGenerator:
         if not taken:
             return 0
         unique = list(prompts)
-        prefill_cache = make_cache(self.model, "dynamic")
-        logits = self.forward.prefill([list(p) for p in unique], prefill_cache, self.pad_id)
-        self.stats["prefill_forwards"] += 1
-        self.stats["prefilled_rows"] += len(unique)
         device = self.device
         batch_rows = torch.tensor([prompts[tuple(row.prompt_ids)] for row, _ in taken], device=device)
         slots = torch.tensor([slot for _, slot in taken], device=device)
-        self.cache.load_prefill(prefill_cache, batch_rows, slots, max(len(p) for p in unique))
-        del prefill_cache
+        if self.forward.can_prefill_fused():
+            logits = self.forward.prefill_fused([list(p) for p in unique], self.cache, batch_rows, slots, self.pad_id)
+        else:
+            prefill_cache = make_cache(self.model, "dynamic")
+            logits = self.forward.prefill([list(p) for p in unique], prefill_cache, self.pad_id)
+            self.cache.load_prefill(prefill_cache, batch_rows, slots, max(len(p) for p in unique))
+            del prefill_cache
+        self.stats["prefill_forwards"] += 1
+        self.stats["prefilled_rows"] += len(unique)
         params = [row.params for row, _ in taken]
         temperature = torch.tensor([p.temperature for p in params], dtype=torch.float32, device=device)
         top_k = torch.tensor([p.top_k for p in params], dtype=torch.long, device=device)

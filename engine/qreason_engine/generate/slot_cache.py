@@ -1,45 +1,60 @@
 """The fast path's KV cache: preallocated per slot, written in place, rounded as it is written.
 
-keys and values: [layers, slots, capacity, kv_heads, head_dim] each, allocated once; slot s holds one row's
-prompt and generated tokens at positions 0..n-1. A decode step writes each slot's new entry at that slot's
+kv: [layers, 2, slots, capacity, kv_heads, head_dim], allocated once (keys at [:, 0], values at [:, 1]: one
+write and one allocation for both); slot s holds one row's prompt and generated tokens at positions 0..n-1. A decode step writes each slot's new entry at that slot's
 own position (slots sit at different positions: continuous batching), and attends over the first T
 positions of every slot with a per-slot mask. With a variant's KV scheme (runtime.kv) every entry is
 rounded by that scheme's quantizer before it is stored, exactly once, as the quantizing transformers
 caches of quant/kv.py do: prefill goes through such a cache (caches.make_cache) and is copied in already
-rounded, decode writes round here. `off_grid_fraction` is the canary that proves it.
+rounded, decode writes round here (the fused decode on a GPU rounds inside its write kernel,
+decode_kernels.write_kv). `off_grid_fraction` is the canary that proves it.
 """
 
 from __future__ import annotations
 
 import torch
 
+from . import decode_kernels
+
 
 class SlotCache:
     def __init__(self, *, layers: int, slots: int, capacity: int, kv_heads: int, head_dim: int,
                  dtype: torch.dtype, device: torch.device, quantizer=None):
-        shape = (layers, slots, capacity, kv_heads, head_dim)
-        self.keys = torch.zeros(shape, dtype=dtype, device=device)
-        self.values = torch.zeros(shape, dtype=dtype, device=device)
+        self.kv = torch.zeros((layers, 2, slots, capacity, kv_heads, head_dim), dtype=dtype, device=device)
         self.slots, self.capacity, self.kv_heads, self.head_dim = slots, capacity, kv_heads, head_dim
         self.quantizer = quantizer
+        # The GPU write kernel's rounding mode for this scheme (None: eager writes).
+        self.kernel_mode = (decode_kernels.kv_mode(quantizer, head_dim) if decode_kernels.available(device)
+                            and decode_kernels.supports(head_dim, 1) else None)
+
+    @property
+    def keys(self) -> torch.Tensor:
+        """[layers, slots, capacity, kv_heads, head_dim] (a view)."""
+        return self.kv[:, 0]
+
+    @property
+    def values(self) -> torch.Tensor:
+        return self.kv[:, 1]
 
     @property
     def bytes(self) -> int:
-        return 2 * self.keys.numel() * self.keys.element_size()
+        return self.kv.numel() * self.kv.element_size()
 
     def fits(self, *, layers: int, slots: int, capacity: int, kv_heads: int, head_dim: int, dtype, device,
              quantizer) -> bool:
-        return (self.keys.shape == (layers, slots, capacity, kv_heads, head_dim) and self.keys.dtype == dtype
-                and self.keys.device == device and self.quantizer is quantizer)
+        return (self.kv.shape == (layers, 2, slots, capacity, kv_heads, head_dim) and self.kv.dtype == dtype
+                and self.kv.device == device and self.quantizer is quantizer)
 
     def write(self, layer: int, flat_index: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> None:
         """key, value [slots, kv_heads, head_dim]: slot s's entry goes to flat position flat_index[s]
-        (= s * capacity + position)."""
+        (= s * capacity + position). Keys and values are rounded together (groups run along head_dim, so
+        stacking them changes no group) and stored by one index_copy_."""
+        both = torch.stack([key, value])
         if self.quantizer is not None:
-            key, value = self.quantizer.round(key), self.quantizer.round(value)
-        flat = (-1, self.kv_heads, self.head_dim)
-        self.keys[layer].view(flat).index_copy_(0, flat_index, key.to(self.keys.dtype))
-        self.values[layer].view(flat).index_copy_(0, flat_index, value.to(self.values.dtype))
+            both = self.quantizer.round(both)
+        index = torch.cat([flat_index, flat_index + self.slots * self.capacity])
+        self.kv[layer].view(-1, self.kv_heads, self.head_dim).index_copy_(
+            0, index, both.to(self.kv.dtype).view(-1, self.kv_heads, self.head_dim))
 
     def attended(self, layer: int, length: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Keys and values of the first `length` positions: [slots, kv_heads, length, head_dim] views."""
@@ -51,8 +66,8 @@ class SlotCache:
         for layer, stored in enumerate(cache.layers):
             keys = stored.keys[batch_rows, :, :length].transpose(1, 2)
             values = stored.values[batch_rows, :, :length].transpose(1, 2)
-            self.keys[layer, :, :length].index_copy_(0, slots, keys.to(self.keys.dtype))
-            self.values[layer, :, :length].index_copy_(0, slots, values.to(self.values.dtype))
+            self.kv[layer, 0, :, :length].index_copy_(0, slots, keys.to(self.kv.dtype))
+            self.kv[layer, 1, :, :length].index_copy_(0, slots, values.to(self.kv.dtype))
 
     def off_grid_fraction(self, slot: int, length: int) -> float:
         """The canary: the fraction of slot's cached numbers (first `length` positions, every layer, keys and
@@ -65,7 +80,7 @@ class SlotCache:
             return -1.0
         changed = total = 0
         # Re-rounding recomputes the scale from rounded extremes: a few ulps of noise, never half a step.
-        rtol = max(1e-4, 2 * torch.finfo(self.keys.dtype).eps)
+        rtol = max(1e-4, 2 * torch.finfo(self.kv.dtype).eps)
         for tensor in (self.keys, self.values):
             stored = tensor[:, slot, :length]  # [layers, tokens, kv_heads, head_dim]: groups along head_dim
             again = quantizer.round(stored)

@@ -2,16 +2,21 @@
 
 It calls the model's own modules (embedding, projections, rotary embedding, MLP, lm_head) in the order the
 Llama-family decoder layers do, so weights on a quantization grid and activation-rounding hooks on the
-Linears act exactly as in the transformers forward. Ours, to launch fewer kernels per step (a decode step
-of a 1B model is hundreds of small kernels): attention (each slot's new key and value are written at its
-position in the SlotCache, rounded there for a KV scheme, and the slot attends over positions 0..its
-position through one additive mask per step), the rotary embedding applied as x*cos + roll(x)*sin' (the
-same arithmetic as rotate_half), and RMSNorm as F.rms_norm (one kernel instead of eight). Same math, not
-the same rounding: with fused=False the norms and the rotary embedding are the model's own, so keys and
-values are bit-identical to the transformers forward before a KV scheme rounds them (a scheme's rounding
-turns an ulp of difference into a different code now and then: fp32 parity of KV-quantized variants with
-the oracle holds only then). Unquantized fp32 tokens equal the oracle's either way. Grouped-query attention needs no copy of the cache: the query heads that
-share a KV head become that head's query rows (q [slots, kv_heads, group, head_dim]).
+Linears act exactly as in the transformers forward. Ours: attention (each slot's new key and value are
+written at its position in the SlotCache, rounded there for a KV scheme, and the slot attends over
+positions 0..its position). Two modes:
+- exact (fused=False): the model's own norms, rotary module and Linears, SDPA with one additive mask per
+  step; keys and values are bit-identical to the transformers forward before a KV scheme rounds them (a
+  scheme's rounding turns an ulp of difference into a different code now and then: fp32 parity of
+  KV-quantized variants with the oracle holds only here).
+- fused (default), to launch fewer kernels per step (a decode step of a 1B model is hundreds of small
+  kernels): F.rms_norm (one kernel instead of eight), cos/sin looked up in a table of the rotary module's
+  own values and applied as x*cos + roll(x)*sin' (the arithmetic of rotate_half) to q and k in one pass,
+  q/k/v and gate/up as one GEMM each where the Linears are plain (fused_weights.py), and on a GPU the
+  Triton kernels of decode_kernels.py: the KV write with the rounding inside, attention over each slot's
+  used positions only. Same math, other rounding (an ulp).
+Unquantized fp32 tokens equal the oracle's either way. Grouped-query attention needs no copy of the cache:
+the query heads that share a KV head become that head's query rows.
 
 Families: llama, qwen2, qwen3 (q/k norms), mistral, without a sliding window shorter than the cache.
 `unsupported_reason` says why another model must use the oracle path.
@@ -23,6 +28,9 @@ import sys
 
 import torch
 import torch.nn.functional as F
+
+from . import decode_kernels
+from .fused_weights import FusedProjections
 
 FAMILIES = ("llama", "qwen2", "qwen3", "mistral")
 # Their RMSNorm modules compute weight * (x * rsqrt(mean(x^2) + eps)); F.rms_norm is the same in one kernel.
@@ -68,6 +76,13 @@ class SlotForward:
         self.fused = fused
         self.fused_norms = fused and all(type(m).__name__ in RMS_NORMS for m in self._norms())
         self.apply_rotary = sys.modules[type(attention).__module__].apply_rotary_pos_emb
+        self.fused_weights = FusedProjections(self.base.layers) if fused else None
+        self._table = None
+        device = model.lm_head.weight.device
+        # The Triton kernels (GPU, fused mode): KV write and attention over each slot's used positions.
+        self.kernels_wanted = fused and decode_kernels.available(device) and decode_kernels.supports(self.head_dim, self.group)
+        self.kernels = False  # until prepare() has checked them against their eager references
+        self._warned = False
 
     def _norms(self):
         yield self.base.norm
@@ -86,42 +101,157 @@ class SlotForward:
     def decode(self, tokens: torch.Tensor, positions: torch.Tensor, cache, length: int) -> torch.Tensor:
         """tokens, positions [slots] (long): each slot's last token and its position. Writes the new KV entry
         of every slot, attends over the first `length` positions; returns next-token logits [slots, vocab]
-        (float32)."""
+        in the model's dtype (the caller converts them to float32 where it samples)."""
+        if self.fused:
+            return self._decode_fused(tokens, positions, cache, length)
         slots = tokens.shape[0]
-        # Fused: 2-D activations [slots, hidden] (a 3-D [slots, 1, hidden] Linear input is a different, on the
-        # CPU far slower, kernel). Exact: [slots, 1, hidden], as the transformers forward has them.
-        hidden = self.base.embed_tokens(tokens if self.fused else tokens[:, None])
-        cos, sin = self.base.rotary_emb(hidden.view(slots, 1, -1), positions[:, None])  # [slots, 1, head_dim]
-        half = self.head_dim // 2
-        # rotate_half(x) * sin == roll(x, half) * (sin with its first half negated)
-        cos4, signed_sin = cos[:, None], torch.cat([-sin[..., :half], sin[..., half:]], dim=-1)[:, None]
-        visible = torch.arange(length, device=tokens.device)[None, :] <= positions[:, None]
-        mask = torch.zeros(visible.shape, dtype=hidden.dtype, device=tokens.device)
-        mask = mask.masked_fill(~visible, float("-inf"))[:, None, None, :]
+        hidden = self.base.embed_tokens(tokens[:, None])  # [slots, 1, hidden], as the transformers forward has it
+        cos, sin = self.base.rotary_emb(hidden, positions[:, None])  # [slots, 1, head_dim]
+        mask = self._mask(positions, length, hidden.dtype)
         flat_index = torch.arange(slots, device=tokens.device) * cache.capacity + positions
-        out_shape = (slots, self.heads * self.head_dim) if self.fused else (slots, 1, self.heads * self.head_dim)
+        out_shape = (slots, 1, self.heads * self.head_dim)
         for index, layer in enumerate(self.base.layers):
             attention = layer.self_attn
-            x = self._norm(layer.input_layernorm, hidden)
+            x = layer.input_layernorm(hidden)
             q = attention.q_proj(x).view(slots, self.heads, self.head_dim)
             k = attention.k_proj(x).view(slots, self.kv_heads, self.head_dim)
             v = attention.v_proj(x).view(slots, self.kv_heads, self.head_dim)
             if hasattr(attention, "q_norm"):
-                q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
-            q, k = q[:, :, None, :], k[:, :, None, :]  # [slots, heads, 1, head_dim]
-            if self.fused:
-                q = torch.addcmul(q * cos4, q.roll(half, dims=-1), signed_sin)
-                k = torch.addcmul(k * cos4, k.roll(half, dims=-1), signed_sin)
-            else:
-                q, k = self.apply_rotary(q, k, cos, sin)
+                q, k = attention.q_norm(q), attention.k_norm(k)
+            q, k = self.apply_rotary(q[:, :, None, :], k[:, :, None, :], cos, sin)  # [slots, heads, 1, head_dim]
             cache.write(index, flat_index, k[:, :, 0], v)
-            keys, values = cache.attended(index, length)
-            grouped = q.reshape(slots, self.kv_heads, self.group, self.head_dim)
-            out = F.scaled_dot_product_attention(grouped, keys, values, attn_mask=mask, scale=attention.scaling)
+            out = self._sdpa(q, cache, index, length, mask, attention.scaling)
             hidden = hidden + attention.o_proj(out.reshape(out_shape))
-            hidden = hidden + layer.mlp(self._norm(layer.post_attention_layernorm, hidden))
+            hidden = hidden + layer.mlp(layer.post_attention_layernorm(hidden))
+        hidden = self.base.norm(hidden)
+        return self.model.lm_head(hidden.view(slots, -1))
+
+    @staticmethod
+    def _mask(positions: torch.Tensor, length: int, dtype: torch.dtype) -> torch.Tensor:
+        visible = torch.arange(length, device=positions.device)[None, :] <= positions[:, None]
+        mask = torch.zeros(visible.shape, dtype=dtype, device=positions.device)
+        return mask.masked_fill(~visible, float("-inf"))[:, None, None, :]
+
+    def _sdpa(self, q, cache, index, length, mask, scale) -> torch.Tensor:
+        """Attention of q [slots, heads, 1, head_dim] over the first `length` positions through SDPA and the
+        additive mask: the query heads of one KV head become that head's query rows."""
+        slots = q.shape[0]
+        keys, values = cache.attended(index, length)
+        grouped = q.reshape(slots, self.kv_heads, self.group, self.head_dim)
+        return F.scaled_dot_product_attention(grouped, keys, values, attn_mask=mask, scale=scale)
+
+    # -- the fused decode ---------------------------------------------------------------------------------
+
+    def prepare(self, capacity: int, device: torch.device, dtype: torch.dtype) -> bool:
+        """Before a generation: the rotary table for `capacity` positions and the fused weight groups.
+        True when something the captured decode graphs use changed (they must be captured again)."""
+        changed = False
+        if self.fused:
+            if self.kernels_wanted:
+                problem = decode_kernels.verified(device, dtype)
+                if problem is not None and not self._warned:
+                    print(f"qreason-engine: fast path keeps its eager decode ({problem})", file=sys.stderr, flush=True)
+                    self._warned = True
+                changed |= self.kernels != (problem is None)
+                self.kernels = problem is None
+            changed |= self.fused_weights.refresh()
+            if self._table is None or self._table[0].shape[0] < capacity or self._table[0].dtype != dtype:
+                self._table = self._rotary_table(capacity, device, dtype)
+                changed = True
+        return changed
+
+    def _rotary_table(self, capacity: int, device: torch.device, dtype: torch.dtype):
+        """cos and the signed sin (rotate_half folded in) of every position, as the model's rotary module
+        computes them per position (one table lookup per step instead of its kernels). Not for RoPE types
+        whose frequencies depend on the sequence length (dynamic, longrope): those call the module."""
+        rope = getattr(self.base.rotary_emb, "rope_type", "default")
+        if rope in ("dynamic", "longrope"):
+            return None
+        probe = torch.zeros((1, capacity, self.head_dim), dtype=dtype, device=device)
+        cos, sin = self.base.rotary_emb(probe, torch.arange(capacity, device=device)[None])
+        half = self.head_dim // 2
+        return cos[0], torch.cat([-sin[0, :, :half], sin[0, :, half:]], dim=-1)
+
+    def _rotary(self, positions: torch.Tensor, like: torch.Tensor):
+        if self._table is not None:
+            return self._table[0][positions][:, None], self._table[1][positions][:, None]  # [slots, 1, head_dim]
+        cos, sin = self.base.rotary_emb(like, positions[:, None])
+        half = self.head_dim // 2
+        return cos, torch.cat([-sin[..., :half], sin[..., half:]], dim=-1)
+
+    def _decode_fused(self, tokens: torch.Tensor, positions: torch.Tensor, cache, length: int) -> torch.Tensor:
+        """The same decode with fewer kernels: 2-D activations [slots, hidden] (a 3-D [slots, 1, hidden] Linear
+        input is a different, on the CPU far slower, kernel), F.rms_norm, the rotary table and
+        x*cos + roll(x)*sin', q/k/v and gate/up each one GEMM where the Linears are plain, and on a GPU the
+        Triton KV write (rounding inside) and attention over each slot's used positions
+        (decode_kernels.py)."""
+        slots = tokens.shape[0]
+        hidden = self.base.embed_tokens(tokens)
+        one_kernel = self.kernels and cache.kernel_mode is not None and self._table is not None
+        cos = signed_sin = None
+        if not one_kernel or any(hasattr(l.self_attn, "q_norm") for l in self.base.layers[:1]) or \
+                any(g.weight is None for g in self.fused_weights.qkv):
+            cos, signed_sin = self._rotary(positions, hidden.view(slots, 1, -1))
+        mask = None if self.kernels else self._mask(positions, length, hidden.dtype)
+        q_width = self.heads * self.head_dim
+        for index, layer in enumerate(self.base.layers):
+            attention = layer.self_attn
+            x = self._norm(layer.input_layernorm, hidden)
+            fused = self.fused_weights.qkv[index]
+            if one_kernel and fused.weight is not None and not hasattr(attention, "q_norm"):
+                # Rotary embedding of q and k, KV rounding and the cache write: one kernel.
+                q = decode_kernels.rotary_write(fused(x), self._table[0], self._table[1], positions, cache.kv[index],
+                                                self.heads, self.kv_heads, cache.kernel_mode)
+            else:
+                q = self._attention_input(index, layer, x, positions, cos, signed_sin, cache, fused)
+            if self.kernels:
+                out = decode_kernels.attend(q, cache.kv[index], positions, length, attention.scaling)
+            else:
+                out = self._sdpa(q[:, :, None, :], cache, index, length, mask, attention.scaling)
+            hidden = hidden + attention.o_proj(out.reshape(slots, q_width))
+            x = self._norm(layer.post_attention_layernorm, hidden)
+            gate_up = self.fused_weights.gate_up[index]
+            if gate_up is not None and gate_up.weight is not None:
+                both = gate_up(x)
+                if self.kernels and type(layer.mlp.act_fn).__name__ in ("SiLU", "SiLUActivation"):
+                    inner = decode_kernels.silu_mul(both)
+                else:
+                    width = layer.mlp.gate_proj.out_features
+                    inner = layer.mlp.act_fn(both[:, :width]) * both[:, width:]
+                hidden = hidden + layer.mlp.down_proj(inner)
+            else:
+                hidden = hidden + layer.mlp(x)
         hidden = self._norm(self.base.norm, hidden)
-        return self.model.lm_head(hidden.view(slots, -1)).float()
+        return self.model.lm_head(hidden)
+
+    def _attention_input(self, index, layer, x, positions, cos, signed_sin, cache, fused) -> torch.Tensor:
+        """q rotated [slots, heads, head_dim]; the rotated key and the value written to the cache."""
+        attention = layer.self_attn
+        slots = x.shape[0]
+        half = self.head_dim // 2
+        q_width, kv_width = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        if fused.weight is not None:
+            qkv = fused(x)
+            q, k, v = qkv[:, :q_width], qkv[:, q_width:q_width + kv_width], qkv[:, q_width + kv_width:]
+        else:
+            q, k, v = attention.q_proj(x), attention.k_proj(x), attention.v_proj(x)
+        v = v.view(slots, self.kv_heads, self.head_dim)
+        if fused.weight is not None and not hasattr(attention, "q_norm"):
+            # q and k side by side in the GEMM's output: one rotary pass over both.
+            qk = qkv[:, :q_width + kv_width].view(slots, self.heads + self.kv_heads, self.head_dim)
+            qk = torch.addcmul(qk * cos, qk.roll(half, dims=-1), signed_sin)
+            q, k = qk[:, :self.heads], qk[:, self.heads:]
+        else:
+            q, k = q.view(slots, self.heads, self.head_dim), k.view(slots, self.kv_heads, self.head_dim)
+            if hasattr(attention, "q_norm"):
+                q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
+            q = torch.addcmul(q * cos, q.roll(half, dims=-1), signed_sin)
+            k = torch.addcmul(k * cos, k.roll(half, dims=-1), signed_sin)
+        if self.kernels and cache.kernel_mode is not None:
+            decode_kernels.write_kv(cache.kv[index], k, v, positions, cache.kernel_mode)
+        else:
+            cache.write(index, torch.arange(slots, device=positions.device) * cache.capacity + positions, k, v)
+        return q
 
     def prefill(self, prompts: list[list[int]], cache, pad_id: int) -> torch.Tensor:
         """Run right-padded prompts through the transformers forward into `cache` (caches.make_cache: the
@@ -139,4 +269,65 @@ class SlotForward:
         out = self.base(input_ids=ids, position_ids=positions, use_cache=True, **{cache_keyword(self.base): cache})
         last = torch.tensor([len(p) - 1 for p in prompts], device=device)
         hidden = out.last_hidden_state[torch.arange(len(prompts), device=device), last]
+        return self.model.lm_head(hidden).float()
+
+    def can_prefill_fused(self) -> bool:
+        return self.fused and self._table is not None
+
+    def prefill_fused(self, prompts: list[list[int]], cache, batch_rows: torch.Tensor, slots: torch.Tensor,
+                      pad_id: int) -> torch.Tensor:
+        """The fused mode's prefill: right-padded prompts through the same fused pieces as the decode
+        (F.rms_norm, the rotary table, one GEMM for q/k/v and for gate/up, silu(gate)*up in one kernel on a
+        GPU) and causal SDPA, with each layer's keys and values rounded to the KV scheme (as the
+        quantizing cache rounds them: attention sees the rounded entries) and written straight into the
+        slots (prompt row batch_rows[i] into slot slots[i]) instead of a transformers cache copied over.
+        Returns each prompt's next-token logits [prompts, vocab] (float32)."""
+        device = self.model.lm_head.weight.device
+        rows, longest = len(prompts), max(len(p) for p in prompts)
+        ids = torch.full((rows, longest), pad_id, dtype=torch.long, device=device)
+        for i, prompt in enumerate(prompts):
+            ids[i, :len(prompt)] = torch.tensor(prompt, dtype=torch.long, device=device)
+        hidden = self.base.embed_tokens(ids)  # [rows, T, hidden]
+        cos, signed_sin = self._table[0][:longest, None], self._table[1][:longest, None]  # [T, 1, head_dim]
+        half = self.head_dim // 2
+        q_width, kv_width = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        quantizer = cache.quantizer
+        for index, layer in enumerate(self.base.layers):
+            attention = layer.self_attn
+            x = self._norm(layer.input_layernorm, hidden)
+            fused = self.fused_weights.qkv[index]
+            if fused.weight is not None:
+                qkv = fused(x)
+                q, k, v = qkv[..., :q_width], qkv[..., q_width:q_width + kv_width], qkv[..., q_width + kv_width:]
+            else:
+                q, k, v = attention.q_proj(x), attention.k_proj(x), attention.v_proj(x)
+            q = q.reshape(rows, longest, self.heads, self.head_dim)
+            k = k.reshape(rows, longest, self.kv_heads, self.head_dim)
+            v = v.reshape(rows, longest, self.kv_heads, self.head_dim)
+            if hasattr(attention, "q_norm"):
+                q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
+            q = torch.addcmul(q * cos, q.roll(half, dims=-1), signed_sin)
+            k = torch.addcmul(k * cos, k.roll(half, dims=-1), signed_sin)
+            if quantizer is not None:
+                k, v = quantizer.round(k), quantizer.round(v)
+            cache.kv[index, 0, :, :longest].index_copy_(0, slots, k[batch_rows].to(cache.kv.dtype))
+            cache.kv[index, 1, :, :longest].index_copy_(0, slots, v[batch_rows].to(cache.kv.dtype))
+            out = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
+                                                 is_causal=True, scale=attention.scaling,
+                                                 enable_gqa=self.group > 1)
+            hidden = hidden + attention.o_proj(out.transpose(1, 2).reshape(rows, longest, q_width))
+            x = self._norm(layer.post_attention_layernorm, hidden)
+            gate_up = self.fused_weights.gate_up[index]
+            if gate_up is not None and gate_up.weight is not None:
+                both = gate_up(x)
+                if self.kernels and type(layer.mlp.act_fn).__name__ in ("SiLU", "SiLUActivation"):
+                    inner = decode_kernels.silu_mul(both.view(rows * longest, -1)).view(rows, longest, -1)
+                else:
+                    width = layer.mlp.gate_proj.out_features
+                    inner = layer.mlp.act_fn(both[..., :width]) * both[..., width:]
+                hidden = hidden + layer.mlp.down_proj(inner)
+            else:
+                hidden = hidden + layer.mlp(x)
+        last = torch.tensor([len(p) - 1 for p in prompts], device=device)
+        hidden = self._norm(self.base.norm, hidden[torch.arange(rows, device=device), last])
         return self.model.lm_head(hidden).float()

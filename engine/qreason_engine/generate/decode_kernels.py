@@ -1,0 +1,347 @@
+"""Triton kernels for the fast path's decode step on a GPU: attention over each slot's used KV prefix, and
+the KV write (rounded to the variant's KV grid inside the same kernel).
+
+- `attend`: flash-decoding. Each (slot, KV head, split of SPLIT positions) program reads only that slot's
+  positions 0..position (the slot's own length, not the attended-length bucket), computes the scores of
+  the `group` query heads that share the KV head (grouped-query attention without copying the cache),
+  and keeps an online softmax; a second kernel merges the splits by their log-sum-exp. SDPA with an
+  additive mask reads the whole bucket for every slot and launches mask arithmetic per step.
+- `write_kv`: the new key and value of every slot written at the slot's position, in one kernel per layer;
+  with a KV scheme the asymmetric min-max integer rounding (groups along the head dimension, the
+  arithmetic of quant/grid.py: IEEE division, round half to even) or the fp8 e4m3 round trip happens in
+  the kernel, instead of a dozen elementwise kernels per tensor.
+
+These are used only by the fused decode on CUDA (slot_forward.py); the exact path (fused=False) and the CPU
+keep SDPA and the eager rounding. Not bit-identical to those: the scores are summed in another order (an
+ulp), which the fused mode's tests allow. `available()` is False without Triton or without CUDA.
+"""
+
+from __future__ import annotations
+
+import torch
+
+try:  # the GPU image has Triton; the CPU lock does not
+    import triton
+    import triton.language as tl
+
+    try:
+        from triton.language.extra import libdevice
+    except ImportError:  # older layout
+        from triton.language.extra.cuda import libdevice
+except ImportError:  # pragma: no cover - exercised where Triton is absent (the CPU lock)
+    triton = None
+
+
+def available(device: torch.device) -> bool:
+    return triton is not None and device.type == "cuda"
+
+
+def _pow2(n: int) -> int:
+    return 1 << max(0, (int(n) - 1).bit_length())
+
+
+def supports(head_dim: int, group: int) -> bool:
+    """Shapes these kernels handle: a power-of-two head dimension (16..256) and query group up to 64."""
+    return 16 <= head_dim <= 256 and _pow2(head_dim) == head_dim and 1 <= group <= 64
+
+
+def split_size(length: int) -> int:
+    """Positions per attention split: short contexts in more, smaller splits (more programs to fill the GPU),
+    long ones in larger splits (fewer partial results to merge)."""
+    return 128 if length <= 1024 else 256
+
+
+if triton is not None:
+
+    @triton.jit
+    def _attend_split(Q, KV, POS, PART_O, PART_L, limit, qk_scale,
+                      stride_qs, stride_qh, stride_ks, stride_kp, stride_kh, v_offset,
+                      KV_HEADS: tl.constexpr, SPLITS: tl.constexpr, GROUP: tl.constexpr, G_PAD: tl.constexpr,
+                      HEAD_DIM: tl.constexpr, SPLIT: tl.constexpr, BLOCK_N: tl.constexpr, PRECISION: tl.constexpr):
+        slot = tl.program_id(0).to(tl.int64)  # offsets past 2^31 elements in large caches
+        head = tl.program_id(1)
+        split = tl.program_id(2)
+        length = tl.minimum(tl.load(POS + slot).to(tl.int32) + 1, limit)
+        start = split * SPLIT
+        if start < length:
+            end = tl.minimum(start + SPLIT, length)
+            g = tl.arange(0, G_PAD)
+            d = tl.arange(0, HEAD_DIM)
+            q = tl.load(Q + slot * stride_qs + (head * GROUP + g[:, None]) * stride_qh + d[None, :],
+                        mask=g[:, None] < GROUP, other=0.0)
+            m = tl.full([G_PAD], float("-inf"), tl.float32)
+            total = tl.zeros([G_PAD], tl.float32)
+            acc = tl.zeros([G_PAD, HEAD_DIM], tl.float32)
+            base = KV + slot * stride_ks + head * stride_kh
+            for n0 in range(start, end, BLOCK_N):
+                n = n0 + tl.arange(0, BLOCK_N)
+                valid = n < end
+                k = tl.load(base + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0)
+                s = tl.dot(q, tl.trans(k), input_precision=PRECISION) * qk_scale  # log2 units
+                s = tl.where(valid[None, :], s, float("-inf"))
+                m_new = tl.maximum(m, tl.max(s, 1))
+                alpha = tl.exp2(m - m_new)
+                p = tl.exp2(s - m_new[:, None])
+                total = total * alpha + tl.sum(p, 1)
+                v = tl.load(base + v_offset + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0)
+                acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v, input_precision=PRECISION)
+                m = m_new
+            row = (slot * KV_HEADS + head) * SPLITS + split
+            keep = g < GROUP
+            tl.store(PART_O + (row * GROUP + g[:, None]) * HEAD_DIM + d[None, :], acc / total[:, None],
+                     mask=keep[:, None])
+            tl.store(PART_L + row * GROUP + g, m + tl.log2(total), mask=keep)
+
+    @triton.jit
+    def _attend_merge(PART_O, PART_L, POS, OUT, limit, stride_os, stride_oh,
+                      KV_HEADS: tl.constexpr, SPLITS: tl.constexpr, GROUP: tl.constexpr, G_PAD: tl.constexpr,
+                      HEAD_DIM: tl.constexpr, SPLIT: tl.constexpr):
+        slot = tl.program_id(0).to(tl.int64)
+        head = tl.program_id(1)
+        length = tl.minimum(tl.load(POS + slot).to(tl.int32) + 1, limit)
+        count = tl.cdiv(length, SPLIT)
+        g = tl.arange(0, G_PAD)
+        d = tl.arange(0, HEAD_DIM)
+        keep = g < GROUP
+        m = tl.full([G_PAD], float("-inf"), tl.float32)
+        total = tl.zeros([G_PAD], tl.float32)
+        acc = tl.zeros([G_PAD, HEAD_DIM], tl.float32)
+        for split in range(0, count):
+            row = (slot * KV_HEADS + head) * SPLITS + split
+            lse = tl.load(PART_L + row * GROUP + g, mask=keep, other=0.0)
+            o = tl.load(PART_O + (row * GROUP + g[:, None]) * HEAD_DIM + d[None, :], mask=keep[:, None], other=0.0)
+            m_new = tl.maximum(m, lse)
+            alpha = tl.exp2(m - m_new)
+            w = tl.exp2(lse - m_new)
+            acc = acc * alpha[:, None] + o * w[:, None]
+            total = total * alpha + w
+            m = m_new
+        out = acc / total[:, None]
+        tl.store(OUT + slot * stride_os + (head * GROUP + g[:, None]) * stride_oh + d[None, :],
+                 out.to(OUT.dtype.element_ty), mask=keep[:, None])
+
+    @triton.jit
+    def _round_row(x, MODE: tl.constexpr, MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, HEAD_DIM: tl.constexpr,
+                   GROUP_SIZE: tl.constexpr):
+        # x: [HEAD_DIM] float32. MODE 0: as is; 1: asymmetric min-max integer grid per group; 2: fp8 e4m3.
+        if MODE == 1:
+            groups = tl.reshape(x, [HEAD_DIM // GROUP_SIZE, GROUP_SIZE])
+            low = tl.minimum(tl.min(groups, 1), 0.0)
+            high = tl.maximum(tl.max(groups, 1), 0.0)
+            empty = (low == 0.0) & (high == 0.0)
+            low = tl.where(empty, -1.0, low)
+            high = tl.where(empty, 1.0, high)
+            maxq = tl.full([HEAD_DIM // GROUP_SIZE], MAXQ, tl.float32)
+            # (high - low) / maxq as PyTorch computes it on CUDA: a tensor divided by a Python number is a
+            # multiplication by its float32 reciprocal (tensor / tensor, below, is IEEE division).
+            scale = (high - low) * INV_MAXQ
+            zero = libdevice.rint(tl.math.div_rn(-low, scale))
+            codes = libdevice.rint(tl.math.div_rn(groups, scale[:, None])) + zero[:, None]
+            codes = tl.minimum(tl.maximum(codes, 0.0), maxq[:, None])
+            x = tl.reshape(scale[:, None] * (codes - zero[:, None]), [HEAD_DIM])
+        elif MODE == 2:
+            x = tl.minimum(tl.maximum(x, -448.0), 448.0).to(tl.float8e4nv).to(tl.float32)
+        return x
+
+    @triton.jit
+    def _write_kv(K, V, KV, POS, stride_k_s, stride_k_h, stride_v_s, stride_v_h, stride_cs, stride_cp, stride_ch,
+                  v_offset, MODE: tl.constexpr, MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, HEAD_DIM: tl.constexpr,
+                  GROUP_SIZE: tl.constexpr):
+        slot = tl.program_id(0).to(tl.int64)
+        head = tl.program_id(1)
+        position = tl.load(POS + slot)
+        d = tl.arange(0, HEAD_DIM)
+        target = KV + slot * stride_cs + position * stride_cp + head * stride_ch + d
+        key = tl.load(K + slot * stride_k_s + head * stride_k_h + d).to(tl.float32)
+        key = _round_row(key, MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
+        # The quantizer returns the input's dtype and the cache stores its own: round through both.
+        tl.store(target, key.to(K.dtype.element_ty).to(KV.dtype.element_ty))
+        value = tl.load(V + slot * stride_v_s + head * stride_v_h + d).to(tl.float32)
+        value = _round_row(value, MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
+        tl.store(target + v_offset, value.to(V.dtype.element_ty).to(KV.dtype.element_ty))
+
+    @triton.jit
+    def _rotary_write(QKV, COS, SSIN, POS, QOUT, KV, stride_x, stride_t, stride_qs, stride_qh, stride_cs, stride_cp,
+                      stride_ch, v_offset, HEADS: tl.constexpr, KV_HEADS: tl.constexpr, MODE: tl.constexpr,
+                      MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, HEAD_DIM: tl.constexpr, GROUP_SIZE: tl.constexpr):
+        # One (slot, head) of the fused q/k/v GEMM's output row [q heads | k heads | v heads]: the rotary
+        # embedding (x * cos, rounded to the model's dtype as the separate multiplication rounds it, plus
+        # roll(x) * signed sin); a query head is stored rotated, a KV head's rotated key and its value are
+        # rounded to the KV grid and written at the slot's position.
+        slot = tl.program_id(0).to(tl.int64)
+        head = tl.program_id(1)
+        position = tl.load(POS + slot)
+        d = tl.arange(0, HEAD_DIM)
+        row = QKV + slot * stride_x + head * HEAD_DIM
+        x = tl.load(row + d).to(tl.float32)
+        rolled = tl.load(row + (d + HEAD_DIM // 2) % HEAD_DIM).to(tl.float32)
+        cos = tl.load(COS + position * stride_t + d).to(tl.float32)
+        sin = tl.load(SSIN + position * stride_t + d).to(tl.float32)
+        dtype = QKV.dtype.element_ty
+        rotated = ((x * cos).to(dtype).to(tl.float32) + rolled * sin).to(dtype)
+        if head < HEADS:
+            tl.store(QOUT + slot * stride_qs + head * stride_qh + d, rotated)
+        else:
+            kv_head = head - HEADS
+            target = KV + slot * stride_cs + position * stride_cp + kv_head * stride_ch + d
+            key = _round_row(rotated.to(tl.float32), MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
+            tl.store(target, key.to(dtype).to(KV.dtype.element_ty))
+            value = tl.load(row + KV_HEADS * HEAD_DIM + d).to(tl.float32)
+            value = _round_row(value, MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
+            tl.store(target + v_offset, value.to(dtype).to(KV.dtype.element_ty))
+
+    @triton.jit
+    def _silu_mul(X, OUT, inner, stride_x, stride_o, BLOCK: tl.constexpr):
+        # act(gate) * up over the fused gate/up output [rows, 2 * inner], rounded as the two kernels round.
+        row = tl.program_id(0).to(tl.int64)
+        columns = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+        keep = columns < inner
+        gate = tl.load(X + row * stride_x + columns, mask=keep, other=0.0).to(tl.float32)
+        up = tl.load(X + row * stride_x + inner + columns, mask=keep, other=0.0).to(tl.float32)
+        dtype = OUT.dtype.element_ty
+        act = tl.math.div_rn(gate, 1.0 + tl.exp(-gate)).to(dtype).to(tl.float32)
+        tl.store(OUT + row * stride_o + columns, (act * up).to(dtype), mask=keep)
+
+
+def kv_mode(quantizer, head_dim: int) -> tuple[int, float, float, int] | None:
+    """(MODE, MAXQ, INV_MAXQ, GROUP_SIZE) of the write kernels for a KV scheme, or None when they cannot
+    round it."""
+    if quantizer is None:
+        return 0, 1.0, 1.0, head_dim
+    bits = quantizer.kv_bits
+    if bits == "fp8_e4m3":
+        return 2, 1.0, 1.0, head_dim
+    if bits in (4, 8):
+        size = head_dim if quantizer.group_size == -1 else int(quantizer.group_size)
+        if head_dim % size or _pow2(size) != size:
+            return None
+        maxq = 2 ** int(bits) - 1
+        inverse = (torch.tensor(1.0, dtype=torch.float32) / torch.tensor(float(maxq), dtype=torch.float32)).item()
+        return 1, float(maxq), inverse, size
+    return None
+
+
+def write_kv(kv: torch.Tensor, key: torch.Tensor, value: torch.Tensor, positions: torch.Tensor,
+             mode: tuple[int, float, float, int]) -> None:
+    """kv: one layer's cache [2, slots, capacity, kv_heads, head_dim]; key, value [slots, kv_heads, head_dim]
+    (any strides with a unit last one); each slot's entry goes to its position."""
+    slots, kv_heads, head_dim = key.shape
+    keys = kv[0]
+    _write_kv[(slots, kv_heads)](
+        key, value, keys, positions, key.stride(0), key.stride(1), value.stride(0), value.stride(1),
+        keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0),
+        MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim, GROUP_SIZE=mode[3], num_warps=1)
+
+
+def rotary_write(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor, positions: torch.Tensor,
+                 kv: torch.Tensor, heads: int, kv_heads: int, mode: tuple[int, float, float, int]) -> torch.Tensor:
+    """qkv: the fused GEMM's output [slots, (heads + 2 * kv_heads) * head_dim]; cos, signed_sin: the rotary
+    tables [positions, head_dim]; kv: one layer's cache. Writes the rotated, rounded key and the rounded
+    value of every slot at its position; returns the rotated queries [slots, heads, head_dim]."""
+    slots = qkv.shape[0]
+    head_dim = cos.shape[-1]
+    q = torch.empty((slots, heads, head_dim), dtype=qkv.dtype, device=qkv.device)
+    keys = kv[0]
+    _rotary_write[(slots, heads + kv_heads)](
+        qkv, cos, signed_sin, positions, q, keys, qkv.stride(0), cos.stride(0), q.stride(0), q.stride(1),
+        keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0), HEADS=heads, KV_HEADS=kv_heads,
+        MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim, GROUP_SIZE=mode[3], num_warps=1)
+    return q
+
+
+def silu_mul(gate_up: torch.Tensor) -> torch.Tensor:
+    """silu(gate) * up of the fused gate/up GEMM's output [rows, 2 * inner]: one kernel instead of two."""
+    rows, width = gate_up.shape
+    inner = width // 2
+    out = torch.empty((rows, inner), dtype=gate_up.dtype, device=gate_up.device)
+    block = 1024
+    _silu_mul[(rows, triton.cdiv(inner, block))](gate_up, out, inner, gate_up.stride(0), out.stride(0), BLOCK=block,
+                                                 num_warps=4)
+    return out
+
+
+def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: int, scale: float) -> torch.Tensor:
+    """q [slots, heads, head_dim] (unit last stride); kv one layer's cache [2, slots, capacity, kv_heads,
+    head_dim]; slot s attends over its positions 0..positions[s] (at most `length`). Returns [slots, heads *
+    head_dim] in q's dtype."""
+    slots, heads, head_dim = q.shape
+    keys = kv[0]
+    kv_heads = keys.shape[2]
+    group = heads // kv_heads
+    split = split_size(length)
+    splits = triton.cdiv(length, split)
+    part_o = torch.empty((slots, kv_heads, splits, group, head_dim), dtype=torch.float32, device=q.device)
+    part_l = torch.empty((slots, kv_heads, splits, group), dtype=torch.float32, device=q.device)
+    out = torch.empty((slots, heads * head_dim), dtype=q.dtype, device=q.device)
+    precision = "ieee" if q.dtype == torch.float32 else "tf32"
+    g_pad = max(16, _pow2(group))
+    log2e = 1.4426950408889634
+    _attend_split[(slots, kv_heads, splits)](
+        q, keys, positions, part_o, part_l, length, scale * log2e, q.stride(0), q.stride(1),
+        keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0),
+        KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split,
+        BLOCK_N=64 if head_dim <= 128 else 32, PRECISION=precision, num_warps=4, num_stages=2)
+    _attend_merge[(slots, kv_heads)](
+        part_o, part_l, positions, out, length, out.stride(0), head_dim,
+        KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split, num_warps=4)
+    return out
+
+
+_VERIFIED: dict = {}
+
+
+def verified(device: torch.device, dtype: torch.dtype) -> str | None:
+    """Run every kernel once on small random inputs against its eager reference (once per device and dtype):
+    None when they agree, else why not, and the fused decode then keeps the eager path (a Triton or driver
+    version that compiles them differently must not change what the engine generates)."""
+    key = (str(device), dtype)
+    if key not in _VERIFIED:
+        try:
+            _VERIFIED[key] = _check(device, dtype)
+        except Exception as error:  # noqa: BLE001 - a kernel that fails to compile or run: the eager path
+            _VERIFIED[key] = f"{type(error).__name__}: {error}"
+    return _VERIFIED[key]
+
+
+def _check(device: torch.device, dtype: torch.dtype) -> str | None:
+    import torch.nn.functional as F
+
+    from ..quant.kv import KVQuantizer
+
+    generator = torch.Generator(device=device).manual_seed(0)
+    slots, heads, kv_heads, head_dim, capacity = 3, 8, 2, 64, 256
+    tolerance = 1e-4 if dtype == torch.float32 else 3e-2
+    randn = lambda *shape: torch.randn(shape, generator=generator, device=device).to(dtype)  # noqa: E731
+    kv = randn(2, slots, capacity, kv_heads, head_dim)
+    positions = torch.tensor([0, 100, capacity - 1], device=device)
+    qkv = randn(slots, (heads + 2 * kv_heads) * head_dim)
+    cos, sin = randn(capacity, head_dim), randn(capacity, head_dim)
+    quantizer = KVQuantizer(4)
+    q = rotary_write(qkv, cos, sin, positions, kv, heads, kv_heads, kv_mode(quantizer, head_dim))
+    x = qkv[:, :(heads + kv_heads) * head_dim].view(slots, heads + kv_heads, head_dim)
+    c, s = cos[positions][:, None], sin[positions][:, None]
+    rotated = torch.addcmul(x * c, x.roll(head_dim // 2, dims=-1), s)
+    if not torch.allclose(q.float(), rotated[:, :heads].float(), atol=tolerance, rtol=tolerance):
+        return "rotary_write: queries differ from the eager rotary embedding"
+    slot = torch.arange(slots, device=device)
+    keys = quantizer.round(rotated[:, heads:])
+    values = quantizer.round(qkv[:, (heads + kv_heads) * head_dim:].view(slots, kv_heads, head_dim))
+    for stored, expected in ((kv[0, slot, positions], keys), (kv[1, slot, positions], values)):
+        # In float32 an ulp of the rotation moves a group's scale by an ulp: close, not equal; a moved code
+        # (rare) is a whole step off.
+        if torch.isclose(stored.float(), expected.float(), rtol=1e-4, atol=1e-6).float().mean() < 0.98:
+            return "rotary_write: cached entries differ from the eager KV rounding"
+    gate_up = randn(slots, 2 * 300)
+    if not torch.allclose(silu_mul(gate_up).float(), (F.silu(gate_up[:, :300]) * gate_up[:, 300:]).float(),
+                          atol=tolerance, rtol=tolerance):
+        return "silu_mul differs from silu(gate) * up"
+    length = capacity
+    out = attend(q, kv, positions, length, head_dim ** -0.5)
+    visible = torch.arange(length, device=device)[None, :] <= positions[:, None]
+    mask = torch.zeros(visible.shape, device=device).masked_fill(~visible, float("-inf"))[:, None, None, :]
+    grouped = q.float().reshape(slots, kv_heads, heads // kv_heads, head_dim)
+    expected = F.scaled_dot_product_attention(grouped, kv[0].transpose(1, 2).float(), kv[1].transpose(1, 2).float(),
+                                              attn_mask=mask, scale=head_dim ** -0.5).reshape(slots, -1)
+    if not torch.allclose(out.float(), expected, atol=tolerance, rtol=tolerance):
+        return "attend differs from masked SDPA"
+    return None

@@ -1,0 +1,114 @@
+"""The fast path's Triton decode kernels against the eager reference they replace: attention over each
+slot's used positions against SDPA with the additive mask, and the KV write (rounding inside) against the
+KV quantizer's eager rounding. GPU only (QREASON_TEST_DEVICE=cuda with Triton; scripts/gpu/generate-bench.sh
+runs them); skipped on the CPU, where the fast path uses the eager reference itself."""
+
+import os
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from qreason_engine.generate import decode_kernels
+from qreason_engine.quant.kv import KVQuantizer
+
+DEVICE = torch.device(os.environ.get("QREASON_TEST_DEVICE", "cpu"))
+pytestmark = pytest.mark.skipif(not decode_kernels.available(DEVICE), reason="needs CUDA and Triton")
+
+
+def reference_attention(q, kv, positions, length, scale):
+    slots, heads, head_dim = q.shape
+    kv_heads = kv.shape[3]
+    keys = kv[0, :, :length].transpose(1, 2).float()
+    values = kv[1, :, :length].transpose(1, 2).float()
+    visible = torch.arange(length, device=q.device)[None, :] <= positions[:, None]
+    mask = torch.zeros(visible.shape, device=q.device).masked_fill(~visible, float("-inf"))[:, None, None, :]
+    grouped = q.float().reshape(slots, kv_heads, heads // kv_heads, head_dim)
+    out = F.scaled_dot_product_attention(grouped, keys, values, attn_mask=mask, scale=scale)
+    return out.reshape(slots, heads * head_dim)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("slots,heads,kv_heads,head_dim,capacity,length",
+                         [(3, 4, 2, 16, 256, 256), (5, 32, 8, 64, 768, 512), (2, 8, 8, 128, 2304, 2048),
+                          (4, 14, 2, 64, 256, 128)])
+def test_attention_over_used_positions_matches_masked_sdpa(dtype, slots, heads, kv_heads, head_dim, capacity, length):
+    generator = torch.Generator(device=DEVICE).manual_seed(0)
+    kv = torch.randn((2, slots, capacity, kv_heads, head_dim), generator=generator, device=DEVICE).to(dtype)
+    # The new token's q sits beside k in a wider GEMM output: a strided view, as the fused decode passes it.
+    wide = torch.randn((slots, heads + kv_heads, head_dim), generator=generator, device=DEVICE).to(dtype)
+    q = wide[:, :heads]
+    # Slots at different positions; the last one past the bucket (a free slot's stale position): it sees all.
+    positions = torch.randint(0, length, (slots,), generator=generator, device=DEVICE)
+    positions[0], positions[-1] = 0, capacity - 1
+    scale = head_dim ** -0.5
+    got = decode_kernels.attend(q, kv, positions, length, scale)
+    expected = reference_attention(q, kv, positions, length, scale)
+    tolerance = 1e-5 if dtype == torch.float32 else 2e-2
+    torch.testing.assert_close(got.float(), expected, atol=tolerance, rtol=tolerance)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("quantizer", [None, KVQuantizer(8), KVQuantizer(4), KVQuantizer(4, 16), KVQuantizer("fp8_e4m3")],
+                         ids=["none", "int8", "int4", "int4-g16", "fp8"])
+def test_kv_write_rounds_as_the_quantizer_does(dtype, quantizer):
+    slots, kv_heads, head_dim, capacity = 6, 4, 64, 32
+    generator = torch.Generator(device=DEVICE).manual_seed(1)
+    kv = torch.zeros((2, slots, capacity, kv_heads, head_dim), device=DEVICE, dtype=dtype)
+    out = torch.randn((slots, 3, kv_heads, head_dim), generator=generator, device=DEVICE).to(dtype) * 3
+    out[1, 1, 2] = 0  # an all-zero group
+    key, value = out[:, 1], out[:, 2]  # strided views, as in the fused decode
+    positions = torch.tensor([0, 5, 31, 7, 7, 2], device=DEVICE)
+    mode = decode_kernels.kv_mode(quantizer, head_dim)
+    decode_kernels.write_kv(kv, key, value, positions, mode)
+    slot = torch.arange(slots, device=DEVICE)
+    for stored, given in ((kv[0, slot, positions], key), (kv[1, slot, positions], value)):
+        expected = given if quantizer is None else quantizer.round(given)
+        equal = (stored == expected).float().mean().item()
+        assert equal > 0.999, f"{equal:.4f} of the entries equal the eager rounding"
+    untouched = kv.clone()
+    untouched[:, slot, positions] = 0
+    assert not untouched.any()  # nothing written anywhere else
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("quantizer", [None, KVQuantizer(4)], ids=["none", "int4"])
+def test_rotary_write_matches_the_eager_rotary_embedding_and_rounding(dtype, quantizer):
+    slots, heads, kv_heads, head_dim, capacity = 5, 8, 2, 64, 64
+    generator = torch.Generator(device=DEVICE).manual_seed(2)
+    qkv = torch.randn((slots, (heads + 2 * kv_heads) * head_dim), generator=generator, device=DEVICE).to(dtype)
+    cos = torch.randn((capacity, head_dim), generator=generator, device=DEVICE).to(dtype)
+    sin = torch.randn((capacity, head_dim), generator=generator, device=DEVICE).to(dtype)
+    kv = torch.zeros((2, slots, capacity, kv_heads, head_dim), device=DEVICE, dtype=dtype)
+    positions = torch.tensor([0, 3, 63, 9, 9], device=DEVICE)
+    q = decode_kernels.rotary_write(qkv, cos, sin, positions, kv, heads, kv_heads,
+                                    decode_kernels.kv_mode(quantizer, head_dim))
+    x = qkv[:, :(heads + kv_heads) * head_dim].view(slots, heads + kv_heads, head_dim)
+    rotated = torch.addcmul(x * cos[positions][:, None], x.roll(head_dim // 2, dims=-1), sin[positions][:, None])
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-2
+    torch.testing.assert_close(q, rotated[:, :heads], atol=tolerance, rtol=tolerance)
+    slot = torch.arange(slots, device=DEVICE)
+    value = qkv[:, (heads + kv_heads) * head_dim:].view(slots, kv_heads, head_dim)
+    if quantizer is None:
+        torch.testing.assert_close(kv[0, slot, positions], rotated[:, heads:], atol=tolerance, rtol=tolerance)
+        assert torch.equal(kv[1, slot, positions], value)
+    else:
+        # An ulp of the rotation moves a group's scale by an ulp (float32) or, rarely, a code by a step.
+        close = torch.isclose(kv[0, slot, positions].float(), quantizer.round(rotated[:, heads:]).float(),
+                              rtol=1e-4 if dtype == torch.float32 else 1e-2, atol=1e-6)
+        assert close.float().mean() > 0.97
+        assert (kv[1, slot, positions] == quantizer.round(value)).float().mean() > 0.999
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_silu_mul_matches_the_two_eager_kernels(dtype):
+    generator = torch.Generator(device=DEVICE).manual_seed(3)
+    both = torch.randn((7, 2 * 1500), generator=generator, device=DEVICE).to(dtype) * 4
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-2
+    torch.testing.assert_close(decode_kernels.silu_mul(both), F.silu(both[:, :1500]) * both[:, 1500:],
+                               atol=tolerance, rtol=tolerance)
+
+
+def test_every_kernel_passes_the_start_up_check():
+    for dtype in (torch.float32, torch.bfloat16):
+        assert decode_kernels.verified(DEVICE, dtype) is None
