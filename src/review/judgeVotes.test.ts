@@ -1,7 +1,7 @@
 /**
  * Judge votes in the review, over a real small run (runStudy against the loopback model): before the judge
- * stage's tables exist every flip has no votes and the verifier's label is proposed; with the tables (made
- * as the judges' migration makes them, unless it already has) and rows as the judge stage writes them, the
+ * stage has written anything every flip has no votes and the verifier's label is proposed; with rows as the
+ * judge stage writes them (into the store's own v6 tables), the
  * latest verdict per judge is read, the panel's decision is proposed, agreement (all / split) filters, the
  * audit queue is the judges' sample plus what they queued (with why), and the report's human review
  * compares the person with the panel.
@@ -38,7 +38,7 @@ const flipOf = (item: FlipItem, studyHash: string): TestPanel["flip"] => ({ stud
 test("before the judge stage: no votes, the verifier proposes; with its rows: votes, the panel proposes, agreement, the audit queue", () => {
   const { agreeing, split, studyHash, total } = withReview((review, hash) => {
     const items = review.items();
-    assert.equal(items.every((item) => item.judges === null), true, "no judge tables yet: no votes");
+    assert.equal(items.every((item) => item.judges === null), true, "nothing judged yet: no votes");
     assert.equal(review.items({ judges: "none" }).length, items.length);
     const wrong = items.filter((item) => item.variantStatus === "wrong");
     assert.ok(wrong.length >= 2, `two wrong flips (${wrong.length})`);

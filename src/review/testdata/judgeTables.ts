@@ -1,71 +1,10 @@
 /**
- * Test support: the judge stage's tables as its store migration makes them (docs/judges.md; branch
- * `judges`, store v6: `judge_verdicts`, `judge_panels`, `judge_queue`, copied column for column), made
- * only where the store does not have them yet, and rows written the way the judge stage writes them. The
- * view reads these tables when they exist; this lets its tests run before and after the judges' migration.
+ * Test support: rows written into the judge stage's tables (store v6: `judge_verdicts`, `judge_panels`,
+ * `judge_queue`; docs/judges.md) the way the judge stage writes them, so the view's tests control exactly
+ * which votes and decisions a flip has. The tables are the store's own (its migration made them), so a
+ * schema change breaks these tests rather than passing against a stale copy.
  */
 import { DatabaseSync } from "node:sqlite";
-
-const JUDGE_TABLES = `
-  CREATE TABLE IF NOT EXISTS judge_verdicts (
-    generation_key TEXT NOT NULL REFERENCES generations (key),
-    judge TEXT NOT NULL,
-    identity TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('verdict', 'invalid', 'error')),
-    first_error_step INTEGER,
-    category TEXT,
-    subtype TEXT,
-    confidence REAL,
-    explanation TEXT,
-    reason TEXT,
-    message TEXT,
-    segmenter TEXT NOT NULL,
-    steps INTEGER NOT NULL,
-    attempts INTEGER NOT NULL,
-    prompt_tokens INTEGER NOT NULL,
-    completion_tokens INTEGER NOT NULL,
-    cost REAL,
-    replies_json TEXT NOT NULL,
-    warnings_json TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    CHECK ((status = 'verdict') = (first_error_step IS NOT NULL)),
-    PRIMARY KEY (generation_key, judge, identity)
-  ) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS judge_panels (
-    generation_key TEXT NOT NULL REFERENCES generations (key),
-    panel TEXT NOT NULL,
-    study_hash TEXT NOT NULL,
-    model TEXT NOT NULL,
-    variant TEXT NOT NULL,
-    baseline_variant TEXT NOT NULL,
-    benchmark TEXT NOT NULL,
-    problem_id TEXT NOT NULL,
-    sample_index INTEGER NOT NULL,
-    first_error_step INTEGER,
-    category TEXT,
-    subtype TEXT,
-    decided_by TEXT NOT NULL,
-    support INTEGER NOT NULL,
-    votes INTEGER NOT NULL,
-    members INTEGER NOT NULL,
-    flags_json TEXT NOT NULL,
-    needs_review INTEGER NOT NULL CHECK (needs_review IN (0, 1)),
-    verifier_json TEXT,
-    reverify TEXT NOT NULL CHECK (reverify IN ('not_applicable', 'regraded_correct', 'possible_false_reject')),
-    regrade_json TEXT,
-    audited INTEGER NOT NULL DEFAULT 0 CHECK (audited IN (0, 1)),
-    decided_at TEXT NOT NULL,
-    PRIMARY KEY (generation_key, panel)
-  ) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS judge_queue (
-    generation_key TEXT NOT NULL REFERENCES generations (key),
-    panel TEXT NOT NULL,
-    reason TEXT NOT NULL CHECK (reason IN ('conflict', 'audit', 'possible_false_reject')),
-    detail TEXT,
-    queued_at TEXT NOT NULL,
-    PRIMARY KEY (generation_key, panel, reason)
-  ) WITHOUT ROWID;
-`;
 
 export interface TestVerdict {
   key: string;
@@ -99,11 +38,10 @@ export interface TestPanel {
   at: string;
 }
 
-/** Writes verdicts and panel decisions into the store file (closed meanwhile), making the tables if needed. */
+/** Writes verdicts and panel decisions into the store file (closed meanwhile). */
 export function writeJudgeRows(file: string, verdicts: readonly TestVerdict[], panels: readonly TestPanel[]): void {
   const database = new DatabaseSync(file);
   try {
-    database.exec(JUDGE_TABLES);
     const verdict = database.prepare(
       `INSERT INTO judge_verdicts (generation_key, judge, identity, status, first_error_step, category, subtype, confidence, explanation, reason, message,
          segmenter, steps, attempts, prompt_tokens, completion_tokens, cost, replies_json, warnings_json, created_at)
