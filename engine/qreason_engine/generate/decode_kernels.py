@@ -45,19 +45,27 @@ def supports(head_dim: int, group: int) -> bool:
     return 16 <= head_dim <= 256 and _pow2(head_dim) == head_dim and 1 <= group <= 64
 
 
-def split_size(length: int) -> int:
-    """Positions per attention split: short contexts in more, smaller splits (more programs to fill the GPU),
-    long ones in larger splits (fewer partial results to merge)."""
+def split_size(length: int, pairs: int = 0) -> int:
+    """Positions per attention split for `pairs` (slot, KV head) programs: short contexts in more, smaller
+    splits (more programs to fill the GPU), long ones in larger splits (fewer partial results to merge).
+    QREASON_ATTEND_SPLIT overrides it (a benchmark's sweep)."""
+    import os
+
+    forced = os.environ.get("QREASON_ATTEND_SPLIT")
+    if forced:
+        return int(forced)
     return 128 if length <= 1024 else 256
 
 
 if triton is not None:
 
     @triton.jit
-    def _attend_split(Q, KV, POS, PART_O, PART_L, limit, qk_scale,
-                      stride_qs, stride_qh, stride_ks, stride_kp, stride_kh, v_offset,
+    def _attend_split(Q, KV, POS, PART_O, PART_L, OUT, limit, qk_scale,
+                      stride_qs, stride_qh, stride_ks, stride_kp, stride_kh, v_offset, stride_os, stride_oh,
                       KV_HEADS: tl.constexpr, SPLITS: tl.constexpr, GROUP: tl.constexpr, G_PAD: tl.constexpr,
-                      HEAD_DIM: tl.constexpr, SPLIT: tl.constexpr, BLOCK_N: tl.constexpr, PRECISION: tl.constexpr):
+                      HEAD_DIM: tl.constexpr, SPLIT: tl.constexpr, BLOCK_N: tl.constexpr, PRECISION: tl.constexpr,
+                      DIRECT: tl.constexpr):
+        # DIRECT: one split covers every attended position: the program stores the output itself (no merge).
         slot = tl.program_id(0).to(tl.int64)  # offsets past 2^31 elements in large caches
         head = tl.program_id(1)
         split = tl.program_id(2)
@@ -86,11 +94,15 @@ if triton is not None:
                 v = tl.load(base + v_offset + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0)
                 acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v, input_precision=PRECISION)
                 m = m_new
-            row = (slot * KV_HEADS + head) * SPLITS + split
             keep = g < GROUP
-            tl.store(PART_O + (row * GROUP + g[:, None]) * HEAD_DIM + d[None, :], acc / total[:, None],
-                     mask=keep[:, None])
-            tl.store(PART_L + row * GROUP + g, m + tl.log2(total), mask=keep)
+            if DIRECT:
+                tl.store(OUT + slot * stride_os + (head * GROUP + g[:, None]) * stride_oh + d[None, :],
+                         (acc / total[:, None]).to(OUT.dtype.element_ty), mask=keep[:, None])
+            else:
+                row = (slot * KV_HEADS + head) * SPLITS + split
+                tl.store(PART_O + (row * GROUP + g[:, None]) * HEAD_DIM + d[None, :], acc / total[:, None],
+                         mask=keep[:, None])
+                tl.store(PART_L + row * GROUP + g, m + tl.log2(total), mask=keep)
 
     @triton.jit
     def _attend_merge(PART_O, PART_L, POS, OUT, limit, stride_os, stride_oh,
@@ -161,23 +173,34 @@ if triton is not None:
         tl.store(target + v_offset, value.to(V.dtype.element_ty).to(KV.dtype.element_ty))
 
     @triton.jit
-    def _rotary_write(QKV, COS, SSIN, POS, QOUT, KV, stride_x, stride_t, stride_qs, stride_qh, stride_cs, stride_cp,
-                      stride_ch, v_offset, HEADS: tl.constexpr, KV_HEADS: tl.constexpr, MODE: tl.constexpr,
-                      MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, HEAD_DIM: tl.constexpr, GROUP_SIZE: tl.constexpr):
-        # One (slot, head) of the fused q/k/v GEMM's output row [q heads | k heads | v heads]: the rotary
-        # embedding (x * cos, rounded to the model's dtype as the separate multiplication rounds it, plus
-        # roll(x) * signed sin); a query head is stored rotated, a KV head's rotated key and its value are
-        # rounded to the KV grid and written at the slot's position.
+    def _load_sum(ptr, offsets, stride_split, SPLITS: tl.constexpr, dtype: tl.constexpr):
+        # A GEMM's output element: one value, or the sum of SPLITS float32 split-K partials rounded to the
+        # model's dtype as the one-pass GEMM rounds its output.
+        x = tl.load(ptr + offsets).to(tl.float32)
+        for split in tl.static_range(1, SPLITS):
+            x += tl.load(ptr + split * stride_split + offsets)
+        return x.to(dtype).to(tl.float32)
+
+    @triton.jit
+    def _rotary_write(QKV, COS, SSIN, POS, QOUT, KV, stride_x, stride_xs, stride_t, stride_qs, stride_qh, stride_cs,
+                      stride_cp, stride_ch, v_offset, HEADS: tl.constexpr, KV_HEADS: tl.constexpr, MODE: tl.constexpr,
+                      MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, HEAD_DIM: tl.constexpr, GROUP_SIZE: tl.constexpr,
+                      SPLITS: tl.constexpr):
+        # One (slot, head) of the fused q/k/v GEMM's output row [q heads | k heads | v heads] (or of its
+        # SPLITS split-K partials, summed here): the rotary embedding (x * cos, rounded to the model's dtype
+        # as the separate multiplication rounds it, plus roll(x) * signed sin); a query head is stored
+        # rotated, a KV head's rotated key and its value are rounded to the KV grid and written at the
+        # slot's position.
         slot = tl.program_id(0).to(tl.int64)
         head = tl.program_id(1)
         position = tl.load(POS + slot)
         d = tl.arange(0, HEAD_DIM)
         row = QKV + slot * stride_x + head * HEAD_DIM
-        x = tl.load(row + d).to(tl.float32)
-        rolled = tl.load(row + (d + HEAD_DIM // 2) % HEAD_DIM).to(tl.float32)
+        dtype = QOUT.dtype.element_ty
+        x = _load_sum(row, d, stride_xs, SPLITS, dtype)
+        rolled = _load_sum(row, (d + HEAD_DIM // 2) % HEAD_DIM, stride_xs, SPLITS, dtype)
         cos = tl.load(COS + position * stride_t + d).to(tl.float32)
         sin = tl.load(SSIN + position * stride_t + d).to(tl.float32)
-        dtype = QKV.dtype.element_ty
         rotated = ((x * cos).to(dtype).to(tl.float32) + rolled * sin).to(dtype)
         if head < HEADS:
             tl.store(QOUT + slot * stride_qs + head * stride_qh + d, rotated)
@@ -186,19 +209,98 @@ if triton is not None:
             target = KV + slot * stride_cs + position * stride_cp + kv_head * stride_ch + d
             key = _round_row(rotated.to(tl.float32), MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
             tl.store(target, key.to(dtype).to(KV.dtype.element_ty))
-            value = tl.load(row + KV_HEADS * HEAD_DIM + d).to(tl.float32)
+            value = _load_sum(row + KV_HEADS * HEAD_DIM, d, stride_xs, SPLITS, dtype)
             value = _round_row(value, MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
             tl.store(target + v_offset, value.to(dtype).to(KV.dtype.element_ty))
 
     @triton.jit
-    def _silu_mul(X, OUT, inner, stride_x, stride_o, BLOCK: tl.constexpr):
-        # act(gate) * up over the fused gate/up output [rows, 2 * inner], rounded as the two kernels round.
+    def _rotary_rows(QKV, COS, SSIN, stride_x, stride_t, tokens_per_row, HEADS: tl.constexpr, KV_HEADS: tl.constexpr,
+                     MODE: tl.constexpr, MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, HEAD_DIM: tl.constexpr,
+                     GROUP_SIZE: tl.constexpr):
+        # The prefill's q/k/v GEMM output [tokens, (heads + 2 kv_heads) * head_dim], in place: one (token,
+        # head) per program; token i sits at position i % tokens_per_row (right-padded prompts). q and k
+        # heads rotated as _rotary_write rotates them; k and v heads rounded to the KV grid.
+        token = tl.program_id(0).to(tl.int64)
+        head = tl.program_id(1)
+        d = tl.arange(0, HEAD_DIM)
+        row = QKV + token * stride_x + head * HEAD_DIM
+        dtype = QKV.dtype.element_ty
+        x = tl.load(row + d).to(tl.float32)
+        if head < HEADS + KV_HEADS:
+            position = token % tokens_per_row
+            rolled = tl.load(row + (d + HEAD_DIM // 2) % HEAD_DIM).to(tl.float32)
+            cos = tl.load(COS + position * stride_t + d).to(tl.float32)
+            sin = tl.load(SSIN + position * stride_t + d).to(tl.float32)
+            x = ((x * cos).to(dtype).to(tl.float32) + rolled * sin).to(dtype).to(tl.float32)
+        if head >= HEADS:
+            x = _round_row(x, MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
+        tl.debug_barrier()  # every thread has read the head (rolled reads another thread's half) before any store
+        tl.store(row + d, x.to(dtype))
+
+    @triton.jit
+    def _add_rms_norm(H, Y, WEIGHT, H_OUT, N_OUT, width, eps, stride_h, stride_ys, stride_y, stride_ho, stride_no,
+                      HAS_ADD: tl.constexpr, SPLITS: tl.constexpr, BLOCK: tl.constexpr):
+        # One row: hidden + y (y a GEMM output or its SPLITS split-K partials, summed and rounded to the
+        # model's dtype first), stored as the new hidden state, and RMSNorm of it as the Llama-family modules
+        # compute it: weight * (x * rsqrt(mean(x^2) + eps)).to(dtype), with x in float32.
+        row = tl.program_id(0).to(tl.int64)
+        columns = tl.arange(0, BLOCK)
+        keep = columns < width
+        dtype = N_OUT.dtype.element_ty
+        h = tl.load(H + row * stride_h + columns, mask=keep, other=0.0).to(tl.float32)
+        if HAS_ADD:
+            y = tl.load(Y + row * stride_y + columns, mask=keep, other=0.0).to(tl.float32)
+            for split in tl.static_range(1, SPLITS):
+                y += tl.load(Y + split * stride_ys + row * stride_y + columns, mask=keep, other=0.0)
+            h = (h + y.to(dtype).to(tl.float32)).to(dtype).to(tl.float32)
+            tl.store(H_OUT + row * stride_ho + columns, h.to(dtype), mask=keep)
+        variance = tl.sum(h * h, 0) / width
+        normed = (h * tl.math.rsqrt(variance + eps)).to(dtype).to(tl.float32)
+        weight = tl.load(WEIGHT + columns, mask=keep, other=0.0).to(tl.float32)
+        tl.store(N_OUT + row * stride_no + columns, (normed * weight).to(dtype), mask=keep)
+
+    @triton.jit
+    def _gemm(X, W, P, M, N, k_per_split, stride_xm, stride_wn, stride_ps, stride_pm,
+              BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr):
+        # x [M, K] @ w[N, K]^T over one split of K (k_per_split, a multiple of BLOCK_K): the decode's skinny
+        # GEMMs (M = slots) split along K so that enough programs stream the weights; each split stores its
+        # float32 partial (or, with one split, the output in P's dtype) and the consumer kernel sums them.
+        pid_m = tl.program_id(0)
+        pid_n = tl.program_id(1)
+        split = tl.program_id(2)
+        rm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+        rn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+        rk = tl.arange(0, BLOCK_K)
+        keep_m = rm < M
+        keep_n = rn < N
+        k0 = split * k_per_split
+        x_ptr = X + rm[:, None].to(tl.int64) * stride_xm + (k0 + rk)[None, :]
+        w_ptr = W + rn[:, None].to(tl.int64) * stride_wn + (k0 + rk)[None, :]
+        acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+        for _ in range(0, k_per_split, BLOCK_K):
+            x = tl.load(x_ptr, mask=keep_m[:, None], other=0.0)
+            w = tl.load(w_ptr, mask=keep_n[:, None], other=0.0)
+            acc = tl.dot(x, tl.trans(w), acc, input_precision=PRECISION)
+            x_ptr += BLOCK_K
+            w_ptr += BLOCK_K
+        out = P + split.to(tl.int64) * stride_ps + rm[:, None].to(tl.int64) * stride_pm + rn[None, :]
+        tl.store(out, acc.to(P.dtype.element_ty), mask=keep_m[:, None] & keep_n[None, :])
+
+    @triton.jit
+    def _silu_mul(X, OUT, inner, stride_x, stride_xs, stride_o, SPLITS: tl.constexpr, BLOCK: tl.constexpr):
+        # act(gate) * up over the fused gate/up output [rows, 2 * inner] (or its SPLITS split-K partials),
+        # rounded as the two kernels round.
         row = tl.program_id(0).to(tl.int64)
         columns = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
         keep = columns < inner
+        dtype = OUT.dtype.element_ty
         gate = tl.load(X + row * stride_x + columns, mask=keep, other=0.0).to(tl.float32)
         up = tl.load(X + row * stride_x + inner + columns, mask=keep, other=0.0).to(tl.float32)
-        dtype = OUT.dtype.element_ty
+        for split in tl.static_range(1, SPLITS):
+            gate += tl.load(X + split * stride_xs + row * stride_x + columns, mask=keep, other=0.0)
+            up += tl.load(X + split * stride_xs + row * stride_x + inner + columns, mask=keep, other=0.0)
+        gate = gate.to(dtype).to(tl.float32)
+        up = up.to(dtype).to(tl.float32)
         act = tl.math.div_rn(gate, 1.0 + tl.exp(-gate)).to(dtype).to(tl.float32)
         tl.store(OUT + row * stride_o + columns, (act * up).to(dtype), mask=keep)
 
@@ -233,57 +335,208 @@ def write_kv(kv: torch.Tensor, key: torch.Tensor, value: torch.Tensor, positions
         MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim, GROUP_SIZE=mode[3], num_warps=1)
 
 
+def _splits(x: torch.Tensor) -> tuple[int, int]:
+    """(splits, stride between splits) of a GEMM output: [rows, n] (one) or float32 partials [splits, rows, n]."""
+    return (x.shape[0], x.stride(0)) if x.dim() == 3 else (1, 0)
+
+
+def dense(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """A GEMM output as one tensor in the model's dtype: split-K partials summed (for the eager consumers)."""
+    return x.sum(0).to(dtype) if x.dim() == 3 else x
+
+
 def rotary_write(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor, positions: torch.Tensor,
-                 kv: torch.Tensor, heads: int, kv_heads: int, mode: tuple[int, float, float, int]) -> torch.Tensor:
-    """qkv: the fused GEMM's output [slots, (heads + 2 * kv_heads) * head_dim]; cos, signed_sin: the rotary
-    tables [positions, head_dim]; kv: one layer's cache. Writes the rotated, rounded key and the rounded
-    value of every slot at its position; returns the rotated queries [slots, heads, head_dim]."""
-    slots = qkv.shape[0]
+                 kv: torch.Tensor, heads: int, kv_heads: int, mode: tuple[int, float, float, int],
+                 dtype: torch.dtype | None = None) -> torch.Tensor:
+    """qkv: the fused GEMM's output [slots, (heads + 2 * kv_heads) * head_dim] (or its float32 split-K
+    partials [splits, slots, ...]); cos, signed_sin: the rotary tables [positions, head_dim]; kv: one layer's
+    cache. Writes the rotated, rounded key and the rounded value of every slot at its position; returns the
+    rotated queries [slots, heads, head_dim] in `dtype` (default qkv's)."""
+    splits, stride_split = _splits(qkv)
+    slots = qkv.shape[-2]
     head_dim = cos.shape[-1]
-    q = torch.empty((slots, heads, head_dim), dtype=qkv.dtype, device=qkv.device)
+    q = torch.empty((slots, heads, head_dim), dtype=dtype or qkv.dtype, device=qkv.device)
     keys = kv[0]
     _rotary_write[(slots, heads + kv_heads)](
-        qkv, cos, signed_sin, positions, q, keys, qkv.stride(0), cos.stride(0), q.stride(0), q.stride(1),
+        qkv, cos, signed_sin, positions, q, keys, qkv.stride(-2), stride_split, cos.stride(0), q.stride(0), q.stride(1),
         keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0), HEADS=heads, KV_HEADS=kv_heads,
-        MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim, GROUP_SIZE=mode[3], num_warps=1)
+        MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim, GROUP_SIZE=mode[3], SPLITS=splits,
+        num_warps=1)
     return q
 
 
-def silu_mul(gate_up: torch.Tensor) -> torch.Tensor:
-    """silu(gate) * up of the fused gate/up GEMM's output [rows, 2 * inner]: one kernel instead of two."""
-    rows, width = gate_up.shape
+def rotary_rows(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor, tokens_per_row: int, heads: int,
+                kv_heads: int, mode: tuple[int, float, float, int]) -> None:
+    """The prefill's q/k/v [tokens, (heads + 2 kv_heads) * head_dim] (contiguous rows; token i at position
+    i % tokens_per_row), in place: q and k rotated, k and v rounded to the KV grid."""
+    tokens = qkv.shape[0]
+    head_dim = cos.shape[-1]
+    _rotary_rows[(tokens, heads + 2 * kv_heads)](
+        qkv, cos, signed_sin, qkv.stride(0), cos.stride(0), tokens_per_row, HEADS=heads, KV_HEADS=kv_heads,
+        MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim, GROUP_SIZE=mode[3], num_warps=1)
+
+
+def add_rms_norm(hidden: torch.Tensor, addend: torch.Tensor | None, weight: torch.Tensor,
+                 eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(hidden + addend, rms_norm(hidden + addend) * weight) in one kernel (hidden updated in place);
+    without an addend, (hidden, its norm). hidden [rows, width]; addend a GEMM output [rows, width] or its
+    float32 split-K partials."""
+    rows, width = hidden.shape
+    normed = torch.empty_like(hidden)
+    if addend is None:
+        splits, stride_split, y, stride_y = 1, 0, hidden, hidden.stride(0)
+    else:
+        (splits, stride_split), y, stride_y = _splits(addend), addend, addend.stride(-2)
+    _add_rms_norm[(rows,)](
+        hidden, y, weight, hidden, normed, width, eps, hidden.stride(0), stride_split, stride_y, hidden.stride(0),
+        normed.stride(0), HAS_ADD=addend is not None, SPLITS=splits, BLOCK=_pow2(width),
+        num_warps=4 if width <= 4096 else 8)
+    return hidden, normed
+
+
+def silu_mul(gate_up: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """silu(gate) * up of the fused gate/up GEMM's output [rows, 2 * inner] (or its float32 split-K
+    partials): one kernel instead of two."""
+    splits, stride_split = _splits(gate_up)
+    rows, width = gate_up.shape[-2:]
     inner = width // 2
-    out = torch.empty((rows, inner), dtype=gate_up.dtype, device=gate_up.device)
+    out = torch.empty((rows, inner), dtype=dtype or gate_up.dtype, device=gate_up.device)
     block = 1024
-    _silu_mul[(rows, triton.cdiv(inner, block))](gate_up, out, inner, gate_up.stride(0), out.stride(0), BLOCK=block,
-                                                 num_warps=4)
+    _silu_mul[(rows, triton.cdiv(inner, block))](gate_up, out, inner, gate_up.stride(-2), stride_split, out.stride(0),
+                                                 SPLITS=splits, BLOCK=block, num_warps=4)
     return out
 
 
-def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: int, scale: float) -> torch.Tensor:
+# -- the decode's skinny GEMMs --------------------------------------------------------------------------------
+# (BLOCK_M, BLOCK_N, BLOCK_K, splits, num_warps, num_stages); None: cuBLAS through F.linear.
+GemmConfig = tuple[int, int, int, int, int, int]
+
+
+def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Tensor:
+    """x [M, K] @ weight[N, K]^T with the Triton kernel: [M, N] in x's dtype with one split, else the float32
+    partials [splits, M, N] (the consumer kernels sum them; `dense` does it for the others)."""
+    block_m, block_n, block_k, splits, warps, stages = config
+    rows, width = x.shape
+    n = weight.shape[0]
+    if splits == 1:
+        out = torch.empty((rows, n), dtype=x.dtype, device=x.device)
+    else:
+        out = torch.empty((splits, rows, n), dtype=torch.float32, device=x.device)
+    precision = "ieee" if x.dtype == torch.float32 else "tf32"
+    _gemm[(triton.cdiv(rows, block_m), triton.cdiv(n, block_n), splits)](
+        x, weight, out, rows, n, width // splits, x.stride(0), weight.stride(0), out.stride(0) if splits > 1 else 0,
+        out.stride(-2), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k, PRECISION=precision,
+        num_warps=warps, num_stages=stages)
+    return out
+
+
+def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True) -> list[GemmConfig]:
+    """Triton configurations worth timing for a decode GEMM of `rows` slots: K split so that a few hundred
+    programs stream the weight (the skinny shapes leave most of the GPU idle otherwise)."""
+    block_m = 16 if rows <= 16 else 32 if rows <= 32 else 64
+    sms = 132
+    found = []
+    for block_n, block_k, warps, stages in ((64, 128, 4, 4), (128, 128, 8, 3), (32, 256, 4, 3)):
+        tiles = triton.cdiv(rows, block_m) * triton.cdiv(n, block_n)
+        options = [s for s in (1, 2, 4, 8, 16) if k % (s * block_k) == 0 and (s == 1 or splits_allowed)]
+        enough = [s for s in options if tiles * s >= 2 * sms] or options[-1:]
+        for splits in enough[:2]:
+            found.append((block_m, block_n, block_k, splits, warps, stages))
+    return found
+
+
+_GEMM_CHOICE: dict = {}
+GEMM_LOG: list[str] = []  # one line per timed choice (cuBLAS and each candidate), for benchmarks and logs
+
+
+def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowed: bool = True,
+                log=None) -> GemmConfig | None:
+    """Time cuBLAS and the Triton candidates on this GPU for `rows` rows over every layer's weight of this
+    shape (as a decode step runs them, one CUDA graph) and keep the fastest (None: cuBLAS). Remembered per
+    shape for the process: timings move by noise, and a choice that flips between generations would only
+    make the outputs differ by an ulp for no reason. QREASON_DECODE_GEMM=cublas|triton forces one side."""
+    import os
+
+    weight = weights[0]
+    n, k = weight.shape
+    key = (name, rows, n, k, len(weights), weight.dtype, str(weight.device), splits_allowed)
+    if key in _GEMM_CHOICE:
+        return _GEMM_CHOICE[key]
+    forced = os.environ.get("QREASON_DECODE_GEMM", "auto")
+    x = torch.randn((rows, k), device=weight.device, dtype=weight.dtype)
+    candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed)
+    timings: list[tuple[float, GemmConfig | None]] = []
+    if forced != "triton" or not candidates:
+        timings.append((_graph_ms(lambda: [torch.nn.functional.linear(x, w) for w in weights]), None))
+    for config in candidates:
+        try:
+            timings.append((_graph_ms(lambda: [gemm(x, w, config) for w in weights]), config))
+        except Exception as error:  # noqa: BLE001 - a configuration that does not compile here: skip it
+            if log:
+                log(f"gemm {name} {config}: {type(error).__name__}: {error}")
+    timings.sort(key=lambda item: item[0])
+    choice = timings[0][1]
+    if log:
+        bytes_ = weight.numel() * weight.element_size() * len(weights)
+        table = ", ".join(f"{'cublas' if c is None else c}: {ms * 1000 / len(weights):.1f} us "
+                          f"({bytes_ / (ms * 1e-3) / 1e12:.2f} TB/s)" for ms, c in timings)
+        log(f"gemm {name} [{rows}x{k}]x[{k}x{n}]: {table}")
+    _GEMM_CHOICE[key] = choice
+    return choice
+
+
+def _graph_ms(work, replays: int = 10) -> float:
+    """Milliseconds of one pass of `work` captured as a CUDA graph (median of `replays` replays)."""
+    work()
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        work()
+    graph.replay()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(replays):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        graph.replay()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    del graph
+    return sorted(times)[len(times) // 2]
+
+
+def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: int, scale: float,
+           split: int | None = None) -> torch.Tensor:
     """q [slots, heads, head_dim] (unit last stride); kv one layer's cache [2, slots, capacity, kv_heads,
     head_dim]; slot s attends over its positions 0..positions[s] (at most `length`). Returns [slots, heads *
-    head_dim] in q's dtype."""
+    head_dim] in q's dtype. split: positions per program (default split_size); one split over the whole
+    length stores the output directly, without partials and the merge kernel."""
     slots, heads, head_dim = q.shape
     keys = kv[0]
     kv_heads = keys.shape[2]
     group = heads // kv_heads
-    split = split_size(length)
+    split = split or split_size(length, slots * kv_heads)
     splits = triton.cdiv(length, split)
-    part_o = torch.empty((slots, kv_heads, splits, group, head_dim), dtype=torch.float32, device=q.device)
-    part_l = torch.empty((slots, kv_heads, splits, group), dtype=torch.float32, device=q.device)
+    direct = splits == 1
     out = torch.empty((slots, heads * head_dim), dtype=q.dtype, device=q.device)
+    if direct:
+        part_o = part_l = out
+    else:
+        part_o = torch.empty((slots, kv_heads, splits, group, head_dim), dtype=torch.float32, device=q.device)
+        part_l = torch.empty((slots, kv_heads, splits, group), dtype=torch.float32, device=q.device)
     precision = "ieee" if q.dtype == torch.float32 else "tf32"
     g_pad = max(16, _pow2(group))
     log2e = 1.4426950408889634
     _attend_split[(slots, kv_heads, splits)](
-        q, keys, positions, part_o, part_l, length, scale * log2e, q.stride(0), q.stride(1),
-        keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0),
+        q, keys, positions, part_o, part_l, out, length, scale * log2e, q.stride(0), q.stride(1),
+        keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0), out.stride(0), head_dim,
         KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split,
-        BLOCK_N=64 if head_dim <= 128 else 32, PRECISION=precision, num_warps=4, num_stages=2)
-    _attend_merge[(slots, kv_heads)](
-        part_o, part_l, positions, out, length, out.stride(0), head_dim,
-        KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split, num_warps=4)
+        BLOCK_N=64 if head_dim <= 128 else 32, PRECISION=precision, DIRECT=direct, num_warps=4, num_stages=2)
+    if not direct:
+        _attend_merge[(slots, kv_heads)](
+            part_o, part_l, positions, out, length, out.stride(0), head_dim,
+            KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split, num_warps=4)
     return out
 
 
@@ -344,4 +597,27 @@ def _check(device: torch.device, dtype: torch.dtype) -> str | None:
                                               attn_mask=mask, scale=head_dim ** -0.5).reshape(slots, -1)
     if not torch.allclose(out.float(), expected, atol=tolerance, rtol=tolerance):
         return "attend differs from masked SDPA"
+    direct = attend(q, kv, positions, length, head_dim ** -0.5, split=length)
+    if not torch.allclose(direct.float(), expected, atol=tolerance, rtol=tolerance):
+        return "attend (one split, direct store) differs from masked SDPA"
+    hidden, addend, weight = randn(slots, 300), randn(slots, 300), randn(300)
+    new_hidden, normed = add_rms_norm(hidden.clone(), addend, weight, 1e-5)
+    summed = hidden + addend
+    if not torch.allclose(new_hidden.float(), summed.float(), atol=tolerance, rtol=tolerance) or not torch.allclose(
+            normed.float(), F.rms_norm(summed, (300,), weight, 1e-5).float(), atol=tolerance, rtol=tolerance):
+        return "add_rms_norm differs from hidden + addend and F.rms_norm"
+    x, w = randn(slots, 256), randn(96, 256)
+    for config in ((16, 32, 64, 1, 4, 2), (16, 32, 64, 4, 4, 2)):
+        got = dense(gemm(x, w, config), dtype)
+        if not torch.allclose(got.float(), F.linear(x, w).float(), atol=10 * tolerance, rtol=10 * tolerance):
+            return f"gemm {config} differs from F.linear"
+    rows_qkv = randn(2 * 7, (heads + 2 * kv_heads) * head_dim)
+    before = rows_qkv.clone()
+    rotary_rows(rows_qkv, cos, sin, 7, heads, kv_heads, kv_mode(None, head_dim))
+    x = before[:, :(heads + kv_heads) * head_dim].view(14, heads + kv_heads, head_dim)
+    index = torch.arange(14, device=device) % 7
+    expected = torch.addcmul(x * cos[index][:, None], x.roll(head_dim // 2, dims=-1), sin[index][:, None])
+    if not torch.allclose(rows_qkv[:, :(heads + kv_heads) * head_dim].float(), expected.reshape(14, -1).float(),
+                          atol=tolerance, rtol=tolerance):
+        return "rotary_rows differs from the eager rotary embedding"
     return None

@@ -230,7 +230,7 @@ class FastGenerator:
         dtype = next(self.model.parameters()).dtype
         shape = dict(layers=self.forward.layers, slots=slots, capacity=capacity, kv_heads=self.forward.kv_heads,
                      head_dim=self.forward.head_dim, dtype=dtype, device=self.device, quantizer=quantizer)
-        if self.forward.prepare(capacity, self.device, dtype):
+        if self.forward.prepare(capacity, self.device, dtype, slots):
             self.graphs.clear()  # the weights or the rotary table the graphs read changed
         if self.cache is not None and self.cache.fits(**shape):
             return
