@@ -196,6 +196,18 @@ def test_prefill_rotary_rows_in_place(dtype, quantizer):
                           else 1e-2, atol=1e-6)
     assert close.float().mean() > 0.97
     assert (got[:, heads + kv_heads:] == values).float().mean() > 0.999
+    # With the cache and a slot per prompt row: the same rows, and k and v stored at (slot, position).
+    kv = torch.zeros((2, 4, 16, kv_heads, head_dim), device=DEVICE, dtype=dtype)
+    again = before.clone()
+    slots = torch.tensor([2, 0, 3], device=DEVICE)
+    decode_kernels.rotary_rows(again, cos, sin, tokens, heads, kv_heads, decode_kernels.kv_mode(quantizer, head_dim),
+                               kv, slots)
+    assert torch.equal(again, qkv)
+    stored = again.view(rows, tokens, heads + 2 * kv_heads, head_dim)
+    for row, slot in enumerate(slots.tolist()):
+        assert torch.equal(kv[0, slot, :tokens], stored[row, :, heads:heads + kv_heads])
+        assert torch.equal(kv[1, slot, :tokens], stored[row, :, heads + kv_heads:])
+    assert not kv[:, 1].any() and not kv[:, :, tokens:].any()  # slot 1 and later positions untouched
 
 
 @pytest.mark.parametrize("split", [64, 256, 512])
@@ -207,3 +219,13 @@ def test_attention_split_sizes_and_the_direct_store_agree(split):
     positions = torch.tensor([0, 1, 63, 64, 300, capacity - 1], device=DEVICE)
     got = decode_kernels.attend(q, kv, positions, length, head_dim ** -0.5, split=split)
     torch.testing.assert_close(got, reference_attention(q, kv, positions, length, head_dim ** -0.5), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("rows,vocab", [(1, 512), (64, 128256), (7, 4097)])
+def test_argmax_is_torch_argmax_ties_included(dtype, rows, vocab):
+    generator = torch.Generator(device=DEVICE).manual_seed(9)
+    logits = torch.randn((rows, vocab), generator=generator, device=DEVICE).to(dtype)
+    logits[0, vocab // 3:] = logits[0].max() + 1  # a tie across blocks: the first index
+    logits[-1, -1] = logits[-1].max() + 1  # the very last column
+    assert torch.equal(decode_kernels.argmax(logits), logits.argmax(dim=-1))

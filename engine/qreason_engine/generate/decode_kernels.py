@@ -46,15 +46,18 @@ def supports(head_dim: int, group: int) -> bool:
 
 
 def split_size(length: int, pairs: int = 0) -> int:
-    """Positions per attention split for `pairs` (slot, KV head) programs: short contexts in more, smaller
-    splits (more programs to fill the GPU), long ones in larger splits (fewer partial results to merge).
+    """Positions per attention split for `pairs` (slot, KV head) programs. Enough programs to fill the GPU
+    (about 512 on an H200) with as few splits as that allows: one split over the whole length needs no
+    partial results and no merge kernel (measured on an H200, 2026-12-04, batch 64 and 256 at lengths 384
+    and 512: one split 10-15 % faster than splits of 128 or 256 positions; docs/benchmarks.md).
     QREASON_ATTEND_SPLIT overrides it (a benchmark's sweep)."""
     import os
 
     forced = os.environ.get("QREASON_ATTEND_SPLIT")
     if forced:
         return int(forced)
-    return 128 if length <= 1024 else 256
+    splits = max(1, -(-512 // max(pairs, 1)))
+    return max(64, -(-length // (splits * 64)) * 64)
 
 
 if triton is not None:
@@ -173,69 +176,122 @@ if triton is not None:
         tl.store(target + v_offset, value.to(V.dtype.element_ty).to(KV.dtype.element_ty))
 
     @triton.jit
-    def _load_sum(ptr, offsets, stride_split, SPLITS: tl.constexpr, dtype: tl.constexpr):
-        # A GEMM's output element: one value, or the sum of SPLITS float32 split-K partials rounded to the
-        # model's dtype as the one-pass GEMM rounds its output.
-        x = tl.load(ptr + offsets).to(tl.float32)
+    def _round_tile(x, MODE: tl.constexpr, MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, ROWS: tl.constexpr,
+                    HEAD_DIM: tl.constexpr, GROUP_SIZE: tl.constexpr):
+        # _round_row for a tile [ROWS, HEAD_DIM] of heads (float32): the same arithmetic per row.
+        if MODE == 1:
+            groups = tl.reshape(x, [ROWS, HEAD_DIM // GROUP_SIZE, GROUP_SIZE])
+            low = tl.minimum(tl.min(groups, 2), 0.0)
+            high = tl.maximum(tl.max(groups, 2), 0.0)
+            empty = (low == 0.0) & (high == 0.0)
+            low = tl.where(empty, -1.0, low)
+            high = tl.where(empty, 1.0, high)
+            scale = (high - low) * INV_MAXQ
+            zero = libdevice.rint(tl.math.div_rn(-low, scale))
+            codes = libdevice.rint(tl.math.div_rn(groups, scale[:, :, None])) + zero[:, :, None]
+            codes = tl.minimum(tl.maximum(codes, 0.0), MAXQ)
+            x = tl.reshape(scale[:, :, None] * (codes - zero[:, :, None]), [ROWS, HEAD_DIM])
+        elif MODE == 2:
+            x = tl.minimum(tl.maximum(x, -448.0), 448.0).to(tl.float8e4nv).to(tl.float32)
+        return x
+
+    @triton.jit
+    def _load_sum(ptr, offsets, mask, stride_split, SPLITS: tl.constexpr, dtype: tl.constexpr):
+        # A GEMM's output elements: the values, or the sums of SPLITS float32 split-K partials rounded to
+        # the model's dtype as the one-pass GEMM rounds its output.
+        x = tl.load(ptr + offsets, mask=mask, other=0.0).to(tl.float32)
         for split in tl.static_range(1, SPLITS):
-            x += tl.load(ptr + split * stride_split + offsets)
+            x += tl.load(ptr + split * stride_split + offsets, mask=mask, other=0.0)
         return x.to(dtype).to(tl.float32)
 
     @triton.jit
     def _rotary_write(QKV, COS, SSIN, POS, QOUT, KV, stride_x, stride_xs, stride_t, stride_qs, stride_qh, stride_cs,
-                      stride_cp, stride_ch, v_offset, HEADS: tl.constexpr, KV_HEADS: tl.constexpr, MODE: tl.constexpr,
-                      MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, HEAD_DIM: tl.constexpr, GROUP_SIZE: tl.constexpr,
-                      SPLITS: tl.constexpr):
-        # One (slot, head) of the fused q/k/v GEMM's output row [q heads | k heads | v heads] (or of its
-        # SPLITS split-K partials, summed here): the rotary embedding (x * cos, rounded to the model's dtype
-        # as the separate multiplication rounds it, plus roll(x) * signed sin); a query head is stored
-        # rotated, a KV head's rotated key and its value are rounded to the KV grid and written at the
-        # slot's position.
+                      stride_cp, stride_ch, v_offset, HEADS: tl.constexpr, KV_HEADS: tl.constexpr,
+                      HEADS_PAD: tl.constexpr, MODE: tl.constexpr, MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr,
+                      HEAD_DIM: tl.constexpr, GROUP_SIZE: tl.constexpr, SPLITS: tl.constexpr):
+        # One slot's row of the fused q/k/v GEMM output [q heads | k heads | v heads] (or of its SPLITS
+        # split-K partials, summed here), every head at once: the rotary embedding of q and k (x * cos,
+        # rounded to the model's dtype as the separate multiplication rounds it, plus roll(x) * signed sin);
+        # the query heads stored rotated, the rotated keys and the values rounded to the KV grid and
+        # written at the slot's position.
         slot = tl.program_id(0).to(tl.int64)
-        head = tl.program_id(1)
         position = tl.load(POS + slot)
+        h = tl.arange(0, HEADS_PAD)
         d = tl.arange(0, HEAD_DIM)
-        row = QKV + slot * stride_x + head * HEAD_DIM
+        keep = (h < HEADS + 2 * KV_HEADS)[:, None]
+        row = QKV + slot * stride_x
         dtype = QOUT.dtype.element_ty
-        x = _load_sum(row, d, stride_xs, SPLITS, dtype)
-        rolled = _load_sum(row, (d + HEAD_DIM // 2) % HEAD_DIM, stride_xs, SPLITS, dtype)
-        cos = tl.load(COS + position * stride_t + d).to(tl.float32)
-        sin = tl.load(SSIN + position * stride_t + d).to(tl.float32)
-        rotated = ((x * cos).to(dtype).to(tl.float32) + rolled * sin).to(dtype)
-        if head < HEADS:
-            tl.store(QOUT + slot * stride_qs + head * stride_qh + d, rotated)
-        else:
-            kv_head = head - HEADS
-            target = KV + slot * stride_cs + position * stride_cp + kv_head * stride_ch + d
-            key = _round_row(rotated.to(tl.float32), MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
-            tl.store(target, key.to(dtype).to(KV.dtype.element_ty))
-            value = _load_sum(row + KV_HEADS * HEAD_DIM, d, stride_xs, SPLITS, dtype)
-            value = _round_row(value, MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
-            tl.store(target + v_offset, value.to(dtype).to(KV.dtype.element_ty))
+        x = _load_sum(row, h[:, None] * HEAD_DIM + d[None, :], keep, stride_xs, SPLITS, dtype)
+        rolled = _load_sum(row, h[:, None] * HEAD_DIM + ((d + HEAD_DIM // 2) % HEAD_DIM)[None, :], keep, stride_xs,
+                           SPLITS, dtype)
+        cos = tl.load(COS + position * stride_t + d).to(tl.float32)[None, :]
+        sin = tl.load(SSIN + position * stride_t + d).to(tl.float32)[None, :]
+        rotated = ((x * cos).to(dtype).to(tl.float32) + rolled * sin).to(dtype).to(tl.float32)
+        x = tl.where((h < HEADS + KV_HEADS)[:, None], rotated, x)
+        tl.store(QOUT + slot * stride_qs + h[:, None] * stride_qh + d[None, :], x.to(dtype), mask=(h < HEADS)[:, None])
+        x = _round_tile(x, MODE, MAXQ, INV_MAXQ, HEADS_PAD, HEAD_DIM, GROUP_SIZE)
+        is_key = (h >= HEADS) & (h < HEADS + KV_HEADS)
+        is_value = (h >= HEADS + KV_HEADS) & (h < HEADS + 2 * KV_HEADS)
+        kv_head = tl.where(is_key, h - HEADS, h - HEADS - KV_HEADS)
+        target = (KV + slot * stride_cs + position * stride_cp + kv_head[:, None] * stride_ch
+                  + tl.where(is_value, v_offset, 0)[:, None] + d[None, :])
+        tl.store(target, x.to(dtype).to(KV.dtype.element_ty), mask=(is_key | is_value)[:, None])
 
     @triton.jit
-    def _rotary_rows(QKV, COS, SSIN, stride_x, stride_t, tokens_per_row, HEADS: tl.constexpr, KV_HEADS: tl.constexpr,
+    def _rotary_rows(QKV, COS, SSIN, KV, SLOTS, stride_x, stride_t, stride_cs, stride_cp, stride_ch, v_offset,
+                     tokens_per_row, HEADS: tl.constexpr, KV_HEADS: tl.constexpr, HEADS_PAD: tl.constexpr,
                      MODE: tl.constexpr, MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, HEAD_DIM: tl.constexpr,
-                     GROUP_SIZE: tl.constexpr):
-        # The prefill's q/k/v GEMM output [tokens, (heads + 2 kv_heads) * head_dim], in place: one (token,
-        # head) per program; token i sits at position i % tokens_per_row (right-padded prompts). q and k
-        # heads rotated as _rotary_write rotates them; k and v heads rounded to the KV grid.
+                     GROUP_SIZE: tl.constexpr, WRITE_KV: tl.constexpr):
+        # The prefill's q/k/v GEMM output [tokens, (heads + 2 kv_heads) * head_dim], in place, one token
+        # (every head) per program; token i sits at position i % tokens_per_row of prompt row
+        # i // tokens_per_row (right-padded prompts). q and k rotated as _rotary_write rotates them; k and v
+        # rounded to the KV grid; WRITE_KV: k and v also stored into the cache at slot SLOTS[row].
         token = tl.program_id(0).to(tl.int64)
-        head = tl.program_id(1)
+        h = tl.arange(0, HEADS_PAD)
         d = tl.arange(0, HEAD_DIM)
-        row = QKV + token * stride_x + head * HEAD_DIM
+        keep = (h < HEADS + 2 * KV_HEADS)[:, None]
+        row = QKV + token * stride_x
         dtype = QKV.dtype.element_ty
-        x = tl.load(row + d).to(tl.float32)
-        if head < HEADS + KV_HEADS:
-            position = token % tokens_per_row
-            rolled = tl.load(row + (d + HEAD_DIM // 2) % HEAD_DIM).to(tl.float32)
-            cos = tl.load(COS + position * stride_t + d).to(tl.float32)
-            sin = tl.load(SSIN + position * stride_t + d).to(tl.float32)
-            x = ((x * cos).to(dtype).to(tl.float32) + rolled * sin).to(dtype).to(tl.float32)
-        if head >= HEADS:
-            x = _round_row(x, MODE, MAXQ, INV_MAXQ, HEAD_DIM, GROUP_SIZE)
-        tl.debug_barrier()  # every thread has read the head (rolled reads another thread's half) before any store
-        tl.store(row + d, x.to(dtype))
+        position = token % tokens_per_row
+        x = tl.load(row + h[:, None] * HEAD_DIM + d[None, :], mask=keep, other=0.0).to(tl.float32)
+        rolled = tl.load(row + h[:, None] * HEAD_DIM + ((d + HEAD_DIM // 2) % HEAD_DIM)[None, :], mask=keep,
+                         other=0.0).to(tl.float32)
+        cos = tl.load(COS + position * stride_t + d).to(tl.float32)[None, :]
+        sin = tl.load(SSIN + position * stride_t + d).to(tl.float32)[None, :]
+        rotated = ((x * cos).to(dtype).to(tl.float32) + rolled * sin).to(dtype).to(tl.float32)
+        x = tl.where((h < HEADS + KV_HEADS)[:, None], rotated, x)
+        x = tl.where((h >= HEADS)[:, None], _round_tile(x, MODE, MAXQ, INV_MAXQ, HEADS_PAD, HEAD_DIM, GROUP_SIZE), x)
+        tl.debug_barrier()  # every thread has read the row (rolled reads other threads' halves) before any store
+        tl.store(row + h[:, None] * HEAD_DIM + d[None, :], x.to(dtype), mask=keep)
+        if WRITE_KV:
+            slot = tl.load(SLOTS + token // tokens_per_row)
+            is_key = (h >= HEADS) & (h < HEADS + KV_HEADS)
+            is_value = (h >= HEADS + KV_HEADS) & (h < HEADS + 2 * KV_HEADS)
+            kv_head = tl.where(is_key, h - HEADS, h - HEADS - KV_HEADS)
+            target = (KV + slot * stride_cs + position * stride_cp + kv_head[:, None] * stride_ch
+                      + tl.where(is_value, v_offset, 0)[:, None] + d[None, :])
+            tl.store(target, x.to(dtype).to(KV.dtype.element_ty), mask=(is_key | is_value)[:, None])
+
+    @triton.jit
+    def _argmax_blocks(X, VALUES, INDEX, width, stride_x, blocks, BLOCK: tl.constexpr):
+        # Greedy decoding's argmax, first stage: the largest logit of one block of one row and its first
+        # index (NaN counts as the largest, as torch.argmax has it).
+        row = tl.program_id(0).to(tl.int64)
+        block = tl.program_id(1)
+        columns = block * BLOCK + tl.arange(0, BLOCK)
+        x = tl.load(X + row * stride_x + columns, mask=columns < width, other=float("-inf")).to(tl.float32)
+        x = tl.where(x != x, float("inf"), x)
+        best = tl.argmax(x, 0, tie_break_left=True)
+        tl.store(VALUES + row * blocks + block, tl.max(x, 0))
+        tl.store(INDEX + row * blocks + block, block * BLOCK + best)
+
+    @triton.jit
+    def _argmax_merge(VALUES, INDEX, OUT, blocks, BLOCKS: tl.constexpr):
+        row = tl.program_id(0).to(tl.int64)
+        b = tl.arange(0, BLOCKS)
+        values = tl.load(VALUES + row * blocks + b, mask=b < blocks, other=float("-inf"))
+        best = tl.argmax(values, 0, tie_break_left=True)  # the first block holding the maximum: the first index
+        tl.store(OUT + row, tl.load(INDEX + row * blocks + best).to(tl.int64))
 
     @triton.jit
     def _add_rms_norm(H, Y, WEIGHT, H_OUT, N_OUT, width, eps, stride_h, stride_ys, stride_y, stride_ho, stride_no,
@@ -357,23 +413,30 @@ def rotary_write(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor,
     head_dim = cos.shape[-1]
     q = torch.empty((slots, heads, head_dim), dtype=dtype or qkv.dtype, device=qkv.device)
     keys = kv[0]
-    _rotary_write[(slots, heads + kv_heads)](
+    _rotary_write[(slots,)](
         qkv, cos, signed_sin, positions, q, keys, qkv.stride(-2), stride_split, cos.stride(0), q.stride(0), q.stride(1),
         keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0), HEADS=heads, KV_HEADS=kv_heads,
-        MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim, GROUP_SIZE=mode[3], SPLITS=splits,
-        num_warps=1)
+        HEADS_PAD=_pow2(heads + 2 * kv_heads), MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim,
+        GROUP_SIZE=mode[3], SPLITS=splits, num_warps=4)
     return q
 
 
 def rotary_rows(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor, tokens_per_row: int, heads: int,
-                kv_heads: int, mode: tuple[int, float, float, int]) -> None:
+                kv_heads: int, mode: tuple[int, float, float, int], kv: torch.Tensor | None = None,
+                slots: torch.Tensor | None = None) -> None:
     """The prefill's q/k/v [tokens, (heads + 2 kv_heads) * head_dim] (contiguous rows; token i at position
-    i % tokens_per_row), in place: q and k rotated, k and v rounded to the KV grid."""
+    i % tokens_per_row of prompt row i // tokens_per_row), in place: q and k rotated, k and v rounded to the
+    KV grid; with kv (one layer's cache) and slots (one per prompt row), k and v also written there."""
     tokens = qkv.shape[0]
     head_dim = cos.shape[-1]
-    _rotary_rows[(tokens, heads + 2 * kv_heads)](
-        qkv, cos, signed_sin, qkv.stride(0), cos.stride(0), tokens_per_row, HEADS=heads, KV_HEADS=kv_heads,
-        MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim, GROUP_SIZE=mode[3], num_warps=1)
+    write = kv is not None
+    keys = kv[0] if write else qkv
+    _rotary_rows[(tokens,)](
+        qkv, cos, signed_sin, keys, slots if write else qkv, qkv.stride(0), cos.stride(0),
+        keys.stride(0) if write else 0, keys.stride(1) if write else 0, keys.stride(2) if write else 0,
+        kv.stride(0) if write else 0, tokens_per_row, HEADS=heads, KV_HEADS=kv_heads,
+        HEADS_PAD=_pow2(heads + 2 * kv_heads), MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim,
+        GROUP_SIZE=mode[3], WRITE_KV=write, num_warps=4)
 
 
 def add_rms_norm(hidden: torch.Tensor, addend: torch.Tensor | None, weight: torch.Tensor,
@@ -404,6 +467,20 @@ def silu_mul(gate_up: torch.Tensor, dtype: torch.dtype | None = None) -> torch.T
     block = 1024
     _silu_mul[(rows, triton.cdiv(inner, block))](gate_up, out, inner, gate_up.stride(-2), stride_split, out.stride(0),
                                                  SPLITS=splits, BLOCK=block, num_warps=4)
+    return out
+
+
+def argmax(logits: torch.Tensor) -> torch.Tensor:
+    """logits [rows, vocab] -> the first index of each row's maximum (long), as torch.argmax: two kernels
+    that spread a row over many programs (torch's reduction runs one row per block: few blocks at decode)."""
+    rows, width = logits.shape
+    block = 4096
+    blocks = triton.cdiv(width, block)
+    values = torch.empty((rows, blocks), dtype=torch.float32, device=logits.device)
+    index = torch.empty((rows, blocks), dtype=torch.int32, device=logits.device)
+    out = torch.empty(rows, dtype=torch.long, device=logits.device)
+    _argmax_blocks[(rows, blocks)](logits, values, index, width, logits.stride(0), blocks, BLOCK=block, num_warps=8)
+    _argmax_merge[(rows,)](values, index, out, blocks, BLOCKS=max(16, _pow2(blocks)), num_warps=1)
     return out
 
 
@@ -463,6 +540,11 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
     if key in _GEMM_CHOICE:
         return _GEMM_CHOICE[key]
     forced = os.environ.get("QREASON_DECODE_GEMM", "auto")
+    if forced == "auto" and rows > 32:
+        # Measured on an H200 (2026-12-04, docs/benchmarks.md): at 64 and 256 rows cuBLAS beat every
+        # candidate on every decode shape (by 1.2-2x); only a few rows leave cuBLAS's tiles idle enough.
+        _GEMM_CHOICE[key] = None
+        return None
     x = torch.randn((rows, k), device=weight.device, dtype=weight.dtype)
     candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed)
     timings: list[tuple[float, GemmConfig | None]] = []
@@ -611,6 +693,10 @@ def _check(device: torch.device, dtype: torch.dtype) -> str | None:
         got = dense(gemm(x, w, config), dtype)
         if not torch.allclose(got.float(), F.linear(x, w).float(), atol=10 * tolerance, rtol=10 * tolerance):
             return f"gemm {config} differs from F.linear"
+    logits = randn(slots, 5000)
+    logits[1, 4000:] = logits[1].max() + 1  # ties: the first index wins
+    if not torch.equal(argmax(logits), logits.argmax(dim=-1)):
+        return "argmax differs from torch.argmax"
     rows_qkv = randn(2 * 7, (heads + 2 * kv_heads) * head_dim)
     before = rows_qkv.clone()
     rotary_rows(rows_qkv, cos, sin, 7, heads, kv_heads, kv_mode(None, head_dim))

@@ -31,6 +31,7 @@ import torch
 
 from ..caches import RUNTIME_ATTRIBUTE, make_cache
 from ..errors import EngineError
+from . import decode_kernels
 from .decode_graphs import DecodeGraphs
 from .oracle import BatchGenerator, new_row
 from .requests import GenerationRequest, GenerationResult, run_each
@@ -260,8 +261,11 @@ class FastGenerator:
         logits = self._decode(self.tokens, self.positions, self.cache, length)
         # Greedy steps take the argmax of the model's logits as they are (the float32 copy of bf16 logits
         # has the same argmax); sampling divides and sums, in float32 as the oracle does.
-        chosen = draw(logits.float() if sample else logits, self.temperature, self.top_k, self.top_p, self.seeds, self.steps,
-                      sample=sample, filtered=filtered)
+        if not sample and self.forward.kernels:
+            chosen = decode_kernels.argmax(logits)  # torch.argmax's answer, spread over more of the GPU
+        else:
+            chosen = draw(logits.float() if sample else logits, self.temperature, self.top_k, self.top_p, self.seeds,
+                          self.steps, sample=sample, filtered=filtered)
         self.out.index_copy_(0, self.counter, chosen[None])
         self.counter.add_(1)
         self.tokens.copy_(chosen)

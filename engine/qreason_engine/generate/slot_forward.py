@@ -343,10 +343,13 @@ class SlotForward:
         Returns each prompt's next-token logits [prompts, vocab] (float32)."""
         device = self.model.lm_head.weight.device
         rows, longest = len(prompts), max(len(p) for p in prompts)
-        ids = torch.full((rows, longest), pad_id, dtype=torch.long, device=device)
-        for i, prompt in enumerate(prompts):
-            ids[i, :len(prompt)] = torch.tensor(prompt, dtype=torch.long, device=device)
+        # Padded on the host, one copy to the device (not one per prompt).
+        ids = torch.tensor([list(p) + [pad_id] * (longest - len(p)) for p in prompts], dtype=torch.long).to(device)
         hidden = self.base.embed_tokens(ids).view(rows * longest, -1)  # [tokens, hidden]
+        # Each prompt row in exactly one slot (no n-sample sharing): the rotary kernel writes the slot itself.
+        row_slots = None
+        if batch_rows.numel() == rows:
+            row_slots = torch.empty(rows, dtype=slots.dtype, device=device).scatter_(0, batch_rows, slots)
         cos, signed_sin = self._table[0][:longest, None], self._table[1][:longest, None]  # [T, 1, head_dim]
         half = self.head_dim // 2
         q_width, kv_width = self.heads * self.head_dim, self.kv_heads * self.head_dim
@@ -360,9 +363,11 @@ class SlotForward:
             if fused.weight is not None:
                 qkv = fused(x)
                 if self.kernels and cache.kernel_mode is not None and not hasattr(attention, "q_norm"):
-                    # Rotary embedding of q and k and the KV rounding in place, one kernel.
+                    # Rotary embedding of q and k and the KV rounding in place, one kernel, which also writes
+                    # the keys and values into the slots where each prompt row has one.
                     decode_kernels.rotary_rows(qkv, self._table[0], self._table[1], longest, self.heads,
-                                               self.kv_heads, cache.kernel_mode)
+                                               self.kv_heads, cache.kernel_mode,
+                                               None if row_slots is None else cache.kv[index], row_slots)
                     rotated = True
                 else:
                     rotated = False
@@ -380,8 +385,9 @@ class SlotForward:
                 k = torch.addcmul(k * cos, k.roll(half, dims=-1), signed_sin)
                 if quantizer is not None:
                     k, v = quantizer.round(k), quantizer.round(v)
-            cache.kv[index, 0, :, :longest].index_copy_(0, slots, k[batch_rows].to(cache.kv.dtype))
-            cache.kv[index, 1, :, :longest].index_copy_(0, slots, v[batch_rows].to(cache.kv.dtype))
+            if not (rotated and row_slots is not None):
+                cache.kv[index, 0, :, :longest].index_copy_(0, slots, k[batch_rows].to(cache.kv.dtype))
+                cache.kv[index, 1, :, :longest].index_copy_(0, slots, v[batch_rows].to(cache.kv.dtype))
             out = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
                                                  is_causal=True, scale=attention.scaling,
                                                  enable_gqa=self.group > 1)
