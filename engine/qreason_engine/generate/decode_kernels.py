@@ -589,7 +589,7 @@ def _graph_ms(work, replays: int = 10) -> float:
 
 
 def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: int, scale: float,
-           split: int | None = None) -> torch.Tensor:
+           split: int | None = None, block_n: int | None = None, warps: int = 4, stages: int = 2) -> torch.Tensor:
     """q [slots, heads, head_dim] (unit last stride); kv one layer's cache [2, slots, capacity, kv_heads,
     head_dim]; slot s attends over its positions 0..positions[s] (at most `length`). Returns [slots, heads *
     head_dim] in q's dtype. split: positions per program (default split_size); one split over the whole
@@ -614,7 +614,8 @@ def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: i
         q, keys, positions, part_o, part_l, out, length, scale * log2e, q.stride(0), q.stride(1),
         keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0), out.stride(0), head_dim,
         KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split,
-        BLOCK_N=64 if head_dim <= 128 else 32, PRECISION=precision, DIRECT=direct, num_warps=4, num_stages=2)
+        BLOCK_N=block_n or (64 if head_dim <= 128 else 32), PRECISION=precision, DIRECT=direct, num_warps=warps,
+        num_stages=stages)
     if not direct:
         _attend_merge[(slots, kv_heads)](
             part_o, part_l, positions, out, length, out.stride(0), head_dim,
