@@ -449,7 +449,7 @@ def attention_splits(model, batch: int, device) -> list[dict]:
             rows.append({"section": "profile", "batch": batch, "attention_length": length, "split": split, "us": us})
         print(f"# attention b{batch} length {length}: " + ", ".join(cells), flush=True)
         cells = []
-        for block_n, warps, stages in ((64, 4, 3), (64, 4, 4), (128, 4, 2), (128, 8, 2), (128, 8, 3), (32, 2, 3)):
+        for block_n, warps, stages in ((64, 4, 2), (64, 4, 3), (64, 4, 4), (128, 4, 2), (32, 2, 3)):
             ms = decode_kernels._graph_ms(lambda: [decode_kernels.attend(q, kv[i], positions, length, 0.125, None,
                                                                          block_n, warps, stages) for i in range(layers)])
             us = ms * 1000 / layers
