@@ -6,6 +6,12 @@ the KV write (rounded to the variant's KV grid inside the same kernel).
   the `group` query heads that share the KV head (grouped-query attention without copying the cache),
   and keeps an online softmax; a second kernel merges the splits by their log-sum-exp. SDPA with an
   additive mask reads the whole bucket for every slot and launches mask arithmetic per step.
+- `rotary_write` (decode, one program per slot) and `rotary_rows` (prefill, one per prompt token, in place):
+  the rotary embedding of q and k fused with the KV rounding and the cache write.
+- `add_rms_norm`: a residual add and the RMSNorm after it in one kernel (the new hidden state and its norm).
+- `argmax`: greedy decoding's argmax in two stages (many programs per row; the first index of the maximum).
+- `gemm`: a split-K GEMM for decode projections of few rows, its float32 partials summed by the consumer
+  kernel; `gemm_choice` times it against cuBLAS on the GPU and keeps the faster per shape.
 - `write_kv`: the new key and value of every slot written at the slot's position, in one kernel per layer;
   with a KV scheme the asymmetric min-max integer rounding (groups along the head dimension, the
   arithmetic of quant/grid.py: IEEE division, round half to even) or the fp8 e4m3 round trip happens in

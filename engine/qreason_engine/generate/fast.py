@@ -12,7 +12,9 @@ steps replayed as CUDA graphs, sampling on the device, and one host sync every `
 - Decode: SlotForward.decode for every slot at once, then `sampling.draw` on the device, the token fed to
   the next step on the device; the host reads the chunk's tokens once and applies the finishing rules
   (end of sequence, stop strings, max_tokens: rows.RowRules, the oracle's) to each row's tokens in order,
-  discarding what a row produced after it finished.
+  discarding what a row produced after it finished. On a GPU, while no row waits for a slot and no server
+  queue can add rows, the next chunk is launched before the host reads the last (its tokens copied to
+  pinned memory), so the host's work overlaps the GPU's.
 - The oracle (oracle.BatchGenerator) runs what this path leaves to it: JSON-constrained rows, rows with
   log-probs, models slot_forward does not cover, and rows longer than `max_capacity` tokens.
 
