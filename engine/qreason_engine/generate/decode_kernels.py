@@ -546,7 +546,7 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
     if key in _GEMM_CHOICE:
         return _GEMM_CHOICE[key]
     forced = os.environ.get("QREASON_DECODE_GEMM", "auto")
-    if forced == "auto" and rows > 32:
+    if weight.device.type != "cuda" or (forced == "auto" and rows > 32):
         # Measured on an H200 (2026-12-04, docs/benchmarks.md): at 64 and 256 rows cuBLAS beat every
         # candidate on every decode shape (by 1.2-2x); only a few rows leave cuBLAS's tiles idle enough.
         _GEMM_CHOICE[key] = None
@@ -554,14 +554,8 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
     x = torch.randn((rows, k), device=weight.device, dtype=weight.dtype)
     candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed)
     timings: list[tuple[float, GemmConfig | None]] = []
-    if forced != "triton" or not candidates:
-        timings.append((_graph_ms(lambda: [torch.nn.functional.linear(x, w) for w in weights]), None))
-    for config in candidates:
-        try:
-            timings.append((_graph_ms(lambda: [gemm(x, w, config) for w in weights]), config))
-        except Exception as error:  # noqa: BLE001 - a configuration that does not compile here: skip it
-            if log:
-                log(f"gemm {name} {config}: {type(error).__name__}: {error}")
+    with torch.cuda.device(weight.device):
+        _time_candidates(timings, candidates, forced, x, weights, name, log)
     timings.sort(key=lambda item: item[0])
     choice = timings[0][1]
     if log:
@@ -571,6 +565,17 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
         log(f"gemm {name} [{rows}x{k}]x[{k}x{n}]: {table}")
     _GEMM_CHOICE[key] = choice
     return choice
+
+
+def _time_candidates(timings: list, candidates: list, forced: str, x, weights, name: str, log) -> None:
+    if forced != "triton" or not candidates:
+        timings.append((_graph_ms(lambda: [torch.nn.functional.linear(x, w) for w in weights]), None))
+    for config in candidates:
+        try:
+            timings.append((_graph_ms(lambda: [gemm(x, w, config) for w in weights]), config))
+        except Exception as error:  # noqa: BLE001 - a configuration that does not compile here: skip it
+            if log:
+                log(f"gemm {name} {config}: {type(error).__name__}: {error}")
 
 
 def _graph_ms(work, replays: int = 10) -> float:
