@@ -112,3 +112,120 @@ def test_silu_mul_matches_the_two_eager_kernels(dtype):
 def test_every_kernel_passes_the_start_up_check():
     for dtype in (torch.float32, torch.bfloat16):
         assert decode_kernels.verified(DEVICE, dtype) is None
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("rows,n,k", [(1, 96, 256), (64, 3072, 2048), (200, 1000, 512)])
+def test_split_k_gemm_partials_sum_to_the_matmul(dtype, rows, n, k):
+    generator = torch.Generator(device=DEVICE).manual_seed(4)
+    x = torch.randn((rows, k), generator=generator, device=DEVICE).to(dtype)
+    w = torch.randn((n, k), generator=generator, device=DEVICE).to(dtype)
+    expected = F.linear(x.double(), w.double())
+    for config in decode_kernels.gemm_candidates(rows, n, k):
+        got = decode_kernels.gemm(x, w, config)
+        assert got.shape == ((rows, n) if config[3] == 1 else (config[3], rows, n))
+        summed = decode_kernels.dense(got, dtype).double()
+        error = (summed - expected).norm() / expected.norm()
+        assert error < (1e-6 if dtype == torch.float32 else 1e-2), f"{config}: relative error {error:.2e}"
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_consumers_sum_split_k_partials_as_the_one_pass_output(dtype):
+    generator = torch.Generator(device=DEVICE).manual_seed(5)
+    randn = lambda *shape: torch.randn(shape, generator=generator, device=DEVICE)  # noqa: E731
+    slots, heads, kv_heads, head_dim, capacity = 5, 8, 2, 64, 64
+    whole = randn(slots, (heads + 2 * kv_heads) * head_dim)
+    parts = torch.stack([whole * 0.5, whole * 0.5, torch.zeros_like(whole)])  # float32 partials: exact sums
+    whole = whole.to(dtype)
+    cos, sin = randn(capacity, head_dim).to(dtype), randn(capacity, head_dim).to(dtype)
+    positions = torch.tensor([0, 3, 63, 9, 9], device=DEVICE)
+    mode = decode_kernels.kv_mode(None, head_dim)
+    kv_whole = torch.zeros((2, slots, capacity, kv_heads, head_dim), device=DEVICE, dtype=dtype)
+    kv_parts = kv_whole.clone()
+    q_whole = decode_kernels.rotary_write(whole, cos, sin, positions, kv_whole, heads, kv_heads, mode)
+    q_parts = decode_kernels.rotary_write(parts, cos, sin, positions, kv_parts, heads, kv_heads, mode, dtype)
+    assert torch.equal(q_whole, q_parts) and torch.equal(kv_whole, kv_parts)
+    gate_up = randn(7, 600)
+    gate_parts = torch.stack([gate_up * 0.5, gate_up * 0.5])
+    assert torch.equal(decode_kernels.silu_mul(gate_up.to(dtype)), decode_kernels.silu_mul(gate_parts, dtype))
+    hidden, weight = randn(7, 300).to(dtype), randn(300).to(dtype)
+    h1, n1 = decode_kernels.add_rms_norm(hidden.clone(), gate_up[:, :300].to(dtype), weight, 1e-6)
+    h2, n2 = decode_kernels.add_rms_norm(hidden.clone(), gate_parts[:, :, :300], weight, 1e-6)
+    assert torch.equal(h1, h2) and torch.equal(n1, n2)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("width", [64, 300, 2048])
+def test_add_rms_norm_is_the_add_then_the_llama_norm(dtype, width):
+    generator = torch.Generator(device=DEVICE).manual_seed(6)
+    hidden = torch.randn((9, width), generator=generator, device=DEVICE).to(dtype)
+    addend = torch.randn((9, width), generator=generator, device=DEVICE).to(dtype)
+    weight = torch.randn(width, generator=generator, device=DEVICE).to(dtype)
+    summed = hidden + addend
+    # The Llama module's arithmetic: float32 statistics, normalized value rounded, then times the weight.
+    x = summed.float()
+    reference = weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5)).to(dtype)
+    new_hidden, normed = decode_kernels.add_rms_norm(hidden.clone(), addend, weight, 1e-5)
+    assert torch.equal(new_hidden, summed)
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-2
+    torch.testing.assert_close(normed, reference, atol=tolerance, rtol=tolerance)
+    same, only = decode_kernels.add_rms_norm(summed.clone(), None, weight, 1e-5)
+    assert torch.equal(same, summed) and torch.equal(only, normed)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("quantizer", [None, KVQuantizer(4), KVQuantizer("fp8_e4m3")], ids=["none", "int4", "fp8"])
+def test_prefill_rotary_rows_in_place(dtype, quantizer):
+    generator = torch.Generator(device=DEVICE).manual_seed(7)
+    rows, tokens, heads, kv_heads, head_dim = 3, 11, 8, 2, 64
+    qkv = torch.randn((rows * tokens, (heads + 2 * kv_heads) * head_dim), generator=generator, device=DEVICE).to(dtype)
+    cos = torch.randn((32, head_dim), generator=generator, device=DEVICE).to(dtype)
+    sin = torch.randn((32, head_dim), generator=generator, device=DEVICE).to(dtype)
+    before = qkv.clone()
+    decode_kernels.rotary_rows(qkv, cos, sin, tokens, heads, kv_heads, decode_kernels.kv_mode(quantizer, head_dim))
+    x = before.view(rows * tokens, heads + 2 * kv_heads, head_dim)
+    at = torch.arange(rows * tokens, device=DEVICE) % tokens
+    rotated = torch.addcmul(x * cos[at][:, None], x.roll(head_dim // 2, dims=-1), sin[at][:, None])
+    got = qkv.view_as(x)
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-2
+    torch.testing.assert_close(got[:, :heads], rotated[:, :heads], atol=tolerance, rtol=tolerance)
+    keys, values = rotated[:, heads:heads + kv_heads], x[:, heads + kv_heads:]
+    if quantizer is not None:
+        keys, values = quantizer.round(keys), quantizer.round(values)
+    close = torch.isclose(got[:, heads:heads + kv_heads].float(), keys.float(), rtol=1e-4 if dtype == torch.float32
+                          else 1e-2, atol=1e-6)
+    assert close.float().mean() > 0.97
+    assert (got[:, heads + kv_heads:] == values).float().mean() > 0.999
+    # With the cache and a slot per prompt row: the same rows, and k and v stored at (slot, position).
+    kv = torch.zeros((2, 4, 16, kv_heads, head_dim), device=DEVICE, dtype=dtype)
+    again = before.clone()
+    slots = torch.tensor([2, 0, 3], device=DEVICE)
+    decode_kernels.rotary_rows(again, cos, sin, tokens, heads, kv_heads, decode_kernels.kv_mode(quantizer, head_dim),
+                               kv, slots)
+    assert torch.equal(again, qkv)
+    stored = again.view(rows, tokens, heads + 2 * kv_heads, head_dim)
+    for row, slot in enumerate(slots.tolist()):
+        assert torch.equal(kv[0, slot, :tokens], stored[row, :, heads:heads + kv_heads])
+        assert torch.equal(kv[1, slot, :tokens], stored[row, :, heads + kv_heads:])
+    assert not kv[:, 1].any() and not kv[:, :, tokens:].any()  # slot 1 and later positions untouched
+
+
+@pytest.mark.parametrize("split", [64, 256, 512])
+def test_attention_split_sizes_and_the_direct_store_agree(split):
+    generator = torch.Generator(device=DEVICE).manual_seed(8)
+    slots, heads, kv_heads, head_dim, capacity, length = 6, 32, 8, 64, 768, 512
+    kv = torch.randn((2, slots, capacity, kv_heads, head_dim), generator=generator, device=DEVICE)
+    q = torch.randn((slots, heads, head_dim), generator=generator, device=DEVICE)
+    positions = torch.tensor([0, 1, 63, 64, 300, capacity - 1], device=DEVICE)
+    got = decode_kernels.attend(q, kv, positions, length, head_dim ** -0.5, split=split)
+    torch.testing.assert_close(got, reference_attention(q, kv, positions, length, head_dim ** -0.5), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("rows,vocab", [(1, 512), (64, 128256), (7, 4097)])
+def test_argmax_is_torch_argmax_ties_included(dtype, rows, vocab):
+    generator = torch.Generator(device=DEVICE).manual_seed(9)
+    logits = torch.randn((rows, vocab), generator=generator, device=DEVICE).to(dtype)
+    logits[0, vocab // 3:] = logits[0].max() + 1  # a tie across blocks: the first index
+    logits[-1, -1] = logits[-1].max() + 1  # the very last column
+    assert torch.equal(decode_kernels.argmax(logits), logits.argmax(dim=-1))

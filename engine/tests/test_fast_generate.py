@@ -76,6 +76,28 @@ def test_slot_counts_and_chunk_lengths_do_not_change_greedy_tokens(on_device, sl
         assert fast.stats["prefill_forwards"] > 1
 
 
+@pytest.mark.parametrize("slots,chunk", [(2, 3), (8, 5), (6, 1)])
+def test_a_chunk_launched_before_the_last_is_read_changes_no_token(on_device, slots, chunk):
+    # The overlap (on by default on a GPU) forced on: the chunk after the one in flight is planned as if no
+    # row ended early; rows that end early (stops, end of sequence, short max_tokens) must end where the
+    # oracle ends them, and rows still waiting for a slot are admitted as before.
+    loaded = on_device("llama")
+    oracle = BatchGenerator(loaded.model, loaded.tokenizer, max_batch_rows=64)
+    full = oracle.generate([request(p, max_tokens=24) for p in PROMPTS[:3]])
+    stop_text = full[0].completions[0].text[6:9]
+    eos_token = full[1].completions[0].token_ids[5]
+    requests = mixed_greedy() + [request(PROMPTS[0], max_tokens=24, stop=(stop_text,)), request(PROMPTS[1], max_tokens=24),
+                                 request(PROMPTS[0], max_tokens=20, n=2, temperature=1.0, seed=5)]
+    fast = FastGenerator(loaded.model, loaded.tokenizer, slots=slots, chunk=chunk)
+    fast.overlap = True
+    oracle.eos_ids = fast.eos_ids = frozenset({eos_token})
+    expected, got = oracle.generate(requests), fast.generate(requests)
+    assert token_ids(got) == token_ids(expected)
+    for a, b in zip(got, expected):
+        assert [(c.text, c.finish_reason) for c in a.completions] == [(c.text, c.finish_reason) for c in b.completions]
+    assert fast.stats["overlapped_chunks"] > 0
+
+
 @pytest.mark.parametrize("slots,chunk", [(1, 1), (3, 1), (1, 2)])
 def test_graph_warm_up_steps_index_only_what_the_captured_step_indexes(on_device, slots, chunk):
     # CUDA graph capture runs the decode step twice first. Run from the advanced state, the second of them

@@ -213,6 +213,7 @@ def section_fixed(args, device, model) -> list[dict]:
                     ours = FastGenerator(model, None, slots=batch, chunk=args.chunk, compile=mode.endswith("compiled"),
                                          fused=not mode.endswith("exact"))
                     seconds = timed(lambda: run_generator(ours, requests), device)
+                    print(f"# {mode} decode GEMMs at batch {batch}: {ours.forward._gemms if ours.forward else None}")
                     del ours
                 elif mode == "hf-static":
                     on_device = prompts.to(device)
@@ -424,6 +425,99 @@ def gemm_layouts(model, batch: int, device) -> list[dict]:
     return rows
 
 
+def attention_splits(model, batch: int, device) -> list[dict]:
+    """Microseconds per layer of the decode attention kernel over every layer's cache, per split size, at
+    attended lengths 384 (the fixed shape's mean) and 512 (its last step); every slot at the last position."""
+    from ..generate import decode_kernels
+
+    config = model.config
+    heads, kv_heads = config.num_attention_heads, config.num_key_value_heads
+    head_dim = config.hidden_size // heads
+    layers = config.num_hidden_layers
+    kv = torch.randn((layers, 2, batch, 512, kv_heads, head_dim), device=device, dtype=torch.bfloat16)
+    q = torch.randn((batch, heads, head_dim), device=device, dtype=torch.bfloat16)
+    rows = []
+    for length in (384, 512):
+        positions = torch.full((batch,), length - 1, dtype=torch.long, device=device)
+        kv_bytes = batch * length * kv_heads * head_dim * 2 * 2
+        cells = []
+        for split in (64, 128, 256, 512):
+            ms = decode_kernels._graph_ms(lambda: [decode_kernels.attend(q, kv[i], positions, length, 0.125, split)
+                                                   for i in range(layers)])
+            us = ms * 1000 / layers
+            cells.append(f"split {split}: {us:.1f} us ({kv_bytes / (us * 1e-6) / 1e12:.2f} TB/s)")
+            rows.append({"section": "profile", "batch": batch, "attention_length": length, "split": split, "us": us})
+        print(f"# attention b{batch} length {length}: " + ", ".join(cells), flush=True)
+        cells = []
+        for block_n, warps, stages in ((64, 4, 2), (64, 4, 3), (64, 4, 4), (128, 4, 2), (32, 2, 3)):
+            ms = decode_kernels._graph_ms(lambda: [decode_kernels.attend(q, kv[i], positions, length, 0.125, None,
+                                                                         block_n, warps, stages) for i in range(layers)])
+            us = ms * 1000 / layers
+            cells.append(f"block {block_n} warps {warps} stages {stages}: {us:.1f} us")
+            rows.append({"section": "profile", "batch": batch, "attention_length": length, "block_n": block_n,
+                         "warps": warps, "stages": stages, "us": us})
+        print(f"# attention b{batch} length {length}, default split: " + ", ".join(cells), flush=True)
+    del kv
+    return rows
+
+
+def prefill_profile(model, generator, prompts: list[list[int]], device, rows_per_forward: int) -> list[dict]:
+    """Seconds of the fused prefill of `prompts` into the generator's slots (as _admit runs it, chunks of
+    rows_per_forward prompts), its kernel table, and causal SDPA with grouped-query heads vs expanded KV."""
+    from torch.profiler import ProfilerActivity, profile
+
+    forward, cache = generator.forward, generator.cache
+    chunks = [list(range(i, min(i + rows_per_forward, len(prompts)))) for i in range(0, len(prompts), rows_per_forward)]
+
+    def run_all():
+        for chunk in chunks:
+            index = torch.tensor(chunk, device=device)
+            forward.prefill_fused([prompts[i] for i in chunk], cache, torch.arange(len(chunk), device=device), index,
+                                  generator.pad_id)
+
+    with torch.inference_mode():
+        run_all()
+        synchronize(device)
+        start = time.perf_counter()
+        run_all()
+        synchronize(device)
+        seconds = time.perf_counter() - start
+        print(f"# prefill of {len(prompts)} x {len(prompts[0])} tokens ({len(chunks)} forwards): {seconds:.4f} s",
+              flush=True)
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            run_all()
+            synchronize(device)
+        events = [e for e in prof.key_averages() if e.device_time_total > 0]
+        events.sort(key=lambda e: -e.self_device_time_total)
+        total = sum(e.self_device_time_total for e in events) / 1000
+        print(f"# prefill kernels: {total:.2f} ms of GPU time")
+        for e in events[:14]:
+            print(f"  {e.self_device_time_total / 1000:8.3f} ms {e.count:5d}x  {e.key[:110]}")
+        config = model.config
+        heads, kv_heads = config.num_attention_heads, config.num_key_value_heads
+        head_dim = config.hidden_size // heads
+        t = len(prompts[0])
+        q = torch.randn((rows_per_forward, heads, t, head_dim), device=device, dtype=torch.bfloat16)
+        k = torch.randn((rows_per_forward, kv_heads, t, head_dim), device=device, dtype=torch.bfloat16)
+        from ..generate import decode_kernels
+        sdpa = torch.nn.functional.scaled_dot_product_attention
+        gqa = decode_kernels._graph_ms(lambda: sdpa(q, k, k, is_causal=True, enable_gqa=True))
+        wide = decode_kernels._graph_ms(lambda: sdpa(q, k.repeat_interleave(heads // kv_heads, 1),
+                                                     k.repeat_interleave(heads // kv_heads, 1), is_causal=True))
+        print(f"# prefill SDPA [{rows_per_forward}x{heads}x{t}x{head_dim}] causal: enable_gqa {gqa:.3f} ms, "
+              f"expanded KV {wide:.3f} ms", flush=True)
+    return [{"section": "profile", "mode": "prefill", "prompts": len(prompts), "seconds": seconds,
+             "gpu_ms": total, "sdpa_gqa_ms": gqa, "sdpa_expanded_ms": wide}]
+
+
+def print_gemm_log(start: int) -> int:
+    from ..generate import decode_kernels
+
+    for line in decode_kernels.GEMM_LOG[start:]:
+        print(f"# {line}", flush=True)
+    return len(decode_kernels.GEMM_LOG)
+
+
 def section_profile(args, device, model) -> list[dict]:
     from torch.profiler import ProfilerActivity, profile
 
@@ -432,6 +526,8 @@ def section_profile(args, device, model) -> list[dict]:
         with torch.inference_mode():
             for batch in args.quant_batches:
                 rows += gemm_layouts(model, batch, device)
+                rows += attention_splits(model, batch, device)
+                torch.cuda.empty_cache()
     generator = torch.Generator().manual_seed(args.seed)
     for batch in args.quant_batches:
         prompts = torch.randint(3, model.config.vocab_size, (batch, args.prompt_tokens), generator=generator)
@@ -441,6 +537,9 @@ def section_profile(args, device, model) -> list[dict]:
         for fused in (True, False):
             ours = FastGenerator(model, None, slots=batch, chunk=args.chunk, fused=fused)
             run_generator(ours, requests)
+            print_gemm_log(0)
+            if fused and device.type == "cuda":
+                rows += prefill_profile(model, ours, prompts.tolist(), device, max(1, ours.prefill_tokens // args.prompt_tokens))
             with torch.inference_mode():
                 ours.positions.fill_(length - 1)
                 eager = _step_ms(ours, length, graph=False)

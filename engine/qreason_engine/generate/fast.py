@@ -12,7 +12,9 @@ steps replayed as CUDA graphs, sampling on the device, and one host sync every `
 - Decode: SlotForward.decode for every slot at once, then `sampling.draw` on the device, the token fed to
   the next step on the device; the host reads the chunk's tokens once and applies the finishing rules
   (end of sequence, stop strings, max_tokens: rows.RowRules, the oracle's) to each row's tokens in order,
-  discarding what a row produced after it finished.
+  discarding what a row produced after it finished. On a GPU, while no row waits for a slot and no server
+  queue can add rows, the next chunk is launched before the host reads the last (its tokens copied to
+  pinned memory), so the host's work overlaps the GPU's.
 - The oracle (oracle.BatchGenerator) runs what this path leaves to it: JSON-constrained rows, rows with
   log-probs, models slot_forward does not cover, and rows longer than `max_capacity` tokens.
 
@@ -31,6 +33,7 @@ import torch
 
 from ..caches import RUNTIME_ATTRIBUTE, make_cache
 from ..errors import EngineError
+from . import decode_kernels
 from .decode_graphs import DecodeGraphs
 from .oracle import BatchGenerator, new_row
 from .requests import GenerationRequest, GenerationResult, run_each
@@ -98,7 +101,10 @@ class FastGenerator:
             setattr(config, name, max(getattr(config, name), 128))
             self._decode = torch.compile(self.forward.decode, dynamic=False, fullgraph=False)
         self.cache: SlotCache | None = None
-        self.stats = {"prefill_forwards": 0, "prefilled_rows": 0, "decode_steps": 0, "syncs": 0, "oracle_requests": 0}
+        self._host_out: list[torch.Tensor] | None = None  # pinned buffers the chunks' tokens are copied into
+        self.overlap: bool | None = None  # launch a chunk before reading the last (None: on a GPU; tests set it)
+        self.stats = {"prefill_forwards": 0, "prefilled_rows": 0, "decode_steps": 0, "syncs": 0, "oracle_requests": 0,
+                      "overlapped_chunks": 0}
 
     @property
     def rules(self) -> RowRules:
@@ -230,7 +236,7 @@ class FastGenerator:
         dtype = next(self.model.parameters()).dtype
         shape = dict(layers=self.forward.layers, slots=slots, capacity=capacity, kv_heads=self.forward.kv_heads,
                      head_dim=self.forward.head_dim, dtype=dtype, device=self.device, quantizer=quantizer)
-        if self.forward.prepare(capacity, self.device, dtype):
+        if self.forward.prepare(capacity, self.device, dtype, slots):
             self.graphs.clear()  # the weights or the rotary table the graphs read changed
         if self.cache is not None and self.cache.fits(**shape):
             return
@@ -260,8 +266,11 @@ class FastGenerator:
         logits = self._decode(self.tokens, self.positions, self.cache, length)
         # Greedy steps take the argmax of the model's logits as they are (the float32 copy of bf16 logits
         # has the same argmax); sampling divides and sums, in float32 as the oracle does.
-        chosen = draw(logits.float() if sample else logits, self.temperature, self.top_k, self.top_p, self.seeds, self.steps,
-                      sample=sample, filtered=filtered)
+        if not sample and self.forward.kernels:
+            chosen = decode_kernels.argmax(logits)  # torch.argmax's answer, spread over more of the GPU
+        else:
+            chosen = draw(logits.float() if sample else logits, self.temperature, self.top_k, self.top_p, self.seeds,
+                          self.steps, sample=sample, filtered=filtered)
         self.out.index_copy_(0, self.counter, chosen[None])
         self.counter.add_(1)
         self.tokens.copy_(chosen)
@@ -272,57 +281,114 @@ class FastGenerator:
 
     def _decode_all(self, waiting: deque[Row], finished: Callable[[Row], None],
                     accept: Callable | None, more: Callable | None) -> None:
+        """Decode chunk after chunk until no slot is live. On a GPU, while nothing waits for a slot and no
+        server queue can add rows, the next chunk is launched before the host reads the one in flight (its
+        tokens copied to pinned memory), so the host's reading and the finishing rules overlap the GPU's
+        next chunk instead of leaving it idle. That chunk is planned as if no row ended early; a row that
+        does (end of sequence, a stop string) has its extra tokens discarded, as within a chunk, and with
+        nothing waiting no slot needed refilling."""
         cache = self.cache
         self.counter.zero_()  # a run that failed mid-chunk may have left it counting
         live: list[Row | None] = [None] * cache.slots
-        position = [0] * cache.slots  # host copy: each slot's next write position
+        position = [0] * cache.slots  # host copy: each slot's next write position once the chunks read are applied
+        overlap = self.overlap if self.overlap is not None else self.device.type == "cuda"
+        if overlap and (self._host_out is None or self._host_out[0].shape != self.out.shape):
+            pinned = self.device.type == "cuda"
+            self._host_out = [torch.empty(self.out.shape, dtype=self.out.dtype, pin_memory=pinned) for _ in range(2)]
+        launched = None  # the chunk on the GPU whose tokens the host has not read: (steps, rows, tokens, event)
+        flip = 0
         while True:
-            free = [s for s in range(cache.slots) if live[s] is None]
-            while free and waiting:
-                admitted = self._admit(waiting, free, live, position, finished)
+            if launched is None:
                 free = [s for s in range(cache.slots) if live[s] is None]
-                if not admitted:
-                    break
-            active = [s for s in range(cache.slots) if live[s] is not None]
-            if not active:
-                return
-            remaining = [live[s].max_tokens - len(live[s].generated) for s in active]
-            steps = min(self.chunk, max(remaining))
-            if steps > self.out.shape[0]:  # the chunk's output rows: a step past them is an index error on CUDA
-                raise EngineError("E_BACKEND", f"fast path: {steps} decode steps for a {self.out.shape[0]}-row chunk buffer")
-            reach = max(min(position[s] + steps, position[s] + r) for s, r in zip(active, remaining))
-            length = min(cache.capacity, int(math.ceil(reach / LENGTH_BUCKET) * LENGTH_BUCKET))
-            sample = any(not live[s].params.greedy for s in active)
-            filtered = any(not live[s].params.greedy and (live[s].params.top_k > 0 or live[s].params.top_p < 1.0)
-                           for s in active)
-            key = (length, sample, filtered)
-            state = [self.tokens, self.positions, self.steps, self.counter]
-            for _ in range(steps):
-                self.graphs.run(key, lambda: self._step(length, sample, filtered), state)
-            tokens = self.out[:steps].T.tolist()  # the one host sync of the chunk
-            self.counter.zero_()
-            self.stats["decode_steps"] += steps
-            self.stats["syncs"] += 1
-            eos = self.eos_ids
-            for s in active:
-                row = live[s]
-                produced = tokens[s]
-                if row.params.stop or (not row.params.ignore_eos and not eos.isdisjoint(produced)):
-                    for token in produced:  # the rules token by token, as the oracle applies them
-                        row.generated.append(token)
-                        self.rules.after_token(row)
-                        if row.done:
-                            break
-                else:  # no stop string, no end of sequence in this chunk: only the length can end the row
-                    row.generated.extend(produced[:row.max_tokens - len(row.generated)])
-                    if len(row.generated) >= row.max_tokens:
-                        row.finish_reason = "length"
-                position[s] = min(position[s] + steps, cache.capacity - 1)
-                if row.done:
-                    live[s] = None
-                    finished(row)
+                while free and waiting:
+                    admitted = self._admit(waiting, free, live, position, finished)
+                    free = [s for s in range(cache.slots) if live[s] is None]
+                    if not admitted:
+                        break
+            ahead = launched[0] if launched is not None else 0  # steps in flight, not yet applied to the rows
+            following = None
+            if launched is None or (overlap and not waiting and more is None):
+                following = self._launch(live, position, ahead, flip if overlap else None)
+                flip ^= 1
+                if following is not None and launched is not None:
+                    self.stats["overlapped_chunks"] += 1
+            if launched is None:
+                if following is None:
+                    return
+                launched = following
+                continue
+            steps, rows, tokens, event = launched
+            if not isinstance(tokens, list):  # the host buffer of an overlapped chunk
+                if event is not None:
+                    event.synchronize()
+                tokens = tokens[:steps].T.tolist()
+            self._apply(steps, rows, tokens, live, position, finished)
+            launched = following
             if more is not None:
                 accept(more())
+
+    def _launch(self, live: list, position: list[int], ahead: int, buffer: int | None):
+        """Launch the next chunk for the live rows as they will be `ahead` steps on; None when no row has
+        tokens left to make. Returns (steps, [(slot, row)], tokens, event): tokens the host buffer the chunk's
+        output is copied into (event marks the copy), or, without a buffer, the tokens read at once."""
+        cache = self.cache
+        active = [s for s in range(cache.slots)
+                  if live[s] is not None and live[s].max_tokens - len(live[s].generated) - ahead > 0]
+        if not active:
+            return None
+        remaining = [live[s].max_tokens - len(live[s].generated) - ahead for s in active]
+        steps = min(self.chunk, max(remaining))
+        if steps > self.out.shape[0]:  # the chunk's output rows: a step past them is an index error on CUDA
+            raise EngineError("E_BACKEND", f"fast path: {steps} decode steps for a {self.out.shape[0]}-row chunk buffer")
+        start = [min(position[s] + ahead, cache.capacity - 1) for s in active]
+        reach = max(min(p + steps, p + r) for p, r in zip(start, remaining))
+        length = min(cache.capacity, int(math.ceil(reach / LENGTH_BUCKET) * LENGTH_BUCKET))
+        sample = any(not live[s].params.greedy for s in active)
+        filtered = any(not live[s].params.greedy and (live[s].params.top_k > 0 or live[s].params.top_p < 1.0)
+                       for s in active)
+        key = (length, sample, filtered)
+        state = [self.tokens, self.positions, self.steps, self.counter]
+        for _ in range(steps):
+            self.graphs.run(key, lambda: self._step(length, sample, filtered), state)
+        rows = [(s, live[s]) for s in active]
+        if buffer is None:
+            tokens, event = self.out[:steps].T.tolist(), None  # the one host sync of the chunk
+        else:
+            tokens = self._host_out[buffer]
+            tokens[:steps].copy_(self.out[:steps], non_blocking=True)
+            event = None
+            if self.device.type == "cuda":
+                event = torch.cuda.Event()
+                event.record()
+        self.counter.zero_()
+        self.stats["decode_steps"] += steps
+        self.stats["syncs"] += 1
+        return steps, rows, tokens, event
+
+    def _apply(self, steps: int, rows: list, tokens: list[list[int]], live: list, position: list[int],
+               finished: Callable[[Row], None]) -> None:
+        """The finishing rules over one chunk's tokens, row by row in order (a row that ended in an earlier
+        chunk still in flight is skipped: its tokens here come after its end)."""
+        eos = self.eos_ids
+        capacity = self.cache.capacity
+        for s, row in rows:
+            if row.done or live[s] is not row:
+                continue
+            produced = tokens[s]
+            if row.params.stop or (not row.params.ignore_eos and not eos.isdisjoint(produced)):
+                for token in produced:  # the rules token by token, as the oracle applies them
+                    row.generated.append(token)
+                    self.rules.after_token(row)
+                    if row.done:
+                        break
+            else:  # no stop string, no end of sequence in this chunk: only the length can end the row
+                row.generated.extend(produced[:row.max_tokens - len(row.generated)])
+                if len(row.generated) >= row.max_tokens:
+                    row.finish_reason = "length"
+            position[s] = min(position[s] + steps, capacity - 1)
+            if row.done:
+                live[s] = None
+                finished(row)
 
     def _admit(self, waiting: deque[Row], free: list[int], live: list, position: list[int],
                finished: Callable[[Row], None]) -> int:

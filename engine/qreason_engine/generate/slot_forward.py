@@ -83,6 +83,10 @@ class SlotForward:
         self.kernels_wanted = fused and decode_kernels.available(device) and decode_kernels.supports(self.head_dim, self.group)
         self.kernels = False  # until prepare() has checked them against their eager references
         self._warned = False
+        # Per decode projection ("qkv", "o", "gate_up", "down"): the Triton split-K configuration chosen for
+        # this slot count, or None (cuBLAS); see _choose_gemms.
+        self._gemms: dict[str, tuple | None] = {}
+        self._gemm_slots: int | None = None
 
     def _norms(self):
         yield self.base.norm
@@ -142,9 +146,10 @@ class SlotForward:
 
     # -- the fused decode ---------------------------------------------------------------------------------
 
-    def prepare(self, capacity: int, device: torch.device, dtype: torch.dtype) -> bool:
-        """Before a generation: the rotary table for `capacity` positions and the fused weight groups.
-        True when something the captured decode graphs use changed (they must be captured again)."""
+    def prepare(self, capacity: int, device: torch.device, dtype: torch.dtype, slots: int | None = None) -> bool:
+        """Before a generation: the rotary table for `capacity` positions, the fused weight groups and (GPU,
+        `slots` rows) which GEMM kernel each decode projection uses. True when something the captured
+        decode graphs use changed (they must be captured again)."""
         changed = False
         if self.fused:
             if self.kernels_wanted:
@@ -155,10 +160,48 @@ class SlotForward:
                 changed |= self.kernels != (problem is None)
                 self.kernels = problem is None
             changed |= self.fused_weights.refresh()
+            if self.kernels and slots is not None:
+                gemms = self._choose_gemms(slots)
+                changed |= gemms != self._gemms or slots != self._gemm_slots
+                self._gemms, self._gemm_slots = gemms, slots
             if self._table is None or self._table[0].shape[0] < capacity or self._table[0].dtype != dtype:
                 self._table = self._rotary_table(capacity, device, dtype)
                 changed = True
         return changed
+
+    def _projection_weights(self) -> dict[str, list[torch.Tensor] | None]:
+        """Each decode projection's weight in every layer, where every layer's is a plain bias-free matmul
+        (fused q/k/v and gate/up groups, plain o_proj and down_proj Linears); None where one is not."""
+        from .fused_weights import _plain
+
+        layers = self.base.layers
+        groups = {"qkv": [self.fused_weights.qkv[i] for i in range(self.layers)],
+                  "gate_up": [self.fused_weights.gate_up[i] for i in range(self.layers)]}
+        found: dict[str, list[torch.Tensor] | None] = {}
+        for name, items in groups.items():
+            ok = all(g is not None and g.weight is not None and g.bias is None for g in items)
+            found[name] = [g.weight for g in items] if ok else None
+        for name, get in (("o", lambda l: l.self_attn.o_proj), ("down", lambda l: getattr(l.mlp, "down_proj", None))):
+            modules = [get(l) for l in layers]
+            ok = all(m is not None and _plain([m]) and m.bias is None for m in modules)
+            found[name] = [m.weight for m in modules] if ok else None
+        return found
+
+    def _choose_gemms(self, slots: int) -> dict[str, tuple | None]:
+        """The decode's skinny GEMMs (M = slots): cuBLAS or a Triton split-K kernel whose partials the next
+        kernel sums, whichever this GPU runs faster for this shape (decode_kernels.gemm_choice times both)."""
+        chosen = {}
+        for name, weights in self._projection_weights().items():
+            chosen[name] = None if weights is None else decode_kernels.gemm_choice(
+                name, weights, slots, log=decode_kernels.GEMM_LOG.append)
+        return chosen
+
+    def _project(self, name: str, weight: torch.Tensor, x: torch.Tensor, linear) -> torch.Tensor:
+        """One decode projection: the chosen Triton kernel (an output or split-K partials) or `linear`."""
+        config = self._gemms.get(name)
+        if config is None or x.shape[0] != self._gemm_slots:
+            return linear(x)
+        return decode_kernels.gemm(x, weight, config)
 
     def _rotary_table(self, capacity: int, device: torch.device, dtype: torch.dtype):
         """cos and the signed sin (rotate_half folded in) of every position, as the model's rotary module
@@ -183,10 +226,12 @@ class SlotForward:
         """The same decode with fewer kernels: 2-D activations [slots, hidden] (a 3-D [slots, 1, hidden] Linear
         input is a different, on the CPU far slower, kernel), F.rms_norm, the rotary table and
         x*cos + roll(x)*sin', q/k/v and gate/up each one GEMM where the Linears are plain, and on a GPU the
-        Triton KV write (rounding inside) and attention over each slot's used positions
-        (decode_kernels.py)."""
+        Triton kernels: each residual add with the RMSNorm after it, the KV write (rounding inside) after
+        the rotary embedding, attention over each slot's used positions, and where this GPU runs them
+        faster than cuBLAS the split-K projections whose partials those kernels sum (decode_kernels.py)."""
         slots = tokens.shape[0]
         hidden = self.base.embed_tokens(tokens)
+        dtype = hidden.dtype
         one_kernel = self.kernels and cache.kernel_mode is not None and self._table is not None
         cos = signed_sin = None
         if not one_kernel or any(hasattr(l.self_attn, "q_norm") for l in self.base.layers[:1]) or \
@@ -194,35 +239,49 @@ class SlotForward:
             cos, signed_sin = self._rotary(positions, hidden.view(slots, 1, -1))
         mask = None if self.kernels else self._mask(positions, length, hidden.dtype)
         q_width = self.heads * self.head_dim
-        for index, layer in enumerate(self.base.layers):
+        add_norm = self.kernels and self.fused_norms  # residual add + RMSNorm as one kernel
+        layers = self.base.layers
+        x = self._norm(layers[0].input_layernorm, hidden)
+        for index, layer in enumerate(layers):
             attention = layer.self_attn
-            x = self._norm(layer.input_layernorm, hidden)
             fused = self.fused_weights.qkv[index]
             if one_kernel and fused.weight is not None and not hasattr(attention, "q_norm"):
                 # Rotary embedding of q and k, KV rounding and the cache write: one kernel.
-                q = decode_kernels.rotary_write(fused(x), self._table[0], self._table[1], positions, cache.kv[index],
-                                                self.heads, self.kv_heads, cache.kernel_mode)
+                qkv = self._project("qkv", fused.weight, x, fused)
+                q = decode_kernels.rotary_write(qkv, self._table[0], self._table[1], positions, cache.kv[index],
+                                                self.heads, self.kv_heads, cache.kernel_mode, dtype)
             else:
                 q = self._attention_input(index, layer, x, positions, cos, signed_sin, cache, fused)
             if self.kernels:
                 out = decode_kernels.attend(q, cache.kv[index], positions, length, attention.scaling)
             else:
                 out = self._sdpa(q[:, :, None, :], cache, index, length, mask, attention.scaling)
-            hidden = hidden + attention.o_proj(out.reshape(slots, q_width))
-            x = self._norm(layer.post_attention_layernorm, hidden)
+            out = out.reshape(slots, q_width)
+            attended = self._project("o", attention.o_proj.weight, out, attention.o_proj)
+            hidden, x = self._add_norm(add_norm, hidden, attended, layer.post_attention_layernorm)
             gate_up = self.fused_weights.gate_up[index]
             if gate_up is not None and gate_up.weight is not None:
-                both = gate_up(x)
+                both = self._project("gate_up", gate_up.weight, x, gate_up)
                 if self.kernels and type(layer.mlp.act_fn).__name__ in ("SiLU", "SiLUActivation"):
-                    inner = decode_kernels.silu_mul(both)
+                    inner = decode_kernels.silu_mul(both, dtype)
                 else:
+                    both = decode_kernels.dense(both, dtype)
                     width = layer.mlp.gate_proj.out_features
                     inner = layer.mlp.act_fn(both[:, :width]) * both[:, width:]
-                hidden = hidden + layer.mlp.down_proj(inner)
+                mlp = self._project("down", layer.mlp.down_proj.weight, inner, layer.mlp.down_proj)
             else:
-                hidden = hidden + layer.mlp(x)
-        hidden = self._norm(self.base.norm, hidden)
-        return self.model.lm_head(hidden)
+                mlp = layer.mlp(x)
+            after = layers[index + 1].input_layernorm if index + 1 < len(layers) else self.base.norm
+            hidden, x = self._add_norm(add_norm, hidden, mlp, after)
+        return self.model.lm_head(x)
+
+    def _add_norm(self, one_kernel: bool, hidden: torch.Tensor, addend: torch.Tensor, norm):
+        """(hidden + addend, norm(hidden + addend)): one Triton kernel (hidden updated in place), or the
+        eager add and norm. addend may be split-K partials."""
+        if one_kernel:
+            return decode_kernels.add_rms_norm(hidden, addend, norm.weight, norm.variance_epsilon)
+        hidden = hidden + decode_kernels.dense(addend, hidden.dtype)
+        return hidden, self._norm(norm, hidden)
 
     def _attention_input(self, index, layer, x, positions, cos, signed_sin, cache, fused) -> torch.Tensor:
         """q rotated [slots, heads, head_dim]; the rotated key and the value written to the cache."""
@@ -284,50 +343,73 @@ class SlotForward:
         Returns each prompt's next-token logits [prompts, vocab] (float32)."""
         device = self.model.lm_head.weight.device
         rows, longest = len(prompts), max(len(p) for p in prompts)
-        ids = torch.full((rows, longest), pad_id, dtype=torch.long, device=device)
-        for i, prompt in enumerate(prompts):
-            ids[i, :len(prompt)] = torch.tensor(prompt, dtype=torch.long, device=device)
-        hidden = self.base.embed_tokens(ids)  # [rows, T, hidden]
+        # Padded on the host, one copy to the device (not one per prompt).
+        ids = torch.tensor([list(p) + [pad_id] * (longest - len(p)) for p in prompts], dtype=torch.long).to(device)
+        hidden = self.base.embed_tokens(ids).view(rows * longest, -1)  # [tokens, hidden]
+        # Each prompt row in exactly one slot (no n-sample sharing): the rotary kernel writes the slot itself.
+        row_slots = None
+        if batch_rows.numel() == rows:
+            row_slots = torch.empty(rows, dtype=slots.dtype, device=device).scatter_(0, batch_rows, slots)
         cos, signed_sin = self._table[0][:longest, None], self._table[1][:longest, None]  # [T, 1, head_dim]
         half = self.head_dim // 2
         q_width, kv_width = self.heads * self.head_dim, self.kv_heads * self.head_dim
         quantizer = cache.quantizer
-        for index, layer in enumerate(self.base.layers):
+        add_norm = self.kernels and self.fused_norms
+        layers = self.base.layers
+        x = self._norm(layers[0].input_layernorm, hidden)
+        for index, layer in enumerate(layers):
             attention = layer.self_attn
-            x = self._norm(layer.input_layernorm, hidden)
             fused = self.fused_weights.qkv[index]
             if fused.weight is not None:
                 qkv = fused(x)
+                if self.kernels and cache.kernel_mode is not None and not hasattr(attention, "q_norm"):
+                    # Rotary embedding of q and k and the KV rounding in place, one kernel, which also writes
+                    # the keys and values into the slots where each prompt row has one.
+                    decode_kernels.rotary_rows(qkv, self._table[0], self._table[1], longest, self.heads,
+                                               self.kv_heads, cache.kernel_mode,
+                                               None if row_slots is None else cache.kv[index], row_slots)
+                    rotated = True
+                else:
+                    rotated = False
                 q, k, v = qkv[..., :q_width], qkv[..., q_width:q_width + kv_width], qkv[..., q_width + kv_width:]
             else:
                 q, k, v = attention.q_proj(x), attention.k_proj(x), attention.v_proj(x)
+                rotated = False
             q = q.reshape(rows, longest, self.heads, self.head_dim)
             k = k.reshape(rows, longest, self.kv_heads, self.head_dim)
             v = v.reshape(rows, longest, self.kv_heads, self.head_dim)
-            if hasattr(attention, "q_norm"):
-                q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
-            q = torch.addcmul(q * cos, q.roll(half, dims=-1), signed_sin)
-            k = torch.addcmul(k * cos, k.roll(half, dims=-1), signed_sin)
-            if quantizer is not None:
-                k, v = quantizer.round(k), quantizer.round(v)
-            cache.kv[index, 0, :, :longest].index_copy_(0, slots, k[batch_rows].to(cache.kv.dtype))
-            cache.kv[index, 1, :, :longest].index_copy_(0, slots, v[batch_rows].to(cache.kv.dtype))
+            if not rotated:
+                if hasattr(attention, "q_norm"):
+                    q, k = self._norm(attention.q_norm, q), self._norm(attention.k_norm, k)
+                q = torch.addcmul(q * cos, q.roll(half, dims=-1), signed_sin)
+                k = torch.addcmul(k * cos, k.roll(half, dims=-1), signed_sin)
+                if quantizer is not None:
+                    k, v = quantizer.round(k), quantizer.round(v)
+            if not (rotated and row_slots is not None):
+                cache.kv[index, 0, :, :longest].index_copy_(0, slots, k[batch_rows].to(cache.kv.dtype))
+                cache.kv[index, 1, :, :longest].index_copy_(0, slots, v[batch_rows].to(cache.kv.dtype))
             out = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
                                                  is_causal=True, scale=attention.scaling,
                                                  enable_gqa=self.group > 1)
-            hidden = hidden + attention.o_proj(out.transpose(1, 2).reshape(rows, longest, q_width))
-            x = self._norm(layer.post_attention_layernorm, hidden)
+            attended = attention.o_proj(out.transpose(1, 2).reshape(rows * longest, q_width))
+            hidden, x = self._add_norm(add_norm, hidden, attended, layer.post_attention_layernorm)
             gate_up = self.fused_weights.gate_up[index]
             if gate_up is not None and gate_up.weight is not None:
                 both = gate_up(x)
                 if self.kernels and type(layer.mlp.act_fn).__name__ in ("SiLU", "SiLUActivation"):
-                    inner = decode_kernels.silu_mul(both.view(rows * longest, -1)).view(rows, longest, -1)
+                    inner = decode_kernels.silu_mul(both)
                 else:
                     width = layer.mlp.gate_proj.out_features
                     inner = layer.mlp.act_fn(both[..., :width]) * both[..., width:]
-                hidden = hidden + layer.mlp.down_proj(inner)
+                mlp = layer.mlp.down_proj(inner)
             else:
-                hidden = hidden + layer.mlp(x)
+                mlp = layer.mlp(x)
+            after = layers[index + 1].input_layernorm if index + 1 < len(layers) else None
+            if after is None:  # the final norm only on each prompt's last token (the logits it needs)
+                hidden = hidden + mlp
+            else:
+                hidden, x = self._add_norm(add_norm, hidden, mlp, after)
+        hidden = hidden.view(rows, longest, -1)
         last = torch.tensor([len(p) - 1 for p in prompts], device=device)
         hidden = self._norm(self.base.norm, hidden[torch.arange(rows, device=device), last])
         return self.model.lm_head(hidden).float()
