@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
-from . import __version__
-from .errors import EngineError
+# Before anything loads torch (some subcommand modules import it at the top): OpenMP worker threads that
+# wait by sleeping, not spinning. libgomp, torch's OpenMP, reads this once, when it is loaded. By default
+# each worker spins after every parallel region; on a machine whose cores are busy with other work (other
+# processes, CI's tests side by side, a small shared box) the spinning worker takes the core the working
+# thread needs. A DPO-LoRA step on the bundled reference model took 5.2 s of CPU with spinning workers and
+# 1.3 s with sleeping ones, at the same load (docs/restore.md, "Training speed"). A caller's value wins.
+OPENMP_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
+for _name, _value in OPENMP_DEFAULTS.items():
+    os.environ.setdefault(_name, _value)
+
+from . import __version__  # noqa: E402
+from .errors import EngineError  # noqa: E402
 
 SUBCOMMANDS = (
     "qreason_engine.serve.cli",  # serve --stdio | --http

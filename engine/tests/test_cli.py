@@ -55,3 +55,33 @@ def test_user_mistakes_exit_2_with_a_message(tiny_model_dir, tmp_path, capsys, a
     argv = [a.format(model=tiny_model_dir("llama"), tmp=tmp_path) for a in argv]
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+OPENMP_PROBE = """
+import os, sys
+seen = {}
+class Probe:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" and "torch" not in seen:
+            seen["torch"] = os.environ.get("OMP_WAIT_POLICY")
+        return None
+sys.meta_path.insert(0, Probe())
+import qreason_engine.cli
+qreason_engine.cli.build_parser()  # imports the subcommand modules, some of which import torch
+import torch
+print(seen.get("torch", "torch-not-imported"), os.environ.get("OMP_WAIT_POLICY"))
+"""
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_workers_sleep_unless_the_caller_says_otherwise(given, expected):
+    """The CLI sets OMP_WAIT_POLICY before torch (libgomp) is loaded, and a caller's own value wins."""
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    out = subprocess.run([sys.executable, "-c", OPENMP_PROBE], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [expected, expected]

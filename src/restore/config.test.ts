@@ -35,10 +35,18 @@ test("restore block: located mistakes", () => {
     ["restore:\n  variants: [fp]\n", /is the baseline/, "restore.variants"],
     ["restore:\n  variants: [Q4_K_M]\n  pairz: 10\n", /'pairz' \(did you mean 'pairs'\?\)/, "restore.pairz"],
     ["restore:\n  variants: [Q4_K_M]\n  methods: [sft]\n  ablation: true\n", /add dpo to methods/, "restore.ablation"],
+    ["restore:\n  variants: [Q4_K_M]\n  methods: [dpo, sft+dpo]\n", /sft\+dpo trains DPO from the sft adapter: add sft to methods/, "restore.methods"],
+    ["restore:\n  variants: [Q4_K_M]\n  methods: [dpo, sft-dpo]\n", /did you mean 'sft\+dpo'/, "restore.methods[1]"],
     ["restore:\n  variants: [Q4_K_M]\n  training: { sft_weight: 0.5 }\n", /only loss 'sigmoid\+sft'/, "restore.training.sft_weight"],
   ];
   for (const [yaml, message, field] of cases) {
     const found = issues(yaml);
     assert.ok(found.some((issue) => message.test(issue.message) && issue.field === field), `${yaml}: ${JSON.stringify(found)}`);
   }
+});
+
+test("restore block: sft+dpo beside sft", () => {
+  const result = validateStudy(`${base}restore:\n  variants: [Q2_K-pure]\n  methods: [dpo, sft+dpo, sft]\n`, "/tmp/study.yaml", { checkFiles: false });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  assert.deepEqual(result.study.restore?.methods, ["dpo", "sft+dpo", "sft"]);
 });

@@ -9,7 +9,8 @@
  * restore:
  *   variants: [Q2_K-pure]          # "model/variant" when the study has several models
  *   train: [{ name: arith, split: train, size: 2000 }]
- *   methods: [dpo, sft, margin]    # margin: raise fp's token at the first divergence (seed 002)
+ *   methods: [dpo, sft, margin]    # margin: raise fp's token at the first divergence (seed 002);
+ *                                  # sft+dpo: DPO starting from the sft adapter (seed 003's format alignment first)
  *   ablation: true                 # also one DPO adapter per error category (seed Table 4)
  *   training: { lr: 5e-5, epochs: 1, batch_size: 8, max_steps: 60 }
  * ```
@@ -19,7 +20,7 @@ import type { FieldPath } from "../study/locate.ts";
 import type { ProblemSubsetSpec } from "../study/types.ts";
 import { DEFAULT_PAIR_CAP } from "./mine.ts";
 
-export const RESTORE_METHODS = ["dpo", "sft", "margin"] as const;
+export const RESTORE_METHODS = ["dpo", "sft", "margin", "sft+dpo"] as const;
 export type RestoreMethod = (typeof RESTORE_METHODS)[number];
 export const DEFAULT_TRAIN_SIZE = 2000;
 
@@ -85,6 +86,7 @@ export const DEFAULT_TRAINING: RestoreTraining = {
 export function resolveRestore(input: RestoreInput, at: FieldPath, context: { seed: number; benchmarks: readonly string[] }, issues: IssueList): RestoreSpec {
   const methods: RestoreMethod[] = [...new Set<RestoreMethod>(input.methods ?? ["dpo", "sft"])];
   if (input.ablation === true && !methods.includes("dpo")) issues.add([...at, "ablation"], "the ablation trains DPO on one error category at a time: add dpo to methods");
+  if (methods.includes("sft+dpo") && !methods.includes("sft")) issues.add([...at, "methods"], "sft+dpo trains DPO from the sft adapter: add sft to methods (its row is the comparison sft+dpo is read against)");
   const loss = input.training?.loss ?? DEFAULT_TRAINING.loss;
   const sftWeight = input.training?.sft_weight ?? (loss === "sigmoid+sft" ? 1 : 0);
   if (loss !== "sigmoid+sft" && input.training?.sft_weight !== undefined && input.training.sft_weight !== 0) {

@@ -5,11 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { referenceModel, REFERENCE_GGUF } from "../cli/commands/demo.ts";
+import { runQreason } from "../testing/cli.ts";
 import { isQreasonError } from "../errors.ts";
 import { openRunStore } from "../store/index.ts";
 import { projectRoot } from "../testing/paths.ts";
@@ -115,3 +116,13 @@ test("the demo names the reference model it needs when it is missing", () => {
   writeFileSync(path.join(root, REFERENCE_GGUF), "GGUF");
   assert.equal(referenceModel(root), path.join(root, REFERENCE_GGUF));
 });
+
+test("the demo without the engine's Python says how to get it or go without the restoration, before running anything", async () => {
+  const out = path.join(scratch, "demo-no-python");
+  const missing = path.join(scratch, "no-such-python");
+  const demo = await runQreason(["demo", "--out", out], { env: { QREASON_PYTHON: missing } });
+  assert.equal(demo.code, 1);
+  assert.match(demo.stderr, /error\[E_NOT_FOUND\]: .*the engine's Python is missing .*scripts\/setup\.sh.*qreason demo --no-restore/s);
+  assert.ok(!existsSync(out), "nothing was started");
+});
+

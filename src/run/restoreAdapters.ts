@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sha256File } from "../data/index.ts";
+import { QreasonError } from "../errors.ts";
 import { exportLoraGguf } from "../gguf/index.ts";
 import type { RestoreMethod, RestoreTraining } from "../restore/index.ts";
 import { contentHash, type StoredAdapter } from "../store/index.ts";
@@ -29,12 +30,21 @@ export interface AdapterJob {
   dataFile: string;
   dataSha256: string;
   pairs: number;
+  /** sft+dpo: the adapter DPO starts from (the sft job's), its directory and recipe hash. */
+  init?: { adapterPath: string; recipeHash: string };
+}
+
+/** The engine's recipe kind of a method: sft+dpo is DPO started from the sft adapter. */
+export function engineKind(method: RestoreMethod): "dpo" | "sft" | "margin" {
+  return method === "sft+dpo" ? "dpo" : method;
 }
 
 /** The engine recipe of one job, every field spelled out. */
 export function engineTrainRecipe(job: AdapterJob, base: string, training: RestoreTraining, seed: number): Record<string, unknown> {
+  const kind = engineKind(job.method);
+  if (job.method === "sft+dpo" && job.init === undefined) throw new QreasonError("E_INTERNAL", "an sft+dpo job without the sft adapter it starts from");
   const recipe: Record<string, unknown> = {
-    kind: job.method,
+    kind,
     base,
     data: job.dataFile,
     lora: { rank: training.rank, alpha: training.alpha, dropout: training.dropout, ...(training.targets !== undefined ? { targets: training.targets } : {}) },
@@ -45,15 +55,21 @@ export function engineTrainRecipe(job: AdapterJob, base: string, training: Resto
     max_length: training.maxLength,
     seed,
   };
-  if (job.method === "dpo") Object.assign(recipe, { beta: training.beta, loss: training.loss, sft_weight: training.sftWeight, reference: "adapter-disabled" });
-  if (job.method === "margin") Object.assign(recipe, { margin: training.margin });
+  // The reference policy stays the variant alone (the adapter disabled, the sft weights with it): DPO's
+  // reward is measured against the quantized model, as for plain dpo.
+  if (kind === "dpo") Object.assign(recipe, { beta: training.beta, loss: training.loss, sft_weight: training.sftWeight, reference: "adapter-disabled" });
+  if (kind === "margin") Object.assign(recipe, { margin: training.margin });
+  if (job.init !== undefined) recipe.init_adapter = job.init.adapterPath;
   return recipe;
 }
 
-/** What an adapter is, independent of where files are: the recipe without paths, the pairs, the variant. */
+/**
+ * What an adapter is, independent of where files are: the recipe without paths, the pairs, the variant,
+ * and for sft+dpo the recipe hash of the adapter it starts from.
+ */
 export function adapterRecipeHash(recipe: Record<string, unknown>, job: AdapterJob, variant: PlannedVariant): string {
-  const { base: _base, data: _data, ...settings } = recipe;
-  return contentHash(RESTORE_RECIPE_PREFIX, { settings, pairs: job.dataSha256, variant: variant.recipeHash });
+  const { base: _base, data: _data, init_adapter: _init, ...settings } = recipe;
+  return contentHash(RESTORE_RECIPE_PREFIX, { settings, pairs: job.dataSha256, variant: variant.recipeHash, ...(job.init !== undefined ? { init: job.init.recipeHash } : {}) });
 }
 
 export function restoreFolder(runDirectory: string, variant: PlannedVariant): string {
@@ -106,7 +122,7 @@ export async function ensureAdapter(
   const name = { model: variant.model, variant: `${variant.variant} ${job.name}` };
   let done: Record<string, unknown>;
   if (!existsSync(path.join(directory, "train.json"))) {
-    context.emit({ type: "prepare", ...name, message: `training ${job.method} on ${job.pairs} pairs`, done: 0, total: 1 });
+    context.emit({ type: "prepare", ...name, message: `training ${job.method} on ${job.pairs} pairs${job.init !== undefined ? " (from the sft adapter)" : ""}`, done: 0, total: 1 });
     done = await trainAdapter(recipeFile, directory, training.device, {
       python: context.settings.python,
       projectRoot: context.settings.projectRoot,

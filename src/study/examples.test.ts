@@ -18,14 +18,13 @@ const examplesDirectory = path.join(projectRoot, "examples");
 const known = { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES, fetchedModel: (name: string) => ({ hf: `/fetched/${name}/hf` }) };
 const files = readdirSync(examplesDirectory).filter((name) => name.endsWith(".yaml"));
 
-test("the seven example studies are there", () => {
+test("the six example studies are there", () => {
   assert.deepEqual(files.sort(), [
     "endpoint.yaml",
     "gsm8k-math500-gpu.yaml",
     "own-gguf.yaml",
     "quickstart.yaml",
     "reference-curve.yaml",
-    "restore-demo.yaml",
     "smollm2.yaml",
   ]);
 });
@@ -59,4 +58,8 @@ test("the quickstart runs the reference model's GGUF on llama.cpp, on the arith 
   assert.equal(study.benchmarks[0]?.subset.benchmark, "arith");
   assert.equal(model?.prompt.style, "raw");
   assert.equal(model?.prompt.user, "{question}\n");
+  // `qreason demo` ends with the worst variant restored, on training-split problems only.
+  assert.deepEqual(study.restore?.variants, ["Q2_K-pure"]);
+  assert.deepEqual(study.restore?.methods, ["dpo", "sft"]);
+  assert.deepEqual(study.restore?.train?.map((set) => [set.subset.benchmark, set.subset.split]), [["arith", "train"]]);
 });

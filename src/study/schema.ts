@@ -256,7 +256,7 @@ export const restoreInput = strictObject({
   pairs: positiveInt.optional(),
   allocation: z.enum(["proportional", "balanced"]).optional(),
   cross_scale: z.boolean().optional(),
-  methods: z.array(z.enum(["dpo", "sft", "margin"])).min(1).optional(),
+  methods: z.array(z.enum(["dpo", "sft", "margin", "sft+dpo"])).min(1).optional(),
   ablation: z.boolean().optional(),
   leakage: z.enum(["exclude", "error"]).optional(),
   seed: seed.optional(),

@@ -43,10 +43,55 @@ def causal_lm_of(model):
     return get_base() if callable(get_base) else model
 
 
+# On the CPU a forward costs about its padded tokens, plus a fixed part per call worth this many tokens
+# (measured on the reference model: 16 rows in 8 length groups cost 0.79 s a DPO step, in one padded batch
+# 1.17 s, one row per call 0.86 s). On CUDA one batch is kept: there a call's fixed cost is far larger.
+CPU_CALL_TOKENS = 64
+
+
+def length_groups(lengths: Sequence[int], call_tokens: int | None) -> list[list[int]]:
+    """Row indices split into forward calls: all of them in one call when call_tokens is None, else groups
+    of rows of similar length (sorted, cut where it minimizes padded tokens + call_tokens per call)."""
+    if call_tokens is None or len(lengths) <= 1:
+        return [list(range(len(lengths)))]
+    order = sorted(range(len(lengths)), key=lambda index: (-lengths[index], index))
+    # best[i]: the least cost of the first i rows of `order` (longest first: a group's width is its first
+    # row's length); cut[i]: where the last group of that best split starts.
+    best, cut = [0] * (len(order) + 1), [0] * (len(order) + 1)
+    for end in range(1, len(order) + 1):
+        best[end], cut[end] = min((best[start] + (end - start) * lengths[order[start]] + call_tokens, start)
+                                  for start in range(end))
+    groups, end = [], len(order)
+    while end > 0:
+        groups.append(order[cut[end]:end])
+        end = cut[end]
+    return groups[::-1]
+
+
 def completion_logits(model, rows: Sequence[tuple[Sequence[int], Sequence[int]]], *, pad_id: int) -> CompletionLogits:
-    """rows: (prompt ids, completion ids). Gradients flow when enabled (training) and not otherwise."""
+    """rows: (prompt ids, completion ids). Gradients flow when enabled (training) and not otherwise.
+
+    On the CPU the rows run in groups of similar length (`length_groups`), so little of the work is padding;
+    every row's values are what one padded batch gives (each row attends to its own tokens only), in the
+    rows' order."""
     lm = causal_lm_of(model)
     device = next(lm.parameters()).device
+    groups = length_groups([len(p) + len(c) for p, c in rows], CPU_CALL_TOKENS if device.type == "cpu" else None)
+    if len(groups) == 1:
+        return _padded_forward(lm, rows, pad_id=pad_id, device=device)
+    pieces: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None] = [None] * len(rows)
+    for group in groups:
+        out = _padded_forward(lm, [rows[index] for index in group], pad_id=pad_id, device=device)
+        for index, logits, targets, logps in zip(group, out.rows(out.logits), out.rows(out.targets),
+                                                 out.rows(out.token_logps)):
+            pieces[index] = (logits, targets, logps)
+    parts = [piece for piece in pieces if piece is not None]
+    return CompletionLogits(torch.cat([part[0] for part in parts]), torch.cat([part[1] for part in parts]),
+                            torch.cat([part[2] for part in parts]), [len(c) for _, c in rows])
+
+
+def _padded_forward(lm, rows, *, pad_id: int, device) -> CompletionLogits:
+    """The rows right-padded into one batch, one decoder call."""
     width = max(len(p) + len(c) for p, c in rows)
     input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)

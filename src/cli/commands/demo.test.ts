@@ -3,9 +3,11 @@
  * CPU), into a temporary run directory. Checks the contract a newcomer relies on — every variant of the
  * quickstart generated and graded, a comparison per quantized variant, the report files written, every
  * flip attributed (a first-divergence step and a prefix-rescue result each; on arith the verifier's first
- * error never later than the first false equation, found here by an independent reading of the lines) —
- * and that a second run resumes without generating or attributing anything. Accuracy values are the model
- * card's business.
+ * error never later than the first false equation, found here by an independent reading of the lines), Q2_K
+ * pure restored (the restoration table in results.json, report.html and the printed summary: fp, the
+ * variant, DPO, SFT and the no-training control, on the same 100 problems) — and that a second run resumes
+ * without generating, attributing or training anything. Accuracy values are the model card's business
+ * (docs/restore.md has the demo's measured restoration).
  */
 import assert from "node:assert/strict";
 import { readFile, rm, mkdtemp } from "node:fs/promises";
@@ -45,9 +47,15 @@ interface Cell {
   accuracy: { score: number };
 }
 
-test("qreason demo writes a full report, then resumes with nothing to generate", { timeout: 600_000 }, async () => {
+interface Restoration {
+  model: string;
+  variant: string;
+  table: { problems: number; rows: { name: string; role: string; accuracy: number; recovered?: { estimate?: number } }[] };
+}
+
+test("qreason demo writes a full report with the restoration, then resumes with nothing to generate", { timeout: 1_200_000 }, async () => {
   const out = path.join(scratch, "run");
-  const first = await runQreason(["demo", "--out", out], { timeoutMs: 600_000 });
+  const first = await runQreason(["demo", "--out", out], { timeoutMs: 1_200_000 });
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout + first.stderr, /report: .*report\.html/);
   for (const file of ["report.html", "summary.md", "results.json", "generations.jsonl"]) {
@@ -57,6 +65,7 @@ test("qreason demo writes a full report, then resumes with nothing to generate",
     cells: Cell[];
     comparisons: { variant: string; baseline: string; comparison: { flips: { problemId: string }[] } }[];
     attribution: Attribution | null;
+    restoration?: Restoration[];
   };
   const variants = results.cells.map((cell) => cell.variant);
   assert.deepEqual(variants, ["fp", "Q8_0", "Q4_K_M", "Q3_K_S", "Q2_K", "Q2_K-pure"]);
@@ -87,11 +96,33 @@ test("qreason demo writes a full report, then resumes with nothing to generate",
   }
   assert.match(first.stdout, /attribution \(steps\/v2, qreason-verify\/[0-9a-f]{12}\)/);
 
+  // Q2_K pure restored: the table over the same 100 problems, in results.json, the report and the summary.
+  const [restoration, ...others] = results.restoration ?? [];
+  assert.equal(others.length, 0);
+  assert.deepEqual([restoration?.model, restoration?.variant, restoration?.table.problems], ["reference", "Q2_K-pure", 100]);
+  assert.deepEqual(restoration?.table.rows.map((row) => [row.name, row.role]), [["fp", "fp"], ["Q2_K-pure", "variant"], ["dpo", "restored"], ["sft", "baseline"], ["no training (dpo adapter at scale 0)", "baseline"]]);
+  const accuracy = new Map(restoration?.table.rows.map((row) => [row.name, row.accuracy]));
+  const cell = (variant: string): number | undefined => results.cells.find((entry) => entry.variant === variant)?.accuracy.score;
+  assert.equal(accuracy.get("fp"), cell("fp"));
+  assert.equal(accuracy.get("Q2_K-pure"), cell("Q2_K-pure"));
+  // The adapter at scale 0 is the variant itself: the evaluation path changes nothing.
+  assert.equal(accuracy.get("no training (dpo adapter at scale 0)"), accuracy.get("Q2_K-pure"));
+  assert.match(await readFile(path.join(out, "report.html"), "utf8"), /<section id="restoration">/);
+  assert.match(first.stdout, /\nrestoration\nreference\/Q2_K-pure: 100 evaluation problems, \d+ pairs\n/);
+
   const second = await runQreason(["demo", "--out", out], { timeoutMs: 600_000 });
   assert.equal(second.code, 0, second.stderr);
   assert.doesNotMatch(second.stdout + second.stderr, /quantizing/);
   assert.doesNotMatch(second.stderr, /attributing/);
+  assert.doesNotMatch(second.stderr, /training (dpo|sft)|dequantizing/);
   // A first run prints "100/100 (100 new)"; a resumed one has nothing new to report.
   assert.equal((second.stdout.match(/ 100\/100 +\d+$/gm) ?? []).length, 6); // the summary rows (the variants table also shows graded / planned)
   assert.doesNotMatch(second.stdout, /new\)/);
+
+  // --no-restore: the quickstart without its restore: block, from the same stored generations.
+  const plain = await runQreason(["demo", "--no-restore", "--out", out], { timeoutMs: 600_000 });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stdout, /new\)/);
+  assert.doesNotMatch(plain.stdout + plain.stderr, /restor/);
+  assert.equal((plain.stdout.match(/ 100\/100 +\d+$/gm) ?? []).length, 6);
 });

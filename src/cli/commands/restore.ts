@@ -19,7 +19,7 @@ import { pendingAfter, runStagesCommand } from "../stages.ts";
 const EXAMPLE = `restore:
   variants: [Q2_K-pure]                  # which quantized variant(s) to repair
   train: [{ name: arith, split: train, size: 2000 }]   # default: each benchmark's train split
-  methods: [dpo, sft]                    # dpo | sft | margin
+  methods: [dpo, sft]                    # dpo | sft | margin | sft+dpo
   ablation: false                        # true: also one DPO adapter per error category`;
 
 /** The restoration table as text: one line per row. */
@@ -61,7 +61,7 @@ const exportPairs = defineCommand({
     description:
       "Copy the pairs `qreason restore` mined (training problems only, leakage-checked) into a folder for another trainer: " +
       "`--format trl` one prompt/chosen/rejected JSONL per set (TRL's DPOTrainer), `llamafactory` a ranking dataset + its dataset_info.json, " +
-      "`engine` the dpo/sft/margin JSONL `python -m qreason_engine train` reads. E.g. `qreason restore export-pairs runs/restore-demo-1a2b --format llamafactory --out pairs/`",
+      "`engine` the dpo/sft/margin JSONL `python -m qreason_engine train` reads. E.g. `qreason restore export-pairs runs/quickstart-1a2b --format llamafactory --out pairs/`",
   },
   args: {
     runDirectory: { type: "positional", required: true, description: "A run directory `qreason restore` has mined pairs in" },

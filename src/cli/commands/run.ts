@@ -34,6 +34,8 @@ export interface ExecuteOptions {
   dryRun?: boolean;
   /** Print the first N outputs of each variant as they come. */
   logSamples?: number;
+  /** Run the study without its `restore:` block (`qreason demo --no-restore`). */
+  withoutRestore?: boolean;
 }
 
 /** Loads a study and runs its stages (the report included), then prints the summary; shared by `run` and `demo`. */
@@ -43,7 +45,9 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
     known: { benchmarks: benchmarkNames(), llamacppTypes: QUANT_TYPES, fetchedModel: fetchedModelLookup(config.modelsDir) },
     prepareVariantFit,
   });
-  const study = applyOverrides(loaded, options.overrides ?? {});
+  const overridden = applyOverrides(loaded, options.overrides ?? {});
+  const { restore: _restore, ...unrestored } = overridden;
+  const study = options.withoutRestore === true ? unrestored : overridden;
   const runDirectory = options.out !== undefined ? path.resolve(options.out) : defaultRunDirectory(study, process.cwd());
   const quiet = options.quiet === true || options.json === true;
   const dataDir = await dataDirectoryFor(study, config, (line) => {

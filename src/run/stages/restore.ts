@@ -138,9 +138,11 @@ async function restoreVariant(context: StageContext, spec: RestoreSpec, target: 
   // 3. Adapters.
   const jobs: (AdapterJob & { category?: PairCategory })[] = [];
   const allFiles = written.get("all") as ReturnType<typeof writePairSet>;
-  for (const method of spec.methods) {
+  // sft+dpo starts from the sft adapter, so it trains after the other methods (config.ts requires sft beside it).
+  const methods = [...spec.methods.filter((method) => method !== "sft+dpo"), ...spec.methods.filter((method) => method === "sft+dpo")];
+  for (const method of methods) {
     if (method === "margin" && allFiles.marginPairs === 0) continue;
-    const data = method === "dpo" ? { file: allFiles.dpo, sha: allFiles.sha256, pairs: all.pairs.length } : method === "sft" ? { file: allFiles.sft, sha: allFiles.sftSha256, pairs: all.pairs.length } : { file: allFiles.margin, sha: allFiles.marginSha256, pairs: allFiles.marginPairs };
+    const data = method === "sft" ? { file: allFiles.sft, sha: allFiles.sftSha256, pairs: all.pairs.length } : method === "margin" ? { file: allFiles.margin, sha: allFiles.marginSha256, pairs: allFiles.marginPairs } : { file: allFiles.dpo, sha: allFiles.sha256, pairs: all.pairs.length };
     jobs.push({ name: method, method, pairSet: "all", dataFile: data.file, dataSha256: data.sha, pairs: data.pairs });
   }
   for (const set of sets.slice(1)) {
@@ -150,8 +152,14 @@ async function restoreVariant(context: StageContext, spec: RestoreSpec, target: 
   const base = await trainingBase(context, variant, prepared);
   let trained = 0;
   const adapters = [];
-  for (const job of jobs) {
+  for (const planned of jobs) {
     if (context.signal.aborted) return { trained };
+    let job: AdapterJob & { category?: PairCategory } = planned;
+    if (planned.method === "sft+dpo") {
+      const sft = adapters.find((entry) => entry.job.name === "sft");
+      if (sft === undefined) throw new QreasonError("E_INTERNAL", "sft+dpo is trained after the sft adapter, which is missing");
+      job = { ...planned, init: { adapterPath: sft.adapter.adapterPath, recipeHash: sft.adapter.recipeHash } };
+    }
     const { adapter, trained: fresh } = await ensureAdapter(context, variant, prepared, job, base, spec.training, spec.seed);
     if (fresh) trained++;
     adapters.push({ job, adapter });
@@ -166,7 +174,7 @@ async function restoreVariant(context: StageContext, spec: RestoreSpec, target: 
   for (const { job, adapter } of adapters) {
     if (context.signal.aborted) return { trained };
     const evaluated = await evaluateRestored(context, model, variant, prepared, adapter);
-    rows.push({ name: job.name, role: job.method === "dpo" && job.pairSet === "all" ? "restored" : job.pairSet === "all" ? "baseline" : "restored", method: job.method, pairs: job.pairs, ...(job.category ? { category: job.category } : {}), scores: taskScores(evaluated.tasks, evaluated.statuses), training: trainingSummary(adapter.train) });
+    rows.push({ name: job.name, role: (job.method === "dpo" || job.method === "sft+dpo") && job.pairSet === "all" ? "restored" : job.pairSet === "all" ? "baseline" : "restored", method: job.method, pairs: job.pairs, ...(job.category ? { category: job.category } : {}), scores: taskScores(evaluated.tasks, evaluated.statuses), training: trainingSummary(adapter.train) });
   }
   // The no-training control of a llama.cpp variant: the DPO adapter loaded through the same path at scale 0.
   const dpo = adapters.find((entry) => entry.job.name === "dpo");
