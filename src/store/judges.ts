@@ -260,6 +260,12 @@ export class JudgeTable {
       .run(studyHash, panel, canonicalJson(panelDescription), JSON.stringify(summary), this.now());
   }
 
+  /** The summary of a study under one panel, or undefined. */
+  summary(studyHash: string, panel: string): { summary: unknown; computedAt: string } | undefined {
+    const row = this.database.prepare("SELECT summary_json, computed_at FROM judge_summaries WHERE study_hash = ? AND panel = ?").get(studyHash, panel) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : { summary: JSON.parse(String(row.summary_json)), computedAt: String(row.computed_at) };
+  }
+
   /** The latest summary of a study (any panel), with its panel. */
   latestSummary(studyHash: string): { panel: string; description: unknown; summary: unknown; computedAt: string } | undefined {
     const row = this.database.prepare("SELECT * FROM judge_summaries WHERE study_hash = ? ORDER BY computed_at DESC LIMIT 1").get(studyHash) as Record<string, unknown> | undefined;

@@ -10,7 +10,7 @@ import { loadProcessBench, processBenchSubsets } from "../../data/processbench.t
 import { QreasonError } from "../../errors.ts";
 import {
   arithInjectedSamples, closeJudges, DEFAULT_JUDGE_RETRIES, DEFAULT_JUDGE_SAMPLING, loadJudgesFile, openJudges, processBenchSamples,
-  VERIFIER_JUDGE, type CalibrationSample, type JudgeCalibration, type JudgeSpec, type OpenedJudge, type PanelSpec,
+  DEFAULT_POSITION_PROBES, VERIFIER_JUDGE, type CalibrationSample, type JudgeCalibration, type JudgeSpec, type OpenedJudge, type PanelSpec,
 } from "../../judge/index.ts";
 import { calibrateJudges, selectSamples, type CalibrationJudge, type Selection } from "../../judge/calibrationRun.ts";
 import { stepVerifierJudge } from "../../judge/verifierJudge.ts";
@@ -32,6 +32,13 @@ function positiveInt(value: unknown, flag: string): number | null {
   if (value === undefined || value === "") return null;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new QreasonError("E_USAGE", `--${flag} takes a positive whole number, got ${JSON.stringify(value)}`, { field: flag });
+  return parsed;
+}
+
+function nonNegativeInt(value: unknown, flag: string): number | null {
+  if (value === undefined || value === "") return null;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new QreasonError("E_USAGE", `--${flag} takes a whole number (0 or more), got ${JSON.stringify(value)}`, { field: flag });
   return parsed;
 }
 
@@ -214,8 +221,9 @@ function isJudgesFile(value: string): boolean {
 async function overrideFrom(args: Record<string, unknown>): Promise<PanelOverride | undefined> {
   const judgesArg = args.judges === undefined || args.judges === "" ? undefined : String(args.judges);
   const baseline = args.baseline === undefined || args.baseline === "" ? undefined : String(args.baseline);
-  if (judgesArg === undefined && baseline === undefined) return undefined;
-  const override: PanelOverride = baseline !== undefined ? { baseline } : {};
+  const probes = nonNegativeInt(args["position-probes"], "position-probes");
+  if (judgesArg === undefined && baseline === undefined && probes === null) return undefined;
+  const override: PanelOverride = { ...(baseline !== undefined ? { baseline } : {}), ...(probes !== null ? { positionProbes: probes } : {}) };
   if (judgesArg !== undefined) {
     if (isJudgesFile(judgesArg)) override.panel = await loadJudgesFile(judgesArg);
     else override.members = judgeNames(judgesArg);
@@ -235,10 +243,15 @@ const judge = defineCommand({
       "Another panel without editing the study: --judges seats some of the study's judges (by name, in that order) or a whole",
       "judges file instead; --baseline picks the baseline judge. A different panel is stored beside the study's (its own panel",
       "hash), never over it, and the report shows the latest panel's results.",
+      "",
+      `The position-bias check: after the flips, the baseline judge sees ${DEFAULT_POSITION_PROBES} seeded (fp solution, variant solution) pairs in`,
+      "both orders (two calls a pair; --position-probes N, or `position_bias: { probes: N }` in the judges block; 0 skips it).",
+      "Stopped inside it, the same command again finishes the summary from the stored decisions.",
       "Examples:",
       "  qreason judge runs/my-study                                   the study's panel",
       "  qreason judge runs/my-study --judges r1,smol --baseline smol  two of the study's judges, smol the baseline",
       "  qreason judge runs/my-study --judges judges.yaml              a panel from a file (same shape as the study's `judges:` block)",
+      "  qreason judge runs/my-study --position-probes 5                a cheaper position-bias check: 5 pairs, 10 baseline calls",
       "  qreason judge calibrate --help                                score judges on ProcessBench before trusting them",
     ].join("\n"),
   },
@@ -246,6 +259,7 @@ const judge = defineCommand({
     runDirectory: { type: "positional", required: false, description: "A run directory made by `qreason run` (its study declares judges, or pass --judges FILE)" },
     judges: { type: "string", description: "Judge names from the study, comma-separated (seats only those), or a judges.yaml that replaces the study's panel" },
     baseline: { type: "string", description: "The baseline judge (one of the seated; default: the study's, or the first seated when it sits out)" },
+    "position-probes": { type: "string", description: `Pairs of the position-bias check, two baseline calls each (default: the judges block's position_bias.probes, else ${DEFAULT_POSITION_PROBES}; 0: skip it)` },
     quiet: { type: "boolean", description: "No progress bar" },
   },
   setup({ rawArgs }) {
