@@ -27,6 +27,7 @@ import { mapPool } from "./pool.ts";
 import { DEFAULT_POSITION_PROBES, positionBias, probePositionBias, type PositionBias } from "./positionBias.ts";
 import { JUDGE_PROMPT_VERSION, PAIR_PROMPT_VERSION, promptId } from "./prompt.ts";
 import { costOf } from "./usage.ts";
+import { verifierIdentity } from "./verifierJudge.ts";
 import type { Verdict } from "./verdict.ts";
 
 export { DEFAULT_POSITION_PROBES } from "./positionBias.ts";
@@ -53,6 +54,8 @@ export interface JudgeFlipsOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   positionProbes?: number;
+  /** The step verifier's version (src/run/attributeVersion.ts): stored in the panel's description, so reports find its calibration. */
+  verifierVersion?: string;
 }
 
 export interface JudgeFlipsResult {
@@ -194,16 +197,17 @@ export async function judgeFlips(options: JudgeFlipsOptions): Promise<JudgeFlips
 
   if (result.judged > 0 || store.judges.latestSummary(options.studyHash)?.panel !== hash || summaryStale(store, options.studyHash, panel, options.positionProbes)) {
     const summary = await judgeSummary(options, rows, flips);
-    store.judges.putSummary(options.studyHash, hash, describePanel(panel, judges), summary);
+    store.judges.putSummary(options.studyHash, hash, describePanel(panel, judges, options.verifierVersion), summary);
   }
   return result;
 }
 
-export function describePanel(panel: PanelSpec, judges: readonly OpenedJudge[]): unknown {
+export function describePanel(panel: PanelSpec, judges: readonly OpenedJudge[], verifierVersion?: string): unknown {
   return {
     members: judges.map((judge) => ({ name: judge.spec.name, identity: judge.judge.identity, source: judge.kind, structured: judge.spec.structured, maxAttempts: judge.spec.maxAttempts })),
     baseline: panel.baseline,
     verifier: panel.verifier,
+    ...(panel.verifier && verifierVersion !== undefined ? { verifierIdentity: verifierIdentity(verifierVersion) } : {}),
     audit: panel.audit,
   };
 }

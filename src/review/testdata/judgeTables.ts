@@ -38,6 +38,8 @@ export interface TestPanel {
   flags: string[];
   audited: boolean;
   queue: QueueReason[];
+  /** The step verifier's vote as the stage stores it (`{firstErrorStep, category, subtype, certain}`), default none. */
+  verifier?: { firstErrorStep: number; category: string; subtype: string; certain: boolean };
   at: string;
 }
 
@@ -94,7 +96,7 @@ export function writeJudgeRows(file: string, verdicts: readonly TestVerdict[], p
         members: row.members,
         flags: row.flags,
         needsReview: row.flags.length > 0,
-        verifier: null,
+        verifier: row.verifier ?? null,
         reverify: "not_applicable",
         regrade: null,
         audited: false,

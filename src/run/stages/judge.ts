@@ -11,6 +11,7 @@ import { createGrader } from "../../grade/index.ts";
 import { closeJudges, findFlips, judgeFlips, openJudges, panelHash, summaryStale } from "../../judge/index.ts";
 import { overridePanel, type PanelOverride } from "../../judge/override.ts";
 import { currentPlan, type RunStore } from "../../store/index.ts";
+import { currentAttributeVersion } from "../attributeVersion.ts";
 import type { Stage, StageOutcome } from "./types.ts";
 
 /** The flips to judge and the panel that judges them: the study's, or the one `override` seats instead. */
@@ -71,6 +72,7 @@ export const judgeStage: Stage = {
         judges,
         panel,
         grader: createGrader(),
+        verifierVersion: currentAttributeVersion().verifier,
         signal: context.signal,
         onProgress: (done, total) => context.emit({ type: "judged", done, total }),
       });
