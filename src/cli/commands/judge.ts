@@ -100,6 +100,9 @@ const calibrate = defineCommand({
       "  qreason judge calibrate --judges judges.yaml --dataset both --run-dir runs/my-study",
       "  qreason judge calibrate --verifier --dataset both                  the deterministic step verifier alone (seconds, no model)",
       "  DEEPSEEK_API_KEY=... qreason judge calibrate --endpoint https://api.deepseek.com/v1 --model deepseek-reasoner --api-key-env DEEPSEEK_API_KEY",
+      "Defaults: --dataset processbench, all four subsets, every solution (no --limit: 3,400 calls per judge), seed 0, 2000 bootstrap",
+      "resamples, store ./qreason-calibration. A small local model takes 20-30 s a call on a loaded 2-core machine: start with --limit.",
+      "Small local models score near 0 F1 (docs/judges.md, \"Calibration runs\"); published judges for scale: o1-mini 87.9.",
     ].join("\n"),
   },
   args: {
@@ -251,8 +254,9 @@ const judge = defineCommand({
       "  qreason judge runs/my-study                                   the study's panel",
       "  qreason judge runs/my-study --judges r1,smol --baseline smol  two of the study's judges, smol the baseline",
       "  qreason judge runs/my-study --judges judges.yaml              a panel from a file (same shape as the study's `judges:` block)",
-      "  qreason judge runs/my-study --position-probes 5                a cheaper position-bias check: 5 pairs, 10 baseline calls",
+      "  qreason judge runs/my-study --position-probes 5               a cheaper position-bias check: 5 pairs, 10 baseline calls",
       "  qreason judge calibrate --help                                score judges on ProcessBench before trusting them",
+      "More: docs/judges.md (the judges block, the stage, the store tables, recorded calibrations).",
     ].join("\n"),
   },
   args: {
