@@ -202,7 +202,7 @@ const calibrate = defineCommand({
       }
       if (!interrupted) {
         console.log(`\n${PUBLISHED}`);
-        console.log("A judge that answers -1 (\"no error\") every time scores 0 on erroneous solutions and so F1 = 0; small local models land near that. Their F1 here says how far from trustworthy they are, not that the protocol is broken.");
+        console.log("A judge that always answers -1 (\"no error\") scores 0 on erroneous solutions, one that never does scores 0 on correct ones (SmolLM2's failure): either way F1 = 0, and small local models land near that. Their F1 here says how far from trustworthy they are, not that the protocol is broken.");
         console.log(`results stored in ${store.file} (judge_calibrations)`);
       }
     } finally {
