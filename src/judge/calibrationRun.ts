@@ -13,6 +13,7 @@ import { runCalibration, type CalibrationReport, type CalibrationSample, type Ju
 import type { Judge, JudgeOutcome } from "./judge.ts";
 import type { InvalidReason } from "./parse.ts";
 import { mapPool } from "./pool.ts";
+import { panelCalibrationIdentity, verifierIdentity } from "./verifierJudge.ts";
 import type { CalibrationVoteRow } from "../store/judges.ts";
 import type { ErrorCategory, ErrorSubtype } from "../taxonomy/index.ts";
 
@@ -165,9 +166,9 @@ export async function calibrateJudges(options: CalibrateOptions): Promise<Calibr
     };
     store.transaction(() => {
       report.judges.forEach((calibration, index) => save(calibration, (judges[index] as CalibrationJudge).judge.identity));
-      const verifierIdentity = options.verifier ? `step-verifier@${options.verifier.version}` : undefined;
-      if (report.verifier && verifierIdentity) save(report.verifier, verifierIdentity);
-      if (report.panel) save(report.panel, `panel(${judges.map((judge) => judge.judge.identity).join(",")}${verifierIdentity ? `,${verifierIdentity}` : ""};baseline=${options.baseline})`);
+      const verifier = options.verifier ? verifierIdentity(options.verifier.version) : undefined;
+      if (report.verifier && verifier) save(report.verifier, verifier);
+      if (report.panel) save(report.panel, panelCalibrationIdentity(judges.map((judge) => judge.judge.identity), verifier, options.baseline));
     });
   }
   return { report, asked: done, reused, interrupted };

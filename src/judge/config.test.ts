@@ -45,7 +45,7 @@ describe("judges file", () => {
     const panel = parseJudgesFile(PANEL, "/cfg/judges.yaml", { seed: 9, checkFiles: false });
     assert.equal(panel.baseline, "r1");
     assert.deepEqual(panel.audit, { rate: 0.05, seed: 9 });
-    assert.deepEqual([panel.verifier, panel.concurrency], [true, 2]);
+    assert.deepEqual([panel.verifier, panel.concurrency, panel.positionProbes], [true, 2, 20], "20 position-bias pairs by default");
     const [r1, smol, ref] = panel.members;
     assert.deepEqual(r1?.source, { kind: "endpoint", endpoint: { baseUrls: ["https://api.example.com/v1"], model: "deepseek-reasoner", api: "chat", apiKeyEnv: "DEEPSEEK_API_KEY" } });
     assert.deepEqual(r1?.price, { inputPerMTok: 0.55, outputPerMTok: 2.19 });
@@ -62,6 +62,11 @@ describe("judges file", () => {
     assert.deepEqual([panel.baseline, panel.audit.rate, panel.members[0]?.maxAttempts], ["a", 0.02, 3]);
   });
 
+  it("takes the position-bias check's pair count, 0 turning it off", () => {
+    const probes = (value: string) => parseJudgesFile(`position_bias: { probes: ${value} }\nmembers:\n  - { name: a, llamacpp: { gguf: a.gguf } }\n`, "/cfg/j.yaml", { checkFiles: false }).positionProbes;
+    assert.deepEqual([probes("5"), probes("0")], [5, 0]);
+  });
+
   const cases: [string, string, number, string, RegExp][] = [
     ["a key instead of its variable's name", "members:\n  - name: r1\n    endpoint:\n      base_url: https://x.test/v1\n      model: m\n      api_key: sk-live-123\n", 6, "members[0].endpoint.api_key", /never holds a key: .* api_key_env/],
     ["a key pasted into api_key_env", "members:\n  - name: r1\n    endpoint: { base_url: 'https://x.test/v1', model: m, api_key_env: 'sk-live-123' }\n", 3, "members[0].endpoint.api_key_env", /NAME of an environment variable/],
@@ -73,6 +78,7 @@ describe("judges file", () => {
     ["n > 1", "members:\n  - { name: a, llamacpp: { gguf: a.gguf }, sampling: { n: 4 } }\n", 2, "members[0].sampling.n", /one verdict per call/],
     ["a completions-only endpoint", "members:\n  - { name: a, endpoint: { base_url: 'http://x.test/v1', model: m, api: completions } }\n", 2, "members[0].endpoint.api", /chat/],
     ["an audit rate above 1", "audit: { rate: 2 }\nmembers:\n  - { name: a, llamacpp: { gguf: a.gguf } }\n", 1, "audit.rate", /./],
+    ["a negative probe count", "position_bias: { probes: -1 }\nmembers:\n  - { name: a, llamacpp: { gguf: a.gguf } }\n", 1, "position_bias.probes", /./],
   ];
   for (const [name, text, line, field, message] of cases) {
     it(`rejects ${name}, naming line ${line} and ${field}`, () => {

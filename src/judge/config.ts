@@ -16,6 +16,7 @@
  *     - name: smol
  *       llamacpp: { gguf: models/smollm2-135m-instruct.gguf }
  *   audit: { rate: 0.02, seed: 7 }
+ *   position_bias: { probes: 20 }     # pairs shown in both orders to the baseline judge (0: off)
  * ```
  */
 import type { SamplingParams } from "../backends/types.ts";
@@ -25,6 +26,7 @@ import { resolveEndpoint } from "../study/recipes.ts";
 import type { JudgeMemberInput, JudgesInput, SamplingInput } from "../study/schema.ts";
 import type { EndpointSpec } from "../study/types.ts";
 import { DEFAULT_AUDIT_RATE } from "./audit.ts";
+import { DEFAULT_POSITION_PROBES } from "./positionBias.ts";
 import type { Price } from "./usage.ts";
 
 export type JudgeSource =
@@ -53,6 +55,8 @@ export interface PanelSpec {
   verifier: boolean;
   /** Judge calls in flight at once. */
   concurrency: number;
+  /** Pairs of the position-bias check (`position_bias.probes`; 0: off; default DEFAULT_POSITION_PROBES). */
+  positionProbes?: number;
 }
 
 export const DEFAULT_JUDGE_RETRIES = 2;
@@ -82,6 +86,7 @@ export function resolveJudges(input: JudgesInput, at: FieldPath, context: JudgeC
     audit: { rate: input.audit?.rate ?? DEFAULT_AUDIT_RATE, seed: input.audit?.seed ?? context.seed },
     verifier: input.verifier ?? true,
     concurrency: input.concurrency ?? 2,
+    positionProbes: input.position_bias?.probes ?? DEFAULT_POSITION_PROBES,
   };
 }
 

@@ -39,4 +39,4 @@ export type { Flip } from "./flips.ts";
 export type { JudgeFlipsOptions, JudgeFlipsResult, JudgeSummary } from "./panelRun.ts";
 export { backendJudgeModel, closeJudges, openJudge, openJudges } from "./clients.ts";
 export { findFlips } from "./flips.ts";
-export { DEFAULT_POSITION_PROBES, describePanel, judgeFlips, panelHash, verifierVote } from "./panelRun.ts";
+export { DEFAULT_POSITION_PROBES, describePanel, judgeFlips, panelHash, summaryStale, verifierVote } from "./panelRun.ts";

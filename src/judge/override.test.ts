@@ -51,6 +51,15 @@ describe("panel overrides", () => {
     assert.throws(() => overridePanel(study, { panel: file, members: ["r1"] }), usage(/in the judges file/));
   });
 
+  it("sets the position-bias check's pair count without changing the panel's hash", () => {
+    const panel = overridePanel(study, { positionProbes: 3 }) as PanelSpec;
+    assert.equal(panel.positionProbes, 3);
+    assert.deepEqual(panel.members, study.members);
+    assert.equal(panelHash(panel), panelHash(study), "the same panel: its stored decisions are reused");
+    assert.equal(overridePanel(study, { members: ["smol"] })?.positionProbes, undefined, "left alone when not given");
+    assert.throws(() => overridePanel(undefined, { positionProbes: 3 }), usage(/declares no judges/));
+  });
+
   it("reads comma-separated names", () => {
     assert.deepEqual(judgeNames(" r1, smol ,,ref "), ["r1", "smol", "ref"]);
   });

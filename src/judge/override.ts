@@ -14,6 +14,8 @@ export interface PanelOverride {
   members?: readonly string[];
   /** The baseline judge (one of the seated members). */
   baseline?: string;
+  /** Pairs of the position-bias check (0: off); does not change the panel hash. */
+  positionProbes?: number;
 }
 
 /** The panel `override` makes of the study's (`undefined` when the study declares none and nothing replaces it). */
@@ -21,7 +23,7 @@ export function overridePanel(study: PanelSpec | undefined, override: PanelOverr
   if (override === undefined) return study;
   const base = override.panel ?? study;
   if (base === undefined) {
-    if (override.members !== undefined || override.baseline !== undefined) {
+    if (override.members !== undefined || override.baseline !== undefined || override.positionProbes !== undefined) {
       throw new QreasonError("E_USAGE", "this run's study declares no judges to choose from: pass a judges file instead (--judges judges.yaml, docs/judges.md)", { field: "judges" });
     }
     return undefined;
@@ -44,7 +46,7 @@ export function overridePanel(study: PanelSpec | undefined, override: PanelOverr
   } else if (!seated.includes(baseline)) {
     baseline = seated[0] as string; // the study's baseline sat out: the first seated judge, as the study's default
   }
-  return { ...base, members: [...members], baseline };
+  return { ...base, members: [...members], baseline, ...(override.positionProbes !== undefined ? { positionProbes: override.positionProbes } : {}) };
 }
 
 /** `--judges` text: comma-separated judge names. */

@@ -24,13 +24,13 @@ import type { Flip } from "./flips.ts";
 import type { JudgeOutcome } from "./judge.ts";
 import { decidePanel, type MemberVote, type VerifierVote } from "./panel.ts";
 import { mapPool } from "./pool.ts";
-import { positionBias, probePositionBias, type PositionBias } from "./positionBias.ts";
+import { DEFAULT_POSITION_PROBES, positionBias, probePositionBias, type PositionBias } from "./positionBias.ts";
 import { JUDGE_PROMPT_VERSION, PAIR_PROMPT_VERSION, promptId } from "./prompt.ts";
 import { costOf } from "./usage.ts";
+import { verifierIdentity } from "./verifierJudge.ts";
 import type { Verdict } from "./verdict.ts";
 
-/** Pair probes of the position-bias check per run (seeded choice among the flips). */
-export const DEFAULT_POSITION_PROBES = 20;
+export { DEFAULT_POSITION_PROBES } from "./positionBias.ts";
 
 /** The panel's identity from the study alone (pending work is known without starting any judge). */
 export function panelHash(panel: PanelSpec): string {
@@ -54,6 +54,8 @@ export interface JudgeFlipsOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   positionProbes?: number;
+  /** The step verifier's version (src/run/attributeVersion.ts): stored in the panel's description, so reports find its calibration. */
+  verifierVersion?: string;
 }
 
 export interface JudgeFlipsResult {
@@ -193,18 +195,19 @@ export async function judgeFlips(options: JudgeFlipsOptions): Promise<JudgeFlips
   });
   result.audited = audited.length;
 
-  if (result.judged > 0 || store.judges.latestSummary(options.studyHash)?.panel !== hash) {
+  if (result.judged > 0 || store.judges.latestSummary(options.studyHash)?.panel !== hash || summaryStale(store, options.studyHash, panel, options.positionProbes)) {
     const summary = await judgeSummary(options, rows, flips);
-    store.judges.putSummary(options.studyHash, hash, describePanel(panel, judges), summary);
+    store.judges.putSummary(options.studyHash, hash, describePanel(panel, judges, options.verifierVersion), summary);
   }
   return result;
 }
 
-export function describePanel(panel: PanelSpec, judges: readonly OpenedJudge[]): unknown {
+export function describePanel(panel: PanelSpec, judges: readonly OpenedJudge[], verifierVersion?: string): unknown {
   return {
     members: judges.map((judge) => ({ name: judge.spec.name, identity: judge.judge.identity, source: judge.kind, structured: judge.spec.structured, maxAttempts: judge.spec.maxAttempts })),
     baseline: panel.baseline,
     verifier: panel.verifier,
+    ...(panel.verifier && verifierVersion !== undefined ? { verifierIdentity: verifierIdentity(verifierVersion) } : {}),
     audit: panel.audit,
   };
 }
@@ -227,8 +230,26 @@ export interface JudgeSummary {
     effectiveVotes: unknown;
   };
   positionBias: (PositionBias & { judge: string; failed: number }) | null;
+  /** Pairs the position-bias check was asked to probe (the panel's `position_bias.probes`; 0: not checked). */
+  positionProbes: number;
   usage: { judge: string; calls: number; promptTokens: number; completionTokens: number; cost: number | null }[];
   outcomes: Record<string, { verdict: number; invalid: Record<string, number>; error: number }>;
+}
+
+/** Pairs the position-bias check probes: the caller's, else the panel's, else the default. */
+export function positionProbesOf(options: Pick<JudgeFlipsOptions, "positionProbes" | "panel">): number {
+  return options.positionProbes ?? options.panel.positionProbes ?? DEFAULT_POSITION_PROBES;
+}
+
+/**
+ * Whether `judgeFlips` has a summary to (re)write with every flip decided: none stored for this panel (a run
+ * stopped in the position-bias check), or one asked for another number of probes.
+ */
+export function summaryStale(store: RunStore, studyHash: string, panel: PanelSpec, positionProbes?: number): boolean {
+  const stored = store.judges.summary(studyHash, panelHash(panel));
+  if (stored === undefined) return true;
+  const asked = (stored.summary as { positionProbes?: number }).positionProbes ?? DEFAULT_POSITION_PROBES;
+  return asked !== positionProbesOf({ panel, ...(positionProbes !== undefined ? { positionProbes } : {}) });
 }
 
 async function judgeSummary(options: JudgeFlipsOptions, decided: readonly JudgePanelRow[], flips: readonly Flip[]): Promise<JudgeSummary> {
@@ -286,7 +307,7 @@ async function judgeSummary(options: JudgeFlipsOptions, decided: readonly JudgeP
   }
 
   let bias: JudgeSummary["positionBias"] = null;
-  const probes = options.positionProbes ?? DEFAULT_POSITION_PROBES;
+  const probes = positionProbesOf(options);
   const baseline = judges.find((judge) => judge.spec.name === options.panel.baseline);
   const decidedKeys = new Set(keys);
   const candidates = flips
@@ -308,6 +329,7 @@ async function judgeSummary(options: JudgeFlipsOptions, decided: readonly JudgeP
       effectiveVotes: judges.length < 2 ? null : safely(() => effectiveVotes(hits)),
     },
     positionBias: bias,
+    positionProbes: probes,
     usage,
     outcomes,
   };

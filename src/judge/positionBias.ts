@@ -41,6 +41,13 @@ export interface PositionBias {
   pValue: number;
 }
 
+/**
+ * Pairs the judge stage probes per run (a seeded choice among the decided flips; each pair is two calls of
+ * the baseline judge). 20 pairs give McNemar a chance to see a strong bias and cost 40 calls; set
+ * `position_bias: { probes: N }` in the judges block or `qreason judge --position-probes N` (0: off).
+ */
+export const DEFAULT_POSITION_PROBES = 20;
+
 const hasError = (verdict: { firstErrorStep: number }): boolean => verdict.firstErrorStep !== -1;
 
 export function positionBias(probes: readonly PositionProbe[]): PositionBias {

@@ -9,6 +9,7 @@ import type { RunStore } from "../store/index.ts";
 import { ERROR_SUBTYPES } from "../taxonomy/index.ts";
 import type { JudgeSummary } from "./panelRun.ts";
 import type { ProtocolReport } from "./protocol.ts";
+import { panelCalibrationIdentity } from "./verifierJudge.ts";
 
 export interface VariantErrorTypes {
   model: string;
@@ -48,6 +49,9 @@ export interface JudgeReport {
 interface PanelDescription {
   members: { name: string; identity: string; source: string }[];
   baseline: string;
+  verifier?: boolean;
+  /** The step verifier's identity when it sat on the panel (panels judged before it was recorded lack it). */
+  verifierIdentity?: string;
 }
 
 export function judgeReport(store: RunStore, studyHash: string): JudgeReport | undefined {
@@ -74,7 +78,11 @@ export function judgeReport(store: RunStore, studyHash: string): JudgeReport | u
     if (row.needsReview) entry.needsReview++;
     if (row.audited) entry.audited++;
   }
-  const identities = new Set(description.members.map((member) => member.identity));
+  // Each member's calibration, the step verifier's (same version) and the panel's own (`calibrate --judges`).
+  const memberIdentities = description.members.map((member) => member.identity);
+  const identities = new Set(memberIdentities);
+  if (description.verifierIdentity !== undefined) identities.add(description.verifierIdentity);
+  identities.add(panelCalibrationIdentity(memberIdentities, description.verifierIdentity, description.baseline));
   const calibrations = store.judges.latestCalibrations()
     .filter((row) => identities.has(row.identity))
     .map((row) => calibrationRow(row.judge, row.identity, row.dataset, row.samples, row.meanF1, row.result, row.computedAt));
@@ -141,13 +149,19 @@ export function judgeTables(report: JudgeReport): TitledTable[] {
       rows: [["first error step", ...stat(agreement.step)], ["subtype", ...stat(agreement.subtype)]],
     });
   }
+  // Each judge's verdicts beside its calibration (the latest per dataset, of the identity that gave these verdicts).
+  const calibratedAs = (identity: string | undefined): string => {
+    const rows = report.calibrations.filter((row) => row.identity === identity);
+    return rows.length === 0 ? "not calibrated" : rows.map((row) => `${row.dataset} ${pct(row.meanF1)}`).join("; ");
+  };
   tables.push({
     title: "Judges: outcomes, tokens, cost",
-    header: ["judge", "verdicts", "invalid (by reason)", "backend errors", "calls", "prompt tokens", "completion tokens", "cost"],
+    header: ["judge", "verdicts", "invalid (by reason)", "backend errors", "calls", "prompt tokens", "completion tokens", "cost", "calibrated mean F1 %"],
     rows: usage.map((entry) => {
       const outcome = outcomes[entry.judge];
       const invalid = Object.entries(outcome?.invalid ?? {}).map(([reason, count]) => `${count} ${reason}`).join(", ");
-      return [entry.judge, String(outcome?.verdict ?? 0), invalid || "0", String(outcome?.error ?? 0), String(entry.calls), String(entry.promptTokens), String(entry.completionTokens), entry.cost === null ? "no price" : entry.cost.toFixed(4)];
+      const identity = report.members.find((member) => member.name === entry.judge)?.identity;
+      return [entry.judge, String(outcome?.verdict ?? 0), invalid || "0", String(outcome?.error ?? 0), String(entry.calls), String(entry.promptTokens), String(entry.completionTokens), entry.cost === null ? "no price" : entry.cost.toFixed(4), calibratedAs(identity)];
     }),
   });
   tables.push({

@@ -36,11 +36,23 @@ export function verifierFirstError(steps: readonly string[]): { step: number; ex
   return { step: refuted.segment, explanation: claim?.expected !== undefined ? `${claim.text}: the computation gives ${claim.expected}` : `a refuted arithmetic claim in step ${refuted.segment}` };
 }
 
+/** The step verifier's judge identity (its calibrations are stored under it). */
+export const verifierIdentity = (version: string): string => `step-verifier@${version}`;
+
+/**
+ * The identity a panel's calibration is stored under: its model judges' identities in panel order, the
+ * verifier's when it sits on the panel, and the baseline (`qreason judge calibrate --judges` writes it, the
+ * report finds it from the judge stage's panel description).
+ */
+export function panelCalibrationIdentity(memberIdentities: readonly string[], verifier: string | undefined, baseline: string): string {
+  return `panel(${memberIdentities.join(",")}${verifier !== undefined ? `,${verifier}` : ""};baseline=${baseline})`;
+}
+
 /** A Judge over the step verifier; `version` (the derived verifier version) goes in its identity. */
 export function stepVerifierJudge(version: string, name = "verifier"): Judge {
   return {
     name,
-    identity: `step-verifier@${version}`,
+    identity: verifierIdentity(version),
     async judge(input: JudgeInput): Promise<JudgeOutcome> {
       const { step, explanation } = verifierFirstError(input.steps);
       const base = { attempts: 1, usage: { calls: 0, promptTokens: 0, completionTokens: 0 }, replies: [], warnings: [] };

@@ -99,16 +99,19 @@ export function readJudges(store: RunStore, keys: readonly string[], verifierOf:
   const views = new Map<string, JudgeView>();
   if (keys.length === 0 || !store.hasTable("judge_verdicts")) return views;
   const list = JSON.stringify(keys);
-  const votes = new Map<string, JudgeVote[]>();
-  // The latest row per (generation, judge): a judge re-run under a new identity replaces its old say.
+  // The latest row per (generation, judge): a judge re-run under a new identity replaces its old say. Rows
+  // come oldest first, so the last one kept wins; two identities stamped in the same millisecond still give
+  // the judge one vote (the later identity in sort order), never two.
+  const latest = new Map<string, Map<string, VerdictRow>>();
   for (const row of store.query<VerdictRow>(
-    `SELECT v.* FROM json_each(?) AS k JOIN judge_verdicts v ON v.generation_key = k.value
-     WHERE v.created_at = (SELECT max(created_at) FROM judge_verdicts w WHERE w.generation_key = v.generation_key AND w.judge = v.judge)
-     ORDER BY k.key, v.judge`,
+    `SELECT v.* FROM json_each(?) AS k JOIN judge_verdicts v ON v.generation_key = k.value ORDER BY k.key, v.judge, v.created_at, v.identity`,
     list,
   )) {
-    votes.set(row.generation_key, [...(votes.get(row.generation_key) ?? []), toVote(row)]);
+    const byJudge = latest.get(row.generation_key) ?? new Map<string, VerdictRow>();
+    byJudge.set(row.judge, row);
+    latest.set(row.generation_key, byJudge);
   }
+  const votes = new Map<string, JudgeVote[]>([...latest].map(([key, byJudge]) => [key, [...byJudge.values()].map(toVote)]));
   const panels = new Map<string, PanelRow>();
   if (store.hasTable("judge_panels")) {
     for (const row of store.query<PanelRow>(`SELECT p.* FROM json_each(?) AS k JOIN judge_panels p ON p.generation_key = k.value ORDER BY p.decided_at`, list)) {

@@ -42,6 +42,7 @@ const judges = `judges:
   explanation_chars: 60
   sampling: { max_tokens: 200 }
   audit: { rate: 0.02, seed: 3 }
+  position_bias: { probes: 2 }
   members:
     - { name: ref-a, llamacpp: { gguf: ${JSON.stringify(gguf)}, context_size: 4096 } }
     - { name: ref-b, llamacpp: { gguf: ${JSON.stringify(gguf)}, context_size: 4096 }, sampling: { temperature: 0.8, seed: 11 } }
@@ -118,10 +119,12 @@ test("the judge stage decides every flip with a real local panel, stores it all,
     assert.equal(audited.length, 1, "a 2% audit of a few flips is one flip");
     assert.ok(panels.find((row) => row.generationKey === audited[0]?.generationKey)?.audited);
 
-    const result = summary.summary as { judged: number; usage: { judge: string; calls: number }[]; agreement: { step: unknown }; positionBias: { probes: number; failed: number } | null };
+    const result = summary.summary as { judged: number; usage: { judge: string; calls: number }[]; agreement: { step: unknown }; positionBias: { probes: number; failed: number } | null; positionProbes: number };
     assert.deepEqual(result.usage.map((entry) => entry.judge), ["ref-a", "ref-b"]);
     assert.ok(result.agreement.step !== null, "agreement statistics over two judges");
     assert.ok(result.positionBias !== null && result.positionBias.probes + result.positionBias.failed > 0, "the position-bias check ran");
+    assert.equal(result.positionProbes, 2, "with the judges block's pair count");
+    assert.ok(result.positionBias.probes + result.positionBias.failed <= 2, "and no more pairs than asked");
   } finally {
     store.close();
   }
@@ -167,4 +170,33 @@ test("the judge stage decides every flip with a real local panel, stores it all,
   assert.equal((after.prepare("SELECT count(*) AS n FROM judge_verdicts").get() as { n: number }).n, verdictCount, "ref-b's stored verdicts reused");
   after.close();
   await assert.rejects(runStagesOn(runDirectory, ["judge"], { ...base, judges: { members: ["gpt"] }, force: ["judge"] }), /no judge named 'gpt' in the study \(its judges: ref-a, ref-b\)/);
+
+  // Stopped inside the position-bias check (every flip decided, no summary): the summary is what is pending,
+  // and the next run writes it from the stored decisions without asking the panel again.
+  const cut = new DatabaseSync(path.join(runDirectory, RUN_STORE_FILE));
+  cut.prepare("DELETE FROM judge_summaries").run();
+  cut.close();
+  store = openRunDirectory(runDirectory);
+  assert.deepEqual(stageStatus(store).find((entry) => entry.stage === "judge")?.pending.unit, "summary", "the summary is pending");
+  store.close();
+  const finish = await runStagesOn(runDirectory, ["judge"], base);
+  assert.equal(finish.stages.find((stage) => stage.stage === "judge")?.outcome?.counts.judged, 0, "no flip judged again");
+  store = openRunDirectory(runDirectory);
+  try {
+    const studyHash = store.state.current()?.studyHash ?? "";
+    assert.equal((store.judges.summary(studyHash, summaryPanel)?.summary as { positionProbes: number } | undefined)?.positionProbes, 2, "the study panel's summary is back");
+    assert.equal(stageStatus(store).find((entry) => entry.stage === "judge")?.pending.count, 0);
+    // Another pair count (`qreason judge --position-probes 1`) is a stale summary: written again, same panel.
+    assert.ok(stageStatus(store, { judges: { positionProbes: 1 } }).find((entry) => entry.stage === "judge")?.pending.unit === "summary");
+  } finally {
+    store.close();
+  }
+  await runStagesOn(runDirectory, ["judge"], { ...base, judges: { positionProbes: 1 }, force: ["judge"] });
+  const recount = new DatabaseSync(path.join(runDirectory, RUN_STORE_FILE));
+  const summaries = recount.prepare("SELECT panel, summary_json FROM judge_summaries WHERE panel = ?").all(summaryPanel) as { summary_json: string }[];
+  assert.equal((recount.prepare("SELECT count(*) AS n FROM judge_verdicts").get() as { n: number }).n, verdictCount, "no new verdicts");
+  recount.close();
+  const rewritten = JSON.parse(summaries[0]?.summary_json ?? "{}") as { positionProbes: number; positionBias: { probes: number; failed: number } };
+  assert.equal(rewritten.positionProbes, 1);
+  assert.ok(rewritten.positionBias.probes + rewritten.positionBias.failed <= 1);
 });

@@ -155,9 +155,12 @@ function panelOf(row: Record<string, unknown>): JudgePanelRow {
 
 export class JudgeTable {
   private readonly database: DatabaseSync;
+  private readonly now: () => string;
 
-  constructor(database: DatabaseSync) {
+  /** `clock` stamps every row written (`created_at`, `decided_at`, `queued_at`); tests pass a fixed one. */
+  constructor(database: DatabaseSync, clock: () => string = now) {
     this.database = database;
+    this.now = clock;
   }
 
   /** A judge's stored outcome on a generation (any status), or undefined. */
@@ -192,7 +195,7 @@ export class JudgeTable {
       .run(
         row.generationKey, row.judge, row.identity, row.status, row.firstErrorStep, row.category, row.subtype, row.confidence, row.explanation,
         row.reason, row.message, row.segmenter, row.steps, row.attempts, row.promptTokens, row.completionTokens, row.cost,
-        JSON.stringify(row.replies), JSON.stringify(row.warnings), now(),
+        JSON.stringify(row.replies), JSON.stringify(row.warnings), this.now(),
       );
   }
 
@@ -215,7 +218,7 @@ export class JudgeTable {
         row.generationKey, row.panel, row.studyHash, row.model, row.variant, row.baselineVariant, row.benchmark, row.problemId, row.sampleIndex,
         row.firstErrorStep, row.category, row.subtype, row.decidedBy, row.support, row.votes, row.members, JSON.stringify(row.flags), row.needsReview ? 1 : 0,
         row.verifier === null || row.verifier === undefined ? null : JSON.stringify(row.verifier), row.reverify,
-        row.regrade === null || row.regrade === undefined ? null : JSON.stringify(row.regrade), row.audited ? 1 : 0, now(),
+        row.regrade === null || row.regrade === undefined ? null : JSON.stringify(row.regrade), row.audited ? 1 : 0, this.now(),
       );
   }
 
@@ -236,7 +239,7 @@ export class JudgeTable {
   enqueue(row: QueueRow): void {
     this.database
       .prepare("INSERT INTO judge_queue (generation_key, panel, reason, detail, queued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET detail = excluded.detail")
-      .run(row.generationKey, row.panel, row.reason, row.detail, now());
+      .run(row.generationKey, row.panel, row.reason, row.detail, this.now());
   }
 
   /** Removes a panel's queue entries of one reason (the audit sample is re-drawn as flips are added). */
@@ -254,7 +257,13 @@ export class JudgeTable {
   putSummary(studyHash: string, panel: string, panelDescription: unknown, summary: unknown): void {
     this.database
       .prepare("INSERT OR REPLACE INTO judge_summaries (study_hash, panel, panel_json, summary_json, computed_at) VALUES (?, ?, ?, ?, ?)")
-      .run(studyHash, panel, canonicalJson(panelDescription), JSON.stringify(summary), now());
+      .run(studyHash, panel, canonicalJson(panelDescription), JSON.stringify(summary), this.now());
+  }
+
+  /** The summary of a study under one panel, or undefined. */
+  summary(studyHash: string, panel: string): { summary: unknown; computedAt: string } | undefined {
+    const row = this.database.prepare("SELECT summary_json, computed_at FROM judge_summaries WHERE study_hash = ? AND panel = ?").get(studyHash, panel) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : { summary: JSON.parse(String(row.summary_json)), computedAt: String(row.computed_at) };
   }
 
   /** The latest summary of a study (any panel), with its panel. */
@@ -284,13 +293,13 @@ export class JudgeTable {
         `INSERT OR REPLACE INTO judge_calibration_votes (identity, dataset, sample_id, subset, label, status, prediction, category, subtype, confidence, reason,
            attempts, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(row.identity, row.dataset, row.sampleId, row.subset, row.label, row.status, row.prediction, row.category, row.subtype, row.confidence, row.reason, row.attempts, row.promptTokens, row.completionTokens, now());
+      .run(row.identity, row.dataset, row.sampleId, row.subset, row.label, row.status, row.prediction, row.category, row.subtype, row.confidence, row.reason, row.attempts, row.promptTokens, row.completionTokens, this.now());
   }
 
   putCalibration(row: Omit<CalibrationResultRow, "id" | "computedAt">): number {
     const result = this.database
       .prepare("INSERT INTO judge_calibrations (judge, identity, dataset, selection_json, samples, mean_f1, result_json, command, qreason_version, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(row.judge, row.identity, row.dataset, canonicalJson(row.selection), row.samples, row.meanF1, JSON.stringify(row.result), row.command, row.qreasonVersion, now());
+      .run(row.judge, row.identity, row.dataset, canonicalJson(row.selection), row.samples, row.meanF1, JSON.stringify(row.result), row.command, row.qreasonVersion, this.now());
     return Number(result.lastInsertRowid);
   }
 

@@ -232,6 +232,8 @@ export const judgesInput = strictObject({
   verifier: z.boolean().optional(),
   concurrency: count(4096).optional(),
   explanation_chars: positiveInt.optional(),
+  /** The position-bias check: pairs (fp solution, variant solution) the baseline judge sees in both orders; 0 turns it off. */
+  position_bias: strictObject({ probes: nonNegativeInt.max(1000).optional() }).optional(),
 });
 
 /**

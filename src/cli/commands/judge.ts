@@ -10,7 +10,7 @@ import { loadProcessBench, processBenchSubsets } from "../../data/processbench.t
 import { QreasonError } from "../../errors.ts";
 import {
   arithInjectedSamples, closeJudges, DEFAULT_JUDGE_RETRIES, DEFAULT_JUDGE_SAMPLING, loadJudgesFile, openJudges, processBenchSamples,
-  VERIFIER_JUDGE, type CalibrationSample, type JudgeCalibration, type JudgeSpec, type OpenedJudge, type PanelSpec,
+  DEFAULT_POSITION_PROBES, VERIFIER_JUDGE, type CalibrationSample, type JudgeCalibration, type JudgeSpec, type OpenedJudge, type PanelSpec,
 } from "../../judge/index.ts";
 import { calibrateJudges, selectSamples, type CalibrationJudge, type Selection } from "../../judge/calibrationRun.ts";
 import { stepVerifierJudge } from "../../judge/verifierJudge.ts";
@@ -32,6 +32,13 @@ function positiveInt(value: unknown, flag: string): number | null {
   if (value === undefined || value === "") return null;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new QreasonError("E_USAGE", `--${flag} takes a positive whole number, got ${JSON.stringify(value)}`, { field: flag });
+  return parsed;
+}
+
+function nonNegativeInt(value: unknown, flag: string): number | null {
+  if (value === undefined || value === "") return null;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new QreasonError("E_USAGE", `--${flag} takes a whole number (0 or more), got ${JSON.stringify(value)}`, { field: flag });
   return parsed;
 }
 
@@ -93,6 +100,9 @@ const calibrate = defineCommand({
       "  qreason judge calibrate --judges judges.yaml --dataset both --run-dir runs/my-study",
       "  qreason judge calibrate --verifier --dataset both                  the deterministic step verifier alone (seconds, no model)",
       "  DEEPSEEK_API_KEY=... qreason judge calibrate --endpoint https://api.deepseek.com/v1 --model deepseek-reasoner --api-key-env DEEPSEEK_API_KEY",
+      "Defaults: --dataset processbench, all four subsets, every solution (no --limit: 3,400 calls per judge), seed 0, 2000 bootstrap",
+      "resamples, store ./qreason-calibration. A small local model takes 20-30 s a call on a loaded 2-core machine: start with --limit.",
+      "Small local models score near 0 F1 (docs/judges.md, \"Calibration runs\"); published judges for scale: o1-mini 87.9.",
     ].join("\n"),
   },
   args: {
@@ -192,7 +202,7 @@ const calibrate = defineCommand({
       }
       if (!interrupted) {
         console.log(`\n${PUBLISHED}`);
-        console.log("A judge that answers -1 (\"no error\") every time scores 0 on erroneous solutions and so F1 = 0; small local models land near that. Their F1 here says how far from trustworthy they are, not that the protocol is broken.");
+        console.log("A judge that always answers -1 (\"no error\") scores 0 on erroneous solutions, one that never does scores 0 on correct ones (SmolLM2's failure): either way F1 = 0, and small local models land near that. Their F1 here says how far from trustworthy they are, not that the protocol is broken.");
         console.log(`results stored in ${store.file} (judge_calibrations)`);
       }
     } finally {
@@ -214,8 +224,9 @@ function isJudgesFile(value: string): boolean {
 async function overrideFrom(args: Record<string, unknown>): Promise<PanelOverride | undefined> {
   const judgesArg = args.judges === undefined || args.judges === "" ? undefined : String(args.judges);
   const baseline = args.baseline === undefined || args.baseline === "" ? undefined : String(args.baseline);
-  if (judgesArg === undefined && baseline === undefined) return undefined;
-  const override: PanelOverride = baseline !== undefined ? { baseline } : {};
+  const probes = nonNegativeInt(args["position-probes"], "position-probes");
+  if (judgesArg === undefined && baseline === undefined && probes === null) return undefined;
+  const override: PanelOverride = { ...(baseline !== undefined ? { baseline } : {}), ...(probes !== null ? { positionProbes: probes } : {}) };
   if (judgesArg !== undefined) {
     if (isJudgesFile(judgesArg)) override.panel = await loadJudgesFile(judgesArg);
     else override.members = judgeNames(judgesArg);
@@ -235,17 +246,24 @@ const judge = defineCommand({
       "Another panel without editing the study: --judges seats some of the study's judges (by name, in that order) or a whole",
       "judges file instead; --baseline picks the baseline judge. A different panel is stored beside the study's (its own panel",
       "hash), never over it, and the report shows the latest panel's results.",
+      "",
+      `The position-bias check: after the flips, the baseline judge sees ${DEFAULT_POSITION_PROBES} seeded (fp solution, variant solution) pairs in`,
+      "both orders (two calls a pair; --position-probes N, or `position_bias: { probes: N }` in the judges block; 0 skips it).",
+      "Stopped inside it, the same command again finishes the summary from the stored decisions.",
       "Examples:",
       "  qreason judge runs/my-study                                   the study's panel",
       "  qreason judge runs/my-study --judges r1,smol --baseline smol  two of the study's judges, smol the baseline",
       "  qreason judge runs/my-study --judges judges.yaml              a panel from a file (same shape as the study's `judges:` block)",
+      "  qreason judge runs/my-study --position-probes 5               a cheaper position-bias check: 5 pairs, 10 baseline calls",
       "  qreason judge calibrate --help                                score judges on ProcessBench before trusting them",
+      "More: docs/judges.md (the judges block, the stage, the store tables, recorded calibrations).",
     ].join("\n"),
   },
   args: {
     runDirectory: { type: "positional", required: false, description: "A run directory made by `qreason run` (its study declares judges, or pass --judges FILE)" },
     judges: { type: "string", description: "Judge names from the study, comma-separated (seats only those), or a judges.yaml that replaces the study's panel" },
     baseline: { type: "string", description: "The baseline judge (one of the seated; default: the study's, or the first seated when it sits out)" },
+    "position-probes": { type: "string", description: `Pairs of the position-bias check, two baseline calls each (default: the judges block's position_bias.probes, else ${DEFAULT_POSITION_PROBES}; 0: skip it)` },
     quiet: { type: "boolean", description: "No progress bar" },
   },
   setup({ rawArgs }) {

@@ -1,10 +1,13 @@
 /**
  * Test support: rows written into the judge stage's tables (store v6: `judge_verdicts`, `judge_panels`,
- * `judge_queue`; docs/judges.md) the way the judge stage writes them, so the view's tests control exactly
- * which votes and decisions a flip has. The tables are the store's own (its migration made them), so a
- * schema change breaks these tests rather than passing against a stale copy.
+ * `judge_queue`; docs/judges.md) through the store's own writers (`JudgeTable.putVerdict`, `putPanel`,
+ * `enqueue`, `setAudited`), the ones the judge stage calls, so the view's tests control exactly which
+ * votes and decisions a flip has and cannot drift from the schema or from how the stage fills it. Only the
+ * clock is the test's: every row carries its `at`.
  */
 import { DatabaseSync } from "node:sqlite";
+import { SEGMENTER_VERSION } from "../../steps/index.ts";
+import { JudgeTable, type QueueReason } from "../../store/judges.ts";
 
 export interface TestVerdict {
   key: string;
@@ -34,35 +37,75 @@ export interface TestPanel {
   members: number;
   flags: string[];
   audited: boolean;
-  queue: string[];
+  queue: QueueReason[];
+  /** The step verifier's vote as the stage stores it (`{firstErrorStep, category, subtype, certain}`), default none. */
+  verifier?: { firstErrorStep: number; category: string; subtype: string; certain: boolean };
   at: string;
 }
 
 /** Writes verdicts and panel decisions into the store file (closed meanwhile). */
 export function writeJudgeRows(file: string, verdicts: readonly TestVerdict[], panels: readonly TestPanel[]): void {
   const database = new DatabaseSync(file);
+  let at = "";
+  const table = new JudgeTable(database, () => at);
   try {
-    const verdict = database.prepare(
-      `INSERT INTO judge_verdicts (generation_key, judge, identity, status, first_error_step, category, subtype, confidence, explanation, reason, message,
-         segmenter, steps, attempts, prompt_tokens, completion_tokens, cost, replies_json, warnings_json, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'steps/v2', 3, 1, 100, 20, NULL, '[]', '[]', ?)`,
-    );
     for (const row of verdicts) {
+      at = row.at;
       const valid = row.invalid === undefined;
-      verdict.run(row.key, row.judge, row.identity ?? `${row.judge}-model|judge-prompt/v1`, valid ? "verdict" : "invalid", valid ? row.step : null, valid ? (row.category ?? null) : null,
-        valid ? (row.subtype ?? null) : null, valid ? (row.confidence ?? 0.8) : null, valid ? (row.explanation ?? "") : null, valid ? null : (row.invalid ?? null), row.at);
+      table.putVerdict({
+        generationKey: row.key,
+        judge: row.judge,
+        identity: row.identity ?? `${row.judge}-model|judge-prompt/v1`,
+        status: valid ? "verdict" : "invalid",
+        firstErrorStep: valid ? row.step : null,
+        category: valid ? (row.category ?? null) : null,
+        subtype: valid ? (row.subtype ?? null) : null,
+        confidence: valid ? (row.confidence ?? 0.8) : null,
+        explanation: valid ? (row.explanation ?? "") : null,
+        reason: valid ? null : (row.invalid ?? null),
+        message: null,
+        segmenter: SEGMENTER_VERSION,
+        steps: 3,
+        attempts: 1,
+        promptTokens: 100,
+        completionTokens: 20,
+        cost: null,
+        replies: [],
+        warnings: [],
+      });
     }
-    const panel = database.prepare(
-      `INSERT INTO judge_panels (generation_key, panel, study_hash, model, variant, baseline_variant, benchmark, problem_id, sample_index, first_error_step, category, subtype,
-         decided_by, support, votes, members, flags_json, needs_review, verifier_json, reverify, regrade_json, audited, decided_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'not_applicable', NULL, ?, ?)`,
-    );
-    const queue = database.prepare("INSERT INTO judge_queue (generation_key, panel, reason, detail, queued_at) VALUES (?, ?, ?, NULL, ?)");
     for (const row of panels) {
+      at = row.at;
       const { flip } = row;
-      panel.run(row.key, row.panel, flip.studyHash, flip.model, flip.variant, flip.baseline, flip.benchmark, flip.problemId, row.step, row.category, row.subtype,
-        row.decidedBy, row.support, row.votes, row.members, JSON.stringify(row.flags), row.flags.length > 0 ? 1 : 0, row.audited ? 1 : 0, row.at);
-      for (const reason of row.queue) queue.run(row.key, row.panel, reason, row.at);
+      table.putPanel({
+        generationKey: row.key,
+        panel: row.panel,
+        studyHash: flip.studyHash,
+        model: flip.model,
+        variant: flip.variant,
+        baselineVariant: flip.baseline,
+        benchmark: flip.benchmark,
+        problemId: flip.problemId,
+        sampleIndex: 0,
+        firstErrorStep: row.step,
+        category: row.category,
+        subtype: row.subtype,
+        decidedBy: row.decidedBy,
+        support: row.support,
+        votes: row.votes,
+        members: row.members,
+        flags: row.flags,
+        needsReview: row.flags.length > 0,
+        verifier: row.verifier ?? null,
+        reverify: "not_applicable",
+        regrade: null,
+        audited: false,
+      });
+      for (const reason of row.queue) table.enqueue({ generationKey: row.key, panel: row.panel, reason, detail: null });
+    }
+    // The audit sample is marked per panel, as the stage marks it once every flip is decided.
+    for (const panel of new Set(panels.map((row) => row.panel))) {
+      table.setAudited(panel, panels.filter((row) => row.panel === panel && row.audited).map((row) => row.key));
     }
   } finally {
     database.close();

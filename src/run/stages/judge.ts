@@ -8,9 +8,10 @@
  */
 import { QreasonError } from "../../errors.ts";
 import { createGrader } from "../../grade/index.ts";
-import { closeJudges, findFlips, judgeFlips, openJudges, panelHash } from "../../judge/index.ts";
+import { closeJudges, findFlips, judgeFlips, openJudges, panelHash, summaryStale } from "../../judge/index.ts";
 import { overridePanel, type PanelOverride } from "../../judge/override.ts";
 import { currentPlan, type RunStore } from "../../store/index.ts";
+import { currentAttributeVersion } from "../attributeVersion.ts";
 import type { Stage, StageOutcome } from "./types.ts";
 
 /** The flips to judge and the panel that judges them: the study's, or the one `override` seats instead. */
@@ -44,6 +45,11 @@ export const judgeStage: Stage = {
     if (planned === undefined) return { count: 0, unit: "flips", detail: "the study declares no judges" };
     const decided = store.judges.decided(planned.hash, planned.flips.map((flip) => flip.key));
     const count = planned.flips.length - decided.size;
+    if (count === 0 && decided.size > 0 && summaryStale(store, planned.studyHash, planned.panel)) {
+      // Every flip decided, but the run stopped before the summary (agreement, position-bias check), or the
+      // check was asked for another number of probes: the summary is what is left.
+      return { count: 1, unit: "summary", detail: `all ${decided.size} flips decided by ${planned.hash}; its summary (agreement, position-bias check) is not stored yet` };
+    }
     return { count, unit: "flips", detail: `${decided.size} of ${planned.flips.length} flips decided by ${planned.hash}` };
   },
   async run(context): Promise<StageOutcome> {
@@ -54,8 +60,9 @@ export const judgeStage: Stage = {
     }
     const { panel, flips } = planned;
     const todo = flips.length - context.store.judges.decided(planned.hash, flips.map((flip) => flip.key)).size;
-    if (todo === 0) return { status: "done", counts: { judged: 0, flips: flips.length } };
-    context.emit({ type: "stage", message: `judging ${todo} flip(s) with ${panel.members.map((member) => member.name).join(", ")}${panel.verifier ? " + the step verifier" : ""}` });
+    if (todo === 0 && (flips.length === 0 || !summaryStale(context.store, planned.studyHash, panel))) return { status: "done", counts: { judged: 0, flips: flips.length } };
+    const seat = `${panel.members.map((member) => member.name).join(", ")}${panel.verifier ? " + the step verifier" : ""}`;
+    context.emit({ type: "stage", message: todo > 0 ? `judging ${todo} flip(s) with ${seat}` : `every flip decided: the summary of ${seat} (agreement, position-bias check)` });
     const judges = await openJudges(panel.members, { python: context.settings.python, apiKey: context.settings.apiKey });
     try {
       const result = await judgeFlips({
@@ -65,6 +72,7 @@ export const judgeStage: Stage = {
         judges,
         panel,
         grader: createGrader(),
+        verifierVersion: currentAttributeVersion().verifier,
         signal: context.signal,
         onProgress: (done, total) => context.emit({ type: "judged", done, total }),
       });
