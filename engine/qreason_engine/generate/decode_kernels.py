@@ -349,6 +349,49 @@ if triton is not None:
         tl.store(out, acc.to(P.dtype.element_ty), mask=keep_m[:, None] & keep_n[None, :])
 
     @triton.jit
+    def _gemm_stream(X, W, P, M, N, k_per_split, stride_xm, stride_wn, stride_pm,
+                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SWAP: tl.constexpr,
+                     ATOMIC: tl.constexpr, PRECISION: tl.constexpr):
+        # x [M, K] @ w[N, K]^T for decode's weight-streaming shapes: the grid's first axis walks N (small
+        # BLOCK_N gives every SM weight rows without splitting K); SWAP computes w_tile @ x_tile^T (the weight
+        # rows as the MMA's M side, the few slots as its N side); ATOMIC adds this split's float32 sum into
+        # P (zeroed, [M, N] float32) instead of storing P's dtype.
+        pid_n = tl.program_id(0)
+        pid_m = tl.program_id(1)
+        split = tl.program_id(2)
+        rm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+        rn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+        rk = tl.arange(0, BLOCK_K)
+        keep_m = rm < M
+        keep_n = rn < N
+        k0 = split * k_per_split
+        x_ptr = X + rm[:, None].to(tl.int64) * stride_xm + (k0 + rk)[None, :]
+        w_ptr = W + rn[:, None].to(tl.int64) * stride_wn + (k0 + rk)[None, :]
+        if SWAP:
+            acc = tl.zeros([BLOCK_N, BLOCK_M], tl.float32)
+        else:
+            acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+        for _ in range(0, k_per_split, BLOCK_K):
+            x = tl.load(x_ptr, mask=keep_m[:, None], other=0.0)
+            w = tl.load(w_ptr, mask=keep_n[:, None], other=0.0)
+            if SWAP:
+                acc = tl.dot(w, tl.trans(x), acc, input_precision=PRECISION)
+            else:
+                acc = tl.dot(x, tl.trans(w), acc, input_precision=PRECISION)
+            x_ptr += BLOCK_K
+            w_ptr += BLOCK_K
+        if SWAP:
+            out = P + rn[:, None] + rm[None, :].to(tl.int64) * stride_pm
+            keep = keep_n[:, None] & keep_m[None, :]
+        else:
+            out = P + rm[:, None].to(tl.int64) * stride_pm + rn[None, :]
+            keep = keep_m[:, None] & keep_n[None, :]
+        if ATOMIC:
+            tl.atomic_add(out, acc, mask=keep, sem="relaxed")
+        else:
+            tl.store(out, acc.to(P.dtype.element_ty), mask=keep)
+
+    @triton.jit
     def _silu_mul(X, OUT, inner, stride_x, stride_xs, stride_o, SPLITS: tl.constexpr, BLOCK: tl.constexpr):
         # act(gate) * up over the fused gate/up output [rows, 2 * inner] (or its SPLITS split-K partials),
         # rounded as the two kernels round.
@@ -509,6 +552,30 @@ def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Ten
     _gemm[(triton.cdiv(rows, block_m), triton.cdiv(n, block_n), splits)](
         x, weight, out, rows, n, width // splits, x.stride(0), weight.stride(0), out.stride(0) if splits > 1 else 0,
         out.stride(-2), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k, PRECISION=precision,
+        num_warps=warps, num_stages=stages)
+    return out
+
+
+# (BLOCK_M, BLOCK_N, BLOCK_K, splits, num_warps, num_stages, swap, atomic) for `gemm_stream`.
+StreamConfig = tuple[int, int, int, int, int, int, bool, bool]
+
+
+def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> torch.Tensor:
+    """x [M, K] @ weight[N, K]^T with the weight-streaming kernel: [M, N] in x's dtype (one split, no
+    atomics), or with `atomic` the float32 sum of the splits as partials [1, M, N] (zeroed here, then every
+    split adds into it; the consumer kernels read it as one split). With two splits the sum is
+    deterministic (0 + a + b either way round); more splits add in whatever order they finish."""
+    block_m, block_n, block_k, splits, warps, stages, swap, atomic = config
+    rows, width = x.shape
+    n = weight.shape[0]
+    if atomic:
+        out = torch.zeros((1, rows, n), dtype=torch.float32, device=x.device)
+    else:
+        out = torch.empty((rows, n), dtype=x.dtype, device=x.device)
+    precision = "ieee" if x.dtype == torch.float32 else "tf32"
+    _gemm_stream[(triton.cdiv(n, block_n), triton.cdiv(rows, block_m), splits)](
+        x, weight, out, rows, n, width // splits, x.stride(0), weight.stride(0), out.stride(-2),
+        BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k, SWAP=swap, ATOMIC=atomic, PRECISION=precision,
         num_warps=warps, num_stages=stages)
     return out
 
