@@ -540,7 +540,10 @@ GemmConfig = tuple[int, int, int, int, int, int]
 
 def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Tensor:
     """x [M, K] @ weight[N, K]^T with the Triton kernel: [M, N] in x's dtype with one split, else the float32
-    partials [splits, M, N] (the consumer kernels sum them; `dense` does it for the others)."""
+    partials [splits, M, N] (the consumer kernels sum them; `dense` does it for the others). An 8-field
+    configuration is the weight-streaming kernel's (`gemm_stream`)."""
+    if len(config) == 8:
+        return gemm_stream(x, weight, config)
     block_m, block_n, block_k, splits, warps, stages = config
     rows, width = x.shape
     n = weight.shape[0]
@@ -582,7 +585,12 @@ def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> 
 
 def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True) -> list[GemmConfig]:
     """Triton configurations worth timing for a decode GEMM of `rows` slots: K split so that a few hundred
-    programs stream the weight (the skinny shapes leave most of the GPU idle otherwise)."""
+    programs stream the weight (the skinny shapes leave most of the GPU idle otherwise). From 33 to 64 rows,
+    the two weight-streaming configurations that matched or beat cuBLAS in the H200 sweep (2026-12-04,
+    docs/benchmarks.md: lm_head 139 against 145 us, o_proj a tie at BLOCK_N 16), without atomics (their
+    sums would depend on the order the splits finish)."""
+    if 32 < rows <= 64:
+        return [(64, 64, 128, 1, 4, 3, False, False), (64, 16, 128, 1, 4, 5, False, False)]
     block_m = 16 if rows <= 16 else 32 if rows <= 32 else 64
     sms = 132
     found = []
@@ -596,6 +604,7 @@ def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True) -> l
 
 
 _GEMM_CHOICE: dict = {}
+GEMM_MARGIN = 1.02  # a Triton kernel replaces cuBLAS only when at least 2 % faster
 GEMM_LOG: list[str] = []  # one line per timed choice (cuBLAS and each candidate), for benchmarks and logs
 
 
@@ -613,9 +622,9 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
     if key in _GEMM_CHOICE:
         return _GEMM_CHOICE[key]
     forced = os.environ.get("QREASON_DECODE_GEMM", "auto")
-    if weight.device.type != "cuda" or (forced == "auto" and rows > 32):
-        # Measured on an H200 (2026-12-04, docs/benchmarks.md): at 64 and 256 rows cuBLAS beat every
-        # candidate on every decode shape (by 1.2-2x); only a few rows leave cuBLAS's tiles idle enough.
+    if weight.device.type != "cuda" or (forced == "auto" and rows > 64):
+        # Measured on an H200 (2026-12-04, docs/benchmarks.md): at 256 rows cuBLAS beat every candidate on
+        # every decode shape (by 1.1-2x); at 64 the weight-streaming kernel ties or wins by a few percent.
         _GEMM_CHOICE[key] = None
         return None
     x = torch.randn((rows, k), device=weight.device, dtype=weight.dtype)
@@ -625,6 +634,9 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
         _time_candidates(timings, candidates, forced, x, weights, name, log)
     timings.sort(key=lambda item: item[0])
     choice = timings[0][1]
+    cublas = next((ms for ms, c in timings if c is None), None)
+    if choice is not None and cublas is not None and cublas <= timings[0][0] * GEMM_MARGIN:
+        choice = None  # a win inside the timing noise is not worth another kernel's rounding order
     if log:
         bytes_ = weight.numel() * weight.element_size() * len(weights)
         table = ", ".join(f"{'cublas' if c is None else c}: {ms * 1000 / len(weights):.1f} us "
