@@ -5,7 +5,7 @@ step runs them; lm_head one weight), printed as us per GEMM and TB/s of weight b
     python -m qreason_engine.bench.gemm_sweep --rows 64,256 --json out.json [--limit-s 200]
 
 Candidates: decode_kernels.gemm_stream (small BLOCK_N without split-K, the swapped MMA, float32 atomics
-into one buffer with 2/4 splits) and the split-K kernel of decode_kernels.gemm. Each candidate's output is
+into one buffer with 2/4 splits, TMA descriptors for both tiles) and the split-K kernel of decode_kernels.gemm. Each candidate's output is
 checked against F.linear (bf16; relative max error); a wrong one is reported, never ranked."""
 
 from __future__ import annotations
@@ -29,16 +29,19 @@ def candidates(rows: int) -> list[tuple[str, tuple]]:
     bms = (64,)
     for bm in bms:
         for bn, bk, stages in itertools.product((16, 32, 64), (128, 256), (3, 5)):
-            found.append(("stream", (bm, bn, bk, 1, 4, stages, False, False)))
+            found.append(("stream", (bm, bn, bk, 1, 4, stages, False, False, False)))
         for bn, bk, stages in itertools.product((64, 128), (128, 256), (3, 5)):
-            found.append(("stream", (bm, bn, bk, 1, 4, stages, True, False)))
+            found.append(("stream", (bm, bn, bk, 1, 4, stages, True, False, False)))
         for bn, splits in itertools.product((32, 64, 128), (2, 4)):
-            found.append(("stream", (bm, bn, 128, splits, 4, 4, False, True)))
+            found.append(("stream", (bm, bn, 128, splits, 4, 4, False, True, False)))
         for bn, splits in itertools.product((64, 128), (2, 4)):
-            found.append(("stream", (bm, bn, 128, splits, 4, 4, True, True)))
+            found.append(("stream", (bm, bn, 128, splits, 4, 4, True, True, False)))
+        for bn, bk, stages in itertools.product((16, 32, 64, 128), (128, 256), (3, 4)):
+            if (bm + bn) * bk * 2 * stages <= 200 * 1024:  # shared memory of the stages
+                found.append(("stream", (bm, bn, bk, 1, 4, stages, False, False, True)))
     if rows > 64:
         for bn, bk, stages in itertools.product((64, 128), (64, 128), (3, 4)):
-            found.append(("stream", (128, bn, bk, 1, 8, stages, False, False)))
+            found.append(("stream", (128, bn, bk, 1, 8, stages, False, False, False)))
     found += [("splitk", c) for c in ((64 if rows <= 64 else 64, 64, 128, 2, 4, 4), (64, 128, 128, 2, 8, 3))]
     return found
 
@@ -48,6 +51,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", default="64,256")
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--json")
+    parser.add_argument("--only", default="", help="comma-separated: stream, tma, splitk (default all)")
     parser.add_argument("--limit-s", type=float, default=220.0)
     args = parser.parse_args(argv)
     start = time.time()
@@ -63,7 +67,11 @@ def main(argv=None) -> int:
             ref = torch.nn.functional.linear(x, weights[0]).float()
             scale = ref.abs().max().item()
             rows_out = [("cublas", None, dk._graph_ms(lambda: [torch.nn.functional.linear(x, w) for w in weights]), 0.0)]
+            wanted = set(args.only.split(",")) if args.only else None
             for kind, config in candidates(rows):
+                label = "tma" if kind == "stream" and config[8] else kind
+                if wanted is not None and label not in wanted:
+                    continue
                 if time.time() - start > args.limit_s:
                     print(f"# time limit: {name} M={rows} stopped at {config}", flush=True)
                     break

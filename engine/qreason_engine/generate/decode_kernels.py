@@ -392,6 +392,25 @@ if triton is not None:
             tl.store(out, acc.to(P.dtype.element_ty), mask=keep)
 
     @triton.jit
+    def _gemm_tma(X_DESC, W_DESC, P, M, N, K, stride_pm,
+                  BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr):
+        # gemm_stream's plain case with the x and weight tiles loaded by the Hopper TMA engine (host tensor
+        # descriptors; out-of-range rows read as zeros): no per-element address arithmetic in the loop.
+        pid_n = tl.program_id(0)
+        pid_m = tl.program_id(1)
+        m0 = pid_m * BLOCK_M
+        n0 = pid_n * BLOCK_N
+        acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+        for k in range(0, K, BLOCK_K):
+            x = X_DESC.load([m0, k])
+            w = W_DESC.load([n0, k])
+            acc = tl.dot(x, tl.trans(w), acc, input_precision=PRECISION)
+        rm = m0 + tl.arange(0, BLOCK_M)
+        rn = n0 + tl.arange(0, BLOCK_N)
+        out = P + rm[:, None].to(tl.int64) * stride_pm + rn[None, :]
+        tl.store(out, acc.to(P.dtype.element_ty), mask=(rm < M)[:, None] & (rn < N)[None, :])
+
+    @triton.jit
     def _silu_mul(X, OUT, inner, stride_x, stride_xs, stride_o, SPLITS: tl.constexpr, BLOCK: tl.constexpr):
         # act(gate) * up over the fused gate/up output [rows, 2 * inner] (or its SPLITS split-K partials),
         # rounded as the two kernels round.
@@ -542,7 +561,7 @@ def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Ten
     """x [M, K] @ weight[N, K]^T with the Triton kernel: [M, N] in x's dtype with one split, else the float32
     partials [splits, M, N] (the consumer kernels sum them; `dense` does it for the others). An 8-field
     configuration is the weight-streaming kernel's (`gemm_stream`)."""
-    if len(config) == 8:
+    if len(config) == 9:
         return gemm_stream(x, weight, config)
     block_m, block_n, block_k, splits, warps, stages = config
     rows, width = x.shape
@@ -559,8 +578,25 @@ def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Ten
     return out
 
 
-# (BLOCK_M, BLOCK_N, BLOCK_K, splits, num_warps, num_stages, swap, atomic) for `gemm_stream`.
-StreamConfig = tuple[int, int, int, int, int, int, bool, bool]
+# (BLOCK_M, BLOCK_N, BLOCK_K, splits, num_warps, num_stages, swap, atomic, tma) for `gemm_stream` (tma:
+# `gemm_tma`, one split, no swap, no atomics).
+StreamConfig = tuple[int, int, int, int, int, int, bool, bool, bool]
+
+
+def gemm_tma(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> torch.Tensor:
+    """gemm_stream's plain case (one split, no atomics, no swap) through TMA descriptors: [M, N] in x's dtype."""
+    from triton.tools.tensor_descriptor import TensorDescriptor
+
+    block_m, block_n, block_k, _, warps, stages, _, _, _ = config
+    rows, width = x.shape
+    n = weight.shape[0]
+    out = torch.empty((rows, n), dtype=x.dtype, device=x.device)
+    precision = "ieee" if x.dtype == torch.float32 else "tf32"
+    _gemm_tma[(triton.cdiv(n, block_n), triton.cdiv(rows, block_m))](
+        TensorDescriptor.from_tensor(x, [block_m, block_k]), TensorDescriptor.from_tensor(weight, [block_n, block_k]),
+        out, rows, n, width, out.stride(0), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k,
+        PRECISION=precision, num_warps=warps, num_stages=stages)
+    return out
 
 
 def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> torch.Tensor:
@@ -568,7 +604,9 @@ def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> 
     atomics), or with `atomic` the float32 sum of the splits as partials [1, M, N] (zeroed here, then every
     split adds into it; the consumer kernels read it as one split). With two splits the sum is
     deterministic (0 + a + b either way round); more splits add in whatever order they finish."""
-    block_m, block_n, block_k, splits, warps, stages, swap, atomic = config
+    block_m, block_n, block_k, splits, warps, stages, swap, atomic, tma = config
+    if tma:
+        return gemm_tma(x, weight, config)
     rows, width = x.shape
     n = weight.shape[0]
     if atomic:
@@ -589,8 +627,10 @@ def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True) -> l
     the two weight-streaming configurations that matched or beat cuBLAS in the H200 sweep (2026-12-04,
     docs/benchmarks.md: lm_head 139 against 145 us, o_proj a tie at BLOCK_N 16), without atomics (their
     sums would depend on the order the splits finish)."""
-    if 32 < rows <= 64:
-        return [(64, 64, 128, 1, 4, 3, False, False), (64, 16, 128, 1, 4, 5, False, False)]
+    if 32 < rows <= 64:  # the last three: the same tiles through TMA (not in that sweep; timed here)
+        return [(64, 64, 128, 1, 4, 3, False, False, False), (64, 16, 128, 1, 4, 5, False, False, False),
+                (64, 64, 128, 1, 4, 4, False, False, True), (64, 32, 256, 1, 4, 3, False, False, True),
+                (64, 128, 128, 1, 4, 3, False, False, True)]
     block_m = 16 if rows <= 16 else 32 if rows <= 32 else 64
     sms = 132
     found = []
