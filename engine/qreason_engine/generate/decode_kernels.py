@@ -621,17 +621,23 @@ def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> 
     return out
 
 
-def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True) -> list[GemmConfig]:
+SHARED_BYTES = 224 * 1024  # an H200 SM's shared memory for one program (the hardware limit is 227 KB)
+
+
+def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True, element_size: int = 2) -> list[GemmConfig]:
     """Triton configurations worth timing for a decode GEMM of `rows` slots: K split so that a few hundred
     programs stream the weight (the skinny shapes leave most of the GPU idle otherwise). From 33 to 64 rows,
     the two weight-streaming configurations that matched or beat cuBLAS in the H200 sweep (2026-12-04,
     docs/benchmarks.md: lm_head 139 against 145 us, o_proj a tie at BLOCK_N 16), without atomics (their
-    sums would depend on the order the splits finish)."""
+    sums would depend on the order the splits finish). A streaming configuration whose pipeline stages
+    ((BLOCK_M + BLOCK_N) * BLOCK_K elements each) do not fit in shared memory at `element_size` is left out
+    (float32 doubles them: on the H200 run of 2026-12-04 (64, 64, 128, 4 stages) asked for 262,160 bytes)."""
     if 32 < rows <= 64:  # the last three: the same tiles through TMA (not in that sweep; timed here)
         streams = [(64, 64, 128, 1, 4, 3, False, False, False), (64, 16, 128, 1, 4, 5, False, False, False),
                    (64, 64, 128, 1, 4, 4, False, False, True), (64, 32, 256, 1, 4, 3, False, False, True),
                    (64, 128, 128, 1, 4, 3, False, False, True)]
-        return [c for c in streams if k % c[2] == 0]  # the plain kernel's K loop is not masked
+        return [c for c in streams if k % c[2] == 0  # the plain kernel's K loop is not masked
+                and (c[0] + c[1]) * c[2] * element_size * c[5] <= SHARED_BYTES]
     block_m = 16 if rows <= 16 else 32 if rows <= 32 else 64
     sms = 132
     found = []
@@ -669,7 +675,7 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
         _GEMM_CHOICE[key] = None
         return None
     x = torch.randn((rows, k), device=weight.device, dtype=weight.dtype)
-    candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed)
+    candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed, weight.element_size())
     timings: list[tuple[float, GemmConfig | None]] = []
     with torch.cuda.device(weight.device):
         _time_candidates(timings, candidates, forced, x, weights, name, log)
