@@ -121,7 +121,7 @@ def test_split_k_gemm_partials_sum_to_the_matmul(dtype, rows, n, k):
     x = torch.randn((rows, k), generator=generator, device=DEVICE).to(dtype)
     w = torch.randn((n, k), generator=generator, device=DEVICE).to(dtype)
     expected = F.linear(x.double(), w.double())
-    for config in decode_kernels.gemm_candidates(rows, n, k):
+    for config in decode_kernels.gemm_candidates(rows, n, k, element_size=x.element_size()):
         got = decode_kernels.gemm(x, w, config)
         assert got.shape == ((rows, n) if config[3] == 1 else (config[3], rows, n))
         summed = decode_kernels.dense(got, dtype).double()

@@ -349,6 +349,68 @@ if triton is not None:
         tl.store(out, acc.to(P.dtype.element_ty), mask=keep_m[:, None] & keep_n[None, :])
 
     @triton.jit
+    def _gemm_stream(X, W, P, M, N, k_per_split, stride_xm, stride_wn, stride_pm,
+                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SWAP: tl.constexpr,
+                     ATOMIC: tl.constexpr, PRECISION: tl.constexpr):
+        # x [M, K] @ w[N, K]^T for decode's weight-streaming shapes: the grid's first axis walks N (small
+        # BLOCK_N gives every SM weight rows without splitting K); SWAP computes w_tile @ x_tile^T (the weight
+        # rows as the MMA's M side, the few slots as its N side); ATOMIC adds this split's float32 sum into
+        # P (zeroed, [M, N] float32) instead of storing P's dtype.
+        pid_n = tl.program_id(0)
+        pid_m = tl.program_id(1)
+        split = tl.program_id(2)
+        rm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+        rn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+        rk = tl.arange(0, BLOCK_K)
+        keep_m = rm < M
+        keep_n = rn < N
+        k0 = split * k_per_split
+        x_ptr = X + rm[:, None].to(tl.int64) * stride_xm + (k0 + rk)[None, :]
+        w_ptr = W + rn[:, None].to(tl.int64) * stride_wn + (k0 + rk)[None, :]
+        if SWAP:
+            acc = tl.zeros([BLOCK_N, BLOCK_M], tl.float32)
+        else:
+            acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+        for _ in range(0, k_per_split, BLOCK_K):
+            x = tl.load(x_ptr, mask=keep_m[:, None], other=0.0)
+            w = tl.load(w_ptr, mask=keep_n[:, None], other=0.0)
+            if SWAP:
+                acc = tl.dot(w, tl.trans(x), acc, input_precision=PRECISION)
+            else:
+                acc = tl.dot(x, tl.trans(w), acc, input_precision=PRECISION)
+            x_ptr += BLOCK_K
+            w_ptr += BLOCK_K
+        if SWAP:
+            out = P + rn[:, None] + rm[None, :].to(tl.int64) * stride_pm
+            keep = keep_n[:, None] & keep_m[None, :]
+        else:
+            out = P + rm[:, None].to(tl.int64) * stride_pm + rn[None, :]
+            keep = keep_m[:, None] & keep_n[None, :]
+        if ATOMIC:
+            tl.atomic_add(out, acc, mask=keep, sem="relaxed")
+        else:
+            tl.store(out, acc.to(P.dtype.element_ty), mask=keep)
+
+    @triton.jit
+    def _gemm_tma(X_DESC, W_DESC, P, M, N, K, stride_pm,
+                  BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr):
+        # gemm_stream's plain case with the x and weight tiles loaded by the Hopper TMA engine (host tensor
+        # descriptors; out-of-range rows read as zeros): no per-element address arithmetic in the loop.
+        pid_n = tl.program_id(0)
+        pid_m = tl.program_id(1)
+        m0 = pid_m * BLOCK_M
+        n0 = pid_n * BLOCK_N
+        acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+        for k in range(0, K, BLOCK_K):
+            x = X_DESC.load([m0, k])
+            w = W_DESC.load([n0, k])
+            acc = tl.dot(x, tl.trans(w), acc, input_precision=PRECISION)
+        rm = m0 + tl.arange(0, BLOCK_M)
+        rn = n0 + tl.arange(0, BLOCK_N)
+        out = P + rm[:, None].to(tl.int64) * stride_pm + rn[None, :]
+        tl.store(out, acc.to(P.dtype.element_ty), mask=(rm < M)[:, None] & (rn < N)[None, :])
+
+    @triton.jit
     def _silu_mul(X, OUT, inner, stride_x, stride_xs, stride_o, SPLITS: tl.constexpr, BLOCK: tl.constexpr):
         # act(gate) * up over the fused gate/up output [rows, 2 * inner] (or its SPLITS split-K partials),
         # rounded as the two kernels round.
@@ -497,7 +559,10 @@ GemmConfig = tuple[int, int, int, int, int, int]
 
 def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Tensor:
     """x [M, K] @ weight[N, K]^T with the Triton kernel: [M, N] in x's dtype with one split, else the float32
-    partials [splits, M, N] (the consumer kernels sum them; `dense` does it for the others)."""
+    partials [splits, M, N] (the consumer kernels sum them; `dense` does it for the others). An 8-field
+    configuration is the weight-streaming kernel's (`gemm_stream`)."""
+    if len(config) == 9:
+        return gemm_stream(x, weight, config)
     block_m, block_n, block_k, splits, warps, stages = config
     rows, width = x.shape
     n = weight.shape[0]
@@ -513,9 +578,66 @@ def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Ten
     return out
 
 
-def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True) -> list[GemmConfig]:
+# (BLOCK_M, BLOCK_N, BLOCK_K, splits, num_warps, num_stages, swap, atomic, tma) for `gemm_stream` (tma:
+# `gemm_tma`, one split, no swap, no atomics).
+StreamConfig = tuple[int, int, int, int, int, int, bool, bool, bool]
+
+
+def gemm_tma(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> torch.Tensor:
+    """gemm_stream's plain case (one split, no atomics, no swap) through TMA descriptors: [M, N] in x's dtype."""
+    from triton.tools.tensor_descriptor import TensorDescriptor
+
+    block_m, block_n, block_k, _, warps, stages, _, _, _ = config
+    rows, width = x.shape
+    n = weight.shape[0]
+    out = torch.empty((rows, n), dtype=x.dtype, device=x.device)
+    precision = "ieee" if x.dtype == torch.float32 else "tf32"
+    _gemm_tma[(triton.cdiv(n, block_n), triton.cdiv(rows, block_m))](
+        TensorDescriptor.from_tensor(x, [block_m, block_k]), TensorDescriptor.from_tensor(weight, [block_n, block_k]),
+        out, rows, n, width, out.stride(0), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k,
+        PRECISION=precision, num_warps=warps, num_stages=stages)
+    return out
+
+
+def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> torch.Tensor:
+    """x [M, K] @ weight[N, K]^T with the weight-streaming kernel: [M, N] in x's dtype (one split, no
+    atomics), or with `atomic` the float32 sum of the splits as partials [1, M, N] (zeroed here, then every
+    split adds into it; the consumer kernels read it as one split). With two splits the sum is
+    deterministic (0 + a + b either way round); more splits add in whatever order they finish."""
+    block_m, block_n, block_k, splits, warps, stages, swap, atomic, tma = config
+    if tma:
+        return gemm_tma(x, weight, config)
+    rows, width = x.shape
+    n = weight.shape[0]
+    if atomic:
+        out = torch.zeros((1, rows, n), dtype=torch.float32, device=x.device)
+    else:
+        out = torch.empty((rows, n), dtype=x.dtype, device=x.device)
+    precision = "ieee" if x.dtype == torch.float32 else "tf32"
+    _gemm_stream[(triton.cdiv(n, block_n), triton.cdiv(rows, block_m), splits)](
+        x, weight, out, rows, n, width // splits, x.stride(0), weight.stride(0), out.stride(-2),
+        BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k, SWAP=swap, ATOMIC=atomic, PRECISION=precision,
+        num_warps=warps, num_stages=stages)
+    return out
+
+
+SHARED_BYTES = 224 * 1024  # an H200 SM's shared memory for one program (the hardware limit is 227 KB)
+
+
+def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True, element_size: int = 2) -> list[GemmConfig]:
     """Triton configurations worth timing for a decode GEMM of `rows` slots: K split so that a few hundred
-    programs stream the weight (the skinny shapes leave most of the GPU idle otherwise)."""
+    programs stream the weight (the skinny shapes leave most of the GPU idle otherwise). From 33 to 64 rows,
+    the two weight-streaming configurations that matched or beat cuBLAS in the H200 sweep (2026-12-04,
+    docs/benchmarks.md: lm_head 139 against 145 us, o_proj a tie at BLOCK_N 16), without atomics (their
+    sums would depend on the order the splits finish). A streaming configuration whose pipeline stages
+    ((BLOCK_M + BLOCK_N) * BLOCK_K elements each) do not fit in shared memory at `element_size` is left out
+    (float32 doubles them: on the H200 run of 2026-12-04 (64, 64, 128, 4 stages) asked for 262,160 bytes)."""
+    if 32 < rows <= 64:  # the last three: the same tiles through TMA (not in that sweep; timed here)
+        streams = [(64, 64, 128, 1, 4, 3, False, False, False), (64, 16, 128, 1, 4, 5, False, False, False),
+                   (64, 64, 128, 1, 4, 4, False, False, True), (64, 32, 256, 1, 4, 3, False, False, True),
+                   (64, 128, 128, 1, 4, 3, False, False, True)]
+        return [c for c in streams if k % c[2] == 0  # the plain kernel's K loop is not masked
+                and (c[0] + c[1]) * c[2] * element_size * c[5] <= SHARED_BYTES]
     block_m = 16 if rows <= 16 else 32 if rows <= 32 else 64
     sms = 132
     found = []
@@ -529,6 +651,7 @@ def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True) -> l
 
 
 _GEMM_CHOICE: dict = {}
+GEMM_MARGIN = 1.02  # a Triton kernel replaces cuBLAS only when at least 2 % faster
 GEMM_LOG: list[str] = []  # one line per timed choice (cuBLAS and each candidate), for benchmarks and logs
 
 
@@ -546,18 +669,21 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
     if key in _GEMM_CHOICE:
         return _GEMM_CHOICE[key]
     forced = os.environ.get("QREASON_DECODE_GEMM", "auto")
-    if weight.device.type != "cuda" or (forced == "auto" and rows > 32):
-        # Measured on an H200 (2026-12-04, docs/benchmarks.md): at 64 and 256 rows cuBLAS beat every
-        # candidate on every decode shape (by 1.2-2x); only a few rows leave cuBLAS's tiles idle enough.
+    if weight.device.type != "cuda" or (forced == "auto" and rows > 64):
+        # Measured on an H200 (2026-12-04, docs/benchmarks.md): at 256 rows cuBLAS beat every candidate on
+        # every decode shape (by 1.1-2x); at 64 the weight-streaming kernel ties or wins by a few percent.
         _GEMM_CHOICE[key] = None
         return None
     x = torch.randn((rows, k), device=weight.device, dtype=weight.dtype)
-    candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed)
+    candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed, weight.element_size())
     timings: list[tuple[float, GemmConfig | None]] = []
     with torch.cuda.device(weight.device):
         _time_candidates(timings, candidates, forced, x, weights, name, log)
     timings.sort(key=lambda item: item[0])
     choice = timings[0][1]
+    cublas = next((ms for ms, c in timings if c is None), None)
+    if choice is not None and cublas is not None and cublas <= timings[0][0] * GEMM_MARGIN:
+        choice = None  # a win inside the timing noise is not worth another kernel's rounding order
     if log:
         bytes_ = weight.numel() * weight.element_size() * len(weights)
         table = ", ".join(f"{'cublas' if c is None else c}: {ms * 1000 / len(weights):.1f} us "

@@ -185,6 +185,8 @@ class SlotForward:
             modules = [get(l) for l in layers]
             ok = all(m is not None and _plain([m]) and m.bias is None for m in modules)
             found[name] = [m.weight for m in modules] if ok else None
+        head = self.model.lm_head
+        found["lm_head"] = [head.weight] if _plain([head]) and head.bias is None else None
         return found
 
     def _choose_gemms(self, slots: int) -> dict[str, tuple | None]:
@@ -273,7 +275,7 @@ class SlotForward:
                 mlp = layer.mlp(x)
             after = layers[index + 1].input_layernorm if index + 1 < len(layers) else self.base.norm
             hidden, x = self._add_norm(add_norm, hidden, mlp, after)
-        return self.model.lm_head(x)
+        return self._project("lm_head", self.model.lm_head.weight, x, self.model.lm_head)
 
     def _add_norm(self, one_kernel: bool, hidden: torch.Tensor, addend: torch.Tensor, norm):
         """(hidden + addend, norm(hidden + addend)): one Triton kernel (hidden updated in place), or the
