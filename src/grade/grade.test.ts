@@ -19,6 +19,12 @@ const rows: Array<[string, string, string, string | null, RegExp]> = [
   ["\\text{(C)}", "Looking at the options, (C) is right since the others fail.", "correct", "(C)", /choice fallback/],
   ["\\text{(C)}", "\\boxed{(D)}", "wrong", "(D)", /choice \(D\) instead of \(C\)/],
   ["5", "\\boxed{\\text{banana}}", "wrong", "\\text{banana}", /text answer where a value/],
+  ["\\frac{1}{3}", "\\boxed{0.\\overline{3}}", "correct", "0.\\overline{3}", /identical after normalization|exact/],
+  ["\\frac{1}{3}", "\\boxed{0.\\overline{33}4}", "wrong", "0.\\overline{33}4", /different values/],
+  ["(-\\infty,\\infty)", "\\boxed{\\mathbb{R}}", "correct", "\\mathbb{R}", /identical after normalization|same interval/],
+  ["0.5", "\\boxed{0{,}5}", "correct", "0{,}5", /identical after normalization|exact/],
+  ["-5", "\\boxed{\u20135}", "correct", "\u20135", /identical after normalization|exact/],
+  ["\\frac{3}{4}", "\\boxed{{3}\\over{4}}", "correct", "{3}\\over{4}", /identical after normalization|exact/],
   ["t(0,4]", "\\boxed{(0,4]}", "unparsable", "(0,4]", /gold answer unreadable: arithmetic on a tuple/],
 ];
 

@@ -48,6 +48,22 @@ const cases: Array<[string, string]> = [
   ["np.arcsin(10/13)", "arcsin(10/13)"],
   ["$69$,$84$", "69 , 84"],
   ["\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}"],
+  ["\u20135", "-5"],
+  ["(\u20131, 2)", "(-1, 2)"],
+  ["3\u20135", "3\u20135"],
+  ["\\minus 5", "- 5"],
+  ["{3}\\over{4}", "\\frac{3}{4}"],
+  ["{3 \\over 4}", "\\frac{3 }{ 4}"],
+  ["\\mathbb{R}", "(-\\infty,\\infty)"],
+  ["x \\in \\mathbb R", "x \\in (-\\infty,\\infty)"],
+  ["\\mathbb{R}^2", "\\mathbb{R}^2"],
+  ["0.\\overline{3}", "\\frac{1}{3}"],
+  ["1.2\\overline{45}", "\\frac{137}{110}"],
+  ["0.\\overline{9}", "1"],
+  ["\\overline{AB}", "\\overline{AB}"],
+  ["0{,}5", "0.5"],
+  ["3{,}14", "3.14"],
+  ["1{,}000{,}000", "1,000,000"],
 ];
 
 for (const [input, expected] of cases) {

@@ -32,6 +32,8 @@ const LATEX_MARKERS = /[\\$%°~{]/;
 
 export function normalizeAnswer(answer: string): string {
   let text = answer.trim();
+  // An en dash where a minus belongs (`–5`, `(–1, 2)`, `x = –3`), never between two values (`3–5`).
+  if (text.includes("\u2013")) text = text.replace(/(^|[\s([{,=+*/^])\u2013(?=\s*[\d\\a-zA-Z(.])/g, "$1-");
   if (LATEX_MARKERS.test(text)) text = normalizeLatex(text);
   if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
   text = stripUnits(text);
@@ -56,6 +58,16 @@ function normalizeLatex(answer: string): string {
   }
   text = text.replace(/(?<!\\)\$/g, " "); // leftover inline-math signs inside a multi-part answer
   text = text.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![A-Za-z])/g, "");
+  text = text.replace(/\\minus(?![A-Za-z])/g, "-");
+  // `{3}\over{4}`, `{3 \over 4}`: the TeX primitive spelling of a fraction.
+  if (text.includes("\\over")) {
+    text = text
+      .replace(/\{([^{}]*)\}\s*\\over(?![A-Za-z])\s*\{([^{}]*)\}/g, "\\frac{$1}{$2}")
+      .replace(/\{([^{}]*?)\\over(?![A-Za-z])([^{}]*)\}/g, "\\frac{$1}{$2}");
+  }
+  // The real line: `\mathbb{R}`, `\mathbb R`, `\R`, `\Bbb{R}` (not `\mathbb{R}^2`, the plane).
+  text = text.replace(/\\(?:mathbb|Bbb)\s*(?:\{\s*R\s*\}|R(?![A-Za-z]))(?!\s*\^)|\\R(?![A-Za-z])(?!\s*\^)|ℝ(?!\s*\^)/g, "(-\\infty,\\infty)");
+  text = repeatingDecimals(text);
   text = text.replace(/\\(?:d|t|c)frac(?![A-Za-z])/g, "\\frac").replace(/\\(?:d|t)binom(?![A-Za-z])/g, "\\binom");
   // \left( \right) \bigl| ...: sizing only. `\left.` and `\right.` are invisible delimiters.
   text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, "");
@@ -63,6 +75,8 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/\\text\{\s*([A-Za-z])\s*\}/g, "$1"); // \mathrm{e}, \text{x}: one letter is a symbol
   text = text.replace(/\\text\{([^{}A-Za-z]*\d[^{}A-Za-z]*)\}/g, "$1"); // \text{19}: no words, just math
   // Digit groups: 1{,}000, 10,\!080, 1\,000, 1\!000 → 1,000 (the parser reads grouped digits).
+  // `0{,}5`, `3{,}14`: `{,}` before anything but a group of three digits is a decimal comma.
+  text = text.replace(/(\d)\{,\}(?=\d)(?!\d{3}(?!\d))/g, "$1.");
   text = text.replace(/\{,\}/g, ",").replace(/,\\!\s*/g, ",").replace(/(\d)\\[,!:;]\s*(?=\d{3}(?!\d))/g, "$1,");
   // Spacing commands; `\\` (a matrix row break) is kept, so `\\ 2` is not read as `\ ` (a space).
   text = text.replace(/\\\\|\\(?:[!,;:\s]|(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![A-Za-z]))/g, (match) =>
@@ -81,6 +95,29 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/\\(?:vert)(?![A-Za-z])/g, "|").replace(/\\(?:lvert|rvert)(?![A-Za-z])/g, "|");
   text = text.replace(/\\(?:dots|ldots|cdots)(?![A-Za-z])/g, "\\ldots");
   return text;
+}
+
+/**
+ * `0.\overline{3}`, `1.2\overline{45}` (also `\dot{3}`): a repeating decimal, rewritten as the exact fraction it
+ * denotes, so it compares like `\frac{1}{3}` and not like a truncated decimal.
+ */
+function repeatingDecimals(text: string): string {
+  if (!/\\(?:overline|dot)/.test(text)) return text;
+  return text.replace(/(\d*)\.(\d*)\\(?:overline|dot)\s*\{(\d+)\}/g, (_whole, whole: string, fixed: string, repeated: string) => {
+    const withRepeat = BigInt(`${whole}${fixed}${repeated}` || "0");
+    const withoutRepeat = BigInt(`${whole}${fixed}` || "0");
+    let numerator = withRepeat - withoutRepeat;
+    let denominator = (10n ** BigInt(repeated.length) - 1n) * 10n ** BigInt(fixed.length);
+    const divisor = gcd(numerator, denominator);
+    numerator /= divisor;
+    denominator /= divisor;
+    return denominator === 1n ? `${numerator}` : `\\frac{${numerator}}{${denominator}}`;
+  });
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a === 0n ? 1n : a;
 }
 
 const WHOLE_BOX = /^\\(?:boxed|fbox)\s*\{([\s\S]*)\}$/;
