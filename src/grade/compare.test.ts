@@ -71,6 +71,10 @@ const rows: Array<[string, string, boolean | undefined, RegExp]> = [
   ["(1, 2)", "P = (1, 2)", true, /same/],
   ["52_8", "n = 52_8", true, /same/],
   ["\\text{east}", "d = \\text{east}", true, /same/],
+  ["-1, 3", "x \\in \\{-1, 3\\}", true, /order-free/],
+  ["\\{-1, 3\\}", "x \\in \\{3, -1\\}", true, /order-free/],
+  ["-1, 3", "x \\in \\{-1, 4\\}", false, /no match/],
+  ["5", "x \\in \\{5, 6\\}", false, /set where one value/],
   // structures
   ["1, 2", "2, 1", true, /order-free/],
   ["1, 2", "1, 2, 3", false, /3 answers instead of 2/],

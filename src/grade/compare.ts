@@ -80,8 +80,12 @@ function compareValue(gold: Node, predicted: Node, context: ExpressionContext): 
   }
 }
 
-/** `x = 5`, `= 5`, `2 + 3 = 5`, `5 = x`: the side that states the value. */
+/** `x = 5`, `= 5`, `2 + 3 = 5`, `5 = x`, `x \in \{1, 2\}`: the side that states the value. */
 function valueSide(relation: Extract<Node, { type: "relation" }>): Node | undefined {
+  // `x \in \{-1, 3\}`: a variable's membership states the set as the answer.
+  if (relation.operators.length === 1 && relation.operators[0] === "in") {
+    return unwrap(relation.operands[0]!).type === "symbol" ? relation.operands[1] : undefined;
+  }
   if (!relation.operators.every((operator) => operator === "=" || operator === "approx")) return undefined;
   const last = unwrap(relation.operands[relation.operands.length - 1]!);
   if (last.type !== "symbol" && last.type !== "call") return last;
