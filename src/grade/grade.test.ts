@@ -25,6 +25,8 @@ const rows: Array<[string, string, string, string | null, RegExp]> = [
   ["0.5", "\\boxed{0{,}5}", "correct", "0{,}5", /identical after normalization|exact/],
   ["-5", "\\boxed{\u20135}", "correct", "\u20135", /identical after normalization|exact/],
   ["\\frac{3}{4}", "\\boxed{{3}\\over{4}}", "correct", "{3}\\over{4}", /identical after normalization|exact/],
+  ["2 1/3", "\\boxed{\\frac{7}{3}}", "correct", "\\frac{7}{3}", /exact/],
+  ["\\frac{7}{3}", "So she has 2 1/3 cups left.", "correct", "2 1/3", /exact/],
   ["t(0,4]", "\\boxed{(0,4]}", "unparsable", "(0,4]", /gold answer unreadable: arithmetic on a tuple/],
 ];
 

@@ -41,7 +41,14 @@ export function normalizeAnswer(answer: string): string {
   if (text.includes(":")) text = text.replace(/(\d)\s*:\s*(?=\d)/g, "$1:"); // a ratio or a time: `3 : 1` is `3:1`
   text = text.replace(/^(?:\\text\{\s*\}|\s)+|(?:\\text\{\s*\}|\s)+$/g, "");
   text = text.replace(/(?<!\\)[.;,]+$/, "").trim(); // "5." at the end of a sentence
-  return clockTime(text) ?? text;
+  return clockTime(text) ?? mixedNumber(text) ?? text;
+}
+
+/** `2 1/3`, `-1 3/4` in plain text: a whole number and a proper fraction after a space are a mixed number. */
+function mixedNumber(text: string): string | undefined {
+  const match = /^(-?\d+)\s+(\d+)\/(\d+)$/.exec(text);
+  if (!match || BigInt(match[2]!) >= BigInt(match[3]!)) return undefined;
+  return `${match[1]}\\frac{${match[2]}}{${match[3]}}`;
 }
 
 /** `9 a.m.`, `9\text{ a.m.}`, `\text{1:03 PM}`, `1:03pm` → one spelling (`9:00am`, `1:03pm`): a time of day. */
