@@ -55,6 +55,11 @@ const rows: Array<[string, string, boolean | undefined, RegExp]> = [
   ["|x|", "x", false, /differ at/],
   ["|x|", "\\sqrt{x^2}", true, /random points/],
   ["|x - 1| + 1", "|1 - x| + 1", true, /random points/],
+  ["\\sqrt{x^2}", "x", false, /differ at/],
+  ["x", "\\sqrt{x^2}", false, /differ at/],
+  ["\\sqrt{x^2}", "|x|", true, /random points/],
+  ["\\sqrt{x}", "x^{1/2}", true, /random points/],
+  ["\\sqrt[3]{x}", "x^{1/3}", true, /random points|CAS/],
   // relations
   ["x=5", "5", true, /exact|same/],
   ["5", "x = 5", true, /exact|same/],

@@ -280,9 +280,9 @@ function terminates(value: Q.Rational): boolean {
 
 function equalFunctions(gold: Node, predicted: Node, variables: string[], context: ExpressionContext): Verdict {
   const integers = needsIntegerSamples(gold) || needsIntegerSamples(predicted);
-  // Positive points suit answers about lengths and counts, but make |x| look like x: with an absolute
-  // value in play, half the points are negative, compared only where both sides are real there.
-  const signed = callsFunction(gold, "abs") || callsFunction(predicted, "abs");
+  // Positive points suit answers about lengths and counts, but make |x| (and \sqrt{x^2}) look like x: with
+  // an absolute value or a root in play, half the points are negative, compared only where both sides are real there.
+  const signed = [gold, predicted].some((node) => ["abs", "sqrt", "root"].some((name) => callsFunction(node, name)));
   const random = seededRandom(hashString(`${nodeKey(gold)}\u0000${nodeKey(predicted)}`));
   let valid = 0;
   // Integer-valued functions (floor, n!) agree with wrong answers at some integers: sample more.
