@@ -184,6 +184,11 @@ function compareGoldRelation(gold: Relation, predicted: Node, context: Expressio
     }
     const verdict = proportional(difference(left, right), difference(predictedLeft, predictedRight), context, false);
     if (verdict.equal || !isDefinitionSide(left) || !isDefinitionSide(predictedLeft)) return verdict;
+    // `a = 3, b = 2` for `a = 2, b = 3`, `y = 2` for `x = 2`: a value given for another variable is not the answer.
+    const [goldName, predictedName] = [unwrap(left), unwrap(predictedLeft)];
+    if (goldName.type === "symbol" && predictedName.type === "symbol" && goldName.name !== predictedName.name) {
+      return DIFFERENT(`a value for ${predictedName.name} where ${goldName.name} was asked`);
+    }
     return compareAnswers(right, predictedRight, context);
   }
   if (predicted.type !== "relation") return DIFFERENT("expected a relation");
