@@ -385,6 +385,10 @@ function compareUnordered(gold: Node, predicted: Node, context: ExpressionContex
 }
 
 function compareUnion(gold: Extract<Node, { type: "union" }>, predicted: Node, context: ExpressionContext): Verdict {
+  // `x < -1 \text{ or } x > 1`: inequalities joined by "or" state the union of their intervals.
+  if (predicted.type === "list" && predicted.items.every((item) => unwrap(item).type === "relation")) {
+    return matchUnordered(gold.items, predicted.items, context);
+  }
   if (predicted.type !== "union") return DIFFERENT("expected a union");
   return matchUnordered(gold.items, predicted.items, context);
 }
