@@ -35,12 +35,16 @@ export function normalizeAnswer(answer: string): string {
   // An en dash where a minus belongs (`–5`, `(–1, 2)`, `x = –3`), never between two values (`3–5`).
   if (text.includes("\u2013")) text = text.replace(/(^|[\s([{,=+*/^])\u2013(?=\s*[\d\\a-zA-Z(.])/g, "$1-");
   if (LATEX_MARKERS.test(text)) text = normalizeLatex(text);
+  // Base subscripts: `1011_{(2)}` → `1011_{2}`, `(1011)_2` → `1011_2`.
+  if (text.includes("_")) text = text.replace(/_\{\s*\((\d+)\)\s*\}/g, "_{$1}").replace(/\(([0-9A-Z]+)\)(?=_\{?\d)/g, "$1");
   if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
   text = stripUnits(text);
   text = text.replace(/\s+/g, " ").trim();
   if (text.includes(":")) text = text.replace(/(\d)\s*:\s*(?=\d)/g, "$1:"); // a ratio or a time: `3 : 1` is `3:1`
   text = text.replace(/^(?:\\text\{\s*\}|\s)+|(?:\\text\{\s*\}|\s)+$/g, "");
   text = text.replace(/(?<!\\)[.;,]+$/, "").trim(); // "5." at the end of a sentence
+  // `1 000 000`: digit groups split by plain spaces (no reading of two integers side by side means a product).
+  if (/^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(text)) text = text.replace(/ /g, "");
   return clockTime(text) ?? mixedNumber(text) ?? text;
 }
 
@@ -70,8 +74,12 @@ function normalizeLatex(answer: string): string {
   if (text.includes("\\over")) {
     text = text
       .replace(/\{([^{}]*)\}\s*\\over(?![A-Za-z])\s*\{([^{}]*)\}/g, "\\frac{$1}{$2}")
-      .replace(/\{([^{}]*?)\\over(?![A-Za-z])([^{}]*)\}/g, "\\frac{$1}{$2}");
+      .replace(/\{([^{}]*?)\\over(?![A-Za-z])([^{}]*)\}/g, "\\frac{$1}{$2}")
+      .replace(/^([^{}]+?)\\over(?![A-Za-z])([^{}]+)$/, "\\frac{$1}{$2}");
   }
+  text = text.replace(/\\text\{\s*-\s*\}/g, "-"); // `\text{−}3`
+  text = text.replace(/\\text\{\s*(?:infinity|infinite)\s*\}/gi, "\\infty");
+
   // The real line: `\mathbb{R}`, `\mathbb R`, `\R`, `\Bbb{R}` (not `\mathbb{R}^2`, the plane).
   text = text.replace(/\\(?:mathbb|Bbb)\s*(?:\{\s*R\s*\}|R(?![A-Za-z]))(?!\s*\^)|\\R(?![A-Za-z])(?!\s*\^)|ℝ(?!\s*\^)/g, "(-\\infty,\\infty)");
   text = repeatingDecimals(text);
