@@ -87,6 +87,10 @@ function valueSide(relation: Extract<Node, { type: "relation" }>): Node | undefi
     return unwrap(relation.operands[0]!).type === "symbol" ? relation.operands[1] : undefined;
   }
   if (!relation.operators.every((operator) => operator === "=" || operator === "approx")) return undefined;
+  // `\frac{5}{3} \approx 1.67`, `x = \frac{5}{3} \approx 1.67`: the value before the first ≈ is the exact one.
+  const approx = relation.operators.indexOf("approx");
+  const exact = approx >= 0 ? unwrap(relation.operands[approx]!) : undefined;
+  if (exact && exact.type !== "symbol" && exact.type !== "call") return exact;
   const last = unwrap(relation.operands[relation.operands.length - 1]!);
   if (last.type !== "symbol" && last.type !== "call") return last;
   const first = unwrap(relation.operands[0]!);

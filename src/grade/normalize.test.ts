@@ -76,6 +76,15 @@ const cases: Array<[string, string]> = [
   ["1 000 000.5", "1000000.5"],
   ["12 345", "12345"],
   ["1 00", "1 00"],
+  ["7 \\pmod{9}", "7"],
+  ["x \\equiv 7 \\pmod 9", "x \\equiv 7"],
+  ["7 \\mod 9", "7"],
+  ["7 (\\bmod 9)", "7"],
+  ["7 (mod 9)", "7"],
+  ["\\approx 1.6667", "1.6667"],
+  ["12 \\, \\text{m}^2", "12"],
+  ["5\\mathrm{~g}", "5"],
+  ["2\\mathrm{e}", "2e"],
 ];
 
 for (const [input, expected] of cases) {

@@ -38,6 +38,7 @@ export function normalizeAnswer(answer: string): string {
   // Base subscripts: `1011_{(2)}` → `1011_{2}`, `(1011)_2` → `1011_2`.
   if (text.includes("_")) text = text.replace(/_\{\s*\((\d+)\)\s*\}/g, "_{$1}").replace(/\(([0-9A-Z]+)\)(?=_\{?\d)/g, "$1");
   if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
+  if (text.includes("mod")) text = text.replace(/\s*\(\s*mod\s*\d+\s*\)\s*$/, ""); // `7 (mod 9)` in plain text
   text = stripUnits(text);
   text = text.replace(/\s+/g, " ").trim();
   if (text.includes(":")) text = text.replace(/(\d)\s*:\s*(?=\d)/g, "$1:"); // a ratio or a time: `3 : 1` is `3:1`
@@ -87,6 +88,8 @@ function normalizeLatex(answer: string): string {
   // \left( \right) \bigl| ...: sizing only. `\left.` and `\right.` are invisible delimiters.
   text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, "");
   text = text.replace(TEXT_COMMANDS, "\\text{");
+  // `12\,\text{m}^2`, `5\mathrm{~g}`: a one-letter unit in text after a number, closing the answer, is a unit.
+  text = text.replace(/(\d)\s*(?:\\[,;:!]|~|\s)*\\text\{[\s~]*(?:m|g|s|h|l|L)[\s~]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$/, "$1");
   text = text.replace(/\\text\{\s*([A-Za-z])\s*\}/g, "$1"); // \mathrm{e}, \text{x}: one letter is a symbol
   text = text.replace(/\\text\{([^{}A-Za-z]*\d[^{}A-Za-z]*)\}/g, "$1"); // \text{19}: no words, just math
   // Digit groups: 1{,}000, 10,\!080, 1\,000, 1\!000 → 1,000 (the parser reads grouped digits).
@@ -104,6 +107,9 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°/g, "");
   text = text.replace(/\\%|%/g, "\\%").replace(/\\text\{\s*percent\s*\}/g, "\\%");
   text = text.replace(/\\\$|\\dollar(?![A-Za-z])/g, "");
+  // `7 \pmod{9}`, `x \equiv 7 \pmod 9`, `7 \mod 9`, `7 (\bmod 9)`: the modulus closing an answer states its context.
+  text = text.replace(/\s*(?:\\(?:pmod|bmod|mod)(?![A-Za-z])\s*(?:\{\s*\d+\s*\}|\d+)|\(\s*\\?(?:bmod|mod)\s*\d+\s*\))\s*$/, "");
+  text = text.replace(/^\\approx(?![A-Za-z])\s*/, ""); // `\approx 1.6667`: the approximation is the answer
   text = text.replace(/\\(?:le|leq|leqslant|leqq)(?![A-Za-z])/g, "\\le ").replace(/\\(?:ge|geq|geqslant|geqq)(?![A-Za-z])/g, "\\ge ");
   text = text.replace(/\\(?:neq|ne)(?![A-Za-z])/g, "\\ne ");
   text = text.replace(/\\(?:infin|infinity)(?![A-Za-z])/g, "\\infty");
