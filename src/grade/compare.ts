@@ -385,7 +385,19 @@ function compareUnordered(gold: Node, predicted: Node, context: ExpressionContex
       : predictedBare.type === "relation" && valueSide(predictedBare)
         ? expandItems(valueSide(predictedBare)!)
         : expandItems(predictedBare);
+  // Two sets: `\{1, 2, 2\}` is `\{1, 2\}` (a list keeps repeats: roots `-2, -2` count twice).
+  if (gold.type === "set" && predictedBare.type === "set") return matchUnordered(distinct(goldItems), distinct(predictedItems), context);
   return matchUnordered(goldItems, predictedItems, context);
+}
+
+function distinct(items: Node[]): Node[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = nodeKey(unwrap(item));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function compareUnion(gold: Extract<Node, { type: "union" }>, predicted: Node, context: ExpressionContext): Verdict {
