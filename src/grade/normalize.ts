@@ -103,6 +103,8 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/~/g, " ");
   // `\15`, `\$\15`: a stray backslash before a digit (no command starts with one) is a typo, not math.
   text = text.replace(/(?<!\\)\\(?=\d)/g, "");
+  // Temperatures: 10^\circ C, 10^{\circ}\text{F}, 10\,^\circ\mathrm{C} → 10 (the scale letter is not a variable).
+  text = text.replace(/(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\degree)\s*(?:\\text\{\s*[CF]\s*\}|[CF](?![A-Za-z]))/g, "");
   // Degrees: 90^\circ, 90^{\circ}, 90°, \degree.
   text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°/g, "");
   text = text.replace(/\\%|%/g, "\\%").replace(/\\text\{\s*percent\s*\}/g, "\\%");
