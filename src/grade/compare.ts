@@ -8,6 +8,7 @@ import { arithmeticChildren, nodeKey, numberNode, unwrap, type Node, type Relati
 import { charge } from "./budget.ts";
 import { freeSymbols } from "./evaluate.ts";
 import { equalExpressions, proportional, type ExpressionContext, type Verdict } from "./expressions.ts";
+import { rational } from "./rational.ts";
 
 export type { Verdict } from "./expressions.ts";
 
@@ -26,6 +27,9 @@ export function compareAnswers(gold: Node, predicted: Node, context: ExpressionC
     const side = valueSide(predictedBare);
     if (side) return compareAnswers(goldBare, side, context);
   }
+  // `\text{no solution}` and `\emptyset`: the words and the empty set say the same.
+  if (isEmptySetWords(goldBare) && isEmptySet(predictedBare)) return EQUAL("no solution, stated as the empty set");
+  if (isEmptySet(goldBare) && isEmptySetWords(predictedBare)) return EQUAL("the empty set, stated in words");
   switch (goldBare.type) {
     case "choice":
       return compareChoice(goldBare.letter, predictedBare);
@@ -69,7 +73,11 @@ function compareValue(gold: Node, predicted: Node, context: ExpressionContext): 
     case "union":
     case "matrix":
       return DIFFERENT(`a ${predicted.type} where one value was expected`);
-    case "text":
+    case "text": {
+      const spelled = NUMBER_WORDS.indexOf(canonicalText(predicted.value));
+      if (spelled >= 0) return comparePercentVariants(gold, numberNode(rational(BigInt(spelled)), String(spelled)), context);
+      return DIFFERENT(`a ${predicted.type} answer where a value was expected`);
+    }
     case "choice":
       return DIFFERENT(`a ${predicted.type} answer where a value was expected`);
     case "base":
@@ -136,7 +144,26 @@ function compareText(gold: string, predicted: Node): Verdict {
   const predictedText =
     predicted.type === "text" ? predicted.value : predicted.type === "symbol" ? predicted.name : predicted.type === "choice" ? predicted.letter : undefined;
   if (predictedText === undefined) return DIFFERENT("expected a word answer");
-  return canonicalText(gold) === canonicalText(predictedText) ? EQUAL("same words") : DIFFERENT(`'${predictedText}' instead of '${gold}'`);
+  const [goldWords, predictedWords] = [gold, predictedText].map((text) => TEXT_SYNONYMS.get(canonicalText(text)) ?? canonicalText(text));
+  return goldWords === predictedWords ? EQUAL("same words") : DIFFERENT(`'${predictedText}' instead of '${gold}'`);
+}
+
+/** `\text{four}` for 4: number words up to twenty. */
+const NUMBER_WORDS = (
+  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " +
+  "seventeen eighteen nineteen twenty"
+).split(" ");
+/** Words that state an empty solution set. */
+const EMPTY_SET_WORDS = new Set(["no solution", "no solutions", "no real solution", "no real solutions", "none", "empty set", "the empty set", "no such number", "no such value"]);
+/** Spellings of one word answer. */
+const TEXT_SYNONYMS = new Map([["does not exist", "dne"], ["doesn t exist", "dne"]]);
+
+function isEmptySetWords(node: Node): boolean {
+  return node.type === "text" && EMPTY_SET_WORDS.has(canonicalText(node.value));
+}
+
+function isEmptySet(node: Node): boolean {
+  return node.type === "set" && node.items.length === 0;
 }
 
 export function canonicalText(text: string): string {
