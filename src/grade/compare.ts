@@ -66,9 +66,12 @@ function compareValue(gold: Node, predicted: Node, context: ExpressionContext): 
   switch (predicted.type) {
     case "relation":
       return DIFFERENT("a relation where a value was expected");
+    case "set":
+      // `\{2\}` for 2: a set of one value states that value.
+      if (predicted.items.length === 1) return compareValue(gold, unwrap(predicted.items[0]!), context);
+      return DIFFERENT(`a ${predicted.type} where one value was expected`);
     case "plusminus":
     case "list":
-    case "set":
     case "tuple":
     case "union":
     case "matrix":

@@ -34,6 +34,12 @@ export function normalizeAnswer(answer: string): string {
   let text = answer.trim();
   // An en dash where a minus belongs (`–5`, `(–1, 2)`, `x = –3`), never between two values (`3–5`).
   if (text.includes("\u2013")) text = text.replace(/(^|[\s([{,=+*/^])\u2013(?=\s*[\d\\a-zA-Z(.])/g, "$1-");
+  // Currency: `€50`, `50€`, `£50`, `USD 1000`, `\text{Rs. }50` — a sign or code beside a number.
+  if (/[€£¥₹]|USD|EUR|GBP|INR|Rs/.test(text)) {
+    text = text
+      .replace(/[€£¥₹]\s*(?=[\d.])|(?<=\d)\s*[€£¥₹]/g, "")
+      .replace(/^(?:\\text\{\s*)?(?:USD|EUR|GBP|INR|Rs\.?)\s*\}?\s*(?=[\d.])/, "");
+  }
   if (LATEX_MARKERS.test(text)) text = normalizeLatex(text);
   // Base subscripts: `1011_{(2)}` → `1011_{2}`, `(1011)_2` → `1011_2`.
   if (text.includes("_")) text = text.replace(/_\{\s*\((\d+)\)\s*\}/g, "_{$1}").replace(/\(([0-9A-Z]+)\)(?=_\{?\d)/g, "$1");
@@ -88,6 +94,12 @@ function normalizeLatex(answer: string): string {
   // \left( \right) \bigl| ...: sizing only. `\left.` and `\right.` are invisible delimiters.
   text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, "");
   text = text.replace(TEXT_COMMANDS, "\\text{");
+  // `2.3 \times 10^5 \text{ J}`, `12\mathrm{kg\cdot m^2}`, `\frac{1}{4}\text{ m}`: letters in text closing a value are
+  // its unit (variables are not set in text); `\mathrm{e}` and `\mathrm{i}` are the constants.
+  text = text.replace(
+    /(?<=[\d}])(?:\s|\\[,;:!]|~)*\\text\{[\s~]*(?![ei][\s~]*\}|[ap]\.?\s*m\b)[A-Za-z][A-Za-z\s~/.^\d-]*(?:\\cdot[A-Za-z\s~/.^\d-]*)*\}(?:\s*\^\s*\{?-?\d\}?)?\s*$/,
+    "",
+  );
   // `12\,\text{m}^2`, `5\mathrm{~g}`: a one-letter unit in text after a number, closing the answer, is a unit.
   text = text.replace(/(\d)\s*(?:\\[,;:!]|~|\s)*\\text\{[\s~]*(?:m|g|s|h|l|L)[\s~]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$/, "$1");
   text = text.replace(/\\text\{\s*([A-Za-z])\s*\}/g, "$1"); // \mathrm{e}, \text{x}: one letter is a symbol
@@ -106,7 +118,7 @@ function normalizeLatex(answer: string): string {
   // Temperatures: 10^\circ C, 10^{\circ}\text{F}, 10\,^\circ\mathrm{C} → 10 (the scale letter is not a variable).
   text = text.replace(/(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\degree)\s*(?:\\text\{\s*[CF]\s*\}|[CF](?![A-Za-z]))/g, "");
   // Degrees: 90^\circ, 90^{\circ}, 90°, \degree.
-  text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°/g, "");
+  text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°|(?<=\d)\s*\\deg(?![A-Za-z])(?=\s*$)/g, "");
   text = text.replace(/\\%|%/g, "\\%").replace(/\\text\{\s*percent\s*\}/g, "\\%");
   text = text.replace(/\\\$|\\dollar(?![A-Za-z])/g, "");
   // `7 \pmod{9}`, `x \equiv 7 \pmod 9`, `7 \mod 9`, `7 (\bmod 9)`: the modulus closing an answer states its context.
