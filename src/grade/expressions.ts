@@ -185,6 +185,11 @@ export function readLiteral(node: Node): Literal | undefined {
     return inner && { ...inner, value: -inner.value };
   }
   if (bare.type === "number") return literalOf(bare.text, 0);
+  // `16.67\%`: the percent's digits, a hundredth of the value and of the last place.
+  if (bare.type === "percent") {
+    const inner = readLiteral(bare.arg);
+    return inner && !inner.scientific ? { ...inner, value: inner.value / 100, lastPlace: inner.lastPlace / 100 } : undefined;
+  }
   if (bare.type === "multiply" && bare.factors.length === 2) {
     const [mantissa, power] = bare.factors.map(unwrap);
     if (mantissa?.type === "number" && power?.type === "power") {
