@@ -636,6 +636,7 @@ const unitsAndFormats: Probe[] = [
   ["\\frac{1}{6}", "\\boxed{1/6}", true],
   ["\\frac{1}{6}", "\\boxed{0.1667}", true],
   ["\\frac{1}{6}", "\\boxed{0.167}", false],
+  ["\\frac{1}{6}", "\\boxed{16.67\\%}", true],
   ["\\frac{1}{6}", "\\boxed{16.7\\%}", false],
   ["\\frac{2}{3}", "\\boxed{0.67}", false],
   ["\\frac{2}{3}", "\\boxed{0.6667}", true],
