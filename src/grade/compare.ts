@@ -8,6 +8,7 @@ import { arithmeticChildren, nodeKey, numberNode, unwrap, type Node, type Relati
 import { charge } from "./budget.ts";
 import { freeSymbols } from "./evaluate.ts";
 import { equalExpressions, proportional, type ExpressionContext, type Verdict } from "./expressions.ts";
+import { rational } from "./rational.ts";
 
 export type { Verdict } from "./expressions.ts";
 
@@ -26,6 +27,9 @@ export function compareAnswers(gold: Node, predicted: Node, context: ExpressionC
     const side = valueSide(predictedBare);
     if (side) return compareAnswers(goldBare, side, context);
   }
+  // `\text{no solution}` and `\emptyset`: the words and the empty set say the same.
+  if (isEmptySetWords(goldBare) && isEmptySet(predictedBare)) return EQUAL("no solution, stated as the empty set");
+  if (isEmptySet(goldBare) && isEmptySetWords(predictedBare)) return EQUAL("the empty set, stated in words");
   switch (goldBare.type) {
     case "choice":
       return compareChoice(goldBare.letter, predictedBare);
@@ -62,14 +66,21 @@ function compareValue(gold: Node, predicted: Node, context: ExpressionContext): 
   switch (predicted.type) {
     case "relation":
       return DIFFERENT("a relation where a value was expected");
+    case "set":
+      // `\{2\}` for 2: a set of one value states that value.
+      if (predicted.items.length === 1) return compareValue(gold, unwrap(predicted.items[0]!), context);
+      return DIFFERENT(`a ${predicted.type} where one value was expected`);
     case "plusminus":
     case "list":
-    case "set":
     case "tuple":
     case "union":
     case "matrix":
       return DIFFERENT(`a ${predicted.type} where one value was expected`);
-    case "text":
+    case "text": {
+      const spelled = NUMBER_WORDS.indexOf(canonicalText(predicted.value));
+      if (spelled >= 0) return comparePercentVariants(gold, numberNode(rational(BigInt(spelled)), String(spelled)), context);
+      return DIFFERENT(`a ${predicted.type} answer where a value was expected`);
+    }
     case "choice":
       return DIFFERENT(`a ${predicted.type} answer where a value was expected`);
     case "base":
@@ -80,9 +91,17 @@ function compareValue(gold: Node, predicted: Node, context: ExpressionContext): 
   }
 }
 
-/** `x = 5`, `= 5`, `2 + 3 = 5`, `5 = x`: the side that states the value. */
+/** `x = 5`, `= 5`, `2 + 3 = 5`, `5 = x`, `x \in \{1, 2\}`: the side that states the value. */
 function valueSide(relation: Extract<Node, { type: "relation" }>): Node | undefined {
+  // `x \in \{-1, 3\}`: a variable's membership states the set as the answer.
+  if (relation.operators.length === 1 && relation.operators[0] === "in") {
+    return unwrap(relation.operands[0]!).type === "symbol" ? relation.operands[1] : undefined;
+  }
   if (!relation.operators.every((operator) => operator === "=" || operator === "approx")) return undefined;
+  // `\frac{5}{3} \approx 1.67`, `x = \frac{5}{3} \approx 1.67`: the value before the first ≈ is the exact one.
+  const approx = relation.operators.indexOf("approx");
+  const exact = approx >= 0 ? unwrap(relation.operands[approx]!) : undefined;
+  if (exact && exact.type !== "symbol" && exact.type !== "call") return exact;
   const last = unwrap(relation.operands[relation.operands.length - 1]!);
   if (last.type !== "symbol" && last.type !== "call") return last;
   const first = unwrap(relation.operands[0]!);
@@ -128,7 +147,26 @@ function compareText(gold: string, predicted: Node): Verdict {
   const predictedText =
     predicted.type === "text" ? predicted.value : predicted.type === "symbol" ? predicted.name : predicted.type === "choice" ? predicted.letter : undefined;
   if (predictedText === undefined) return DIFFERENT("expected a word answer");
-  return canonicalText(gold) === canonicalText(predictedText) ? EQUAL("same words") : DIFFERENT(`'${predictedText}' instead of '${gold}'`);
+  const [goldWords, predictedWords] = [gold, predictedText].map((text) => TEXT_SYNONYMS.get(canonicalText(text)) ?? canonicalText(text));
+  return goldWords === predictedWords ? EQUAL("same words") : DIFFERENT(`'${predictedText}' instead of '${gold}'`);
+}
+
+/** `\text{four}` for 4: number words up to twenty. */
+const NUMBER_WORDS = (
+  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " +
+  "seventeen eighteen nineteen twenty"
+).split(" ");
+/** Words that state an empty solution set. */
+const EMPTY_SET_WORDS = new Set(["no solution", "no solutions", "no real solution", "no real solutions", "none", "empty set", "the empty set", "no such number", "no such value"]);
+/** Spellings of one word answer. */
+const TEXT_SYNONYMS = new Map([["does not exist", "dne"], ["doesn t exist", "dne"]]);
+
+function isEmptySetWords(node: Node): boolean {
+  return node.type === "text" && EMPTY_SET_WORDS.has(canonicalText(node.value));
+}
+
+function isEmptySet(node: Node): boolean {
+  return node.type === "set" && node.items.length === 0;
 }
 
 export function canonicalText(text: string): string {
@@ -180,6 +218,11 @@ function compareGoldRelation(gold: Relation, predicted: Node, context: Expressio
     }
     const verdict = proportional(difference(left, right), difference(predictedLeft, predictedRight), context, false);
     if (verdict.equal || !isDefinitionSide(left) || !isDefinitionSide(predictedLeft)) return verdict;
+    // `a = 3, b = 2` for `a = 2, b = 3`, `y = 2` for `x = 2`: a value given for another variable is not the answer.
+    const [goldName, predictedName] = [unwrap(left), unwrap(predictedLeft)];
+    if (goldName.type === "symbol" && predictedName.type === "symbol" && goldName.name !== predictedName.name) {
+      return DIFFERENT(`a value for ${predictedName.name} where ${goldName.name} was asked`);
+    }
     return compareAnswers(right, predictedRight, context);
   }
   if (predicted.type !== "relation") return DIFFERENT("expected a relation");
@@ -372,10 +415,26 @@ function compareUnordered(gold: Node, predicted: Node, context: ExpressionContex
       : predictedBare.type === "relation" && valueSide(predictedBare)
         ? expandItems(valueSide(predictedBare)!)
         : expandItems(predictedBare);
+  // Two sets: `\{1, 2, 2\}` is `\{1, 2\}` (a list keeps repeats: roots `-2, -2` count twice).
+  if (gold.type === "set" && predictedBare.type === "set") return matchUnordered(distinct(goldItems), distinct(predictedItems), context);
   return matchUnordered(goldItems, predictedItems, context);
 }
 
+function distinct(items: Node[]): Node[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = nodeKey(unwrap(item));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function compareUnion(gold: Extract<Node, { type: "union" }>, predicted: Node, context: ExpressionContext): Verdict {
+  // `x < -1 \text{ or } x > 1`: inequalities joined by "or" state the union of their intervals.
+  if (predicted.type === "list" && predicted.items.every((item) => unwrap(item).type === "relation")) {
+    return matchUnordered(gold.items, predicted.items, context);
+  }
   if (predicted.type !== "union") return DIFFERENT("expected a union");
   return matchUnordered(gold.items, predicted.items, context);
 }

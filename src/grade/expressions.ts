@@ -185,6 +185,11 @@ export function readLiteral(node: Node): Literal | undefined {
     return inner && { ...inner, value: -inner.value };
   }
   if (bare.type === "number") return literalOf(bare.text, 0);
+  // `16.67\%`: the percent's digits, a hundredth of the value and of the last place.
+  if (bare.type === "percent") {
+    const inner = readLiteral(bare.arg);
+    return inner && !inner.scientific ? { ...inner, value: inner.value / 100, lastPlace: inner.lastPlace / 100 } : undefined;
+  }
   if (bare.type === "multiply" && bare.factors.length === 2) {
     const [mantissa, power] = bare.factors.map(unwrap);
     if (mantissa?.type === "number" && power?.type === "power") {
@@ -280,9 +285,9 @@ function terminates(value: Q.Rational): boolean {
 
 function equalFunctions(gold: Node, predicted: Node, variables: string[], context: ExpressionContext): Verdict {
   const integers = needsIntegerSamples(gold) || needsIntegerSamples(predicted);
-  // Positive points suit answers about lengths and counts, but make |x| look like x: with an absolute
-  // value in play, half the points are negative, compared only where both sides are real there.
-  const signed = callsFunction(gold, "abs") || callsFunction(predicted, "abs");
+  // Positive points suit answers about lengths and counts, but make |x| (and \sqrt{x^2}) look like x: with
+  // an absolute value or a root in play, half the points are negative, compared only where both sides are real there.
+  const signed = [gold, predicted].some((node) => ["abs", "sqrt", "root"].some((name) => callsFunction(node, name)));
   const random = seededRandom(hashString(`${nodeKey(gold)}\u0000${nodeKey(predicted)}`));
   let valid = 0;
   // Integer-valued functions (floor, n!) agree with wrong answers at some integers: sample more.

@@ -18,7 +18,20 @@ const rows: Array<[string, string, string, string | null, RegExp]> = [
   ["18", "She makes 9 * 2 = 20 dollars", "wrong", "20", /last_statement fallback; different/],
   ["\\text{(C)}", "Looking at the options, (C) is right since the others fail.", "correct", "(C)", /choice fallback/],
   ["\\text{(C)}", "\\boxed{(D)}", "wrong", "(D)", /choice \(D\) instead of \(C\)/],
+  ["\\text{(A)}", "\\boxed{\\text{A and B}}", "wrong", "\\text{A and B}", /several choices/],
+  ["\\text{(A)}", "\\boxed{(A) \\text{ or } (B)}", "wrong", "(A) \\text{ or } (B)", /several choices/],
+  ["\\text{(A)}", "\\boxed{A, C}", "wrong", "A, C", /several choices|choice/],
+  ["\\text{(A)}", "\\boxed{\\text{(A) } 12}", "correct", "\\text{(A) } 12", /choice \(A\)/],
+  ["\\text{(A)}", "\\boxed{A. 12, since B fails}", "correct", "A. 12, since B fails", /choice \(A\)/],
   ["5", "\\boxed{\\text{banana}}", "wrong", "\\text{banana}", /text answer where a value/],
+  ["\\frac{1}{3}", "\\boxed{0.\\overline{3}}", "correct", "0.\\overline{3}", /identical after normalization|exact/],
+  ["\\frac{1}{3}", "\\boxed{0.\\overline{33}4}", "wrong", "0.\\overline{33}4", /different values/],
+  ["(-\\infty,\\infty)", "\\boxed{\\mathbb{R}}", "correct", "\\mathbb{R}", /identical after normalization|same interval/],
+  ["0.5", "\\boxed{0{,}5}", "correct", "0{,}5", /identical after normalization|exact/],
+  ["-5", "\\boxed{\u20135}", "correct", "\u20135", /identical after normalization|exact/],
+  ["\\frac{3}{4}", "\\boxed{{3}\\over{4}}", "correct", "{3}\\over{4}", /identical after normalization|exact/],
+  ["2 1/3", "\\boxed{\\frac{7}{3}}", "correct", "\\frac{7}{3}", /exact/],
+  ["\\frac{7}{3}", "So she has 2 1/3 cups left.", "correct", "2 1/3", /exact/],
   ["t(0,4]", "\\boxed{(0,4]}", "unparsable", "(0,4]", /gold answer unreadable: arithmetic on a tuple/],
 ];
 
@@ -75,6 +88,14 @@ void test("isEquivalent reads model text: Unicode, units, x = prefixes", () => {
   assert.equal(isEquivalent("-\\frac{\\pi}{6}", "−π/6"), true);
   assert.equal(isEquivalent("15", "15 \\text{ cm}^2"), true);
   assert.equal(isEquivalent("5", "x = 5"), true);
+});
+
+void test("a gold whose digit groups would list a zero-padded item is a number, never a list", () => {
+  assert.equal(isEquivalent("1,000", "1,0000"), false);
+  assert.equal(isEquivalent("1,000", "1,0"), false);
+  assert.equal(isEquivalent("10,050", "10, 50"), false);
+  assert.equal(isEquivalent("1,000", "1000"), true);
+  assert.equal(isEquivalent("10,050", "10050"), true);
 });
 
 void test("digit-group commas are retried as separators when the gold is a list", () => {

@@ -46,6 +46,8 @@ interface Judgement {
 
 const GOLD_CACHE_SIZE = 20_000;
 const DIGIT_GROUP = /\d,\d{3}(?!\d)/;
+/** `1,000` read as separators would list `000`: no list has a zero-padded item, so such a gold is a number. */
+const ZERO_PADDED_ITEM = /,\s*0\d/;
 /** LaTeX nested deeper than this is not handed to the CAS (its parser recurses; stack depth differs by thread). */
 const MAX_CAS_NESTING = 40;
 const MAX_CAS_LENGTH = 2000;
@@ -78,8 +80,14 @@ export function createGrader(options: GradeOptions = {}): Grader {
     if (normalized === entry.normalized) return { status: "correct", reason: "identical after normalization" };
     if (entry.choice) {
       // "(C)", "(C) 12", "C", "C." — but not "C + D", which is an expression in C.
-      const match = /^(?:\(([A-E])\)|([A-E])(?=$|[.:)]|\s+[^-+*/^=<>\s]))/.exec(normalized.replace(/^\\text\{\s*/, ""));
+      const unwrapped = normalized.replace(/^\\text\{\s*/, "");
+      const match = /^(?:\(([A-E])\)|([A-E])(?=$|[.:)]|\s+[^-+*/^=<>\s]))/.exec(unwrapped);
       const letter = match?.[1] ?? match?.[2];
+      // "A and B", "(A), (C)", "B or D": a second choice letter after a separator is a hedge, not an answer.
+      const rest = match ? unwrapped.slice(match[0].length) : "";
+      if (letter && /^[^A-Za-z]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\})[^A-Za-z]*|[,;&/][^A-Za-z]*)(?:\\text\{\s*)?\(?[A-E]\)?(?![A-Za-z])/.test(rest.replace(/\s+/g, " "))) {
+        return { status: "wrong", reason: "several choices where one was expected" };
+      }
       if (letter) {
         return letter === entry.choice
           ? { status: "correct", reason: `choice (${letter})` }
@@ -193,7 +201,7 @@ function readGold(gold: string, getCas: () => CasBridge | undefined, workLimit: 
   try {
     [parsed, ungrouped] = metered(new WorkBudget(workLimit, Infinity, currentBudget()), () => [
       parseWithCas(normalized, getCas),
-      DIGIT_GROUP.test(normalized) ? parseAnswer(normalized, { digitGroups: false }) : undefined,
+      DIGIT_GROUP.test(normalized) && !ZERO_PADDED_ITEM.test(normalized) ? parseAnswer(normalized, { digitGroups: false }) : undefined,
     ]);
   } catch (error) {
     if (!(error instanceof BudgetExceeded) && !(error instanceof RangeError)) throw error;

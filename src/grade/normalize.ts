@@ -32,14 +32,34 @@ const LATEX_MARKERS = /[\\$%°~{]/;
 
 export function normalizeAnswer(answer: string): string {
   let text = answer.trim();
+  // An en dash where a minus belongs (`–5`, `(–1, 2)`, `x = –3`), never between two values (`3–5`).
+  if (text.includes("\u2013")) text = text.replace(/(^|[\s([{,=+*/^])\u2013(?=\s*[\d\\a-zA-Z(.])/g, "$1-");
+  // Currency: `€50`, `50€`, `£50`, `USD 1000`, `\text{Rs. }50` — a sign or code beside a number.
+  if (/[€£¥₹]|USD|EUR|GBP|INR|Rs/.test(text)) {
+    text = text
+      .replace(/[€£¥₹]\s*(?=[\d.])|(?<=\d)\s*[€£¥₹]/g, "")
+      .replace(/^(?:\\text\{\s*)?(?:USD|EUR|GBP|INR|Rs\.?)\s*\}?\s*(?=[\d.])/, "");
+  }
   if (LATEX_MARKERS.test(text)) text = normalizeLatex(text);
+  // Base subscripts: `1011_{(2)}` → `1011_{2}`, `(1011)_2` → `1011_2`.
+  if (text.includes("_")) text = text.replace(/_\{\s*\((\d+)\)\s*\}/g, "_{$1}").replace(/\(([0-9A-Z]+)\)(?=_\{?\d)/g, "$1");
   if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
+  if (text.includes("mod")) text = text.replace(/\s*\(\s*mod\s*\d+\s*\)\s*$/, ""); // `7 (mod 9)` in plain text
   text = stripUnits(text);
   text = text.replace(/\s+/g, " ").trim();
   if (text.includes(":")) text = text.replace(/(\d)\s*:\s*(?=\d)/g, "$1:"); // a ratio or a time: `3 : 1` is `3:1`
   text = text.replace(/^(?:\\text\{\s*\}|\s)+|(?:\\text\{\s*\}|\s)+$/g, "");
   text = text.replace(/(?<!\\)[.;,]+$/, "").trim(); // "5." at the end of a sentence
-  return clockTime(text) ?? text;
+  // `1 000 000`: digit groups split by plain spaces (no reading of two integers side by side means a product).
+  if (/^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(text)) text = text.replace(/ /g, "");
+  return clockTime(text) ?? mixedNumber(text) ?? text;
+}
+
+/** `2 1/3`, `-1 3/4` in plain text: a whole number and a proper fraction after a space are a mixed number. */
+function mixedNumber(text: string): string | undefined {
+  const match = /^(-?\d+)\s+(\d+)\/(\d+)$/.exec(text);
+  if (!match || BigInt(match[2]!) >= BigInt(match[3]!)) return undefined;
+  return `${match[1]}\\frac{${match[2]}}{${match[3]}}`;
 }
 
 /** `9 a.m.`, `9\text{ a.m.}`, `\text{1:03 PM}`, `1:03pm` → one spelling (`9:00am`, `1:03pm`): a time of day. */
@@ -56,13 +76,37 @@ function normalizeLatex(answer: string): string {
   }
   text = text.replace(/(?<!\\)\$/g, " "); // leftover inline-math signs inside a multi-part answer
   text = text.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![A-Za-z])/g, "");
+  text = text.replace(/\\minus(?![A-Za-z])/g, "-");
+  // `{3}\over{4}`, `{3 \over 4}`: the TeX primitive spelling of a fraction.
+  if (text.includes("\\over")) {
+    text = text
+      .replace(/\{([^{}]*)\}\s*\\over(?![A-Za-z])\s*\{([^{}]*)\}/g, "\\frac{$1}{$2}")
+      .replace(/\{([^{}]*?)\\over(?![A-Za-z])([^{}]*)\}/g, "\\frac{$1}{$2}")
+      .replace(/^([^{}]+?)\\over(?![A-Za-z])([^{}]+)$/, "\\frac{$1}{$2}");
+  }
+  text = text.replace(/\\text\{\s*-\s*\}/g, "-"); // `\text{−}3`
+  text = text.replace(/\\text\{\s*(?:infinity|infinite)\s*\}/gi, "\\infty");
+
+  // The real line: `\mathbb{R}`, `\mathbb R`, `\R`, `\Bbb{R}` (not `\mathbb{R}^2`, the plane).
+  text = text.replace(/\\(?:mathbb|Bbb)\s*(?:\{\s*R\s*\}|R(?![A-Za-z]))(?!\s*\^)|\\R(?![A-Za-z])(?!\s*\^)|ℝ(?!\s*\^)/g, "(-\\infty,\\infty)");
+  text = repeatingDecimals(text);
   text = text.replace(/\\(?:d|t|c)frac(?![A-Za-z])/g, "\\frac").replace(/\\(?:d|t)binom(?![A-Za-z])/g, "\\binom");
   // \left( \right) \bigl| ...: sizing only. `\left.` and `\right.` are invisible delimiters.
   text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, "");
   text = text.replace(TEXT_COMMANDS, "\\text{");
+  // `2.3 \times 10^5 \text{ J}`, `12\mathrm{kg\cdot m^2}`, `\frac{1}{4}\text{ m}`: letters in text closing a value are
+  // its unit (variables are not set in text); `\mathrm{e}` and `\mathrm{i}` are the constants.
+  text = text.replace(
+    /(?<=[\d}])(?:\s|\\[,;:!]|~)*\\text\{[\s~]*(?![ei][\s~]*\}|[ap]\.?\s*m\b)[A-Za-z][A-Za-z\s~/.^\d-]*(?:\\cdot[A-Za-z\s~/.^\d-]*)*\}(?:\s*\^\s*\{?-?\d\}?)?\s*$/,
+    "",
+  );
+  // `12\,\text{m}^2`, `5\mathrm{~g}`: a one-letter unit in text after a number, closing the answer, is a unit.
+  text = text.replace(/(\d)\s*(?:\\[,;:!]|~|\s)*\\text\{[\s~]*(?:m|g|s|h|l|L)[\s~]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$/, "$1");
   text = text.replace(/\\text\{\s*([A-Za-z])\s*\}/g, "$1"); // \mathrm{e}, \text{x}: one letter is a symbol
   text = text.replace(/\\text\{([^{}A-Za-z]*\d[^{}A-Za-z]*)\}/g, "$1"); // \text{19}: no words, just math
   // Digit groups: 1{,}000, 10,\!080, 1\,000, 1\!000 → 1,000 (the parser reads grouped digits).
+  // `0{,}5`, `3{,}14`: `{,}` before anything but a group of three digits is a decimal comma.
+  text = text.replace(/(\d)\{,\}(?=\d)(?!\d{3}(?!\d))/g, "$1.");
   text = text.replace(/\{,\}/g, ",").replace(/,\\!\s*/g, ",").replace(/(\d)\\[,!:;]\s*(?=\d{3}(?!\d))/g, "$1,");
   // Spacing commands; `\\` (a matrix row break) is kept, so `\\ 2` is not read as `\ ` (a space).
   text = text.replace(/\\\\|\\(?:[!,;:\s]|(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![A-Za-z]))/g, (match) =>
@@ -71,16 +115,44 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/~/g, " ");
   // `\15`, `\$\15`: a stray backslash before a digit (no command starts with one) is a typo, not math.
   text = text.replace(/(?<!\\)\\(?=\d)/g, "");
+  // Temperatures: 10^\circ C, 10^{\circ}\text{F}, 10\,^\circ\mathrm{C} → 10 (the scale letter is not a variable).
+  text = text.replace(/(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\degree)\s*(?:\\text\{\s*[CF]\s*\}|[CF](?![A-Za-z]))/g, "");
   // Degrees: 90^\circ, 90^{\circ}, 90°, \degree.
-  text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°/g, "");
+  text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°|(?<=\d)\s*\\deg(?![A-Za-z])(?=\s*$)/g, "");
   text = text.replace(/\\%|%/g, "\\%").replace(/\\text\{\s*percent\s*\}/g, "\\%");
   text = text.replace(/\\\$|\\dollar(?![A-Za-z])/g, "");
+  // `7 \pmod{9}`, `x \equiv 7 \pmod 9`, `7 \mod 9`, `7 (\bmod 9)`: the modulus closing an answer states its context.
+  text = text.replace(/\s*(?:\\(?:pmod|bmod|mod)(?![A-Za-z])\s*(?:\{\s*\d+\s*\}|\d+)|\(\s*\\?(?:bmod|mod)\s*\d+\s*\))\s*$/, "");
+  text = text.replace(/^\\approx(?![A-Za-z])\s*/, ""); // `\approx 1.6667`: the approximation is the answer
   text = text.replace(/\\(?:le|leq|leqslant|leqq)(?![A-Za-z])/g, "\\le ").replace(/\\(?:ge|geq|geqslant|geqq)(?![A-Za-z])/g, "\\ge ");
   text = text.replace(/\\(?:neq|ne)(?![A-Za-z])/g, "\\ne ");
   text = text.replace(/\\(?:infin|infinity)(?![A-Za-z])/g, "\\infty");
   text = text.replace(/\\(?:vert)(?![A-Za-z])/g, "|").replace(/\\(?:lvert|rvert)(?![A-Za-z])/g, "|");
   text = text.replace(/\\(?:dots|ldots|cdots)(?![A-Za-z])/g, "\\ldots");
   return text;
+}
+
+/**
+ * `0.\overline{3}`, `1.2\overline{45}` (also `\dot{3}`): a repeating decimal, rewritten as the exact fraction it
+ * denotes, so it compares like `\frac{1}{3}` and not like a truncated decimal.
+ */
+function repeatingDecimals(text: string): string {
+  if (!/\\(?:overline|dot)/.test(text)) return text;
+  return text.replace(/(\d*)\.(\d*)\\(?:overline|dot)\s*\{(\d+)\}/g, (_whole, whole: string, fixed: string, repeated: string) => {
+    const withRepeat = BigInt(`${whole}${fixed}${repeated}` || "0");
+    const withoutRepeat = BigInt(`${whole}${fixed}` || "0");
+    let numerator = withRepeat - withoutRepeat;
+    let denominator = (10n ** BigInt(repeated.length) - 1n) * 10n ** BigInt(fixed.length);
+    const divisor = gcd(numerator, denominator);
+    numerator /= divisor;
+    denominator /= divisor;
+    return denominator === 1n ? `${numerator}` : `\\frac{${numerator}}{${denominator}}`;
+  });
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a === 0n ? 1n : a;
 }
 
 const WHOLE_BOX = /^\\(?:boxed|fbox)\s*\{([\s\S]*)\}$/;

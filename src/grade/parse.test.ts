@@ -72,6 +72,8 @@ const trees: Array<[string, string]> = [
   ["\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}", "[1,2;3,4]"],
   ["\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "[1;2]"],
   ["\\begin{array}{cc} 1 & 0 \\end{array}", "[1,0]"],
+  ["3:2", "(3)/(2)"],
+  ["1 : \\sqrt{3}", "(1)/(sqrt(3))"],
 ];
 
 for (const [input, key] of trees) {
@@ -95,6 +97,8 @@ const failures: Array<[string, RegExp]> = [
   ["\\begin{pmatrix} 1 & 2 \\\\ 3 \\end{pmatrix}", /ragged/],
   ["(".repeat(500) + "1" + ")".repeat(500), /nesting deeper/],
   ["x".repeat(5000), /longer than/],
+  ["4:30pm", /unexpected ':'/],
+  ["a:b", /unexpected ':'/],
 ];
 
 for (const [input, reason] of failures) {

@@ -58,6 +58,8 @@ export function parseAnswer(normalized: string, options: ParseOptions = {}): Par
   const text = readText(source);
   if (text !== undefined) return { ok: true, node: { type: "text", value: text } };
   try {
+    const ratio = readRatio(source, options);
+    if (ratio) return { ok: true, node: ratio };
     return { ok: true, node: parseMath(source, options) };
   } catch (error) {
     if (error instanceof ParseError) return { ok: false, reason: error.message, unsupported: error.unsupported };
@@ -71,6 +73,20 @@ export function readChoice(source: string): string | undefined {
   const unwrapped = source.replace(/^\\text(?:bf)?\{\s*(.*?)\s*\}$/, "$1").trim();
   const match = /^\(([A-E])\)(?:\s|$|\.|:)/.exec(`${unwrapped} `);
   return match ? match[1] : undefined;
+}
+
+/**
+ * `3:2`, `1 : \sqrt{3}`: a ratio of two numeric values is their quotient, so `3:2` matches `6:4`, `3/2` and `1.5`.
+ * Only numbers and LaTeX commands on either side (no letters: `\{x : x > 0\}` and `4:30pm` are not ratios).
+ */
+function readRatio(source: string, options: ParseOptions): Node | undefined {
+  const match = /^([^:]+):([^:]+)$/.exec(source);
+  if (!match || source.includes("\\{")) return undefined;
+  const sides = [match[1]!.trim(), match[2]!.trim()];
+  if (!sides.every((side) => side !== "" && !/[A-Za-z]/.test(side.replace(/\\[A-Za-z]+/g, "")) && /\d/.test(side))) return undefined;
+  const [numerator, denominator] = sides.map((side) => parseMath(side, options));
+  for (const side of [numerator!, denominator!]) assertScalar(side);
+  return { type: "divide", numerator: numerator!, denominator: denominator! };
 }
 
 const FUNCTION_WORDS = new Set([...FUNCTIONS, "pi", "inf", "infty", "infinity", "or", "and"]);

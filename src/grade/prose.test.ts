@@ -46,6 +46,11 @@ const sentenceCases: Array<[string, string, string | undefined, string?]> = [
   ["first value when nothing else decides", "So she walks 2 miles per hour for the remaining 6 miles.", "2"],
   ["a box inside a sentence", "So, Judy makes **\\boxed{$7455}** in one week.", "$7455"],
   ["no value", "So the answer checks out.", undefined],
+  ["a concluding clause inside the sentence", "We get x = 5, so y = 10.", "y = 10"],
+  ["'and therefore' opens the clause too", "The width is 4 cm; and therefore the area is 24.", "24"],
+  ["'so that' is a purpose, not a conclusion", "Take n = 3, so that the sum is even.", "n = 3"],
+  ["a box before the clause still wins", "The answer is \\boxed{5}, so y = 10.", "5"],
+  ["a clause without a value leaves the sentence's", "So she has 12 apples, so she is happy.", "12"],
 ];
 
 for (const [name, sentence, expected, context] of sentenceCases) {
