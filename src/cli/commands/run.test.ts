@@ -1,0 +1,39 @@
+/**
+ * `qreason run` when every generation fails for one reason (inputs6 audit): a study without `prompt:` on the
+ * reference model (a GGUF without a chat template) ended with "4 generation(s) failed" and nothing said why;
+ * the reason was only in generations.jsonl. The real CLI in a child process, 2 problems, 16 tokens.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { runQreason } from "../../testing/cli.ts";
+import { projectRoot } from "../../testing/paths.ts";
+
+let scratch = "";
+after(() => (scratch ? rm(scratch, { recursive: true, force: true }) : undefined));
+
+test("a run whose generations fail says why in its error, once per distinct reason", async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), "qreason-run-"));
+  const study = path.join(scratch, "no template.yaml");
+  await writeFile(
+    study,
+    [
+      "name: no-template",
+      "models:",
+      "  - name: reference",
+      `    gguf: ${JSON.stringify(path.join(projectRoot, "models", "reference", "model.gguf"))}`,
+      "    variants: [Q8_0]",
+      "benchmarks:",
+      "  - { name: arith, size: 2 }",
+      "sampling: { temperature: 0, max_tokens: 16 }",
+      "runtime: { threads: 1 }",
+      "",
+    ].join("\n"),
+  );
+  const run = await runQreason(["run", study, "--out", path.join(scratch, "run"), "--quiet"], { timeoutMs: 120_000 });
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /error\[E_BACKEND\]: .*4 generation\(s\) failed \(4 x E_INPUT: chat messages given but this GGUF has no chat template; give a raw prompt\)/);
+  assert.doesNotMatch(run.stderr, /internal error|\n\s+at /);
+});
