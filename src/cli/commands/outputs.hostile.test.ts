@@ -122,3 +122,17 @@ test("a binary or directory config.json is a clear error; control characters it 
   await mkdir(path.join(model, "config.json"));
   assertCleanError(await qreason(["gguf", "export", model, path.join(directory, "x.gguf")]), 1, /config\.json: not a file/);
 });
+
+test("labels --out refuses a directory and a missing folder with a usage error, not a stack trace (inputs6 audit)", async () => {
+  const runDirectory = path.join(await mkdtemp(path.join(scratch, "run-")), "run");
+  const study = path.join(path.dirname(runDirectory), "study.yaml");
+  const model = JSON.stringify(path.join(projectRoot, "models", "reference", "model.gguf"));
+  await writeFile(study, `name: labels\nmodels: [{ name: reference, gguf: ${model}, variants: [Q8_0] }]\nbenchmarks: [{ name: arith, size: 1 }]\nprompt: { template: testbed }\nsampling: { temperature: 0, max_tokens: 16 }\nruntime: { threads: 1 }\n`);
+  const made = await qreason(["run", study, "--out", runDirectory, "--quiet"]);
+  assert.equal(made.code, 0, made.stderr);
+  assertCleanError(await qreason(["labels", runDirectory, "--out", scratch]), 2, /--out is a directory; give a file path/);
+  assertCleanError(await qreason(["labels", runDirectory, "--out", path.join(scratch, "no such folder", "l.jsonl")]), 1, /error\[E_NOT_FOUND\]: .*--out's folder does not exist/);
+  const written = await qreason(["labels", runDirectory, "--out", path.join(runDirectory, "labels.jsonl")]);
+  assert.equal(written.code, 0, written.stderr);
+  assert.equal(await readFile(path.join(runDirectory, "labels.jsonl"), "utf8"), "");
+});
