@@ -49,6 +49,9 @@ test("gguf export and data export write through a symlink and refuse a FIFO or a
 
   assertCleanError(await qreason(["data", "export", "arith", "--out", fifo, "--force", "--n", "3"]), 2, /--out is a FIFO/);
   assertCleanError(await qreason(["data", "export", "arith", "--out", directory, "--force", "--n", "3"]), 2, /--out is a directory/);
+  // Without --force too: "the output file exists; pass --force" sent the user to a --force that cannot work.
+  assertCleanError(await qreason(["data", "export", "arith", "--out", directory, "--n", "3"]), 2, /--out is a directory/);
+  assertCleanError(await qreason(["data", "export", "arith", "--out", fifo, "--n", "3"]), 2, /--out is a FIFO/);
   const textLink = path.join(directory, "arith.jsonl");
   await symlink(path.join(directory, "real", "arith.jsonl"), textLink);
   const data = await qreason(["data", "export", "arith", "--out", textLink, "--n", "3"]);
