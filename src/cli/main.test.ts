@@ -5,8 +5,11 @@
  * The real CLI in a child process.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { test } from "node:test";
 import { runQreason, type CliRun } from "../testing/cli.ts";
+import { projectRoot } from "../testing/paths.ts";
 
 function assertUsageError(run: CliRun, pattern: RegExp): void {
   assert.equal(run.code, 2, run.stderr);
@@ -52,4 +55,12 @@ test("--help: one short line per command, no padding, the full command name in a
   assert.ok(!root.stdout.includes("position-bias"), "the judge's long description stays in `judge --help`");
   const list = await runQreason(["data", "list", "--help"]);
   assert.match(list.stdout, /USAGE qreason data list/);
+});
+
+test("a Node that cannot load TypeScript gets a usage error saying which Node to use, not a stack trace", () => {
+  // Node 20 (a machine's system Node, run as `./bin/qreason.js`) fails the same way as type stripping turned off.
+  const run = spawnSync(process.execPath, ["--no-experimental-strip-types", path.join(projectRoot, "bin", "qreason.js"), "--version"], { encoding: "utf8" });
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /^qreason: error\[E_USAGE\]: this Node \(v[0-9.]+\) cannot load TypeScript sources .*npx qreason/);
+  assert.doesNotMatch(run.stderr, /\n\s+at |ERR_UNKNOWN_FILE_EXTENSION/);
 });
