@@ -8,7 +8,8 @@
  * without a stored result are asked for. A variant whose keys are all done is skipped without quantizing or
  * starting its backend (its keys come from the run's memo of backend facts).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { makeOutputDirectory } from "../io/index.ts";
 import path from "node:path";
 import type { DownloadOptions } from "../data/index.ts";
 import type { WrittenReport } from "../report/index.ts";
@@ -102,7 +103,7 @@ function summarize(store: RunStore, session: StageSession, result: PipelineResul
 
 /** Runs `study` into `runDirectory` (creating it), resuming whatever an earlier run left. */
 export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
-  mkdirSync(options.runDirectory, { recursive: true });
+  makeOutputDirectory(options.runDirectory, "run directory");
   const lock = acquireRunLock(options.runDirectory, "qreason run"); // one process per run directory
   try {
     const store = openRunStore(options.runDirectory);

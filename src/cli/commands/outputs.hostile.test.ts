@@ -139,3 +139,12 @@ test("labels --out refuses a directory and a missing folder with a usage error, 
   assert.equal(written.code, 0, written.stderr);
   assert.equal(await readFile(path.join(runDirectory, "labels.jsonl"), "utf8"), "");
 });
+
+test("run --out naming a file, or a path through one, is a usage error, not an ENOTDIR stack trace (inputs6 audit)", async () => {
+  const file = path.join(await mkdtemp(path.join(scratch, "file-")), "notes.txt");
+  await writeFile(file, "mine\n");
+  const study = path.join(projectRoot, "examples", "quickstart.yaml");
+  assertCleanError(await qreason(["run", study, "--out", file, "--limit", "1"]), 2, /notes\.txt: the run directory is a file, or lies inside one; give a directory/);
+  assertCleanError(await qreason(["run", study, "--out", path.join(file, "run"), "--limit", "1"]), 2, /the run directory is a file, or lies inside one/);
+  assert.equal(await readFile(file, "utf8"), "mine\n", "the file is untouched");
+});
