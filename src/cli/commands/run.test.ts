@@ -1,7 +1,8 @@
 /**
  * `qreason run` when every generation fails for one reason (inputs6 audit): a study without `prompt:` on the
  * reference model (a GGUF without a chat template) ended with "4 generation(s) failed" and nothing said why;
- * the reason was only in generations.jsonl. The real CLI in a child process, 2 problems, 16 tokens.
+ * the reason was only in generations.jsonl. A stage that fails printed its error twice (the progress line,
+ * then the error). The real CLI in a child process, 2 problems, 16 tokens.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -36,4 +37,11 @@ test("a run whose generations fail says why in its error, once per distinct reas
   assert.equal(run.code, 1, run.stderr);
   assert.match(run.stderr, /error\[E_BACKEND\]: .*4 generation\(s\) failed \(4 x E_INPUT: chat messages given but this GGUF has no chat template; give a raw prompt\)/);
   assert.doesNotMatch(run.stderr, /internal error|\n\s+at /);
+});
+
+test("a failing stage's error is printed once, as the error", async () => {
+  const judged = await runQreason(["judge", path.join(scratch, "run"), "--judges", "nosuch"]);
+  assert.equal(judged.code, 2, judged.stderr);
+  assert.equal(judged.stderr.match(/declares no judges to choose from/g)?.length, 1, judged.stderr);
+  assert.match(judged.stderr, /^qreason: error\[E_USAGE\]: field 'judges': this run's study declares no judges/m);
 });
