@@ -370,6 +370,13 @@ export function sentenceValue(sentence: string, context = ""): string | undefine
   if (boxed) return boxed.value;
   const bold = values.filter((value) => value.bold);
   if (bold.length > 0) return bold[bold.length - 1]!.value;
+  // "x = 5, so y = 10": a clause opened by so/therefore/thus/hence inside the sentence concludes it.
+  const clauses = [...sentence.matchAll(CONCLUDING_CLAUSE)];
+  const last = clauses[clauses.length - 1];
+  if (last && values.length > 1) {
+    const tail = sentenceValue(sentence.slice(last.index + last[0].length), `${context} ${sentence.slice(0, last.index)}`);
+    if (tail !== undefined) return tail;
+  }
   if (values.length === 1) return values[0]!.value;
   // After a copula: "the price ... is $6", "there were 30 more ...", "the smallest n ... is n = 10".
   const before = (value: ValueSpan) => sentence.slice(Math.max(0, value.start - 40), value.start).replace(FILLERS_BEFORE, "");
@@ -382,6 +389,9 @@ export function sentenceValue(sentence: string, context = ""): string | undefine
   if (computed.length > 0) return computed[0]!.value;
   return values[0]!.value;
 }
+
+/** `, so `, `; therefore `, `, and thus `: a concluding clause inside a sentence (not "so that", "so far"). */
+const CONCLUDING_CLAUSE = /[,;]\s*(?:and\s+)?(?:so|therefore|thus|hence)\b(?!\s+(?:that|far|on)\b),?\s*/gi;
 
 /** Fillers right before a value ("is a total of " → "is "), so COPULA sees the copula. */
 const FILLERS_BEFORE =

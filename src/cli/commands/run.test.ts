@@ -2,10 +2,12 @@
  * `qreason run` when every generation fails for one reason (inputs6 audit): a study without `prompt:` on the
  * reference model (a GGUF without a chat template) ended with "4 generation(s) failed" and nothing said why;
  * the reason was only in generations.jsonl. A stage that fails printed its error twice (the progress line,
- * then the error). The real CLI in a child process, 2 problems, 16 tokens.
+ * then the error). A store another program holds locked gave "database is locked" with a stack trace (exit
+ * 70). The real CLI in a child process, 2 problems, 16 tokens.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { DatabaseSync } from "node:sqlite";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
@@ -44,4 +46,25 @@ test("a failing stage's error is printed once, as the error", async () => {
   assert.equal(judged.code, 2, judged.stderr);
   assert.equal(judged.stderr.match(/declares no judges to choose from/g)?.length, 1, judged.stderr);
   assert.match(judged.stderr, /^qreason: error\[E_USAGE\]: field 'judges': this run's study declares no judges/m);
+});
+
+test("a store another program holds locked is E_BUSY naming it, not a stack trace; the stored results stay", async () => {
+  const file = path.join(scratch, "run", "qreason.sqlite");
+  const holder = new DatabaseSync(file);
+  const count = (): unknown => (holder.prepare("SELECT count(*) AS n FROM generations").get() as { n: number }).n;
+  const before = count();
+  holder.exec("BEGIN EXCLUSIVE");
+  let report;
+  try {
+    report = await runQreason(["report", path.join(scratch, "run"), "--quiet"]);
+  } finally {
+    holder.exec("ROLLBACK");
+  }
+  assert.equal(report.code, 1, report.stderr);
+  assert.match(report.stderr, /^qreason: error\[E_BUSY\]: .*qreason\.sqlite: the run store is locked by another program/m);
+  assert.doesNotMatch(report.stderr, /internal error|\n\s+at /);
+  assert.equal(count(), before);
+  holder.close();
+  const again = await runQreason(["report", path.join(scratch, "run"), "--quiet"]);
+  assert.equal(again.code, 0, again.stderr);
 });
