@@ -148,6 +148,25 @@ interface Statements {
 
 const now = (): string => new Date().toISOString();
 
+/** How long a statement waits for another connection's lock before SQLite gives up (SQLITE_BUSY). */
+export const STORE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * node:sqlite's "database is locked" (SQLITE_BUSY / SQLITE_LOCKED, after the busy timeout) as E_BUSY naming
+ * the store: another program (an sqlite3 shell, a DB browser) holds a lock on it. Nothing is lost: the
+ * statement's transaction rolled back. Undefined for any other error.
+ */
+export function storeBusyError(error: unknown, file: string): QreasonError | undefined {
+  const errcode = (error as { errcode?: unknown } | undefined)?.errcode;
+  if (typeof errcode !== "number" || ![5, 6].includes(errcode & 0xff)) return undefined;
+  return new QreasonError(
+    "E_BUSY",
+    `the run store is locked by another program (waited ${STORE_BUSY_TIMEOUT_MS / 1000} s): close whatever has it open (an sqlite3 shell, a database browser) and run the same command again; what is stored is kept`,
+    { file },
+    { cause: error },
+  );
+}
+
 /** Opens (creating if needed) the store of `runDirectory`. */
 export function openRunStore(runDirectory: string, options: OpenRunStoreOptions = {}): RunStore {
   if (!options.readOnly) mkdirSync(runDirectory, { recursive: true });
@@ -211,7 +230,7 @@ export class RunStore {
   static openFile(file: string, options: OpenRunStoreOptions = {}): RunStore {
     let database: DatabaseSync;
     try {
-      database = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: 5000 });
+      database = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: STORE_BUSY_TIMEOUT_MS });
     } catch (error) {
       throw new QreasonError("E_STORE", `cannot open the run store: ${(error as Error).message}`, { file }, { cause: error });
     }
@@ -234,6 +253,8 @@ export class RunStore {
     } catch (error) {
       database.close();
       if (error instanceof QreasonError) throw error;
+      const busy = storeBusyError(error, file);
+      if (busy !== undefined) throw busy;
       throw new QreasonError("E_STORE", `the run store is unusable: ${(error as Error).message}`, { file }, { cause: error });
     }
   }
