@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { sharedDataDir } from "../../testing/paths.ts";
+import { projectRoot, sharedDataDir } from "../../testing/paths.ts";
 import { runQreason } from "../../testing/cli.ts";
 
 const qreason = (args: string[], env: NodeJS.ProcessEnv = {}) => runQreason(args, { env: { QREASON_DATA: sharedDataDir, QREASON_OFFLINE: "1", ...env }, timeoutMs: 60_000 });
@@ -71,6 +71,11 @@ const failures: [string, string[], Record<string, string>, number, RegExp][] = [
   ["a bad --n is a usage error", ["data", "show", "gsm8k", "--n", "lots"], {}, 2, /error\[E_USAGE\]: --n must be a non-negative integer/],
   ["a missing file offline says where to put it", ["data", "show", "aime24"], { QREASON_DATA: path.join(os.tmpdir(), "qreason-no-data") }, 1,
     /error\[E_DATA_MISSING\]: .*qreason-no-data\/aime24\/test\.jsonl: benchmark file missing \(downloads are off\).*raw\.githubusercontent\.com/],
+  // inputs6 audit: only "1" meant offline (true/yes downloaded anyway), anything else silently meant online,
+  // and a $QREASON_DATA naming a file listed every benchmark as "missing".
+  ["QREASON_OFFLINE=true is offline too", ["data", "show", "aime24"], { QREASON_DATA: path.join(os.tmpdir(), "qreason-no-data"), QREASON_OFFLINE: "true" }, 1, /\(downloads are off\)/],
+  ["a QREASON_OFFLINE that is neither yes nor no is a usage error", ["data", "show", "aime24"], { QREASON_OFFLINE: "maybe" }, 2, /error\[E_USAGE\]: QREASON_OFFLINE is 'maybe'; set it to 1/],
+  ["a QREASON_DATA naming a file is a usage error", ["data", "list"], { QREASON_DATA: path.join(projectRoot, "package.json") }, 2, /error\[E_USAGE\]: .*package\.json: \$QREASON_DATA names a file; give a directory/],
 ];
 for (const [name, args, env, code, message] of failures) {
   void test(`data show: ${name}`, async () => {
