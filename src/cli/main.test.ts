@@ -55,6 +55,9 @@ test("--help: one short line per command, no padding, the full command name in a
   assert.ok(!root.stdout.includes("position-bias"), "the judge's long description stays in `judge --help`");
   const list = await runQreason(["data", "list", "--help"]);
   assert.match(list.stdout, /USAGE qreason data list/);
+  const helpWord = await runQreason(["help", "data", "list"]);
+  assert.equal(helpWord.code, 0, helpWord.stderr);
+  assert.equal(helpWord.stdout, list.stdout, "`qreason help data list` is `qreason data list --help`");
 });
 
 test("a Node that cannot load TypeScript gets a usage error saying which Node to use, not a stack trace", () => {

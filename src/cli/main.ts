@@ -188,7 +188,9 @@ export async function main(rawArgs: string[]): Promise<void> {
   }
 }
 
-async function runMain(rawArgs: string[]): Promise<void> {
+async function runMain(givenArgs: string[]): Promise<void> {
+  // `qreason help data show` is `qreason data show --help`, as git and npm take it.
+  const rawArgs = givenArgs[0] === "help" ? [...givenArgs.slice(1), "--help"] : givenArgs;
   try {
     if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
       console.log(packageJson.version);
