@@ -160,6 +160,9 @@ const show = defineCommand({
       idField: args["id-field"],
     };
     const benchmark = findBenchmark(args.name, mapping);
+    if (!args.name.startsWith("jsonl:") && Object.values(mapping).some((value) => value !== undefined)) {
+      throw new QreasonError("E_USAGE", `--question-field, --answer-field and --id-field apply to jsonl:<path> benchmarks; ${benchmark.name} has its own fields`);
+    }
     const split = resolveSplit(benchmark, args.split);
     const size = args.size === undefined ? undefined : parseCount(args.size, "--size", 0);
     const all = await loadProblems(args.name, {
