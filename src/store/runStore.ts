@@ -6,7 +6,7 @@
  * killed (kill -9, Ctrl-C, a crashed backend); on power loss the last few commits may roll back, but the
  * database stays consistent. Writes are batched: one transaction per batch of generations.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { BackendKind, ChatMessage, FinishReason, GenerateResult, SamplingParams } from "../backends/types.ts";
@@ -167,6 +167,27 @@ export function storeBusyError(error: unknown, file: string): QreasonError | und
   );
 }
 
+/**
+ * A store file that exists with 0 bytes (and no write-ahead log holding its pages) was truncated: a full
+ * disk, a copy cut short, `> qreason.sqlite`. SQLite would open it as a new, empty store, and the next
+ * report would overwrite the run's report files, the only copy of its results left. Refused instead.
+ */
+function refuseEmptiedStore(file: string): void {
+  const size = (name: string): number => {
+    try {
+      return statSync(name).size;
+    } catch {
+      return -1;
+    }
+  };
+  if (size(file) !== 0 || size(`${file}-wal`) > 0) return;
+  throw new QreasonError(
+    "E_STORE",
+    "the run store is an empty file (0 bytes: truncated?); refusing to start it over beside this run's report files. Restore it from a backup, or move it away (and the report files with it) to run the study afresh",
+    { file },
+  );
+}
+
 /** Opens (creating if needed) the store of `runDirectory`. */
 export function openRunStore(runDirectory: string, options: OpenRunStoreOptions = {}): RunStore {
   if (!options.readOnly) mkdirSync(runDirectory, { recursive: true });
@@ -228,6 +249,7 @@ export class RunStore {
   }
 
   static openFile(file: string, options: OpenRunStoreOptions = {}): RunStore {
+    refuseEmptiedStore(file);
     let database: DatabaseSync;
     try {
       database = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: STORE_BUSY_TIMEOUT_MS });

@@ -6,7 +6,7 @@
  * 70). The real CLI in a child process, 2 problems, 16 tokens.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { DatabaseSync } from "node:sqlite";
 import os from "node:os";
 import path from "node:path";
@@ -67,4 +67,19 @@ test("a store another program holds locked is E_BUSY naming it, not a stack trac
   holder.close();
   const again = await runQreason(["report", path.join(scratch, "run"), "--quiet"]);
   assert.equal(again.code, 0, again.stderr);
+});
+
+test("a store truncated to 0 bytes is refused, and the report files (the only copy of the results left) are kept", async () => {
+  const copy = path.join(scratch, "truncated");
+  await cp(path.join(scratch, "run"), copy, { recursive: true });
+  await writeFile(path.join(copy, "qreason.sqlite"), "");
+  const generations = await readFile(path.join(copy, "generations.jsonl"), "utf8");
+  assert.ok(generations.length > 0);
+  for (const args of [["report", copy], ["status", copy], ["run", path.join(scratch, "no template.yaml"), "--out", copy]]) {
+    const run = await runQreason(args);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /error\[E_STORE\]: .*truncated\/qreason\.sqlite: the run store is an empty file \(0 bytes: truncated\?\)/);
+  }
+  assert.equal(await readFile(path.join(copy, "generations.jsonl"), "utf8"), generations, "generations.jsonl is not overwritten by an empty report");
+  assert.equal((await stat(path.join(copy, "qreason.sqlite"))).size, 0);
 });
