@@ -13,7 +13,7 @@ import { makeOutputDirectory } from "../io/index.ts";
 import path from "node:path";
 import type { DownloadOptions } from "../data/index.ts";
 import type { WrittenReport } from "../report/index.ts";
-import { openRunDirectory, openRunStore, RUN_STORE_FILE, storeBusyError, type RunStore } from "../store/index.ts";
+import { openRunDirectory, openRunStore, RUN_STORE_FILE, storeEnvironmentError, type RunStore } from "../store/index.ts";
 import type { Study } from "../study/index.ts";
 import type { RunEvent } from "./events.ts";
 import type { GraderVersion } from "./graderVersion.ts";
@@ -113,7 +113,7 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
       store.state.finish({ interrupted: result.interrupted });
       return summarize(store, session, result);
     } catch (error) {
-      throw storeBusyError(error, store.file) ?? error;
+      throw storeEnvironmentError(error, store.file) ?? error;
     } finally {
       store.close();
     }
@@ -143,7 +143,7 @@ export async function runStagesOn(runDirectory: string, stages: readonly string[
       const result = await runStages(session, { only: stages, ...(options.force ? { force: options.force } : {}) });
       return summarize(store, session, result);
     } catch (error) {
-      throw storeBusyError(error, store.file) ?? error;
+      throw storeEnvironmentError(error, store.file) ?? error;
     } finally {
       store.close();
     }

@@ -152,19 +152,27 @@ const now = (): string => new Date().toISOString();
 export const STORE_BUSY_TIMEOUT_MS = 5000;
 
 /**
- * node:sqlite's "database is locked" (SQLITE_BUSY / SQLITE_LOCKED, after the busy timeout) as E_BUSY naming
- * the store: another program (an sqlite3 shell, a DB browser) holds a lock on it. Nothing is lost: the
- * statement's transaction rolled back. Undefined for any other error.
+ * What node:sqlite reports about the store's surroundings, as the user's error naming the store: "database is
+ * locked" (SQLITE_BUSY / SQLITE_LOCKED, after the busy timeout: another program holds a lock) is E_BUSY;
+ * "database or disk is full" (SQLITE_FULL) is E_OUTPUT. Nothing is lost: the statement's transaction rolled
+ * back. Undefined for any other error.
  */
-export function storeBusyError(error: unknown, file: string): QreasonError | undefined {
+export function storeEnvironmentError(error: unknown, file: string): QreasonError | undefined {
   const errcode = (error as { errcode?: unknown } | undefined)?.errcode;
-  if (typeof errcode !== "number" || ![5, 6].includes(errcode & 0xff)) return undefined;
-  return new QreasonError(
-    "E_BUSY",
-    `the run store is locked by another program (waited ${STORE_BUSY_TIMEOUT_MS / 1000} s): close whatever has it open (an sqlite3 shell, a database browser) and run the same command again; what is stored is kept`,
-    { file },
-    { cause: error },
-  );
+  if (typeof errcode !== "number") return undefined;
+  const primary = errcode & 0xff;
+  if (primary === 5 || primary === 6) {
+    return new QreasonError(
+      "E_BUSY",
+      `the run store is locked by another program (waited ${STORE_BUSY_TIMEOUT_MS / 1000} s): close whatever has it open (an sqlite3 shell, a database browser) and run the same command again; what is stored is kept`,
+      { file },
+      { cause: error },
+    );
+  }
+  if (primary === 13) {
+    return new QreasonError("E_OUTPUT", "the disk holding the run store is full: free some space and run the same command again; what is stored is kept", { file }, { cause: error });
+  }
+  return undefined;
 }
 
 /**
@@ -274,9 +282,10 @@ export class RunStore {
       return new RunStore(file, database, version);
     } catch (error) {
       database.close();
+      // A full disk or a lock, also inside a failed migration (its E_STORE carries the SQLite error as cause).
+      const environment = storeEnvironmentError(error, file) ?? storeEnvironmentError((error as { cause?: unknown }).cause, file);
+      if (environment !== undefined) throw environment;
       if (error instanceof QreasonError) throw error;
-      const busy = storeBusyError(error, file);
-      if (busy !== undefined) throw busy;
       throw new QreasonError("E_STORE", `the run store is unusable: ${(error as Error).message}`, { file }, { cause: error });
     }
   }
@@ -307,7 +316,9 @@ export class RunStore {
       this.database.exec("COMMIT");
       return result;
     } catch (error) {
-      this.database.exec("ROLLBACK");
+      // SQLite has already rolled back after some errors (a full disk, an I/O error): ROLLBACK again would
+      // replace the real error with "no transaction is active".
+      if (this.database.isTransaction) this.database.exec("ROLLBACK");
       throw error;
     }
   }
