@@ -69,6 +69,7 @@ const failures: [string, string[], Record<string, string>, number, RegExp][] = [
   ["an unknown benchmark suggests the closest name", ["data", "show", "gsm9k"], {}, 1, /error\[E_NOT_FOUND\]: unknown benchmark 'gsm9k'; did you mean 'gsm8k'\?/],
   ["an unknown split lists the splits", ["data", "show", "gsm8k", "--split", "dev"], {}, 1, /gsm8k has no split 'dev' \(splits: test, train, test_socratic\)/],
   ["a jsonl field option on a registered benchmark is a usage error, not ignored", ["data", "show", "gsm8k", "--question-field", "q"], {}, 2, /error\[E_USAGE\]: --question-field, --answer-field and --id-field apply to jsonl:<path> benchmarks; gsm8k has its own fields/],
+  ["a mistyped --subject names the closest subject", ["data", "show", "arith", "--subject", "add_sub_mull"], {}, 2, /no arith test problem matches the filter; did you mean --subject add_sub_mul\? \(subjects: add, /],
   ["a bad --n is a usage error", ["data", "show", "gsm8k", "--n", "lots"], {}, 2, /error\[E_USAGE\]: --n must be a non-negative integer/],
   ["a missing file offline says where to put it", ["data", "show", "aime24"], { QREASON_DATA: path.join(os.tmpdir(), "qreason-no-data") }, 1,
     /error\[E_DATA_MISSING\]: .*qreason-no-data\/aime24\/test\.jsonl: benchmark file missing \(downloads are off\).*raw\.githubusercontent\.com/],

@@ -8,6 +8,7 @@ import {
   PROCESSBENCH,
   benchmarkStatus,
   benchmarks,
+  closestName,
   filterProblems,
   findBenchmark,
   loadProblems,
@@ -176,9 +177,11 @@ const show = defineCommand({
     const filtered = filterProblems(all, { levels: parseLevels(args.level), subjects: args.subject ? [args.subject] : undefined });
     if (filtered.length === 0) {
       const subjects = subjectsOf(all);
+      const closest = args.subject && !subjects.includes(args.subject) ? closestName(args.subject, subjects) : undefined;
       throw new QreasonError(
         "E_USAGE",
         `no ${benchmark.name} ${split} problem matches the filter` +
+          (closest !== undefined ? `; did you mean --subject ${closest}?` : "") +
           (subjects.length > 0 ? ` (subjects: ${subjects.join(", ")})` : " (its problems have no subjects)"),
       );
     }
