@@ -109,7 +109,8 @@ export function eventPrinter(config: CliConfig, quiet: boolean, options: Printer
         case "stage-start":
           break;
         case "stage-end":
-          if (event.message !== undefined) say(event.message);
+          // A failed stage's error is thrown on and printed once, as the command's error.
+          if (event.message !== undefined && event.status !== "failed") say(event.message);
           break;
       }
     },

@@ -61,7 +61,7 @@ void test("a malformed line is an error naming file, line and field, and no outp
   assert.deepEqual(await readdir(directory), ["in.jsonl"]);
 });
 
-void test("usage errors: no --input, a bad --workers", async () => {
+void test("usage errors: no --input, a bad --workers, --json with --input", async () => {
   const missing = await qreason(["grade"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /give a run directory \(`qreason grade runs\/my-study`\) or --input F\.jsonl/);
@@ -71,6 +71,11 @@ void test("usage errors: no --input, a bad --workers", async () => {
   const workers = await qreason(["grade", "--input", input, "--workers", "zero"]);
   assert.equal(workers.code, 2);
   assert.match(workers.stderr, /--workers must be a positive integer/);
+  // --json is the run directory's one-line summary; with --input it was silently ignored (inputs6 audit).
+  const json = await qreason(["grade", "--input", input, "--json"]);
+  assert.equal(json.code, 2, json.stderr);
+  assert.match(json.stderr, /error\[E_USAGE\]: --json applies to a run directory/);
+  assert.equal(json.stdout, "");
 });
 
 void test("100,000 lines: all graded, in order, streamed", async () => {

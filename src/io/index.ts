@@ -6,6 +6,6 @@
 export { LineSplitter, onLines, readLines, type LineOptions } from "./lines.ts";
 export { MAX_JSON_DEPTH, jsonNestingDepth } from "./jsonDepth.ts";
 export { openRereadable, type RereadableInput } from "./inputOnce.ts";
-export { openAtomicOutput, resolveOutputTarget, type AtomicOutput, type OutputTarget } from "./outputFile.ts";
+export { makeOutputDirectory, openAtomicOutput, resolveOutputTarget, type AtomicOutput, type OutputTarget } from "./outputFile.ts";
 export { removeAtExit } from "./temporaries.ts";
 export { decodeUtf8 } from "./utf8.ts";

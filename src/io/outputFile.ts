@@ -5,7 +5,7 @@
  * the file it names (the link stays, pointing at the new content), an existing file keeps its permission
  * bits, and anything that is not a regular file (a directory, FIFO, device, socket) is refused up front.
  */
-import { createWriteStream, rmSync, type Stats, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync, type Stats, type WriteStream } from "node:fs";
 import { chmod, lstat, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import { once } from "node:events";
 import path from "node:path";
@@ -77,6 +77,21 @@ export async function resolveOutputTarget(file: string, flag = "output", options
   }
   if (!folderStats.isDirectory()) throw new QreasonError("E_USAGE", `the ${flag}'s folder is not a directory: ${folder}`, { file: requested });
   return { requested, real: path.join(await realpath(folder), path.basename(real)) };
+}
+
+/**
+ * Makes the output folder `folder` (and its parents) for `flag`: a path through a file (ENOTDIR), onto a
+ * file (EEXIST), unwritable (EACCES, EROFS) or out of space is a usage or output error naming it, not a stack.
+ */
+export function makeOutputDirectory(folder: string, flag = "output directory"): void {
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" || code === "ENOTDIR") throw new QreasonError("E_USAGE", `the ${flag} is a file, or lies inside one; give a directory`, { file: folder });
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS") throw new QreasonError("E_OUTPUT", `cannot create the ${flag}: permission denied (${code})`, { file: folder });
+    throw new QreasonError("E_OUTPUT", `cannot create the ${flag}: ${(error as Error).message}`, { file: folder });
+  }
 }
 
 export interface AtomicOutput {

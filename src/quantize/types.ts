@@ -4,6 +4,7 @@
  * matrix is needed. Names are llama.cpp's own (what `llama-quantize` and every GGUF on a model hub use).
  */
 import { QreasonError } from "../errors.ts";
+import { didYouMean } from "../study/suggest.ts";
 import { LLAMA_FTYPE } from "./llamaHeader.ts";
 
 export type ImatrixPolicy = "required" | "optional";
@@ -55,7 +56,7 @@ export function findQuantType(name: string, field = "recipe"): QuantType {
   if (type === undefined) {
     throw new QreasonError(
       "E_USAGE",
-      `unknown llama.cpp quantization type '${name}'; choose one of ${quantTypeNames().join(", ")}`,
+      `unknown llama.cpp quantization type '${name}'${didYouMean(name, quantTypeNames())}; choose one of ${quantTypeNames().join(", ")}`,
       { field },
     );
   }

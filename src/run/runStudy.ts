@@ -8,11 +8,12 @@
  * without a stored result are asked for. A variant whose keys are all done is skipped without quantizing or
  * starting its backend (its keys come from the run's memo of backend facts).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { makeOutputDirectory } from "../io/index.ts";
 import path from "node:path";
 import type { DownloadOptions } from "../data/index.ts";
 import type { WrittenReport } from "../report/index.ts";
-import { openRunDirectory, openRunStore, RUN_STORE_FILE, type RunStore } from "../store/index.ts";
+import { openRunDirectory, openRunStore, RUN_STORE_FILE, storeEnvironmentError, type RunStore } from "../store/index.ts";
 import type { Study } from "../study/index.ts";
 import type { RunEvent } from "./events.ts";
 import type { GraderVersion } from "./graderVersion.ts";
@@ -102,7 +103,7 @@ function summarize(store: RunStore, session: StageSession, result: PipelineResul
 
 /** Runs `study` into `runDirectory` (creating it), resuming whatever an earlier run left. */
 export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
-  mkdirSync(options.runDirectory, { recursive: true });
+  makeOutputDirectory(options.runDirectory, "run directory");
   const lock = acquireRunLock(options.runDirectory, "qreason run"); // one process per run directory
   try {
     const store = openRunStore(options.runDirectory);
@@ -111,6 +112,8 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
       const result = await runStages(session, { force: ["plan"], ...(options.stages ? { only: options.stages } : {}) });
       store.state.finish({ interrupted: result.interrupted });
       return summarize(store, session, result);
+    } catch (error) {
+      throw storeEnvironmentError(error, store.file) ?? error;
     } finally {
       store.close();
     }
@@ -139,6 +142,8 @@ export async function runStagesOn(runDirectory: string, stages: readonly string[
       const session = new StageSession({ store, settings: settingsOf(options), ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
       const result = await runStages(session, { only: stages, ...(options.force ? { force: options.force } : {}) });
       return summarize(store, session, result);
+    } catch (error) {
+      throw storeEnvironmentError(error, store.file) ?? error;
     } finally {
       store.close();
     }

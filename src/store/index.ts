@@ -31,7 +31,7 @@ export type {
   StoredDivergence, StoredFirstError, StoredRescueOutcome, StoredSegment, StoredStepCheck,
 } from "./attribution.ts";
 
-export { RUN_STORE_FILE, RunStore, openRunDirectory, openRunStore } from "./runStore.ts";
+export { RUN_STORE_FILE, RunStore, openRunDirectory, openRunStore, storeEnvironmentError } from "./runStore.ts";
 export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA, currentPlan, importRunRecord, readRunRecordFile, runRecordOf, writeRunRecordFile } from "./runRecord.ts";
 export { GENERATION_KEY_PREFIX, generationKey, promptHash } from "./keys.ts";
 export { SCHEMA_VERSION } from "./schema.ts";

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, test } from "node:test";
 import { DatabaseSync } from "node:sqlite";
 import type { Problem } from "../data/types.ts";
 import { QreasonError } from "../errors.ts";
-import { RUN_STORE_FILE, RunStore, openRunStore, type GenerationRecord } from "./runStore.ts";
+import { RUN_STORE_FILE, RunStore, openRunStore, storeEnvironmentError, type GenerationRecord } from "./runStore.ts";
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from "./schema.ts";
 import { FAKE_SAMPLING, fakeKey, fakeRecord } from "./testdata/fakeGenerations.ts";
 
@@ -251,4 +251,29 @@ test("a read-only store reads but cannot write", () => {
   assert.throws(() => reader.putGenerations([fakeRecord(1)]));
   reader.close();
   assert.throws(() => openRunStore(path.join(directory, "missing"), { readOnly: true }), QreasonError);
+});
+
+test("a full disk mid-batch: the batch is not stored, and the error is SQLite's 'full' (E_OUTPUT), not 'cannot rollback'", () => {
+  const store = openRunStore(directory);
+  store.putGenerations([fakeRecord(1)]);
+  // The store's own connection may not grow the file past its current pages: SQLITE_FULL, as on a full disk.
+  // (inputs6 audit: on a 300 KB tmpfs, SQLite rolled back itself and the explicit ROLLBACK then threw
+  // "cannot rollback - no transaction is active", which hid the real error.)
+  const database = (store as unknown as { database: DatabaseSync }).database;
+  const pages = (database.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
+  database.exec(`PRAGMA max_page_count = ${pages}`);
+  const big = Array.from({ length: 400 }, (_, index) => ({ ...fakeRecord(index + 2), outcome: { status: "ok" as const, result: { text: "x".repeat(4000), finishReason: "stop" as const, promptTokens: 1, completionTokens: 1, warnings: [] } } }));
+  let caught: unknown;
+  try {
+    store.putGenerations(big);
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof Error, "the batch failed");
+  assert.match(caught.message, /full/);
+  const mapped = storeEnvironmentError(caught, store.file);
+  assert.equal(mapped?.code, "E_OUTPUT");
+  assert.match(mapped?.message ?? "", /disk holding the run store is full/);
+  assert.equal(store.counts().generations, 1, "the first batch is kept, the failed one is not stored");
+  store.close();
 });

@@ -6,7 +6,7 @@
  * killed (kill -9, Ctrl-C, a crashed backend); on power loss the last few commits may roll back, but the
  * database stays consistent. Writes are batched: one transaction per batch of generations.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { BackendKind, ChatMessage, FinishReason, GenerateResult, SamplingParams } from "../backends/types.ts";
@@ -148,6 +148,54 @@ interface Statements {
 
 const now = (): string => new Date().toISOString();
 
+/** How long a statement waits for another connection's lock before SQLite gives up (SQLITE_BUSY). */
+export const STORE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * What node:sqlite reports about the store's surroundings, as the user's error naming the store: "database is
+ * locked" (SQLITE_BUSY / SQLITE_LOCKED, after the busy timeout: another program holds a lock) is E_BUSY;
+ * "database or disk is full" (SQLITE_FULL) is E_OUTPUT. Nothing is lost: the statement's transaction rolled
+ * back. Undefined for any other error.
+ */
+export function storeEnvironmentError(error: unknown, file: string): QreasonError | undefined {
+  const errcode = (error as { errcode?: unknown } | undefined)?.errcode;
+  if (typeof errcode !== "number") return undefined;
+  const primary = errcode & 0xff;
+  if (primary === 5 || primary === 6) {
+    return new QreasonError(
+      "E_BUSY",
+      `the run store is locked by another program (waited ${STORE_BUSY_TIMEOUT_MS / 1000} s): close whatever has it open (an sqlite3 shell, a database browser) and run the same command again; what is stored is kept`,
+      { file },
+      { cause: error },
+    );
+  }
+  if (primary === 13) {
+    return new QreasonError("E_OUTPUT", "the disk holding the run store is full: free some space and run the same command again; what is stored is kept", { file }, { cause: error });
+  }
+  return undefined;
+}
+
+/**
+ * A store file that exists with 0 bytes (and no write-ahead log holding its pages) was truncated: a full
+ * disk, a copy cut short, `> qreason.sqlite`. SQLite would open it as a new, empty store, and the next
+ * report would overwrite the run's report files, the only copy of its results left. Refused instead.
+ */
+function refuseEmptiedStore(file: string): void {
+  const size = (name: string): number => {
+    try {
+      return statSync(name).size;
+    } catch {
+      return -1;
+    }
+  };
+  if (size(file) !== 0 || size(`${file}-wal`) > 0) return;
+  throw new QreasonError(
+    "E_STORE",
+    "the run store is an empty file (0 bytes: truncated?); refusing to start it over beside this run's report files. Restore it from a backup, or move it away (and the report files with it) to run the study afresh",
+    { file },
+  );
+}
+
 /** Opens (creating if needed) the store of `runDirectory`. */
 export function openRunStore(runDirectory: string, options: OpenRunStoreOptions = {}): RunStore {
   if (!options.readOnly) mkdirSync(runDirectory, { recursive: true });
@@ -209,9 +257,10 @@ export class RunStore {
   }
 
   static openFile(file: string, options: OpenRunStoreOptions = {}): RunStore {
+    refuseEmptiedStore(file);
     let database: DatabaseSync;
     try {
-      database = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: 5000 });
+      database = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: STORE_BUSY_TIMEOUT_MS });
     } catch (error) {
       throw new QreasonError("E_STORE", `cannot open the run store: ${(error as Error).message}`, { file }, { cause: error });
     }
@@ -233,6 +282,9 @@ export class RunStore {
       return new RunStore(file, database, version);
     } catch (error) {
       database.close();
+      // A full disk or a lock, also inside a failed migration (its E_STORE carries the SQLite error as cause).
+      const environment = storeEnvironmentError(error, file) ?? storeEnvironmentError((error as { cause?: unknown }).cause, file);
+      if (environment !== undefined) throw environment;
       if (error instanceof QreasonError) throw error;
       throw new QreasonError("E_STORE", `the run store is unusable: ${(error as Error).message}`, { file }, { cause: error });
     }
@@ -264,7 +316,9 @@ export class RunStore {
       this.database.exec("COMMIT");
       return result;
     } catch (error) {
-      this.database.exec("ROLLBACK");
+      // SQLite has already rolled back after some errors (a full disk, an I/O error): ROLLBACK again would
+      // replace the real error with "no transaction is active".
+      if (this.database.isTransaction) this.database.exec("ROLLBACK");
       throw error;
     }
   }

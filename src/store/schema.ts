@@ -595,7 +595,7 @@ export function migrate(database: DatabaseSync, file: string, migrations: readon
       database.exec(`PRAGMA user_version = ${migration.version}`);
       database.exec("COMMIT");
     } catch (error) {
-      database.exec("ROLLBACK");
+      if (database.isTransaction) database.exec("ROLLBACK"); // not after a full disk: SQLite rolled back itself
       throw new QreasonError("E_STORE", `migrating the run store to version ${migration.version} failed: ${(error as Error).message}`, { file }, { cause: error });
     }
   }

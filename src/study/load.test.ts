@@ -84,7 +84,7 @@ const invalid: InvalidCase[] = [
   ["fp used as another variant's name", `${GGUF_MODEL}    variants:\n      - name: fp\n        llamacpp: Q8_0\nbenchmarks: [arith]\n`, [[4, "models[0].variants[0].name", /reserved for the unquantized baseline/]]],
   ["attribute: unknown rescue search", `${GGUF_MODEL}benchmarks: [arith]\nattribute:\n  rescue: binary\n`, [[5, "attribute.rescue", /'binary' is not allowed/]]],
   ["attribute: misspelled key", `${GGUF_MODEL}benchmarks: [arith]\nattribute:\n  control: 5\n`, [[5, "attribute.control", /did you mean 'controls'\?/]]],
-  ["attribute: negative threshold", `${GGUF_MODEL}benchmarks: [arith]\nattribute:\n  margin_threshold: -1\n`, [[5, "attribute.margin_threshold", /Too small/]]],
+  ["attribute: negative threshold", `${GGUF_MODEL}benchmarks: [arith]\nattribute:\n  margin_threshold: -1\n`, [[5, "attribute.margin_threshold", /^must be at least 0, got -1$/]]],
   ["missing baseline", `${GGUF_MODEL}    baseline: q8\n    variants: [Q8_0]\nbenchmarks: [arith]\n`, [[3, "models[0].baseline", /no variant named 'q8'; did you mean 'Q8_0'\?/]]],
   ["n samples at temperature 0", `${GGUF_MODEL}benchmarks: [arith]\nsampling:\n  n: 8\n`, [[5, "sampling.n", /8 copies of the greedy answer/]]],
   ["n samples at temperature 0, benchmark level", `${GGUF_MODEL}benchmarks:\n  - name: arith\n    sampling: { n: 4 }\n`, [[5, "benchmarks[0].sampling.n", /copies of the greedy answer/]]],
@@ -109,9 +109,10 @@ const invalid: InvalidCase[] = [
   ["unknown template", `${GGUF_MODEL}benchmarks: [arith]\nprompt:\n  template: step_by_step\n`, [[5, "prompt.template", /unknown prompt template 'step_by_step'; did you mean 'step-by-step'\?/]]],
   ["user format without the question", `${GGUF_MODEL}benchmarks: [arith]\nprompt:\n  user: "Solve it."\n`, [[5, "prompt.user", /must contain \{question\}/]]],
   ["top_p of 0 and a zero size", `${GGUF_MODEL}benchmarks:\n  - name: gsm8k\n    size: 0\nsampling:\n  top_p: 0\n`, [
-    [5, "benchmarks[0].size", /Too small/],
-    [7, "sampling.top_p", /Too small/],
+    [5, "benchmarks[0].size", /^must be greater than 0, got 0$/],
+    [7, "sampling.top_p", /^must be greater than 0, got 0$/],
   ]],
+  ["no variants: zod's '>=1 items' said as a count", `${GGUF_MODEL}    variants: []\nbenchmarks: [arith]\n`, [[3, "models[0].variants", /^needs at least 1 entry$/]]],
   ["newer study version", `version: 2\n${GGUF_MODEL}benchmarks: [arith]\n`, [[1, "version", /reads study files of version 1/]]],
   ["YAML syntax error", "models:\n  - gguf: m.gguf\n benchmarks: [arith]\n", [[3, "", /not valid YAML/]]],
   ["duplicate YAML key", `${GGUF_MODEL}benchmarks: [arith]\nbenchmarks: [gsm8k]\n`, [[4, "", /not valid YAML: Map keys must be unique/]]],
@@ -119,7 +120,7 @@ const invalid: InvalidCase[] = [
   ["a list instead of a mapping", "- gguf: m.gguf\n", [[1, "", /expected object, got a list/]]],
   ["several problems, reported together in line order", "models:\n  - gguf: m.gguf\n    variants: [Q8_0, {kv_cache: q2}]\nbenchmarks: [arith]\nsampling:\n  temperature: -1\n  stpo: x\nruntime:\n  thread: 2\n", [
     [3, "models[0].variants[1].kv_cache", /'Q2' is not allowed/],
-    [6, "sampling.temperature", /Too small/],
+    [6, "sampling.temperature", /^must be at least 0, got -1$/],
     [7, "sampling.stpo", /did you mean 'stop'\?/],
     [9, "runtime.thread", /did you mean 'threads'\?/],
   ]],
@@ -300,4 +301,17 @@ test("attribute: true takes the defaults; a block overrides them; the study seed
   const tuned = parseStudy(`${GGUF_MODEL}benchmarks: [arith]\nattribute:\n  controls: 0\n  top_k: 20\n  margin_threshold: 2.5\n  rescue: linear\n  mirror: false\n  max_flips: 50\n`, FILE);
   assert.deepEqual(tuned.attribute, { controls: 0, topK: 20, marginThreshold: 2.5, rescue: "linear", mirror: false, maxFlips: 50, seed: 0 });
   assert.equal(parseStudy(`${GGUF_MODEL}benchmarks: [arith]\n`, FILE).attribute, undefined);
+});
+
+test("a number past 2^53 is reported once, by the field's own ceiling, not also as zod's 'Too big: <=9007199254740991'", () => {
+  const error = (() => {
+    try {
+      parseStudy(`${GGUF_MODEL}benchmarks: [arith]\nsampling:\n  max_tokens: 1e300\n`, "/studies/huge.yaml");
+    } catch (caught) {
+      return caught;
+    }
+    return undefined;
+  })();
+  assert.ok(error instanceof QreasonError);
+  assert.equal(error.describe(), "/studies/huge.yaml:5: field 'sampling.max_tokens': must be at most 1,048,576");
 });

@@ -167,10 +167,32 @@ function fromOtherZodIssue(issue: z.core.$ZodIssue): StudyIssue {
       }
       return { path: at, message: `${describeValue(issue.input)} is not allowed (one of: ${issue.values.map(String).join(", ")})` };
     }
+    case "too_small":
+    case "too_big":
+      return { path: at, message: boundMessage(issue) };
     default:
       return { path: at, message: issue.message };
   }
 }
+
+/** zod's own "Too small: expected number to be >0" as the user would say it; a schema's own message stays. */
+function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  if (!/^Too (small|big)/.test(issue.message)) return issue.message;
+  const small = issue.code === "too_small";
+  const bound = Number(small ? issue.minimum : issue.maximum);
+  const inclusive = issue.inclusive !== false;
+  const got = typeof issue.input === "number" ? `, got ${issue.input}` : "";
+  if (issue.origin === "array" || issue.origin === "set") {
+    return small ? `needs at least ${bound} entr${bound === 1 ? "y" : "ies"}` : `takes at most ${bound} entr${bound === 1 ? "y" : "ies"}`;
+  }
+  if (issue.origin === "string") return small ? (bound <= 1 ? "must not be empty" : `needs at least ${bound} characters`) : `takes at most ${bound} characters`;
+  if (!small && bound >= Number.MAX_SAFE_INTEGER) return `${SAFE_INTEGER_MESSAGE}${got}`;
+  const comparison = small ? (inclusive ? "at least" : "greater than") : inclusive ? "at most" : "less than";
+  return `must be ${comparison} ${bound.toLocaleString("en-US")}${got}`;
+}
+
+/** An integer past 2^53 (zod's implicit bound on int()); said once, beside any ceiling of the field's own. */
+const SAFE_INTEGER_MESSAGE = "is too large a number";
 
 function describeValue(value: unknown): string {
   if (value === null) return "null";
@@ -188,7 +210,10 @@ export function studyError(issues: LocatedIssue[], file: string): QreasonError {
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
-  });
+  }).filter((issue, _, all) =>
+    // "too large a number" adds nothing beside the field's own ceiling ("must be at most 1,048,576").
+    !issue.message.startsWith(SAFE_INTEGER_MESSAGE) || !all.some((other) => other !== issue && other.line === issue.line && other.field === issue.field),
+  );
   const [first, ...rest] = distinct;
   if (first === undefined) return new QreasonError("E_INTERNAL", "study validation failed without an issue", { file });
   const listed = rest.slice(0, MAX_LISTED_ISSUES);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { sharedDataDir } from "../../testing/paths.ts";
+import { projectRoot, sharedDataDir } from "../../testing/paths.ts";
 import { runQreason } from "../../testing/cli.ts";
 
 const qreason = (args: string[], env: NodeJS.ProcessEnv = {}) => runQreason(args, { env: { QREASON_DATA: sharedDataDir, QREASON_OFFLINE: "1", ...env }, timeoutMs: 60_000 });
@@ -68,9 +68,16 @@ void test("data show filters by subject and level", async () => {
 const failures: [string, string[], Record<string, string>, number, RegExp][] = [
   ["an unknown benchmark suggests the closest name", ["data", "show", "gsm9k"], {}, 1, /error\[E_NOT_FOUND\]: unknown benchmark 'gsm9k'; did you mean 'gsm8k'\?/],
   ["an unknown split lists the splits", ["data", "show", "gsm8k", "--split", "dev"], {}, 1, /gsm8k has no split 'dev' \(splits: test, train, test_socratic\)/],
+  ["a jsonl field option on a registered benchmark is a usage error, not ignored", ["data", "show", "gsm8k", "--question-field", "q"], {}, 2, /error\[E_USAGE\]: --question-field, --answer-field and --id-field apply to jsonl:<path> benchmarks; gsm8k has its own fields/],
+  ["a mistyped --subject names the closest subject", ["data", "show", "arith", "--subject", "add_sub_mull"], {}, 2, /no arith test problem matches the filter; did you mean --subject add_sub_mul\? \(subjects: add, /],
   ["a bad --n is a usage error", ["data", "show", "gsm8k", "--n", "lots"], {}, 2, /error\[E_USAGE\]: --n must be a non-negative integer/],
   ["a missing file offline says where to put it", ["data", "show", "aime24"], { QREASON_DATA: path.join(os.tmpdir(), "qreason-no-data") }, 1,
     /error\[E_DATA_MISSING\]: .*qreason-no-data\/aime24\/test\.jsonl: benchmark file missing \(downloads are off\).*raw\.githubusercontent\.com/],
+  // inputs6 audit: only "1" meant offline (true/yes downloaded anyway), anything else silently meant online,
+  // and a $QREASON_DATA naming a file listed every benchmark as "missing".
+  ["QREASON_OFFLINE=true is offline too", ["data", "show", "aime24"], { QREASON_DATA: path.join(os.tmpdir(), "qreason-no-data"), QREASON_OFFLINE: "true" }, 1, /\(downloads are off\)/],
+  ["a QREASON_OFFLINE that is neither yes nor no is a usage error", ["data", "show", "aime24"], { QREASON_OFFLINE: "maybe" }, 2, /error\[E_USAGE\]: QREASON_OFFLINE is 'maybe'; set it to 1/],
+  ["a QREASON_DATA naming a file is a usage error", ["data", "list"], { QREASON_DATA: path.join(projectRoot, "package.json") }, 2, /error\[E_USAGE\]: .*package\.json: \$QREASON_DATA names a file; give a directory/],
 ];
 for (const [name, args, env, code, message] of failures) {
   void test(`data show: ${name}`, async () => {

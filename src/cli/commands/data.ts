@@ -8,6 +8,7 @@ import {
   PROCESSBENCH,
   benchmarkStatus,
   benchmarks,
+  closestName,
   filterProblems,
   findBenchmark,
   loadProblems,
@@ -160,6 +161,9 @@ const show = defineCommand({
       idField: args["id-field"],
     };
     const benchmark = findBenchmark(args.name, mapping);
+    if (!args.name.startsWith("jsonl:") && Object.values(mapping).some((value) => value !== undefined)) {
+      throw new QreasonError("E_USAGE", `--question-field, --answer-field and --id-field apply to jsonl:<path> benchmarks; ${benchmark.name} has its own fields`);
+    }
     const split = resolveSplit(benchmark, args.split);
     const size = args.size === undefined ? undefined : parseCount(args.size, "--size", 0);
     const all = await loadProblems(args.name, {
@@ -173,9 +177,11 @@ const show = defineCommand({
     const filtered = filterProblems(all, { levels: parseLevels(args.level), subjects: args.subject ? [args.subject] : undefined });
     if (filtered.length === 0) {
       const subjects = subjectsOf(all);
+      const closest = args.subject && !subjects.includes(args.subject) ? closestName(args.subject, subjects) : undefined;
       throw new QreasonError(
         "E_USAGE",
         `no ${benchmark.name} ${split} problem matches the filter` +
+          (closest !== undefined ? `; did you mean --subject ${closest}?` : "") +
           (subjects.length > 0 ? ` (subjects: ${subjects.join(", ")})` : " (its problems have no subjects)"),
       );
     }

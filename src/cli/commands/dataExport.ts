@@ -7,12 +7,11 @@
  */
 import { defineCommand } from "citty";
 import { createHash } from "node:crypto";
-import { access } from "node:fs/promises";
 import path from "node:path";
 import { QreasonError } from "../../errors.ts";
 import { ARITH_BENCHMARK, arithTrainingJsonl } from "../../data/arith/index.ts";
 import { findBenchmark, loadProblems, resolveSplit, selectSubset, type Problem } from "../../data/index.ts";
-import { openAtomicOutput } from "../../io/index.ts";
+import { openAtomicOutput, resolveOutputTarget } from "../../io/index.ts";
 import { readConfig } from "../config.ts";
 import { exitOnInterrupt } from "../interrupt.ts";
 
@@ -39,15 +38,6 @@ export function* exportLines(problems: Problem[]): Generator<string> {
     return;
   }
   for (const problem of problems) yield `${JSON.stringify(problem)}\n`;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Writes `lines` to `file` through a temporary file beside its real target; returns the sha256 written. */
@@ -90,7 +80,9 @@ export default defineCommand({
     const count = parseCount(args.n, "--n");
     const seed = parseSeed(args.seed);
     const out = path.resolve(args.out);
-    if (!args.force && (await exists(out))) {
+    // A directory, FIFO or missing folder is named as such, before "exists" would ask for --force.
+    const target = await resolveOutputTarget(out, "--out");
+    if (!args.force && target.mode !== undefined) {
       throw new QreasonError("E_USAGE", "the output file exists; pass --force to replace it", { file: out });
     }
     const benchmark = findBenchmark(args.name);

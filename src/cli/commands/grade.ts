@@ -104,6 +104,7 @@ export default defineCommand({
     if (args.input === undefined) {
       throw new QreasonError("E_USAGE", "give a run directory (`qreason grade runs/my-study`) or --input F.jsonl");
     }
+    if (args.json) throw new QreasonError("E_USAGE", "--json applies to a run directory; with --input every graded line is JSON already (the summary goes to stderr)");
     const timeBudgetMs = positiveInteger(args["time-budget-ms"], "--time-budget-ms");
     const workBudget = positiveInteger(args["work-budget"], "--work-budget");
     // Read twice (validate, then grade): a pipe or FIFO is copied once to a temporary file first.

@@ -59,6 +59,9 @@ describe("qreason kld", () => {
     ["a variant that is not a GGUF", () => ["kld", "--base", base, "--variant", path.join(projectRoot, "package.json"), "--benchmark", "gsm8k"], 1, /E_INPUT.*package\.json.*not a GGUF/],
     ["a seed that is not an integer", () => ["kld", ...common(), "--benchmark", "gsm8k", "--seed", "x"], 2, /--seed must be an integer/],
     ["a bad KV-cache type", () => ["kld", ...common(), "--benchmark", "gsm8k", "--variant-kv-cache", "Q3"], 2, /--variant-kv-cache/],
+    // inputs6 audit: an existing --positions failed only after both models loaded and the baseline generated.
+    ["an existing --positions file, before any model loads", () => ["kld", ...common(), "--benchmark", "gsm8k", "--positions", path.join(projectRoot, "package.json")], 2, /E_USAGE.*package\.json: the --positions file exists; give a new path/],
+    ["a --positions in a missing folder", () => ["kld", ...common(), "--benchmark", "gsm8k", "--positions", path.join(dir, "none", "p.jsonl")], 1, /E_NOT_FOUND.*--positions's folder does not exist/],
   ];
   for (const [label, args, code, pattern] of failures) {
     it(`fails clearly on ${label}`, async () => {

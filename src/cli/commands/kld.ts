@@ -13,6 +13,7 @@ import { KV_CACHE_TYPES, LlamaCppBackend, type KvCacheType } from "../../backend
 import { loadProblems, selectSubset } from "../../data/index.ts";
 import { QreasonError } from "../../errors.ts";
 import { baselineSolutions, compareModels, readTextsJsonl, type KldResult, type KldText, type PositionRecord } from "../../kld/index.ts";
+import { resolveOutputTarget } from "../../io/index.ts";
 import { readConfig, type CliConfig } from "../config.ts";
 import { createProgress } from "../progress.ts";
 
@@ -126,7 +127,7 @@ function formatSummary(summary: KldResult, title: string): string {
 function positionsWriter(file: string): { write: (record: PositionRecord) => Promise<void>; close: () => Promise<void> } {
   const stream: WriteStream = createWriteStream(file, { flags: "wx" });
   const failure = new Promise<never>((_, reject) =>
-    stream.once("error", (error) => reject(new QreasonError("E_INPUT", `cannot write positions: ${error.message}`, { file, field: "positions" }))),
+    stream.once("error", (error) => reject(new QreasonError("E_OUTPUT", `cannot write positions: ${error.message}`, { file, field: "positions" }))),
   );
   failure.catch(() => undefined); // surfaced through write/close
   return {
@@ -192,6 +193,12 @@ export default defineCommand({
       parallel: positiveInteger(args.parallel, "--parallel", 4),
     };
     const variantKv = kvCacheType(args["variant-kv-cache"]);
+    // Before the models load and the baseline generates (minutes): an existing file, a directory or a
+    // missing folder for --positions would otherwise fail only at the end.
+    if (args.positions !== undefined) {
+      const target = await resolveOutputTarget(String(args.positions), "--positions");
+      if (target.mode !== undefined) throw new QreasonError("E_USAGE", "the --positions file exists; give a new path (it is never overwritten)", { file: target.requested });
+    }
     const base = await openModel(String(args.base), "--base", common);
     let variant: Backend | undefined;
     const controller = new AbortController();

@@ -49,6 +49,9 @@ test("gguf export and data export write through a symlink and refuse a FIFO or a
 
   assertCleanError(await qreason(["data", "export", "arith", "--out", fifo, "--force", "--n", "3"]), 2, /--out is a FIFO/);
   assertCleanError(await qreason(["data", "export", "arith", "--out", directory, "--force", "--n", "3"]), 2, /--out is a directory/);
+  // Without --force too: "the output file exists; pass --force" sent the user to a --force that cannot work.
+  assertCleanError(await qreason(["data", "export", "arith", "--out", directory, "--n", "3"]), 2, /--out is a directory/);
+  assertCleanError(await qreason(["data", "export", "arith", "--out", fifo, "--n", "3"]), 2, /--out is a FIFO/);
   const textLink = path.join(directory, "arith.jsonl");
   await symlink(path.join(directory, "real", "arith.jsonl"), textLink);
   const data = await qreason(["data", "export", "arith", "--out", textLink, "--n", "3"]);
@@ -121,4 +124,27 @@ test("a binary or directory config.json is a clear error; control characters it 
   await rm(path.join(model, "config.json"));
   await mkdir(path.join(model, "config.json"));
   assertCleanError(await qreason(["gguf", "export", model, path.join(directory, "x.gguf")]), 1, /config\.json: not a file/);
+});
+
+test("labels --out refuses a directory and a missing folder with a usage error, not a stack trace (inputs6 audit)", async () => {
+  const runDirectory = path.join(await mkdtemp(path.join(scratch, "run-")), "run");
+  const study = path.join(path.dirname(runDirectory), "study.yaml");
+  const model = JSON.stringify(path.join(projectRoot, "models", "reference", "model.gguf"));
+  await writeFile(study, `name: labels\nmodels: [{ name: reference, gguf: ${model}, variants: [Q8_0] }]\nbenchmarks: [{ name: arith, size: 1 }]\nprompt: { template: testbed }\nsampling: { temperature: 0, max_tokens: 16 }\nruntime: { threads: 1 }\n`);
+  const made = await qreason(["run", study, "--out", runDirectory, "--quiet"]);
+  assert.equal(made.code, 0, made.stderr);
+  assertCleanError(await qreason(["labels", runDirectory, "--out", scratch]), 2, /--out is a directory; give a file path/);
+  assertCleanError(await qreason(["labels", runDirectory, "--out", path.join(scratch, "no such folder", "l.jsonl")]), 1, /error\[E_NOT_FOUND\]: .*--out's folder does not exist/);
+  const written = await qreason(["labels", runDirectory, "--out", path.join(runDirectory, "labels.jsonl")]);
+  assert.equal(written.code, 0, written.stderr);
+  assert.equal(await readFile(path.join(runDirectory, "labels.jsonl"), "utf8"), "");
+});
+
+test("run --out naming a file, or a path through one, is a usage error, not an ENOTDIR stack trace (inputs6 audit)", async () => {
+  const file = path.join(await mkdtemp(path.join(scratch, "file-")), "notes.txt");
+  await writeFile(file, "mine\n");
+  const study = path.join(projectRoot, "examples", "quickstart.yaml");
+  assertCleanError(await qreason(["run", study, "--out", file, "--limit", "1"]), 2, /notes\.txt: the run directory is a file, or lies inside one; give a directory/);
+  assertCleanError(await qreason(["run", study, "--out", path.join(file, "run"), "--limit", "1"]), 2, /the run directory is a file, or lies inside one/);
+  assert.equal(await readFile(file, "utf8"), "mine\n", "the file is untouched");
 });

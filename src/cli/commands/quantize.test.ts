@@ -64,6 +64,7 @@ describe("qreason quantize", () => {
       /E_INPUT.*weights\.bin.*not a GGUF/,
     ],
     ["an unknown llama.cpp type", async ({ dir, gguf }) => ["--model", gguf, "--recipe", "Q4_K_XL", "--out", path.join(dir, "x.gguf")], 2, /E_USAGE.*Q4_K_M/],
+    ["a mistyped llama.cpp type (the closest is named)", async ({ dir, gguf }) => ["--model", gguf, "--recipe", "Q4KM", "--out", path.join(dir, "x.gguf")], 2, /E_USAGE.*'Q4KM'; did you mean 'Q4_K_M'\?/],
     ["an IQ type without an imatrix", async ({ dir, gguf }) => ["--model", gguf, "--recipe", "IQ2_XS", "--out", path.join(dir, "x.gguf")], 1, /E_QUANT.*--imatrix/],
     ["a bad thread count", async ({ dir, gguf }) => ["--model", gguf, "--recipe", "Q8_0", "--out", path.join(dir, "x.gguf"), "--threads", "0"], 2, /--threads/],
     [

@@ -24,7 +24,7 @@ void test("restore export-pairs --help is the subcommand's help: formats, --out,
   const help = await runQreason(["restore", "export-pairs", "--help"]);
   assert.equal(help.code, 0, help.stderr);
   const text = plain(help.stdout);
-  assert.match(text, /USAGE restore export-pairs \[OPTIONS\] <RUNDIRECTORY> --out=<out>/);
+  assert.match(text, /USAGE qreason restore export-pairs \[OPTIONS\] <RUNDIRECTORY> --out=<out>/);
   assert.match(text, /--format=<format>\s+engine \| trl \| llamafactory/);
   assert.match(text, /--set=<set>/);
   assert.doesNotMatch(text, /--force/);
@@ -34,5 +34,5 @@ void test("restore export-pairs without --out is a usage error that shows the su
   const result = await runQreason(["restore", "export-pairs", "/nonexistent-run"]);
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /Missing required argument: --out/);
-  assert.match(plain(result.stdout), /USAGE restore export-pairs/);
+  assert.match(plain(result.stdout), /USAGE qreason restore export-pairs/);
 });

@@ -4,10 +4,11 @@
  * restoration table. `qreason restore export-pairs <run-dir> --format trl|llamafactory|engine --out DIR`
  * writes the mined pairs for another trainer. The study says what to restore in its `restore:` block.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { defineCommand, runCommand, type CommandDef } from "citty";
 import { QreasonError } from "../../errors.ts";
+import { makeOutputDirectory } from "../../io/index.ts";
 import { storedRestorations, type RestorationResult } from "../../report/restoration.ts";
 import { EXPORT_FORMATS, type ExportFormat } from "../../restore/index.ts";
 import { openRunDirectory } from "../../store/index.ts";
@@ -84,7 +85,7 @@ const exportPairs = defineCommand({
     }
     if (sets.length === 0) throw new QreasonError("E_NOT_FOUND", `no mined pair set '${String(args.set)}'${args.variant ? ` for ${String(args.variant)}` : ""} in this run; \`qreason restore ${runDirectory}\` mines them`, { file: runDirectory });
     const out = path.resolve(String(args.out));
-    mkdirSync(out, { recursive: true });
+    makeOutputDirectory(out, "--out");
     for (const set of sets) {
       const folder = path.dirname(set.file);
       const prefix = `${set.model}-${set.variant}-${set.name}`;

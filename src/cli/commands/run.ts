@@ -101,11 +101,20 @@ export async function executeStudy(studyFile: string, options: ExecuteOptions = 
   if (failed > 0 || stopped.length > 0 || broken.length > 0) {
     const parts = [
       ...(broken.length > 0 ? [`${broken.length} variant(s) failed: ${broken.map((variant) => `${variant.model}/${variant.variant} (${variant.stopped})`).join("; ")}`] : []),
-      ...(failed > 0 ? [`${failed} generation(s) failed`] : []),
+      ...(failed > 0 ? [`${failed} generation(s) failed (${failureReasons(results.failures)})`] : []),
       ...(stopped.length > 0 ? [`generation stopped early for ${stopped.map((variant) => `${variant.model}/${variant.variant} (${variant.stopped})`).join(", ")}`] : []),
     ];
     throw new QreasonError("E_BACKEND", `${parts.join("; ")}. The report covers what was generated; run the same command again to retry.`, { file: runDirectory });
   }
+}
+
+/** The distinct errors behind failed generations, most frequent first (at most 3): the user sees why, not only how many. */
+export function failureReasons(failures: readonly { error: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const failure of failures) counts.set(failure.error, (counts.get(failure.error) ?? 0) + 1);
+  const ranked = [...counts].sort((left, right) => right[1] - left[1]);
+  const shown = ranked.slice(0, 3).map(([error, count]) => `${count} x ${error.length > 300 ? `${error.slice(0, 300)}…` : error}`);
+  return `${shown.join("; ")}${ranked.length > 3 ? `; ${ranked.length - 3} other error(s) in the report's failures` : ""}`;
 }
 
 const EXAMPLES = `
