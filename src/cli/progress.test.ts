@@ -66,3 +66,16 @@ test("a disabled bar without lines stays silent; with lines it writes them", () 
   lined.tick(2);
   assert.deepEqual(lines, ["x: 2/2 (100%), 2.00/s"]);
 });
+
+test("a detail (a training loss) rides on the same line and is replaced, not a new progress each time", () => {
+  const lines: string[] = [];
+  const time = clock();
+  const progress = lineProgress("reference/Q2_K-pure dpo: training dpo", 30, { write: (line) => lines.push(line), now: time.now });
+  for (let step = 1; step <= 30; step++) {
+    time.advance(200);
+    progress.tick(1, `loss ${(0.7 - step * 0.01).toFixed(3)}`);
+  }
+  // 30 steps in 6 s: the rate is the whole run's, and the last line shows the last loss.
+  assert.equal(lines.at(-1), "reference/Q2_K-pure dpo: training dpo: 30/30 (100%), 5.00/s — loss 0.400");
+  assert.equal(lines[0], "reference/Q2_K-pure dpo: training dpo: 5/30 (16%), 5.00/s, about 5s left — loss 0.650");
+});

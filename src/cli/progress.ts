@@ -7,8 +7,8 @@
 import cliProgress from "cli-progress";
 
 export interface Progress {
-  /** Advance by `delta` items (default 1). */
-  tick(delta?: number): void;
+  /** Advance by `delta` items (default 1); `detail` (a loss, say) is shown after the count until replaced. */
+  tick(delta?: number, detail?: string): void;
   /** Change the total once it is known. */
   setTotal(total: number): void;
   stop(): void;
@@ -47,6 +47,7 @@ export function lineProgress(label: string, total: number, options: LineOptions)
   let value = 0;
   let printed = 0;
   let printedAt = started;
+  let detail = "";
   const every = (): number => options.every ?? Math.max(1, Math.ceil(current / 10));
   const print = (): void => {
     const elapsed = Math.max((now() - started) / 1000, 1e-3);
@@ -54,13 +55,14 @@ export function lineProgress(label: string, total: number, options: LineOptions)
     const finite = Number.isFinite(current);
     const share = finite && current > 0 ? ` (${Math.floor((100 * value) / current)}%)` : "";
     const left = finite && value < current && rate > 0 ? `, about ${formatSeconds((current - value) / rate)} left` : "";
-    options.write(`${label}: ${value}${finite ? `/${current}` : ""}${share}, ${rate >= 10 ? rate.toFixed(0) : rate.toFixed(2)}/s${left}`);
+    options.write(`${label}: ${value}${finite ? `/${current}` : ""}${share}, ${rate >= 10 ? rate.toFixed(0) : rate.toFixed(2)}/s${left}${detail !== "" ? ` — ${detail}` : ""}`);
     printed = value;
     printedAt = now();
   };
   return {
-    tick(delta = 1) {
+    tick(delta = 1, latest?: string) {
       value += delta;
+      if (latest !== undefined) detail = latest;
       if (value === printed) return;
       const since = now() - printedAt;
       // A tenth of the work, but not more than a line a second (fast steps would print ten lines at once).
@@ -81,7 +83,7 @@ export function createProgress(options: ProgressOptions): Progress {
   }
   const bar = new cliProgress.SingleBar(
     {
-      format: `${options.label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {eta_formatted}`,
+      format: `${options.label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {eta_formatted}{detail}`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: false,
@@ -91,12 +93,14 @@ export function createProgress(options: ProgressOptions): Progress {
   );
   const started = Date.now();
   let value = 0;
-  bar.start(options.total, 0, { rate: "0" });
+  let detail = "";
+  bar.start(options.total, 0, { rate: "0", detail });
   return {
-    tick(delta = 1) {
+    tick(delta = 1, latest?: string) {
       value += delta;
+      if (latest !== undefined) detail = ` | ${latest}`;
       const seconds = Math.max((Date.now() - started) / 1000, 1e-3);
-      bar.update(value, { rate: (value / seconds).toFixed(1) });
+      bar.update(value, { rate: (value / seconds).toFixed(1), detail });
     },
     setTotal(total: number) {
       bar.setTotal(total);

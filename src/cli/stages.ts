@@ -37,14 +37,14 @@ export function eventPrinter(config: CliConfig, quiet: boolean, options: Printer
   const say = (line: string): void => {
     if (!quiet) write(`qreason: ${line}`);
   };
-  const show = (key: string, label: string, done: number, total: number): void => {
+  const show = (key: string, label: string, done: number, total: number, detail?: string): void => {
     let entry = bars.get(key);
     if (entry === undefined) {
       const lines = config.interactive || quiet ? undefined : { write: (line: string) => write(`qreason: ${line}`) };
       entry = { bar: createProgress({ label, total, enabled: config.interactive && !quiet, ...(lines ? { lines } : {}) }), shown: 0 };
       bars.set(key, entry);
     }
-    entry.bar.tick(done - entry.shown);
+    entry.bar.tick(done - entry.shown, detail);
     entry.shown = done;
     if (done >= total) finish(key);
   };
@@ -61,7 +61,7 @@ export function eventPrinter(config: CliConfig, quiet: boolean, options: Printer
           say(event.message);
           break;
         case "prepare":
-          if (event.total !== undefined && event.done !== undefined) show(`prepare ${name} ${event.message}`, `${name}: ${event.message}`, event.done, event.total);
+          if (event.total !== undefined && event.done !== undefined) show(`prepare ${name} ${event.message}`, `${name}: ${event.message}`, event.done, event.total, event.detail);
           else if (event.message !== lastMessage) say(`${name}: ${event.message}`);
           lastMessage = event.message;
           break;

@@ -11,8 +11,11 @@ export type RunEvent =
   /** A stage of the pipeline starts, with what it has pending, and ends (milliseconds, and a line to show when it has one). */
   | { type: "stage-start"; stage: string; pending: StagePending }
   | { type: "stage-end"; stage: string; status: "done" | "interrupted" | "failed"; ms: number; message?: string }
-  /** Progress inside a long step of one variant (export, quantization); `done/total` when countable. */
-  | { type: "prepare"; model: string; variant: string; message: string; done?: number; total?: number }
+  /**
+   * Progress inside a long step of one variant (export, quantization, training); `done/total` when countable.
+   * `message` names the step and is stable while it runs; `detail` is what changes (a training loss).
+   */
+  | { type: "prepare"; model: string; variant: string; message: string; done?: number; total?: number; detail?: string }
   /** Generation of a variant begins: `pending` of `total` generations still to make. */
   | { type: "generate-start"; model: string; variant: string; total: number; pending: number }
   | { type: "generated"; model: string; variant: string; ok: boolean; sample?: GeneratedSample }

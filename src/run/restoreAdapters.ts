@@ -131,7 +131,9 @@ export async function ensureAdapter(
         context.emit({
           type: "prepare",
           ...name,
-          message: `training ${job.method}${progress.loss !== null ? ` (loss ${progress.loss.toFixed(3)}${progress.reward_accuracy !== null ? `, reward acc ${progress.reward_accuracy.toFixed(2)}` : ""})` : ""}`,
+          // The loss is the detail, not the message: the message keys the progress bar, which must last the whole run.
+          message: `training ${job.method}`,
+          ...(progress.loss !== null ? { detail: `loss ${progress.loss.toFixed(3)}${progress.reward_accuracy !== null ? `, reward acc ${progress.reward_accuracy.toFixed(2)}` : ""}` } : {}),
           done: progress.step,
           total: progress.total,
         }),
