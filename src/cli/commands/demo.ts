@@ -42,7 +42,7 @@ export function enginePython(python: string): string {
 }
 
 export default defineCommand({
-  meta: { name: "demo", description: "Run the quickstart study (reference model, arith testbed, llama.cpp on CPU) and write its report" },
+  meta: { name: "demo", description: "Run the quickstart study (reference model, arith testbed, llama.cpp on CPU), restore its worst variant with a DPO LoRA, and write its report" },
   args: {
     out: { type: "string", description: "Run directory (default: runs/quickstart-<hash>)" },
     quiet: { type: "boolean", description: "No progress output" },
