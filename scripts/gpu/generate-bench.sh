@@ -13,7 +13,8 @@
 # peaked model, graphs replayed), fixed (batches 1/64/256, 256 prompt + 256 new: ours-old, ours-fast,
 # ours-fast-exact, floor), long (512 requests, 64..4096 output tokens), quant (bf16 / KV int4 / W4 in the fast path),
 # hf (HF generate, static cache), compiled (ours-fast with torch.compile, batches 64/256), fixed-cublas (ours-fast at
-# 64/256 with every decode projection on cuBLAS: the A/B of the Triton split-K GEMMs).
+# 64/256 with every decode projection on cuBLAS: the A/B of the Triton split-K GEMMs), fixed-nopdl (ours-fast at
+# 1/64/256 with QREASON_DECODE_PDL=0: the A/B of programmatic dependent launch).
 # Output: printed, and $OUT/generate-<section>.json + .log (the device tool's folder; /tmp/generate-bench).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -47,6 +48,8 @@ for section in $sections; do
     parity)   run parity 200 env QREASON_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider \
                 engine/tests/test_decode_kernels.py engine/tests/test_fast_generate.py ;;
     profile)  run profile "${PROFILE_LIMIT:-220}" $bench --sections profile --json "$out/generate-profile.json" ;;
+    fixed-nopdl) run fixed-nopdl 110 env QREASON_DECODE_PDL=0 $bench --sections fixed --batches 1,64,256 \
+                --modes ours-fast --json "$out/generate-fixed-nopdl.json" ;;
     fixed-cublas) run fixed-cublas 110 env QREASON_DECODE_GEMM=cublas $bench --sections fixed --batches 64,256 \
                 --modes ours-fast --json "$out/generate-fixed-cublas.json" ;;
     check)    run check 60 $bench --sections check --json "$out/generate-check.json" ;;

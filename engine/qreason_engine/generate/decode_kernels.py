@@ -17,6 +17,11 @@ the KV write (rounded to the variant's KV grid inside the same kernel).
   arithmetic of quant/grid.py: IEEE division, round half to even) or the fp8 e4m3 round trip happens in
   the kernel, instead of a dozen elementwise kernels per tensor.
 
+On Hopper and later the fused decode launches these kernels with programmatic dependent launch (PDL,
+`pdl_wanted`): each waits on the previous kernel (`gdc_wait`) before reading its output, then lets the next
+one start; a GEMM first asks L2 for its first weight tiles, which no kernel writes. At 33-64 rows that made
+the Triton GEMMs beat cuBLAS on every decode shape (H200, 2026-12-04: batch 64 +5-9 %, docs/benchmarks.md).
+
 These are used only by the fused decode on CUDA (slot_forward.py); the exact path (fused=False) and the CPU
 keep SDPA and the eager rounding. Not bit-identical to those: the scores are summed in another order (an
 ulp), which the fused mode's tests allow. `available()` is False without Triton or without CUDA.
@@ -34,12 +39,40 @@ try:  # the GPU image has Triton; the CPU lock does not
         from triton.language.extra import libdevice
     except ImportError:  # older layout
         from triton.language.extra.cuda import libdevice
+    try:  # grid dependency control (programmatic dependent launch, Hopper and later): Triton >= 3.3
+        from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
+    except ImportError:  # pragma: no cover - an older Triton: no PDL
+        gdc_wait = gdc_launch_dependents = None
 except ImportError:  # pragma: no cover - exercised where Triton is absent (the CPU lock)
     triton = None
 
 
 def available(device: torch.device) -> bool:
     return triton is not None and device.type == "cuda"
+
+
+def pdl_supported(device: torch.device) -> bool:
+    """Programmatic dependent launch: a Triton with grid dependency control on a GPU of compute capability
+    9.0 or later (Hopper)."""
+    return (available(device) and gdc_wait is not None
+            and torch.cuda.get_device_capability(device)[0] >= 9)
+
+
+def pdl_wanted(device: torch.device) -> bool:
+    """Whether the fused decode launches its Triton kernels with programmatic dependent launch (PDL).
+    QREASON_DECODE_PDL=0 turns it off (the A/B of the benchmark), 1 or unset: on where supported.
+
+    Why: a decode step at 64 rows is ~150 kernels of 2-20 us, and each one's start (launch, the first
+    loads' latency) and tail (the last programs running while most SMs idle) cost a few us of bandwidth.
+    Launched with PDL, a kernel's programs start while the previous kernel's last ones finish; they wait
+    (`gdc_wait`) before touching anything it writes, and a GEMM first asks L2 for its own weight rows,
+    which no earlier kernel writes: the weight stream starts under the previous kernel's tail (the idea of
+    CUTLASS's Hopper example 63, GEMM with weight prefetch)."""
+    import os
+
+    if os.environ.get("QREASON_DECODE_PDL", "1").strip().lower() in ("0", "off", "false", "no"):
+        return False
+    return pdl_supported(device)
 
 
 def _pow2(n: int) -> int:
@@ -69,12 +102,35 @@ def split_size(length: int, pairs: int = 0) -> int:
 if triton is not None:
 
     @triton.jit
+    def _enter(USE_GDC: tl.constexpr):
+        # Launched with PDL: wait until the previous kernel has finished and its writes are visible, then
+        # let the next kernel's programs start (they wait in turn; at most two kernels overlap).
+        if USE_GDC:
+            gdc_wait()
+            gdc_launch_dependents()
+
+    @triton.jit
+    def _prefetch_rows(W, rn, N, stride_wn, k0, k_len, program, WAVE: tl.constexpr, LINE: tl.constexpr,
+                       LINES: tl.constexpr):
+        # Ask L2 for the first LINES 128-byte lines (LINE elements each) of weight rows rn from column k0
+        # (not past k0 + k_len) before waiting on the previous kernel, which never writes weights: the
+        # pipeline's first tiles arrive under that kernel's tail. Only the first WAVE programs, the ones
+        # resident while it runs (prefetching more, or whole slices, thrashed L2: lm_head 145 -> 170 us).
+        if program < WAVE:
+            rows = tl.minimum(rn, N - 1).to(tl.int64) * stride_wn
+            columns = tl.minimum(k0 + tl.arange(0, LINES) * LINE, k0 + k_len - 1)
+            tl.inline_asm_elementwise("prefetch.global.L2 [$1]; // dummy $0", "=r,l",
+                                      [W + rows[:, None] + columns[None, :]], dtype=tl.int32, is_pure=False, pack=1)
+
+    @triton.jit
     def _attend_split(Q, KV, POS, PART_O, PART_L, OUT, limit, qk_scale,
                       stride_qs, stride_qh, stride_ks, stride_kp, stride_kh, v_offset, stride_os, stride_oh,
                       KV_HEADS: tl.constexpr, SPLITS: tl.constexpr, GROUP: tl.constexpr, G_PAD: tl.constexpr,
                       HEAD_DIM: tl.constexpr, SPLIT: tl.constexpr, BLOCK_N: tl.constexpr, PRECISION: tl.constexpr,
-                      DIRECT: tl.constexpr):
+                      DIRECT: tl.constexpr, USE_GDC: tl.constexpr):
         # DIRECT: one split covers every attended position: the program stores the output itself (no merge).
+        # The cache is streamed once per step: read evict-first (L2 keeps what many programs re-read).
+        _enter(USE_GDC)
         slot = tl.program_id(0).to(tl.int64)  # offsets past 2^31 elements in large caches
         head = tl.program_id(1)
         split = tl.program_id(2)
@@ -93,14 +149,16 @@ if triton is not None:
             for n0 in range(start, end, BLOCK_N):
                 n = n0 + tl.arange(0, BLOCK_N)
                 valid = n < end
-                k = tl.load(base + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0)
+                k = tl.load(base + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0,
+                            eviction_policy="evict_first")
                 s = tl.dot(q, tl.trans(k), input_precision=PRECISION) * qk_scale  # log2 units
                 s = tl.where(valid[None, :], s, float("-inf"))
                 m_new = tl.maximum(m, tl.max(s, 1))
                 alpha = tl.exp2(m - m_new)
                 p = tl.exp2(s - m_new[:, None])
                 total = total * alpha + tl.sum(p, 1)
-                v = tl.load(base + v_offset + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0)
+                v = tl.load(base + v_offset + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0,
+                            eviction_policy="evict_first")
                 acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v, input_precision=PRECISION)
                 m = m_new
             keep = g < GROUP
@@ -116,7 +174,8 @@ if triton is not None:
     @triton.jit
     def _attend_merge(PART_O, PART_L, POS, OUT, limit, stride_os, stride_oh,
                       KV_HEADS: tl.constexpr, SPLITS: tl.constexpr, GROUP: tl.constexpr, G_PAD: tl.constexpr,
-                      HEAD_DIM: tl.constexpr, SPLIT: tl.constexpr):
+                      HEAD_DIM: tl.constexpr, SPLIT: tl.constexpr, USE_GDC: tl.constexpr):
+        _enter(USE_GDC)
         slot = tl.program_id(0).to(tl.int64)
         head = tl.program_id(1)
         length = tl.minimum(tl.load(POS + slot).to(tl.int32) + 1, limit)
@@ -214,12 +273,14 @@ if triton is not None:
     def _rotary_write(QKV, COS, SSIN, POS, QOUT, KV, stride_x, stride_xs, stride_t, stride_qs, stride_qh, stride_cs,
                       stride_cp, stride_ch, v_offset, HEADS: tl.constexpr, KV_HEADS: tl.constexpr,
                       HEADS_PAD: tl.constexpr, MODE: tl.constexpr, MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr,
-                      HEAD_DIM: tl.constexpr, GROUP_SIZE: tl.constexpr, SPLITS: tl.constexpr):
+                      HEAD_DIM: tl.constexpr, GROUP_SIZE: tl.constexpr, SPLITS: tl.constexpr,
+                      USE_GDC: tl.constexpr):
         # One slot's row of the fused q/k/v GEMM output [q heads | k heads | v heads] (or of its SPLITS
         # split-K partials, summed here), every head at once: the rotary embedding of q and k (x * cos,
         # rounded to the model's dtype as the separate multiplication rounds it, plus roll(x) * signed sin);
         # the query heads stored rotated, the rotated keys and the values rounded to the KV grid and
         # written at the slot's position.
+        _enter(USE_GDC)
         slot = tl.program_id(0).to(tl.int64)
         position = tl.load(POS + slot)
         h = tl.arange(0, HEADS_PAD)
@@ -279,9 +340,10 @@ if triton is not None:
             tl.store(target, x.to(dtype).to(KV.dtype.element_ty), mask=(is_key | is_value)[:, None])
 
     @triton.jit
-    def _argmax_blocks(X, VALUES, INDEX, width, stride_x, blocks, BLOCK: tl.constexpr):
+    def _argmax_blocks(X, VALUES, INDEX, width, stride_x, blocks, BLOCK: tl.constexpr, USE_GDC: tl.constexpr):
         # Greedy decoding's argmax, first stage: the largest logit of one block of one row and its first
         # index (NaN counts as the largest, as torch.argmax has it).
+        _enter(USE_GDC)
         row = tl.program_id(0).to(tl.int64)
         block = tl.program_id(1)
         columns = block * BLOCK + tl.arange(0, BLOCK)
@@ -292,7 +354,8 @@ if triton is not None:
         tl.store(INDEX + row * blocks + block, block * BLOCK + best)
 
     @triton.jit
-    def _argmax_merge(VALUES, INDEX, OUT, blocks, BLOCKS: tl.constexpr):
+    def _argmax_merge(VALUES, INDEX, OUT, blocks, BLOCKS: tl.constexpr, USE_GDC: tl.constexpr):
+        _enter(USE_GDC)
         row = tl.program_id(0).to(tl.int64)
         b = tl.arange(0, BLOCKS)
         values = tl.load(VALUES + row * blocks + b, mask=b < blocks, other=float("-inf"))
@@ -301,10 +364,11 @@ if triton is not None:
 
     @triton.jit
     def _add_rms_norm(H, Y, WEIGHT, H_OUT, N_OUT, width, eps, stride_h, stride_ys, stride_y, stride_ho, stride_no,
-                      HAS_ADD: tl.constexpr, SPLITS: tl.constexpr, BLOCK: tl.constexpr):
+                      HAS_ADD: tl.constexpr, SPLITS: tl.constexpr, BLOCK: tl.constexpr, USE_GDC: tl.constexpr):
         # One row: hidden + y (y a GEMM output or its SPLITS split-K partials, summed and rounded to the
         # model's dtype first), stored as the new hidden state, and RMSNorm of it as the Llama-family modules
         # compute it: weight * (x * rsqrt(mean(x^2) + eps)).to(dtype), with x in float32.
+        _enter(USE_GDC)
         row = tl.program_id(0).to(tl.int64)
         columns = tl.arange(0, BLOCK)
         keep = columns < width
@@ -323,7 +387,8 @@ if triton is not None:
 
     @triton.jit
     def _gemm(X, W, P, M, N, k_per_split, stride_xm, stride_wn, stride_ps, stride_pm,
-              BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr):
+              BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr,
+              USE_GDC: tl.constexpr, WAVE: tl.constexpr, LINE: tl.constexpr, LINES: tl.constexpr):
         # x [M, K] @ w[N, K]^T over one split of K (k_per_split, a multiple of BLOCK_K): the decode's skinny
         # GEMMs (M = slots) split along K so that enough programs stream the weights; each split stores its
         # float32 partial (or, with one split, the output in P's dtype) and the consumer kernel sums them.
@@ -336,12 +401,16 @@ if triton is not None:
         keep_m = rm < M
         keep_n = rn < N
         k0 = split * k_per_split
+        if USE_GDC:
+            program = (split * tl.num_programs(1) + pid_n) * tl.num_programs(0) + pid_m
+            _prefetch_rows(W, rn, N, stride_wn, k0, k_per_split, program, WAVE, LINE, LINES)
+        _enter(USE_GDC)
         x_ptr = X + rm[:, None].to(tl.int64) * stride_xm + (k0 + rk)[None, :]
         w_ptr = W + rn[:, None].to(tl.int64) * stride_wn + (k0 + rk)[None, :]
         acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
         for _ in range(0, k_per_split, BLOCK_K):
             x = tl.load(x_ptr, mask=keep_m[:, None], other=0.0)
-            w = tl.load(w_ptr, mask=keep_n[:, None], other=0.0)
+            w = tl.load(w_ptr, mask=keep_n[:, None], other=0.0, eviction_policy="evict_first")
             acc = tl.dot(x, tl.trans(w), acc, input_precision=PRECISION)
             x_ptr += BLOCK_K
             w_ptr += BLOCK_K
@@ -351,7 +420,8 @@ if triton is not None:
     @triton.jit
     def _gemm_stream(X, W, P, M, N, k_per_split, stride_xm, stride_wn, stride_pm,
                      BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SWAP: tl.constexpr,
-                     ATOMIC: tl.constexpr, PRECISION: tl.constexpr):
+                     ATOMIC: tl.constexpr, PRECISION: tl.constexpr, USE_GDC: tl.constexpr, WAVE: tl.constexpr,
+                     LINE: tl.constexpr, LINES: tl.constexpr):
         # x [M, K] @ w[N, K]^T for decode's weight-streaming shapes: the grid's first axis walks N (small
         # BLOCK_N gives every SM weight rows without splitting K); SWAP computes w_tile @ x_tile^T (the weight
         # rows as the MMA's M side, the few slots as its N side); ATOMIC adds this split's float32 sum into
@@ -365,6 +435,10 @@ if triton is not None:
         keep_m = rm < M
         keep_n = rn < N
         k0 = split * k_per_split
+        if USE_GDC:
+            program = (split * tl.num_programs(1) + pid_m) * tl.num_programs(0) + pid_n
+            _prefetch_rows(W, rn, N, stride_wn, k0, k_per_split, program, WAVE, LINE, LINES)
+        _enter(USE_GDC)
         x_ptr = X + rm[:, None].to(tl.int64) * stride_xm + (k0 + rk)[None, :]
         w_ptr = W + rn[:, None].to(tl.int64) * stride_wn + (k0 + rk)[None, :]
         if SWAP:
@@ -373,7 +447,7 @@ if triton is not None:
             acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
         for _ in range(0, k_per_split, BLOCK_K):
             x = tl.load(x_ptr, mask=keep_m[:, None], other=0.0)
-            w = tl.load(w_ptr, mask=keep_n[:, None], other=0.0)
+            w = tl.load(w_ptr, mask=keep_n[:, None], other=0.0, eviction_policy="evict_first")
             if SWAP:
                 acc = tl.dot(w, tl.trans(x), acc, input_precision=PRECISION)
             else:
@@ -392,14 +466,20 @@ if triton is not None:
             tl.store(out, acc.to(P.dtype.element_ty), mask=keep)
 
     @triton.jit
-    def _gemm_tma(X_DESC, W_DESC, P, M, N, K, stride_pm,
-                  BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr):
+    def _gemm_tma(X_DESC, W_DESC, W, P, M, N, K, stride_pm, stride_wn,
+                  BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr,
+                  USE_GDC: tl.constexpr, WAVE: tl.constexpr, LINE: tl.constexpr, LINES: tl.constexpr):
         # gemm_stream's plain case with the x and weight tiles loaded by the Hopper TMA engine (host tensor
-        # descriptors; out-of-range rows read as zeros): no per-element address arithmetic in the loop.
+        # descriptors; out-of-range rows read as zeros): no per-element address arithmetic in the loop. W:
+        # the weight's pointer, for the prefetch under PDL.
         pid_n = tl.program_id(0)
         pid_m = tl.program_id(1)
         m0 = pid_m * BLOCK_M
         n0 = pid_n * BLOCK_N
+        if USE_GDC:
+            _prefetch_rows(W, n0 + tl.arange(0, BLOCK_N), N, stride_wn, 0, K, pid_m * tl.num_programs(0) + pid_n, WAVE,
+                           LINE, LINES)
+        _enter(USE_GDC)
         acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
         for k in range(0, K, BLOCK_K):
             x = X_DESC.load([m0, k])
@@ -411,9 +491,11 @@ if triton is not None:
         tl.store(out, acc.to(P.dtype.element_ty), mask=(rm < M)[:, None] & (rn < N)[None, :])
 
     @triton.jit
-    def _silu_mul(X, OUT, inner, stride_x, stride_xs, stride_o, SPLITS: tl.constexpr, BLOCK: tl.constexpr):
+    def _silu_mul(X, OUT, inner, stride_x, stride_xs, stride_o, SPLITS: tl.constexpr, BLOCK: tl.constexpr,
+                  USE_GDC: tl.constexpr):
         # act(gate) * up over the fused gate/up output [rows, 2 * inner] (or its SPLITS split-K partials),
         # rounded as the two kernels round.
+        _enter(USE_GDC)
         row = tl.program_id(0).to(tl.int64)
         columns = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
         keep = columns < inner
@@ -459,6 +541,22 @@ def write_kv(kv: torch.Tensor, key: torch.Tensor, value: torch.Tensor, positions
         MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim, GROUP_SIZE=mode[3], num_warps=1)
 
 
+def _gdc(pdl: bool) -> dict:
+    """Launch options of a kernel with the USE_GDC switch: PDL on or off (launch_pdl only when on, which
+    Triton's interpreter does not know)."""
+    return {"USE_GDC": True, "launch_pdl": True} if pdl else {"USE_GDC": False}
+
+
+def _prefetch(weight: torch.Tensor, k_len: int, block_k: int, pdl: bool) -> dict:
+    """The GEMM kernels' PDL options and their weight prefetch: the first two BLOCK_K tiles of each
+    program's rows (LINES 128-byte lines of LINE elements, a power of two) in the first WAVE programs
+    (two per SM: those resident while the previous kernel finishes)."""
+    line = max(1, 128 // weight.element_size())
+    lines = max(1, min(k_len, 2 * block_k) // line)
+    wave = 2 * torch.cuda.get_device_properties(weight.device).multi_processor_count if pdl else 0
+    return {**_gdc(pdl), "WAVE": wave, "LINE": line, "LINES": 1 << (lines.bit_length() - 1)}
+
+
 def _splits(x: torch.Tensor) -> tuple[int, int]:
     """(splits, stride between splits) of a GEMM output: [rows, n] (one) or float32 partials [splits, rows, n]."""
     return (x.shape[0], x.stride(0)) if x.dim() == 3 else (1, 0)
@@ -471,7 +569,7 @@ def dense(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
 
 def rotary_write(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor, positions: torch.Tensor,
                  kv: torch.Tensor, heads: int, kv_heads: int, mode: tuple[int, float, float, int],
-                 dtype: torch.dtype | None = None) -> torch.Tensor:
+                 dtype: torch.dtype | None = None, pdl: bool = False) -> torch.Tensor:
     """qkv: the fused GEMM's output [slots, (heads + 2 * kv_heads) * head_dim] (or its float32 split-K
     partials [splits, slots, ...]); cos, signed_sin: the rotary tables [positions, head_dim]; kv: one layer's
     cache. Writes the rotated, rounded key and the rounded value of every slot at its position; returns the
@@ -485,7 +583,7 @@ def rotary_write(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor,
         qkv, cos, signed_sin, positions, q, keys, qkv.stride(-2), stride_split, cos.stride(0), q.stride(0), q.stride(1),
         keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0), HEADS=heads, KV_HEADS=kv_heads,
         HEADS_PAD=_pow2(heads + 2 * kv_heads), MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], HEAD_DIM=head_dim,
-        GROUP_SIZE=mode[3], SPLITS=splits, num_warps=4)
+        GROUP_SIZE=mode[3], SPLITS=splits, num_warps=4, **_gdc(pdl))
     return q
 
 
@@ -508,7 +606,7 @@ def rotary_rows(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor, 
 
 
 def add_rms_norm(hidden: torch.Tensor, addend: torch.Tensor | None, weight: torch.Tensor,
-                 eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+                 eps: float, pdl: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """(hidden + addend, rms_norm(hidden + addend) * weight) in one kernel (hidden updated in place);
     without an addend, (hidden, its norm). hidden [rows, width]; addend a GEMM output [rows, width] or its
     float32 split-K partials."""
@@ -521,11 +619,11 @@ def add_rms_norm(hidden: torch.Tensor, addend: torch.Tensor | None, weight: torc
     _add_rms_norm[(rows,)](
         hidden, y, weight, hidden, normed, width, eps, hidden.stride(0), stride_split, stride_y, hidden.stride(0),
         normed.stride(0), HAS_ADD=addend is not None, SPLITS=splits, BLOCK=_pow2(width),
-        num_warps=4 if width <= 4096 else 8)
+        num_warps=4 if width <= 4096 else 8, **_gdc(pdl))
     return hidden, normed
 
 
-def silu_mul(gate_up: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
+def silu_mul(gate_up: torch.Tensor, dtype: torch.dtype | None = None, pdl: bool = False) -> torch.Tensor:
     """silu(gate) * up of the fused gate/up GEMM's output [rows, 2 * inner] (or its float32 split-K
     partials): one kernel instead of two."""
     splits, stride_split = _splits(gate_up)
@@ -534,11 +632,11 @@ def silu_mul(gate_up: torch.Tensor, dtype: torch.dtype | None = None) -> torch.T
     out = torch.empty((rows, inner), dtype=dtype or gate_up.dtype, device=gate_up.device)
     block = 1024
     _silu_mul[(rows, triton.cdiv(inner, block))](gate_up, out, inner, gate_up.stride(-2), stride_split, out.stride(0),
-                                                 SPLITS=splits, BLOCK=block, num_warps=4)
+                                                 SPLITS=splits, BLOCK=block, num_warps=4, **_gdc(pdl))
     return out
 
 
-def argmax(logits: torch.Tensor) -> torch.Tensor:
+def argmax(logits: torch.Tensor, pdl: bool = False) -> torch.Tensor:
     """logits [rows, vocab] -> the first index of each row's maximum (long), as torch.argmax: two kernels
     that spread a row over many programs (torch's reduction runs one row per block: few blocks at decode)."""
     rows, width = logits.shape
@@ -547,8 +645,10 @@ def argmax(logits: torch.Tensor) -> torch.Tensor:
     values = torch.empty((rows, blocks), dtype=torch.float32, device=logits.device)
     index = torch.empty((rows, blocks), dtype=torch.int32, device=logits.device)
     out = torch.empty(rows, dtype=torch.long, device=logits.device)
-    _argmax_blocks[(rows, blocks)](logits, values, index, width, logits.stride(0), blocks, BLOCK=block, num_warps=8)
-    _argmax_merge[(rows,)](values, index, out, blocks, BLOCKS=max(16, _pow2(blocks)), num_warps=1)
+    _argmax_blocks[(rows, blocks)](logits, values, index, width, logits.stride(0), blocks, BLOCK=block, num_warps=8,
+                                        **_gdc(pdl))
+    _argmax_merge[(rows,)](values, index, out, blocks, BLOCKS=max(16, _pow2(blocks)), num_warps=1,
+                                 **_gdc(pdl))
     return out
 
 
@@ -557,12 +657,12 @@ def argmax(logits: torch.Tensor) -> torch.Tensor:
 GemmConfig = tuple[int, int, int, int, int, int]
 
 
-def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Tensor:
+def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig, pdl: bool = False) -> torch.Tensor:
     """x [M, K] @ weight[N, K]^T with the Triton kernel: [M, N] in x's dtype with one split, else the float32
     partials [splits, M, N] (the consumer kernels sum them; `dense` does it for the others). An 8-field
     configuration is the weight-streaming kernel's (`gemm_stream`)."""
     if len(config) == 9:
-        return gemm_stream(x, weight, config)
+        return gemm_stream(x, weight, config, pdl)
     block_m, block_n, block_k, splits, warps, stages = config
     rows, width = x.shape
     n = weight.shape[0]
@@ -574,7 +674,7 @@ def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Ten
     _gemm[(triton.cdiv(rows, block_m), triton.cdiv(n, block_n), splits)](
         x, weight, out, rows, n, width // splits, x.stride(0), weight.stride(0), out.stride(0) if splits > 1 else 0,
         out.stride(-2), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k, PRECISION=precision,
-        num_warps=warps, num_stages=stages)
+        num_warps=warps, num_stages=stages, **_prefetch(weight, width // splits, block_k, pdl))
     return out
 
 
@@ -583,7 +683,7 @@ def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig) -> torch.Ten
 StreamConfig = tuple[int, int, int, int, int, int, bool, bool, bool]
 
 
-def gemm_tma(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> torch.Tensor:
+def gemm_tma(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig, pdl: bool = False) -> torch.Tensor:
     """gemm_stream's plain case (one split, no atomics, no swap) through TMA descriptors: [M, N] in x's dtype."""
     from triton.tools.tensor_descriptor import TensorDescriptor
 
@@ -594,19 +694,19 @@ def gemm_tma(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> tor
     precision = "ieee" if x.dtype == torch.float32 else "tf32"
     _gemm_tma[(triton.cdiv(n, block_n), triton.cdiv(rows, block_m))](
         TensorDescriptor.from_tensor(x, [block_m, block_k]), TensorDescriptor.from_tensor(weight, [block_n, block_k]),
-        out, rows, n, width, out.stride(0), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k,
-        PRECISION=precision, num_warps=warps, num_stages=stages)
+        weight, out, rows, n, width, out.stride(0), weight.stride(0), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k,
+        PRECISION=precision, num_warps=warps, num_stages=stages, **_prefetch(weight, width, block_k, pdl))
     return out
 
 
-def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> torch.Tensor:
+def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig, pdl: bool = False) -> torch.Tensor:
     """x [M, K] @ weight[N, K]^T with the weight-streaming kernel: [M, N] in x's dtype (one split, no
     atomics), or with `atomic` the float32 sum of the splits as partials [1, M, N] (zeroed here, then every
     split adds into it; the consumer kernels read it as one split). With two splits the sum is
     deterministic (0 + a + b either way round); more splits add in whatever order they finish."""
     block_m, block_n, block_k, splits, warps, stages, swap, atomic, tma = config
     if tma:
-        return gemm_tma(x, weight, config)
+        return gemm_tma(x, weight, config, pdl)
     rows, width = x.shape
     n = weight.shape[0]
     if atomic:
@@ -617,21 +717,36 @@ def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig) -> 
     _gemm_stream[(triton.cdiv(n, block_n), triton.cdiv(rows, block_m), splits)](
         x, weight, out, rows, n, width // splits, x.stride(0), weight.stride(0), out.stride(-2),
         BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k, SWAP=swap, ATOMIC=atomic, PRECISION=precision,
-        num_warps=warps, num_stages=stages)
+        num_warps=warps, num_stages=stages, **_prefetch(weight, width // splits, block_k, pdl))
     return out
 
 
 SHARED_BYTES = 224 * 1024  # an H200 SM's shared memory for one program (the hardware limit is 227 KB)
 
 
-def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True, element_size: int = 2) -> list[GemmConfig]:
+def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True, element_size: int = 2,
+                    pdl: bool = False) -> list[GemmConfig]:
     """Triton configurations worth timing for a decode GEMM of `rows` slots: K split so that a few hundred
     programs stream the weight (the skinny shapes leave most of the GPU idle otherwise). From 33 to 64 rows,
     the two weight-streaming configurations that matched or beat cuBLAS in the H200 sweep (2026-12-04,
     docs/benchmarks.md: lm_head 139 against 145 us, o_proj a tie at BLOCK_N 16), without atomics (their
     sums would depend on the order the splits finish). A streaming configuration whose pipeline stages
     ((BLOCK_M + BLOCK_N) * BLOCK_K elements each) do not fit in shared memory at `element_size` is left out
-    (float32 doubles them: on the H200 run of 2026-12-04 (64, 64, 128, 4 stages) asked for 262,160 bytes)."""
+    (float32 doubles them: on the H200 run of 2026-12-04 (64, 64, 128, 4 stages) asked for 262,160 bytes).
+    With `pdl` (the kernels prefetch their first weight tiles and overlap the previous kernel) at 33-64
+    rows: streaming tiles (plain and TMA) and split-K
+    with 2 to 8 splits, whose float32 partials the next kernel sums in a fixed order (deterministic; the
+    first H200 run picked 2 splits for q/k/v and 4 for o_proj and down_proj, 2026-12-04)."""
+    if 32 < rows <= 64 and pdl:
+        streams = [(64, 64, 128, 1, 4, 3, False, False, False), (64, 16, 128, 1, 4, 5, False, False, False),
+                   (64, 32, 128, 1, 4, 4, False, False, False), (64, 64, 128, 1, 4, 3, False, False, True),
+                   (64, 16, 256, 1, 4, 4, False, False, True)]
+        found = [c for c in streams if k % c[2] == 0 and (c[0] + c[1]) * c[2] * element_size * c[5] <= SHARED_BYTES]
+        if splits_allowed:
+            splits = [(64, 64, 128, 2, 4, 4), (64, 64, 128, 4, 4, 4), (64, 32, 128, 4, 4, 4), (64, 64, 128, 8, 4, 3)]
+            found += [c for c in splits if k % (c[3] * c[2]) == 0
+                      and (c[0] + c[1]) * c[2] * element_size * c[5] <= SHARED_BYTES]
+        return found
     if 32 < rows <= 64:  # the last three: the same tiles through TMA (not in that sweep; timed here)
         streams = [(64, 64, 128, 1, 4, 3, False, False, False), (64, 16, 128, 1, 4, 5, False, False, False),
                    (64, 64, 128, 1, 4, 4, False, False, True), (64, 32, 256, 1, 4, 3, False, False, True),
@@ -656,16 +771,18 @@ GEMM_LOG: list[str] = []  # one line per timed choice (cuBLAS and each candidate
 
 
 def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowed: bool = True,
-                log=None) -> GemmConfig | None:
+                log=None, pdl: bool = False) -> GemmConfig | None:
     """Time cuBLAS and the Triton candidates on this GPU for `rows` rows over every layer's weight of this
     shape (as a decode step runs them, one CUDA graph) and keep the fastest (None: cuBLAS). Remembered per
     shape for the process: timings move by noise, and a choice that flips between generations would only
-    make the outputs differ by an ulp for no reason. QREASON_DECODE_GEMM=cublas|triton forces one side."""
+    make the outputs differ by an ulp for no reason. QREASON_DECODE_GEMM=cublas|triton forces one side.
+    pdl: the candidates are launched with programmatic dependent launch, as the decode step launches them
+    (one after another in the graph, each prefetching its weights under the previous one's tail)."""
     import os
 
     weight = weights[0]
     n, k = weight.shape
-    key = (name, rows, n, k, len(weights), weight.dtype, str(weight.device), splits_allowed)
+    key = (name, rows, n, k, len(weights), weight.dtype, str(weight.device), splits_allowed, pdl)
     if key in _GEMM_CHOICE:
         return _GEMM_CHOICE[key]
     forced = os.environ.get("QREASON_DECODE_GEMM", "auto")
@@ -675,10 +792,10 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
         _GEMM_CHOICE[key] = None
         return None
     x = torch.randn((rows, k), device=weight.device, dtype=weight.dtype)
-    candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed, weight.element_size())
+    candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed, weight.element_size(), pdl)
     timings: list[tuple[float, GemmConfig | None]] = []
     with torch.cuda.device(weight.device):
-        _time_candidates(timings, candidates, forced, x, weights, name, log)
+        _time_candidates(timings, candidates, forced, x, weights, name, log, pdl)
     timings.sort(key=lambda item: item[0])
     choice = timings[0][1]
     cublas = next((ms for ms, c in timings if c is None), None)
@@ -688,17 +805,18 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
         bytes_ = weight.numel() * weight.element_size() * len(weights)
         table = ", ".join(f"{'cublas' if c is None else c}: {ms * 1000 / len(weights):.1f} us "
                           f"({bytes_ / (ms * 1e-3) / 1e12:.2f} TB/s)" for ms, c in timings)
-        log(f"gemm {name} [{rows}x{k}]x[{k}x{n}]: {table}")
+        log(f"gemm {name} [{rows}x{k}]x[{k}x{n}]{' pdl' if pdl else ''}: {table}")
     _GEMM_CHOICE[key] = choice
     return choice
 
 
-def _time_candidates(timings: list, candidates: list, forced: str, x, weights, name: str, log) -> None:
+def _time_candidates(timings: list, candidates: list, forced: str, x, weights, name: str, log,
+                     pdl: bool = False) -> None:
     if forced != "triton" or not candidates:
         timings.append((_graph_ms(lambda: [torch.nn.functional.linear(x, w) for w in weights]), None))
     for config in candidates:
         try:
-            timings.append((_graph_ms(lambda: [gemm(x, w, config) for w in weights]), config))
+            timings.append((_graph_ms(lambda: [gemm(x, w, config, pdl) for w in weights]), config))
         except Exception as error:  # noqa: BLE001 - a configuration that does not compile here: skip it
             if log:
                 log(f"gemm {name} {config}: {type(error).__name__}: {error}")
@@ -726,7 +844,8 @@ def _graph_ms(work, replays: int = 10) -> float:
 
 
 def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: int, scale: float,
-           split: int | None = None, block_n: int | None = None, warps: int = 4, stages: int | None = None) -> torch.Tensor:
+           split: int | None = None, block_n: int | None = None, warps: int = 4, stages: int | None = None,
+           pdl: bool = False) -> torch.Tensor:
     """q [slots, heads, head_dim] (unit last stride); kv one layer's cache [2, slots, capacity, kv_heads,
     head_dim]; slot s attends over its positions 0..positions[s] (at most `length`). Returns [slots, heads *
     head_dim] in q's dtype. split: positions per program (default split_size); one split over the whole
@@ -756,11 +875,12 @@ def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: i
         keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0), out.stride(0), head_dim,
         KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split,
         BLOCK_N=block_n or (64 if head_dim <= 128 else 32), PRECISION=precision, DIRECT=direct, num_warps=warps,
-        num_stages=stages)
+        num_stages=stages, **_gdc(pdl))
     if not direct:
         _attend_merge[(slots, kv_heads)](
             part_o, part_l, positions, out, length, out.stride(0), head_dim,
-            KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split, num_warps=4)
+            KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split, num_warps=4,
+            **_gdc(pdl))
     return out
 
 
@@ -778,6 +898,50 @@ def verified(device: torch.device, dtype: torch.dtype) -> str | None:
         except Exception as error:  # noqa: BLE001 - a kernel that fails to compile or run: the eager path
             _VERIFIED[key] = f"{type(error).__name__}: {error}"
     return _VERIFIED[key]
+
+
+def pdl_verified(device: torch.device, dtype: torch.dtype) -> str | None:
+    """A chain of the decode kernels launched with PDL and captured in a CUDA graph, against the same chain
+    launched plainly (once per device and dtype): None when every output is bit-identical, else why not
+    (the fused decode then launches without PDL). Catches a driver that cannot capture programmatic
+    launches and a kernel that reads before it waits (a race shows as a difference)."""
+    key = ("pdl", str(device), dtype)
+    if key not in _VERIFIED:
+        try:
+            _VERIFIED[key] = _check_pdl(device, dtype)
+        except Exception as error:  # noqa: BLE001 - a launch or capture that fails: no PDL
+            _VERIFIED[key] = f"{type(error).__name__}: {error}"
+    return _VERIFIED[key]
+
+
+def _check_pdl(device: torch.device, dtype: torch.dtype) -> str | None:
+    generator = torch.Generator(device=device).manual_seed(1)
+    randn = lambda *shape: torch.randn(shape, generator=generator, device=device).to(dtype)  # noqa: E731
+    rows, width, inner = 48, 256, 512
+    hidden, addend, norm = randn(rows, width), randn(rows, width), randn(width)
+    gate_up, down, logits_w = randn(2 * inner, width) * 0.1, randn(width, inner) * 0.1, randn(1000, width)
+    stream, split = (64, 16, 64, 1, 4, 2, False, False, False), (64, 32, 64, 2, 4, 2)
+
+    def chain(pdl: bool) -> list[torch.Tensor]:
+        h, x = add_rms_norm(hidden.clone(), addend, norm, 1e-5, pdl)
+        mlp = gemm(silu_mul(gemm(x, gate_up, stream, pdl), dtype, pdl), down, split, pdl)
+        h, x = add_rms_norm(h, mlp, norm, 1e-5, pdl)
+        logits = gemm(x, logits_w, stream, pdl)
+        return [h, x, logits, argmax(logits, pdl)]
+
+    expected = chain(False)
+    chain(True)  # compiles the PDL variants outside the capture
+    torch.cuda.synchronize(device)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        got = chain(True)
+    for _ in range(3):
+        graph.replay()
+        torch.cuda.synchronize(device)
+        for name, a, b in zip(("hidden", "norm", "logits", "argmax"), got, expected):
+            if not torch.equal(a, b):
+                return f"PDL chain in a CUDA graph: {name} differs from the plain launches"
+    return None
 
 
 def _check(device: torch.device, dtype: torch.dtype) -> str | None:

@@ -267,7 +267,8 @@ class FastGenerator:
         # Greedy steps take the argmax of the model's logits as they are (the float32 copy of bf16 logits
         # has the same argmax); sampling divides and sums, in float32 as the oracle does.
         if not sample and self.forward.kernels:
-            chosen = decode_kernels.argmax(logits)  # torch.argmax's answer, spread over more of the GPU
+            # torch.argmax's answer, spread over more of the GPU
+            chosen = decode_kernels.argmax(logits, self.forward.pdl)
         else:
             chosen = draw(logits.float() if sample else logits, self.temperature, self.top_k, self.top_p, self.seeds,
                           self.steps, sample=sample, filtered=filtered)

@@ -82,7 +82,9 @@ class SlotForward:
         # The Triton kernels (GPU, fused mode): KV write and attention over each slot's used positions.
         self.kernels_wanted = fused and decode_kernels.available(device) and decode_kernels.supports(self.head_dim, self.group)
         self.kernels = False  # until prepare() has checked them against their eager references
+        self.pdl = False  # the decode's Triton kernels launched with programmatic dependent launch (prepare)
         self._warned = False
+        self._pdl_warned = False
         # Per decode projection ("qkv", "o", "gate_up", "down"): the Triton split-K configuration chosen for
         # this slot count, or None (cuBLAS); see _choose_gemms.
         self._gemms: dict[str, tuple | None] = {}
@@ -159,6 +161,16 @@ class SlotForward:
                     self._warned = True
                 changed |= self.kernels != (problem is None)
                 self.kernels = problem is None
+                pdl = self.kernels and decode_kernels.pdl_wanted(device)
+                if pdl:
+                    problem = decode_kernels.pdl_verified(device, dtype)
+                    if problem is not None and not self._pdl_warned:
+                        print(f"qreason-engine: decode kernels launched without PDL ({problem})", file=sys.stderr,
+                              flush=True)
+                        self._pdl_warned = True
+                    pdl = problem is None
+                changed |= pdl != self.pdl
+                self.pdl = pdl
             changed |= self.fused_weights.refresh()
             if self.kernels and slots is not None:
                 gemms = self._choose_gemms(slots)
@@ -194,8 +206,10 @@ class SlotForward:
         kernel sums, whichever this GPU runs faster for this shape (decode_kernels.gemm_choice times both)."""
         chosen = {}
         for name, weights in self._projection_weights().items():
+            # lm_head's consumers (sampling, argmax) take one [slots, vocab] tensor, not split-K partials.
             chosen[name] = None if weights is None else decode_kernels.gemm_choice(
-                name, weights, slots, log=decode_kernels.GEMM_LOG.append)
+                name, weights, slots, splits_allowed=name != "lm_head", log=decode_kernels.GEMM_LOG.append,
+                pdl=self.pdl)
         return chosen
 
     def _project(self, name: str, weight: torch.Tensor, x: torch.Tensor, linear) -> torch.Tensor:
@@ -203,7 +217,7 @@ class SlotForward:
         config = self._gemms.get(name)
         if config is None or x.shape[0] != self._gemm_slots:
             return linear(x)
-        return decode_kernels.gemm(x, weight, config)
+        return decode_kernels.gemm(x, weight, config, self.pdl)
 
     def _rotary_table(self, capacity: int, device: torch.device, dtype: torch.dtype):
         """cos and the signed sin (rotate_half folded in) of every position, as the model's rotary module
@@ -251,11 +265,12 @@ class SlotForward:
                 # Rotary embedding of q and k, KV rounding and the cache write: one kernel.
                 qkv = self._project("qkv", fused.weight, x, fused)
                 q = decode_kernels.rotary_write(qkv, self._table[0], self._table[1], positions, cache.kv[index],
-                                                self.heads, self.kv_heads, cache.kernel_mode, dtype)
+                                                self.heads, self.kv_heads, cache.kernel_mode, dtype, self.pdl)
             else:
                 q = self._attention_input(index, layer, x, positions, cos, signed_sin, cache, fused)
             if self.kernels:
-                out = decode_kernels.attend(q, cache.kv[index], positions, length, attention.scaling)
+                out = decode_kernels.attend(q, cache.kv[index], positions, length, attention.scaling,
+                                            pdl=self.pdl)
             else:
                 out = self._sdpa(q[:, :, None, :], cache, index, length, mask, attention.scaling)
             out = out.reshape(slots, q_width)
@@ -265,7 +280,7 @@ class SlotForward:
             if gate_up is not None and gate_up.weight is not None:
                 both = self._project("gate_up", gate_up.weight, x, gate_up)
                 if self.kernels and type(layer.mlp.act_fn).__name__ in ("SiLU", "SiLUActivation"):
-                    inner = decode_kernels.silu_mul(both, dtype)
+                    inner = decode_kernels.silu_mul(both, dtype, self.pdl)
                 else:
                     both = decode_kernels.dense(both, dtype)
                     width = layer.mlp.gate_proj.out_features
@@ -281,7 +296,7 @@ class SlotForward:
         """(hidden + addend, norm(hidden + addend)): one Triton kernel (hidden updated in place), or the
         eager add and norm. addend may be split-K partials."""
         if one_kernel:
-            return decode_kernels.add_rms_norm(hidden, addend, norm.weight, norm.variance_epsilon)
+            return decode_kernels.add_rms_norm(hidden, addend, norm.weight, norm.variance_epsilon, self.pdl)
         hidden = hidden + decode_kernels.dense(addend, hidden.dtype)
         return hidden, self._norm(norm, hidden)
 
