@@ -122,7 +122,8 @@ export async function ensureAdapter(
   const name = { model: variant.model, variant: `${variant.variant} ${job.name}` };
   let done: Record<string, unknown>;
   if (!existsSync(path.join(directory, "train.json"))) {
-    context.emit({ type: "prepare", ...name, message: `training ${job.method} on ${job.pairs} pairs${job.init !== undefined ? " (from the sft adapter)" : ""}`, done: 0, total: 1 });
+    // A line, not a 0/1 count: a bar that never advances prints nothing off a terminal, and the pair count was lost.
+    context.emit({ type: "prepare", ...name, message: `training ${job.method} on ${job.pairs} pairs${job.init !== undefined ? " (from the sft adapter)" : ""}` });
     done = await trainAdapter(recipeFile, directory, training.device, {
       python: context.settings.python,
       projectRoot: context.settings.projectRoot,
