@@ -908,7 +908,8 @@ def pdl_verified(device: torch.device, dtype: torch.dtype) -> str | None:
     key = ("pdl", str(device), dtype)
     if key not in _VERIFIED:
         try:
-            _VERIFIED[key] = _check_pdl(device, dtype)
+            with torch.cuda.device(device):  # the capture runs on the current device's stream
+                _VERIFIED[key] = _check_pdl(device, dtype)
         except Exception as error:  # noqa: BLE001 - a launch or capture that fails: no PDL
             _VERIFIED[key] = f"{type(error).__name__}: {error}"
     return _VERIFIED[key]
