@@ -94,6 +94,9 @@ function normalizeLatex(answer: string): string {
   // \left( \right) \bigl| ...: sizing only. `\left.` and `\right.` are invisible delimiters.
   text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, "");
   text = text.replace(TEXT_COMMANDS, "\\text{");
+  // `\text{all real numbers}`: the real line in words.
+  text = text.replace(/^\\text\{\s*(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+(?:numbers|values|x)\s*\}$|^\\text\{\s*all\s+reals\s*\}$/i, "(-\\infty,\\infty)");
+  text = removedPoints(text);
   // `2.3 \times 10^5 \text{ J}`, `12\mathrm{kg\cdot m^2}`, `\frac{1}{4}\text{ m}`: letters in text closing a value are
   // its unit (variables are not set in text); `\mathrm{e}` and `\mathrm{i}` are the constants.
   text = text.replace(
@@ -130,6 +133,28 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/\\(?:vert)(?![A-Za-z])/g, "|").replace(/\\(?:lvert|rvert)(?![A-Za-z])/g, "|");
   text = text.replace(/\\(?:dots|ldots|cdots)(?![A-Za-z])/g, "\\ldots");
   return text;
+}
+
+/**
+ * `(-\infty,\infty) \setminus \{-2, 3\}` (the real line after `\mathbb{R}` was spelled out), also with `\backslash` or
+ * `-`: the real line without those points, written as the union of open intervals between them. Only plain
+ * numbers and fractions of integers are ordered here; anything else is left as written.
+ */
+function removedPoints(text: string): string {
+  const match = /^\(-\\infty,\\infty\)\s*(?:\\setminus|\\backslash|-)\s*\\\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\\\}$/.exec(text);
+  if (!match) return text;
+  const points: Array<{ text: string; value: number }> = [];
+  for (const item of match[1]!.split(",")) {
+    const point = item.trim();
+    const fraction = /^(-?)\\frac\{(\d+)\}\{(\d+)\}$/.exec(point);
+    const value = /^-?\d+(?:\.\d+)?$/.test(point) ? Number(point) : fraction ? (fraction[1] ? -1 : 1) * (Number(fraction[2]) / Number(fraction[3])) : NaN;
+    if (!Number.isFinite(value) || points.length >= 16) return text;
+    points.push({ text: point, value });
+  }
+  points.sort((a, b) => a.value - b.value);
+  if (points.some((point, index) => index > 0 && point.value === points[index - 1]!.value)) return text;
+  const ends = ["-\\infty", ...points.map((point) => point.text), "\\infty"];
+  return ends.slice(1).map((end, index) => `(${ends[index]},${end})`).join("\\cup");
 }
 
 /**
