@@ -69,7 +69,12 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     return { answer: boxed.trim(), method: "boxed", fallback: false, boxes: boxes.slice(-32).map((box) => box.content.trim()) };
   }
   const stated = statedAnswer(text, truncated);
-  if (stated) return { answer: stated.answer, method: stated.method, fallback: false };
+  if (stated) {
+    // "The answer is D) 24." for a choice gold: the label right after the marker is the answer, not its value.
+    const label = options.choices ? /^[\s*:$]*(?:\\text(?:bf)?\{\s*)?\(?([A-E])\)(?![\w)])/.exec(text.slice(stated.at)) : null;
+    if (label) return { answer: `(${label[1]!})`, method: stated.method, fallback: false };
+    return { answer: stated.answer, method: stated.method, fallback: false };
+  }
   // An empty box ("The final answer is within \boxed{}.", the instruction parroted) states nothing, and
   // what a marker said wins over it; with no marker either, the output's answer is that empty box.
   if (boxed !== undefined) return { answer: "", method: "boxed", fallback: false };
