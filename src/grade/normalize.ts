@@ -5,6 +5,9 @@
  * predicted answers go through the same function.
  */
 
+/** Scale words after a number: `2 million` is 2 × 10^6. */
+const SCALE_WORDS: Record<string, number> = { thousand: 3, million: 6, billion: 9, trillion: 12 };
+
 /** Words that name a unit; `\text{ cm}^2` and a trailing ` dollars` are presentation, not value. */
 const UNIT_WORDS = new Set(
   (
@@ -45,6 +48,7 @@ export function normalizeAnswer(answer: string): string {
   if (text.includes("_")) text = text.replace(/_\{\s*\((\d+)\)\s*\}/g, "_{$1}").replace(/\(([0-9A-Z]+)\)(?=_\{?\d)/g, "$1");
   if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
   if (text.includes("mod")) text = text.replace(/\s*\(\s*mod\s*\d+\s*\)\s*$/, ""); // `7 (mod 9)` in plain text
+  text = scaleWords(text);
   text = stripUnits(text);
   text = text.replace(/\s+/g, " ").trim();
   if (text.includes(":")) text = text.replace(/(\d)\s*:\s*(?=\d)/g, "$1:"); // a ratio or a time: `3 : 1` is `3:1`
@@ -53,6 +57,15 @@ export function normalizeAnswer(answer: string): string {
   // `1 000 000`: digit groups split by plain spaces (no reading of two integers side by side means a product).
   if (/^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(text)) text = text.replace(/ /g, "");
   return clockTime(text) ?? mixedNumber(text) ?? text;
+}
+
+/** `2 million`, `2.5\text{ million dollars}`: a scale word multiplies the number (it is not a label to drop). */
+function scaleWords(text: string): string {
+  if (!/thousand|million|billion|trillion/i.test(text)) return text;
+  return text.replace(/(\d)\s*(\\text\{\s*)?(thousand|million|billion|trillion)(?![A-Za-z])\s*/gi, (_whole, digit: string, brace: string | undefined, word: string) => {
+    const power = SCALE_WORDS[word.toLowerCase()]!;
+    return `${digit}\\times 10^{${power}}${brace ? " \\text{ " : " "}`;
+  });
 }
 
 /** `2 1/3`, `-1 3/4` in plain text: a whole number and a proper fraction after a space are a mixed number. */
@@ -94,6 +107,7 @@ function normalizeLatex(answer: string): string {
   // \left( \right) \bigl| ...: sizing only. `\left.` and `\right.` are invisible delimiters.
   text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, "");
   text = text.replace(TEXT_COMMANDS, "\\text{");
+  text = scaleWords(text);
   // `\text{all real numbers}`: the real line in words.
   text = text.replace(/^\\text\{\s*(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+(?:numbers|values|x)\s*\}$|^\\text\{\s*all\s+reals\s*\}$/i, "(-\\infty,\\infty)");
   text = removedPoints(text);
