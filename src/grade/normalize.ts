@@ -59,6 +59,41 @@ export function normalizeAnswer(answer: string): string {
   return clockTime(text) ?? mixedNumber(text) ?? text;
 }
 
+const UNIT_VECTOR = /\\(?:mathbf|boldsymbol|bm|vec|hat)\s*(?:\{\s*([ijk])\s*\}|([ijk])(?![A-Za-z]))/g;
+
+/**
+ * `\mathbf{i} + 2\mathbf{j}`, `3\hat{i} - \hat{k}`: a vector in the unit vectors, written as its tuple of
+ * components (`(1, 2)`; three when `k` appears). Only a sum whose every term is a coefficient times one unit
+ * vector is rewritten; anything else (a bold `i` inside other math) is left alone.
+ */
+function unitVectors(text: string): string {
+  if (!/\\(?:mathbf|boldsymbol|bm|vec|hat)/.test(text)) return text;
+  const marked = text.replace(UNIT_VECTOR, (_whole, braced: string | undefined, bare: string | undefined) => `\u0001${braced ?? bare}`);
+  if (!marked.includes("\u0001")) return text;
+  const terms: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let index = 0; index < marked.length; index++) {
+    const char = marked[index]!;
+    if (char === "{" || char === "(" || char === "[") depth++;
+    else if (char === "}" || char === ")" || char === "]") depth--;
+    else if ((char === "+" || char === "-") && depth === 0 && marked.slice(start, index).trim() !== "") {
+      terms.push(marked.slice(start, index));
+      start = index;
+    }
+  }
+  terms.push(marked.slice(start));
+  const components = new Map<string, string>();
+  for (const term of terms) {
+    const match = /^\s*([+-]?)\s*([^\u0001]*?)\s*(?:\\cdot|\*)?\s*\u0001([ijk])\s*$/.exec(term);
+    if (!match || components.has(match[3]!)) return text;
+    const coefficient = match[2]!.trim() === "" ? "1" : match[2]!.trim();
+    components.set(match[3]!, `${match[1] === "-" ? "-" : ""}${coefficient}`);
+  }
+  const axes = components.has("k") ? ["i", "j", "k"] : ["i", "j"];
+  return `(${axes.map((axis) => components.get(axis) ?? "0").join(",")})`;
+}
+
 /** `2 million`, `2.5\text{ million dollars}`: a scale word multiplies the number (it is not a label to drop). */
 function scaleWords(text: string): string {
   if (!/thousand|million|billion|trillion/i.test(text)) return text;
@@ -97,6 +132,7 @@ function normalizeLatex(answer: string): string {
       .replace(/\{([^{}]*?)\\over(?![A-Za-z])([^{}]*)\}/g, "\\frac{$1}{$2}")
       .replace(/^([^{}]+?)\\over(?![A-Za-z])([^{}]+)$/, "\\frac{$1}{$2}");
   }
+  text = unitVectors(text);
   text = text.replace(/\\text\{\s*-\s*\}/g, "-"); // `\text{−}3`
   text = text.replace(/\\text\{\s*(?:infinity|infinite)\s*\}/gi, "\\infty");
 
