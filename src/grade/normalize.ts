@@ -67,9 +67,9 @@ const UNIT_VECTOR = /\\(?:mathbf|boldsymbol|bm|vec|hat)\s*(?:\{\s*([ijk])\s*\}|(
  * vector is rewritten; anything else (a bold `i` inside other math) is left alone.
  */
 function unitVectors(text: string): string {
-  if (!/\\(?:mathbf|boldsymbol|bm|vec|hat)/.test(text)) return text;
-  const marked = text.replace(UNIT_VECTOR, (_whole, braced: string | undefined, bare: string | undefined) => `\u0001${braced ?? bare}`);
-  if (!marked.includes("\u0001")) return text;
+  if (!/\\(?:mathbf|boldsymbol|bm|vec|hat)/.test(text) || text.includes("\uE000")) return text;
+  const marked = text.replace(UNIT_VECTOR, (_whole, braced: string | undefined, bare: string | undefined) => `\uE000${braced ?? bare}`);
+  if (!marked.includes("\uE000")) return text;
   const terms: string[] = [];
   let depth = 0;
   let start = 0;
@@ -85,7 +85,7 @@ function unitVectors(text: string): string {
   terms.push(marked.slice(start));
   const components = new Map<string, string>();
   for (const term of terms) {
-    const match = /^\s*([+-]?)\s*([^\u0001]*?)\s*(?:\\cdot|\*)?\s*\u0001([ijk])\s*$/.exec(term);
+    const match = /^\s*([+-]?)\s*([^\uE000]*?)\s*(?:\\cdot|\*)?\s*\uE000([ijk])\s*$/.exec(term);
     if (!match || components.has(match[3]!)) return text;
     const coefficient = match[2]!.trim() === "" ? "1" : match[2]!.trim();
     components.set(match[3]!, `${match[1] === "-" ? "-" : ""}${coefficient}`);
