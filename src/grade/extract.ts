@@ -59,6 +59,8 @@ export interface ExtractOptions {
   truncated?: boolean;
   /** The gold is an equation or inequality: keep a stated relation whole (`x^2 + y^2 = 13`), not its last side. */
   relation?: boolean;
+  /** The gold is a word answer (`\text{yes}`): a whole output of a few words ("Yes.") states it. */
+  words?: boolean;
 }
 
 export function extractAnswer(text: string, options: ExtractOptions = {}): Extraction | undefined {
@@ -96,6 +98,11 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     if (math) return { answer: math, method: "last_math", fallback: true };
     const number = lastNumber(text);
     if (number) return { answer: number, method: "last_number", fallback: true };
+  }
+  // "Yes.", "Evelyn.": an output that is nothing but a few words answers a word question with them.
+  if (options.words) {
+    const whole = /^\s*([A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*){0,2})\s*[.!]?\s*$/.exec(text);
+    if (whole) return { answer: whole[1]!, method: "last_statement", fallback: true };
   }
   return undefined;
 }
@@ -311,7 +318,8 @@ function resultOf(answer: string): string {
 
 function lastChoice(text: string): string | undefined {
   let letter: string | undefined;
-  for (const match of text.matchAll(/\(([A-E])\)/g)) letter = match[1];
+  // "(C)", or "D) 24" (a label closed by a parenthesis at a word start).
+  for (const match of text.matchAll(/\(([A-E])\)|(?<![A-Za-z0-9(\\])([A-E])\)(?=\s|$)/g)) letter = match[1] ?? match[2];
   return letter && `(${letter})`;
 }
 

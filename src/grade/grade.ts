@@ -149,6 +149,7 @@ export function createGrader(options: GradeOptions = {}): Grader {
         lastNumber: options.lastNumberFallback ?? true,
         truncated,
         relation: entry.relation,
+        words: entry.parsed.ok && entry.parsed.node.type === "text",
       });
       if (!extraction) {
         return truncated

@@ -363,7 +363,19 @@ const unitVectorsAndScale: Probe[] = [
   ["2i", "\\boxed{2\\mathbf{i}}", false, "a bold i is a unit vector, not the imaginary unit"],
 ];
 
-const groups = { intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale };
+const markerless: Probe[] = [
+  ["\\text{(D)}", "D) 24", true, "a bare label closed by a parenthesis is the choice (fallback)"],
+  ["\\text{(D)}", "C) 24", false, "another label"],
+  ["\\text{(D)}", "We compute f(A) = 3, so the total is 24.", false, "f(A) is no choice (D); the read (A) is wrong anyway"],
+  ["\\text{yes}", "Yes.", true, "a one-word output answers a yes/no question"],
+  ["\\text{yes}", "No.", false, "the opposite word"],
+  ["\\text{Evelyn}", "Evelyn.", true, "a name alone"],
+  ["\\text{Evelyn}", "Sam.", false, "another name"],
+  ["5", "Yes.", false, "words for a numeric gold state nothing"],
+  ["\\text{yes}", "I am not sure at all about this.", false, "a sentence is not a word answer"],
+];
+
+const groups = { intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale, markerless };
 
 for (const [group, probes] of Object.entries(groups)) {
   void test(`adversarial probes, second set: ${group} (${probes.length})`, () => {
@@ -373,5 +385,5 @@ for (const [group, probes] of Object.entries(groups)) {
 }
 
 void test(`adversarial probes, second set: ${Object.values(groups).flat().length} in all`, () => {
-  assert.equal(Object.values(groups).flat().length, 273);
+  assert.equal(Object.values(groups).flat().length, 282);
 });
