@@ -74,7 +74,11 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
   if (stated) {
     // "The answer is D) 24." for a choice gold: the label right after the marker is the answer, not its value.
     const label = options.choices ? /^[\s*:$]*(?:\\text(?:bf)?\{\s*)?\(?([A-E])\)(?![\w)])/.exec(text.slice(stated.at)) : null;
-    if (label) return { answer: `(${label[1]!})`, method: stated.method, fallback: false };
+    // The rest of the line stays with it, so "B) or D)" is still read as a hedge.
+    if (label) {
+      const rest = text.slice(stated.at + label[0].length).split("\n")[0]!.slice(0, 200);
+      return { answer: `(${label[1]!})${rest}`, method: stated.method, fallback: false };
+    }
     return { answer: stated.answer, method: stated.method, fallback: false };
   }
   // An empty box ("The final answer is within \boxed{}.", the instruction parroted) states nothing, and
