@@ -316,10 +316,11 @@ function relationToInterval(relation: Relation): Interval | undefined {
   const isConstant = (node: Node) => freeSymbols(node).size === 0;
   const [first, second, third] = chain.operands;
   const [firstOperator, secondOperator] = chain.operators;
-  // `|x| < 1`, `|x| \le 2`: the interval around zero.
-  if (chain.operators.length === 1 && first && second && isAbsoluteVariable(first) && isConstant(second)) {
+  // `|x| < 1`, `|x - 1| \le 2`: the interval around the center.
+  const center = first && absoluteCenter(first);
+  if (chain.operators.length === 1 && center && second && isConstant(second)) {
     const closed = firstOperator === "<=";
-    return { low: { type: "negate", arg: second }, high: second, lowClosed: closed, highClosed: closed };
+    return { low: shifted(center, second, -1), high: shifted(center, second, 1), lowClosed: closed, highClosed: closed };
   }
   if (chain.operators.length === 1 && first && second) {
     if (isVariable(first) && isConstant(second)) return { low: NEGATIVE_INFINITY, high: second, lowClosed: false, highClosed: firstOperator === "<=" };
@@ -331,10 +332,25 @@ function relationToInterval(relation: Relation): Interval | undefined {
   return undefined;
 }
 
-/** `|x|`: the absolute value of one variable. */
-function isAbsoluteVariable(node: Node): boolean {
+/** `|x|` → 0, `|x - 1|` → 1, `|x + 2|` → -2: the center of an absolute value of one variable plus a constant. */
+function absoluteCenter(node: Node): Node | undefined {
   const bare = unwrap(node);
-  return bare.type === "call" && bare.name === "abs" && bare.args.length === 1 && unwrap(bare.args[0]!).type === "symbol" && freeSymbols(bare).size === 1;
+  if (bare.type !== "call" || bare.name !== "abs" || bare.args.length !== 1 || freeSymbols(bare).size !== 1) return undefined;
+  const inner = unwrap(bare.args[0]!);
+  if (inner.type === "symbol") return numberNode(rational(0n), "0");
+  if (inner.type !== "add" || inner.terms.length !== 2) return undefined;
+  const [variable, offset] = inner.terms;
+  if (!variable || !offset || unwrap(variable).type !== "symbol" || freeSymbols(offset).size !== 0) return undefined;
+  const offsetBare = unwrap(offset);
+  return offsetBare.type === "negate" ? offsetBare.arg : { type: "negate", arg: offset };
+}
+
+/** center ± radius, as a node (`-radius` alone when the center is zero). */
+function shifted(center: Node, radius: Node, sign: 1 | -1): Node {
+  const step: Node = sign > 0 ? radius : { type: "negate", arg: radius };
+  const bare = unwrap(center);
+  if (bare.type === "number" && bare.value.num === 0n) return step;
+  return { type: "add", terms: [center, step] };
 }
 
 function intervalNode(low: Node, high: Node, lowClosed: boolean, highClosed: boolean): Node {
@@ -342,7 +358,7 @@ function intervalNode(low: Node, high: Node, lowClosed: boolean, highClosed: boo
 }
 
 /**
- * `x \ne 0` → (-∞, 0) ∪ (0, ∞); `|x| > 1` → (-∞, -1) ∪ (1, ∞); `|x| \ge 1` with closed ends: a relation in one
+ * `x \ne 0` → (-∞, 0) ∪ (0, ∞); `|x| > 1` → (-∞, -1) ∪ (1, ∞); `|x - 1| \ge 2` → (-∞, -1] ∪ [3, ∞): a relation in one
  * variable that states a union of two intervals.
  */
 function relationToUnion(relation: Relation): Extract<Node, { type: "union" }> | undefined {
@@ -359,10 +375,13 @@ function relationToUnion(relation: Relation): Extract<Node, { type: "union" }> |
   const chain = ascending(relation);
   if (!chain || (chain.operators[0] !== "<" && chain.operators[0] !== "<=")) return undefined;
   const [low, high] = chain.operands;
-  if (!low || !high || !isConstant(low) || !isAbsoluteVariable(high)) return undefined;
+  const center = high && absoluteCenter(high);
+  if (!low || !center || !isConstant(low)) return undefined;
   const closed = chain.operators[0] === "<=";
-  const negated: Node = { type: "negate", arg: low };
-  return { type: "union", items: [intervalNode(NEGATIVE_INFINITY, negated, false, closed), intervalNode(low, POSITIVE_INFINITY, closed, false)] };
+  return {
+    type: "union",
+    items: [intervalNode(NEGATIVE_INFINITY, shifted(center, low, -1), false, closed), intervalNode(shifted(center, low, 1), POSITIVE_INFINITY, closed, false)],
+  };
 }
 
 function asInterval(node: Node): Interval | undefined {
