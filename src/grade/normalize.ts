@@ -6,7 +6,7 @@
  */
 
 /** Scale words after a number: `2 million` is 2 × 10^6. */
-const SCALE_WORDS: Record<string, number> = { thousand: 3, million: 6, billion: 9, trillion: 12 };
+const SCALE_WORDS: Record<string, number> = { hundred: 2, thousand: 3, million: 6, billion: 9, trillion: 12 };
 
 /** Words that name a unit; `\text{ cm}^2` and a trailing ` dollars` are presentation, not value. */
 const UNIT_WORDS = new Set(
@@ -96,8 +96,8 @@ function unitVectors(text: string): string {
 
 /** `2 million`, `2.5\text{ million dollars}`: a scale word multiplies the number (it is not a label to drop). */
 function scaleWords(text: string): string {
-  if (!/thousand|million|billion|trillion/i.test(text)) return text;
-  return text.replace(/(\d)\s*(\\text\{\s*)?(thousand|million|billion|trillion)(?![A-Za-z])\s*/gi, (_whole, digit: string, brace: string | undefined, word: string) => {
+  if (!/hundred|thousand|million|billion|trillion/i.test(text)) return text;
+  return text.replace(/(\d)\s*(\\text\{\s*)?(hundred|thousand|million|billion|trillion)s?(?![A-Za-z])\s*/gi, (_whole, digit: string, brace: string | undefined, word: string) => {
     const power = SCALE_WORDS[word.toLowerCase()]!;
     return `${digit}\\times 10^{${power}}${brace ? " \\text{ " : " "}`;
   });
@@ -147,6 +147,11 @@ function normalizeLatex(answer: string): string {
   // `\text{all real numbers}`: the real line in words.
   text = text.replace(/^\\text\{\s*(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+(?:numbers|values|x)\s*\}$|^\\text\{\s*all\s+reals\s*\}$/i, "(-\\infty,\\infty)");
   text = removedPoints(text);
+  // `\{x \mid x > 2\}`, `\{x : x \ne 0\}`, `\{x \in \mathbb{R} \mid x \le 3\}`: a set of one variable given by an
+  // inequality is that inequality (an equation is not rewritten: `\{x \mid x^2 = 4\}` is not 4).
+  text = text.replace(/^\\\{\s*([A-Za-z])\s*(?:\\in\s*\(-\\infty,\\infty\)\s*)?(?:\\mid|\||:|\\colon)\s*([^{}]*?(?:<|>|\\le|\\ge|\\ne|\\neq|\\leq|\\geq)[^{}]*?)\s*\\\}$/, (whole, variable: string, condition: string) =>
+    new RegExp(`(?<![A-Za-z\\\\])${variable}(?![A-Za-z])`).test(condition) ? condition : whole,
+  );
   // `2.3 \times 10^5 \text{ J}`, `12\mathrm{kg\cdot m^2}`, `\frac{1}{4}\text{ m}`: letters in text closing a value are
   // its unit (variables are not set in text); `\mathrm{e}` and `\mathrm{i}` are the constants.
   text = text.replace(
@@ -168,6 +173,11 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/~/g, " ");
   // `\15`, `\$\15`: a stray backslash before a digit (no command starts with one) is a typo, not math.
   text = text.replace(/(?<!\\)\\(?=\d)/g, "");
+  // `\sin 60^\circ`, `\cos(45°)`: a trigonometric function of degrees, converted to radians (elsewhere degrees are only stripped).
+  text = text.replace(
+    /\\(sin|cos|tan|cot|sec|csc)\s*(?:\(\s*(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)\s*\)|\{?\s*(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)\s*\}?)/g,
+    (_whole, name: string, inParens: string | undefined, bare: string | undefined) => `\\${name}(\\frac{${inParens ?? bare}\\pi}{180})`,
+  );
   // Temperatures: 10^\circ C, 10^{\circ}\text{F}, 10\,^\circ\mathrm{C} → 10 (the scale letter is not a variable).
   text = text.replace(/(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\degree)\s*(?:\\text\{\s*[CF]\s*\}|[CF](?![A-Za-z]))/g, "");
   // Degrees: 90^\circ, 90^{\circ}, 90°, \degree.
@@ -196,8 +206,12 @@ function removedPoints(text: string): string {
   const points: Array<{ text: string; value: number }> = [];
   for (const item of match[1]!.split(",")) {
     const point = item.trim();
-    const fraction = /^(-?)\\frac\{(\d+)\}\{(\d+)\}$/.exec(point);
-    const value = /^-?\d+(?:\.\d+)?$/.test(point) ? Number(point) : fraction ? (fraction[1] ? -1 : 1) * (Number(fraction[2]) / Number(fraction[3])) : NaN;
+    const fraction = /^(-?)\\frac\s*(?:\{(\d+)\}|(\d))\s*(?:\{(\d+)\}|(\d))$/.exec(point);
+    const value = /^-?\d+(?:\.\d+)?$/.test(point)
+      ? Number(point)
+      : fraction
+        ? (fraction[1] ? -1 : 1) * (Number(fraction[2] ?? fraction[3]) / Number(fraction[4] ?? fraction[5]))
+        : NaN;
     if (!Number.isFinite(value) || points.length >= 16) return text;
     points.push({ text: point, value });
   }
