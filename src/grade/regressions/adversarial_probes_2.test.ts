@@ -375,7 +375,56 @@ const markerless: Probe[] = [
   ["\\text{yes}", "I am not sure at all about this.", false, "a sentence is not a word answer"],
 ];
 
-const groups = { intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale, markerless };
+const trigSetBuilderAndScale: Probe[] = [
+  ["\\frac{\\sqrt{3}}{2}", "\\boxed{\\sin 60^\\circ}", true, "sin of 60 degrees is sqrt3/2 (degrees inside a trig function are converted)"],
+  ["\\frac{\\sqrt{2}}{2}", "\\boxed{\\cos 45^{\\circ}}", true, "cos of 45 degrees"],
+  ["\\frac{1}{2}", "\\boxed{\\sin 60^\\circ}", false, "sin 60 degrees is not 1/2"],
+  ["(2,\\infty)", "\\boxed{\\{x \\mid x > 2\\}}", true, "set-builder with an inequality is the interval"],
+  ["(2,\\infty)", "\\boxed{\\{x : x > 2\\}}", true, "set-builder with a colon"],
+  ["(2,\\infty)", "\\boxed{\\{x \\mid x \\ge 2\\}}", false, "non-strict for an open interval"],
+  ["\\{x \\mid x > 2\\}", "\\boxed{(2, \\infty)}", true, "set-builder gold against the interval"],
+  ["\\{(1,2),(3,4)\\}", "\\boxed{(3,4),(1,2)}", true, "a set of points against the bare list, order-free"],
+  ["\\{(1,2),(3,4)\\}", "\\boxed{\\{(2,1),(3,4)\\}}", false, "one point reversed"],
+  ["1000", "#### 1,000", true, "GSM8K marker with a thousands comma"],
+  ["1234.5", "\\boxed{1,234.5}", true, "thousands comma with a decimal part"],
+  ["1234.5", "\\boxed{1,234.50}", true, "trailing zero in the cents"],
+  ["1234.5", "\\boxed{1,243.5}", false, "digits transposed"],
+  ["2i", "\\boxed{\\sqrt{-4}}", true, "sqrt(-4) = 2i"],
+  ["\\frac{8}{15}", "\\boxed{0.5\\overline{3}}", true, "0.5 repeating 3 is 8/15"],
+  ["\\frac{1}{3}", "\\boxed{.\\overline{3}}", true, "a repeating decimal without the leading zero"],
+  ["000", "\\boxed{0}", true, "AIME 000 is 0"],
+  ["\\text{(A)}", "\\boxed{\\text{(A)}\\ \\frac{1}{2}}", true, "choice label with the value in a box"],
+  ["\\frac{1}{2}", "\\boxed{\\frac12 \\text{ or } 0.5}", true, "two forms of one value joined by \"or\""],
+  ["2500000", "\\boxed{\\$2.5 \\text{ million}}", true, "money with a scale word"],
+  ["2", "\\boxed{2 millions}", false, "plural scale word still multiplies (2 millions is not 2)"],
+  ["500", "\\boxed{5 hundred}", true, "5 hundred is 500"],
+  ["5", "\\boxed{5 hundred}", false, "5 hundred is not 5"],
+  ["\\text{(B)}", "The answer is B) or D).", false, "two labels joined by \"or\" are a hedge"],
+  ["\\text{(B)}", "The answer is (B) or (D).", false, "two bracketed labels joined by \"or\" are a hedge"],
+  ["2", "\\boxed{2, 2}", true, "a value stated twice is one value"],
+  ["x=2", "\\boxed{x = 2, y = 2}", false, "an assignment to a second variable is not the answer"],
+  ["2", "\\boxed{x = 2, y = 2}", false, "two assignments for one value"],
+  ["(-\\infty,3)\\cup(3,\\infty)", "\\boxed{x \\neq 3}", true, "x != 3"],
+  ["(-\\infty,3)\\cup(3,\\infty)", "\\boxed{x \\neq -3}", false, "the wrong point"],
+  ["(-\\infty,-3)\\cup(-3,\\infty)", "\\boxed{\\mathbb{R} \\setminus \\{-3\\}}", true, "R minus a negative point"],
+  ["(-\\infty,\\frac{1}{2})\\cup(\\frac{1}{2},\\infty)", "\\boxed{\\mathbb{R}\\setminus\\{\\frac12\\}}", true, "R minus a short-form fraction"],
+  ["(-\\infty,\\frac{1}{2})\\cup(\\frac{1}{2},\\infty)", "\\boxed{\\mathbb{R}\\setminus\\{\\tfrac{1}{2}\\}}", true, "R minus a \\tfrac"],
+  ["(-\\infty,\\frac{1}{2})\\cup(\\frac{1}{2},\\infty)", "\\boxed{x\\neq\\frac{1}{2}}", true, "x != 1/2"],
+  ["[-2, 2]", "\\boxed{|x| \\leq 2}", true, "|x| <= 2 is [-2, 2]"],
+  ["[-2, 2]", "\\boxed{|x - 1| \\leq 2}", false, "|x - 1| <= 2 is [-1, 3], not [-2, 2]"],
+  ["[-1, 3]", "\\boxed{|x - 1| \\leq 2}", true, "|x - 1| <= 2 is [-1, 3]"],
+  ["\\frac{3}{2}", "\\boxed{1\\frac{1}{2}}", true, "mixed number for an improper fraction"],
+  ["150\\%", "\\boxed{1.5}", true, "percent above 100"],
+  ["1.5", "\\boxed{150\\%}", true, "1.5 for 150%"],
+  ["3:1", "\\boxed{3}", true, "a ratio 3:1 is the quotient 3"],
+  ["3:1", "\\boxed{1:3}", false, "the inverse ratio"],
+  ["\\frac{9}{2}", "\\boxed{4.5 \\text{ square units}}", true, "area with a unit phrase"],
+  ["\\pi", "\\boxed{180^\\circ}", false, "pi radians is not 180 (no conversion outside trig functions)"],
+  ["\\frac{1}{6}", "\\boxed{16\\frac{2}{3}\\%}", true, "16 2/3 % is 1/6"],
+  ["60", "\\boxed{\\frac{\\pi}{3}}", false, "pi/3 for a 60 gold is not converted"],
+];
+
+const groups = { intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale, markerless, trigSetBuilderAndScale };
 
 for (const [group, probes] of Object.entries(groups)) {
   void test(`adversarial probes, second set: ${group} (${probes.length})`, () => {
@@ -385,5 +434,5 @@ for (const [group, probes] of Object.entries(groups)) {
 }
 
 void test(`adversarial probes, second set: ${Object.values(groups).flat().length} in all`, () => {
-  assert.equal(Object.values(groups).flat().length, 282);
+  assert.equal(Object.values(groups).flat().length, 328);
 });
