@@ -143,6 +143,8 @@ function normalizeLatex(answer: string): string {
   // \left( \right) \bigl| ...: sizing only. `\left.` and `\right.` are invisible delimiters.
   text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, "");
   text = text.replace(TEXT_COMMANDS, "\\text{");
+  // `\boxed{\text{The answer is } 12}`: the marker copied into the box is not part of the answer.
+  text = text.replace(/^\\text\{\s*(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*\}\s*(?=\S)/i, "");
   text = scaleWords(text);
   // `\text{all real numbers}`: the real line in words.
   text = text.replace(/^\\text\{\s*(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+(?:numbers|values|x)\s*\}$|^\\text\{\s*all\s+reals\s*\}$/i, "(-\\infty,\\infty)");
@@ -175,7 +177,7 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/(?<!\\)\\(?=\d)/g, "");
   // `\sin 60^\circ`, `\cos(45°)`: a trigonometric function of degrees, converted to radians (elsewhere degrees are only stripped).
   text = text.replace(
-    /\\(sin|cos|tan|cot|sec|csc)\s*(?:\(\s*(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)\s*\)|\{?\s*(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)\s*\}?)/g,
+    /\\(sin|cos|tan|cot|sec|csc)\s*(?:\(\s*(-?\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)\s*\)|\{?\s*(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)\s*\}?)/g,
     (_whole, name: string, inParens: string | undefined, bare: string | undefined) => `\\${name}(\\frac{${inParens ?? bare}\\pi}{180})`,
   );
   // Temperatures: 10^\circ C, 10^{\circ}\text{F}, 10\,^\circ\mathrm{C} → 10 (the scale letter is not a variable).
