@@ -424,7 +424,88 @@ const trigSetBuilderAndScale: Probe[] = [
   ["60", "\\boxed{\\frac{\\pi}{3}}", false, "pi/3 for a 60 gold is not converted"],
 ];
 
-const groups = { intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale, markerless, trigSetBuilderAndScale };
+const relationsAndTrig: Probe[] = [
+  ["0.05", "\\boxed{5}", false, "0.05 is not 5 (no percent sign in either)"],
+  ["5\\%", "\\boxed{0.05}", true, "a percent gold against its decimal"],
+  ["\\frac{1}{2}", "\\boxed{50}", false, "50 for 1/2 without a percent sign"],
+  ["y=2x+1", "\\boxed{2x - y + 1 = 0}", true, "the line in general form"],
+  ["\\pm 3", "\\boxed{x = 3 \\text{ or } x = -3}", true, "an or of the two roots for a ± gold"],
+  ["1+\\sqrt{3}i", "\\boxed{2e^{i\\pi/3}}", true, "polar form of 1 + sqrt3 i"],
+  ["\\frac{x}{2}", "\\boxed{\\frac{2x}{4}}", true, "an unreduced fraction of an expression"],
+  ["5", "\\boxed{5} is the answer, but \\boxed{6} if we count differently.", false, "the last box hedges to another answer"],
+  ["5", "\\boxed{5}. Verification: 2 + 3 = 5, so \\boxed{5}.", true, "the same box repeated after a check"],
+  ["18", "#### $18", true, "GSM8K marker with a dollar sign"],
+  ["18", "#### 18 dollars", true, "GSM8K marker with a unit word"],
+  ["\\text{(B)}", "\\boxed{\\textbf{(B) }15}", true, "bold choice label with the value"],
+  ["(0,0)", "\\boxed{(0,-0)}", true, "negative zero inside a tuple"],
+  ["12\\%", "\\boxed{12\\,\\%}", true, "a thin space before the percent sign"],
+  ["\\frac{\\pi}{2}", "\\boxed{\\frac{1}{2}\\pi}", true, "pi/2 written as (1/2) pi"],
+  ["-1", "\\boxed{e^{i\\pi}}", true, "Euler's identity"],
+  ["2", "\\boxed{\\log_{10} 100}", true, "log base 10 of 100"],
+  ["\\frac{3}{4}", "\\boxed{\\frac{-3}{-4}}", true, "two negatives cancel"],
+  ["3\\times10^8", "\\boxed{3.0 \\times 10^8 \\text{ m/s}}", true, "scientific notation with a unit"],
+  ["(-\\infty,0)\\cup(0,\\infty)", "\\boxed{x > 0 \\text{ or } x < 0}", true, "the union as two inequalities joined by or"],
+  ["(1,\\infty)", "\\boxed{|x| > 1}", false, "|x| > 1 is not the half-line (1, inf)"],
+  ["(-\\infty,1)", "\\boxed{|x| < 1}", false, "|x| < 1 is not (-inf, 1)"],
+  ["(-\\infty,\\infty)", "\\boxed{\\mathbb{R}\\setminus\\{0\\}}", false, "R minus a point is not R"],
+  ["\\mathbb{R}\\setminus\\{0\\}", "\\boxed{(-\\infty,0)\\cup(0,\\infty)}", true, "gold R minus {0} against the union"],
+  ["\\mathbb{R}\\setminus\\{0\\}", "\\boxed{x \\neq 0}", true, "gold R minus {0} against x != 0"],
+  ["x = 4", "The answer is $x = 4$ (since $x = -4$ is rejected).", true, "a marked assignment with a rejected root in parentheses"],
+  ["4", "The answer is 4, not 5.", true, "a correction after the marked value (\"not 5\")"],
+  ["5", "The answer is 4, not 5.", false, "the rejected value"],
+  ["10", "The answer is approximately 10.", true, "approximately before the value"],
+  ["\\frac{7}{2}", "The answer is 3.5 (or 7/2).", true, "the decimal with its fraction in parentheses"],
+  ["26", "**26**", true, "a bold value alone"],
+  ["26", "The answer is $\\boxed{26}$ students.", true, "a box followed by a unit word"],
+  ["\\$26", "\\boxed{26.00}", true, "a money gold against cents shown"],
+  ["(3, -2)", "\\boxed{x=3, y=-2}", true, "assignments for the pair, in order"],
+  ["(3, -2)", "\\boxed{y=-2, x=3}", false, "assignments out of order for a pair (as b=4, a=3 in the first set: the pair's order is not restated)"],
+  ["(3, -2)", "\\boxed{x=-2, y=3}", false, "assignments with the values swapped"],
+  ["\\sqrt{3}", "\\boxed{\\tan 60^\\circ}", true, "tan 60 degrees is sqrt3"],
+  ["1", "\\boxed{\\tan 45^\\circ}", true, "tan 45 degrees is 1"],
+  ["\\frac{1}{2}", "\\boxed{\\cos 60^\\circ}", true, "cos 60 degrees is 1/2"],
+  ["\\frac{1}{2}", "\\boxed{\\cos 30^\\circ}", false, "cos 30 degrees is not 1/2"],
+  ["-\\frac{1}{2}", "\\boxed{\\sin(-30^\\circ)}", true, "a signed angle in parentheses"],
+  ["[1, 5]", "\\boxed{\\{x \\mid 1 \\le x \\le 5\\}}", true, "set-builder with a chain of inequalities"],
+  ["\\{-2, 2\\}", "\\boxed{\\{x \\mid x^2 = 4\\}}", false, "set-builder with an equation is not rewritten (a false negative kept on purpose)"],
+  ["4", "\\boxed{\\{x \\mid x^2 = 4\\}}", false, "nor is it read as its right side"],
+  ["(-\\infty, -1)\\cup(3,\\infty)", "\\boxed{|x-1| > 2}", true, "|x - 1| > 2 is (-inf,-1) u (3,inf)"],
+  ["(-\\infty, -3)\\cup(1,\\infty)", "\\boxed{|x+1| > 2}", true, "|x + 1| > 2 is (-inf,-3) u (1,inf)"],
+  ["(-\\infty, -1)\\cup(3,\\infty)", "\\boxed{|x+1| > 2}", false, "the center's sign matters"],
+];
+
+const proseAndForms: Probe[] = [
+  ["\\frac{1}{2}", "\\boxed{1/2.}", true, "a trailing period after the fraction"],
+  ["A", "\\boxed{\\text{A}}", true, "a choice letter in text"],
+  ["\\text{(A)}", "\\boxed{(a)}", true, "a lowercase label in parentheses"],
+  ["\\text{(A)}", "\\boxed{(b)}", false, "another lowercase label"],
+  ["f(x) = 3x - 2", "\\boxed{y = 3x - 2}", true, "f(x) written as y"],
+  ["f(x) = 3x - 2", "\\boxed{f(x) = 3x + 2}", false, "sign error in the intercept"],
+  ["\\sqrt{2}", "\\boxed{\\sqrt{2.0}}", true, "sqrt of 2.0"],
+  ["[0.5, 2)", "\\boxed{[\\frac12, 2)}", true, "1/2 as \\frac12 in an interval"],
+  ["12", "**Final answer:** \\textbf{12}", true, "bold value after a bold label"],
+  ["12", "\\boxed{\\text{The answer is } 12}", true, "a marker copied into the box"],
+  ["5", "\\boxed{2+3=5}", true, "a computation chain in the box"],
+  ["5", "\\boxed{x = 5 \\text{ cm}}", true, "an assignment with a unit"],
+  ["x^2+2x+1", "\\boxed{x^2+2x+1=0}", false, "an equation for an expression gold"],
+  ["16", "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72", false, "GSM8K solution marked 72 for a gold 16"],
+  ["72", "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72", true, "the same solution for its gold"],
+  ["10", "Weng earns 12/60 = $<<12/60=0.2>>0.2 per minute.\nWorking 50 minutes, she earned 0.2 x 50 = $<<0.2*50=10>>10.\n#### 10", true, "GSM8K calculator annotations with dollars"],
+  ["5", "So she needs 5 more dollars.", true, "a concluding sentence with a unit word"],
+  ["3", "There are 3 apples left. The answer is 3 apples.", true, "a conclusion with the value and its unit"],
+  ["3", "The answer is 3. Wait, no: 3 + 1 = 4. The answer is 4.", false, "a later correction replaces the first marked value"],
+  ["4", "The answer is 3. Wait, no: 3 + 1 = 4. The answer is 4.", true, "the corrected value"],
+  ["\\frac{1}{2}", "The answer is $\\frac{1}{2}$ or equivalently $0.5$.", true, "a marked fraction and its decimal"],
+  ["2\\sqrt{2}", "\\boxed{2\\sqrt{2} \\approx 2.83}", true, "an exact radical with its approximation"],
+  ["2\\sqrt{2}", "\\boxed{2.83}", false, "the approximation alone has 3 digits only"],
+  ["(1, -1)", "\\boxed{(1, -1)} and \\boxed{(-1, 1)}", false, "two boxes for a one-pair gold"],
+  ["(1, -1), (-1, 1)", "\\boxed{(1, -1)} and \\boxed{(-1, 1)}", true, "two boxes for a two-pair gold"],
+  ["\\frac{3}{8}", "\\boxed{\\frac{3}{8} = 37.5\\%}", true, "a fraction with its percent"],
+  ["\\frac{3}{8}", "\\boxed{37.5\\%}", true, "the percent alone"],
+  ["\\frac{3}{8}", "\\boxed{38\\%}", false, "a rounded percent"],
+];
+
+const groups = { intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale, markerless, trigSetBuilderAndScale, relationsAndTrig, proseAndForms };
 
 for (const [group, probes] of Object.entries(groups)) {
   void test(`adversarial probes, second set: ${group} (${probes.length})`, () => {
@@ -434,5 +515,5 @@ for (const [group, probes] of Object.entries(groups)) {
 }
 
 void test(`adversarial probes, second set: ${Object.values(groups).flat().length} in all`, () => {
-  assert.equal(Object.values(groups).flat().length, 328);
+  assert.equal(Object.values(groups).flat().length, 403);
 });
