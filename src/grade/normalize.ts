@@ -154,10 +154,10 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/^\\\{\s*([A-Za-z])\s*(?:\\in\s*\(-\\infty,\\infty\)\s*)?(?:\\mid|\||:|\\colon)\s*([^{}]*?(?:<|>|\\le|\\ge|\\ne|\\neq|\\leq|\\geq)[^{}]*?)\s*\\\}$/, (whole, variable: string, condition: string) =>
     new RegExp(`(?<![A-Za-z\\\\])${variable}(?![A-Za-z])`).test(condition) ? condition : whole,
   );
-  // `2.3 \times 10^5 \text{ J}`, `12\mathrm{kg\cdot m^2}`, `\frac{1}{4}\text{ m}`: letters in text closing a value are
+  // `2.3 \times 10^5 \text{ J}`, `12\mathrm{kg\cdot m^2}`, `8.314\mathrm{~J/(mol \cdot K)}`: letters in text closing a value are
   // its unit (variables are not set in text); `\mathrm{e}` and `\mathrm{i}` are the constants.
   text = text.replace(
-    /(?<=[\d}])(?:\s|\\[,;:!]|~)*\\text\{[\s~]*(?![ei][\s~]*\}|[ap]\.?\s*m\b)[A-Za-z][A-Za-z\s~/.^\d-]*(?:\\cdot[A-Za-z\s~/.^\d-]*)*\}(?:\s*\^\s*\{?-?\d\}?)?\s*$/,
+    /(?<=[\d}])(?:\s|\\[,;:!]|~)*\\text\{[\s~]*(?![ei][\s~]*\}|[ap]\.?\s*m\b)[A-Za-z][A-Za-z\s~/.^\d()-]*(?:\\cdot[A-Za-z\s~/.^\d()-]*)*\}(?:\s*\^\s*\{?-?\d\}?)?\s*$/,
     "",
   );
   // `12\,\text{m}^2`, `5\mathrm{~g}`: a one-letter unit in text after a number, closing the answer, is a unit.
