@@ -216,8 +216,12 @@ type Relation = Extract<Node, { type: "relation" }>;
 
 function compareGoldRelation(gold: Relation, predicted: Node, context: ExpressionContext): Verdict {
   const [left, right] = gold.operands;
+  // `x \ne 3`, `|x| > 1` as unions; a relation that is no union of that kind (`2x \ne 6`) is still compared as one.
   const goldUnion = relationToUnion(gold);
-  if (goldUnion) return compareUnion(goldUnion, predicted, context);
+  if (goldUnion) {
+    const verdict = compareUnion(goldUnion, predicted, context);
+    if (verdict.equal || predicted.type !== "relation") return verdict;
+  }
   if (gold.operators.length === 1 && gold.operators[0] === "in" && right) {
     const predictedSet = predicted.type === "relation" && predicted.operators[0] === "in" ? predicted.operands[1]! : predicted;
     return compareAnswers(right, predictedSet, context);
