@@ -505,7 +505,81 @@ const proseAndForms: Probe[] = [
   ["\\frac{3}{8}", "\\boxed{38\\%}", false, "a rounded percent"],
 ];
 
-const groups = { intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale, markerless, trigSetBuilderAndScale, relationsAndTrig, proseAndForms };
+const olympiadAndMinerva: Probe[] = [
+  ["\\frac{\\sqrt{5}-1}{2}", "\\boxed{\\frac{-1+\\sqrt{5}}{2}}", true, "the golden-ratio conjugate with terms reordered"],
+  ["\\frac{\\sqrt{5}-1}{2}", "\\boxed{0.618}", false, "3 significant digits of an irrational gold"],
+  ["\\frac{\\sqrt{5}-1}{2}", "\\boxed{0.6180}", true, "4 significant digits"],
+  ["2^{2023}", "\\boxed{2^{2023}}", true, "a large power as written"],
+  ["2^{2023}", "\\boxed{2^{2022}\\cdot 2}", true, "the same power split"],
+  ["2^{2023}", "\\boxed{4^{1011}\\cdot 2}", true, "4^1011 * 2 = 2^2023"],
+  ["2^{2023}", "\\boxed{2^{2024}}", false, "exponent off by one"],
+  ["\\binom{10}{3}", "\\boxed{\\frac{10!}{3!7!}}", true, "a binomial as factorials"],
+  ["\\frac{1}{2}\\ln 2", "\\boxed{\\ln\\sqrt{2}}", true, "ln sqrt2 = (ln 2)/2"],
+  ["\\frac{1}{2}\\ln 2", "\\boxed{\\ln 2 / 2}", true, "(ln 2)/2 with a slash"],
+  ["\\frac{1}{2}\\ln 2", "\\boxed{\\ln 4}", false, "ln 4 = 2 ln 2"],
+  ["e^{-1}", "\\boxed{\\frac{1}{e}}", true, "1/e"],
+  ["e^{-1}", "\\boxed{0.3679}", true, "4 significant digits of 1/e"],
+  ["e^{-1}", "\\boxed{-e}", false, "-e is not 1/e"],
+  ["\\sqrt[3]{3}", "\\boxed{3^{\\frac{1}{3}}}", true, "a fractional exponent in \\frac"],
+  ["1.5 \\times 10^{11}", "\\boxed{1.5 \\times 10^{11} \\text{ m}}", true, "scientific notation with a unit"],
+  ["1.5 \\times 10^{11}", "\\boxed{150000000000}", true, "the plain number"],
+  ["1.5 \\times 10^{11}", "\\boxed{1.5 \\times 10^{12}}", false, "exponent off by one"],
+  ["8.314", "\\boxed{8.314 \\mathrm{~J/(mol \\cdot K)}}", true, "a compound unit with parentheses in \\mathrm"],
+  ["8.314", "\\boxed{8.31}", false, "a decimal gold must match to its digits"],
+  ["0.05", "\\boxed{5 \\times 10^{-2}}", true, "scientific form of 0.05"],
+  ["0.05", "\\boxed{\\frac{1}{20}}", true, "1/20"],
+  ["0.05", "\\boxed{0.5}", false, "off by a factor of ten"],
+  ["x^3 - 3x + 2", "\\boxed{(x-1)^2(x+2)}", true, "a factored cubic"],
+  ["x^3 - 3x + 2", "\\boxed{(x+1)^2(x-2)}", false, "wrong signs in the factors"],
+  ["\\frac{x^2}{4}+\\frac{y^2}{9}=1", "\\boxed{9x^2+4y^2=36}", true, "an ellipse cleared of denominators"],
+  ["\\frac{x^2}{4}+\\frac{y^2}{9}=1", "\\boxed{4x^2+9y^2=36}", false, "the axes swapped"],
+  ["(x-1)^2+(y+2)^2=9", "\\boxed{x^2-2x+y^2+4y-4=0}", true, "an expanded circle"],
+  ["(x-1)^2+(y+2)^2=9", "\\boxed{(x+1)^2+(y-2)^2=9}", false, "center reflected"],
+  ["[-3, 3]", "\\boxed{-3 \\leq x \\leq 3}", true, "an inequality chain for a closed interval"],
+  ["[-3, 3]", "\\boxed{\\{-3, 3\\}}", false, "the endpoints only"],
+  ["(0, 1]", "\\boxed{0 < x \\leq 1}", true, "a half-open chain"],
+  ["(0, 1]", "\\boxed{(0, 1)}", false, "open where the gold is closed"],
+  ["2, 4, 6", "\\boxed{2, 4, \\text{and } 6}", true, "an Oxford \"and\" in a list"],
+  ["2, 4, 6", "\\boxed{2, 4 \\text{ and } 6}", true, "\"and\" before the last item"],
+  ["2, 4, 6", "\\boxed{2 \\text{ and } 4}", false, "one item missing"],
+  ["\\{(0,0), (1,1)\\}", "\\boxed{(0,0) \\text{ and } (1,1)}", true, "pairs joined by \"and\" for a set of pairs"],
+  ["\\{(0,0), (1,1)\\}", "\\boxed{(0,0)}", false, "one pair missing"],
+  ["(1, 2, 3)", "\\boxed{x = 1, y = 2, z = 3}", true, "three assignments for a triple, in order"],
+  ["(1, 2, 3)", "\\boxed{x = 1, y = 3, z = 2}", false, "two values swapped"],
+  ["n = 7", "\\boxed{7}", true, "the value of n"],
+  ["n = 7", "The smallest such $n$ is $7$.", true, "the value in a concluding sentence"],
+  ["n = 7", "The smallest such $n$ is $8$.", false, "another value"],
+  ["7", "Thus $n = 7$ is the smallest.", true, "an assignment in a concluding sentence"],
+  ["\\frac{7}{12}", "\\boxed{\\frac{14}{24}}", true, "an unreduced fraction"],
+  ["\\frac{7}{12}", "\\boxed{0.58\\overline{3}}", true, "a repeating decimal with a fixed part"],
+  ["\\frac{7}{12}", "\\boxed{0.583}", false, "3 significant digits of a repeating gold"],
+  ["\\frac{7}{12}", "\\boxed{0.5833}", true, "4 significant digits"],
+  ["-\\frac{7}{12}", "\\boxed{\\frac{7}{-12}}", true, "a negative denominator"],
+  ["360", "\\boxed{360^{\\circ}}", true, "the degree sign on a plain gold"],
+  ["360", "\\boxed{2\\pi}", false, "2pi is not 360 (no conversion)"],
+  ["12\\sqrt{3}", "\\boxed{20.78}", true, "12 sqrt3 = 20.7846: 20.78 has 4 significant digits (policy)"],
+  ["12\\sqrt{3}", "\\boxed{20.785}", true, "5 significant digits"],
+  ["\\$1.50", "\\boxed{1.5}", true, "money gold without the dollar sign"],
+  ["\\$1.50", "\\boxed{150}", false, "150 cents is another number"],
+  ["\\$1.50", "\\boxed{\\$1.05}", false, "digits transposed"],
+  ["1.50", "The answer is $1.50.", true, "money in prose after a marker"],
+  ["15", "The answer is $15$%.", true, "a percent sign outside the math"],
+  ["8", "$\\boxed{8}$ cm$^2$", true, "a unit after the box"],
+  ["4", "The area is $4 \\text{ cm}^2$.", true, "a unit in text in a concluding sentence"],
+];
+
+const formsAndRelations: Probe[] = [
+  ["x \\ne 3", "\\boxed{2x \\ne 6}", true, "an equivalent relation that is no simple union"],
+  ["x \\ne 3", "\\boxed{x \\ne -3}", false, "the wrong point"],
+  ["|x| > 1", "\\boxed{|x| \\ge 1}", false, "non-strict where the gold is strict"],
+  ["|x| > 1", "\\boxed{1 < |x|}", true, "sides swapped"],
+  ["3", "\\boxed{3, 3.0}", true, "one value in two forms"],
+  ["1", "\\boxed{1, -1}", false, "two different values"],
+  ["\\frac12", "\\boxed{0.5, 50\\%}", true, "a decimal and a percent"],
+  ["0", "\\boxed{0, 0, 0}", true, "a triple root listed three times"],
+];
+
+const groups = { intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale, markerless, trigSetBuilderAndScale, relationsAndTrig, proseAndForms, olympiadAndMinerva, formsAndRelations };
 
 for (const [group, probes] of Object.entries(groups)) {
   void test(`adversarial probes, second set: ${group} (${probes.length})`, () => {
@@ -515,5 +589,5 @@ for (const [group, probes] of Object.entries(groups)) {
 }
 
 void test(`adversarial probes, second set: ${Object.values(groups).flat().length} in all`, () => {
-  assert.equal(Object.values(groups).flat().length, 403);
+  assert.equal(Object.values(groups).flat().length, 471);
 });
