@@ -16,6 +16,8 @@ const EQUAL = (reason: string): Verdict => ({ equal: true, reason });
 const DIFFERENT = (reason: string): Verdict => ({ equal: false, reason });
 /** Most items a set or list may have before matching gives up (matching is quadratic). */
 const MAX_ITEMS = 64;
+/** Most forms of one value a list may state (`1/4 or 25\%`, `\frac{1}{4}, 0.25`). */
+const MAX_FORMS = 3;
 
 export function compareAnswers(gold: Node, predicted: Node, context: ExpressionContext): Verdict {
   charge(2, "comparisons");
@@ -30,6 +32,9 @@ export function compareAnswers(gold: Node, predicted: Node, context: ExpressionC
   // `\text{no solution}` and `\emptyset`: the words and the empty set say the same.
   if (isEmptySetWords(goldBare) && isEmptySet(predictedBare)) return EQUAL("no solution, stated as the empty set");
   if (isEmptySet(goldBare) && isEmptySetWords(predictedBare)) return EQUAL("the empty set, stated in words");
+  // `\text{infinitely many}` for `\infty` (how many solutions?), and the other way round.
+  if (goldBare.type === "infinity" && isInfinityWords(predictedBare)) return EQUAL("infinity, stated in words");
+  if (isInfinityWords(goldBare) && predictedBare.type === "infinity") return EQUAL("infinitely many, stated as infinity");
   switch (goldBare.type) {
     case "choice":
       return compareChoice(goldBare.letter, predictedBare);
@@ -70,8 +75,14 @@ function compareValue(gold: Node, predicted: Node, context: ExpressionContext): 
       // `\{2\}` for 2: a set of one value states that value.
       if (predicted.items.length === 1) return compareValue(gold, unwrap(predicted.items[0]!), context);
       return DIFFERENT(`a ${predicted.type} where one value was expected`);
+    case "list": {
+      // `1/4 or 25\%`: one value stated in several forms, every one of them equal to the gold.
+      if (predicted.items.length <= MAX_FORMS && predicted.items.every((item) => compareValue(gold, unwrap(item), context).equal === true)) {
+        return EQUAL(`one value stated in ${predicted.items.length} equal forms`);
+      }
+      return DIFFERENT("a list where one value was expected");
+    }
     case "plusminus":
-    case "list":
     case "tuple":
     case "union":
     case "matrix":
@@ -165,6 +176,13 @@ function isEmptySetWords(node: Node): boolean {
   return node.type === "text" && EMPTY_SET_WORDS.has(canonicalText(node.value));
 }
 
+/** Words that state an infinite count. */
+const INFINITY_WORDS = new Set(["infinitely many", "infinitely many solutions", "infinitely many values", "infinitely many ways", "infinitely many integers", "infinitely many numbers", "infinitely many pairs"]);
+
+function isInfinityWords(node: Node): boolean {
+  return node.type === "text" && INFINITY_WORDS.has(canonicalText(node.value));
+}
+
 function isEmptySet(node: Node): boolean {
   return node.type === "set" && node.items.length === 0;
 }
@@ -198,6 +216,12 @@ type Relation = Extract<Node, { type: "relation" }>;
 
 function compareGoldRelation(gold: Relation, predicted: Node, context: ExpressionContext): Verdict {
   const [left, right] = gold.operands;
+  // `x \ne 3`, `|x| > 1` as unions; a relation that is no union of that kind (`2x \ne 6`) is still compared as one.
+  const goldUnion = relationToUnion(gold);
+  if (goldUnion) {
+    const verdict = compareUnion(goldUnion, predicted, context);
+    if (verdict.equal || predicted.type !== "relation") return verdict;
+  }
   if (gold.operators.length === 1 && gold.operators[0] === "in" && right) {
     const predictedSet = predicted.type === "relation" && predicted.operators[0] === "in" ? predicted.operands[1]! : predicted;
     return compareAnswers(right, predictedSet, context);
@@ -296,6 +320,12 @@ function relationToInterval(relation: Relation): Interval | undefined {
   const isConstant = (node: Node) => freeSymbols(node).size === 0;
   const [first, second, third] = chain.operands;
   const [firstOperator, secondOperator] = chain.operators;
+  // `|x| < 1`, `|x - 1| \le 2`: the interval around the center.
+  const center = first && absoluteCenter(first);
+  if (chain.operators.length === 1 && center && second && isConstant(second)) {
+    const closed = firstOperator === "<=";
+    return { low: shifted(center, second, -1), high: shifted(center, second, 1), lowClosed: closed, highClosed: closed };
+  }
   if (chain.operators.length === 1 && first && second) {
     if (isVariable(first) && isConstant(second)) return { low: NEGATIVE_INFINITY, high: second, lowClosed: false, highClosed: firstOperator === "<=" };
     if (isConstant(first) && isVariable(second)) return { low: first, high: POSITIVE_INFINITY, lowClosed: firstOperator === "<=", highClosed: false };
@@ -304,6 +334,58 @@ function relationToInterval(relation: Relation): Interval | undefined {
     return { low: first, high: third, lowClosed: firstOperator === "<=", highClosed: secondOperator === "<=" };
   }
   return undefined;
+}
+
+/** `|x|` → 0, `|x - 1|` → 1, `|x + 2|` → -2: the center of an absolute value of one variable plus a constant. */
+function absoluteCenter(node: Node): Node | undefined {
+  const bare = unwrap(node);
+  if (bare.type !== "call" || bare.name !== "abs" || bare.args.length !== 1 || freeSymbols(bare).size !== 1) return undefined;
+  const inner = unwrap(bare.args[0]!);
+  if (inner.type === "symbol") return numberNode(rational(0n), "0");
+  if (inner.type !== "add" || inner.terms.length !== 2) return undefined;
+  const [variable, offset] = inner.terms;
+  if (!variable || !offset || unwrap(variable).type !== "symbol" || freeSymbols(offset).size !== 0) return undefined;
+  const offsetBare = unwrap(offset);
+  return offsetBare.type === "negate" ? offsetBare.arg : { type: "negate", arg: offset };
+}
+
+/** center ± radius, as a node (`-radius` alone when the center is zero). */
+function shifted(center: Node, radius: Node, sign: 1 | -1): Node {
+  const step: Node = sign > 0 ? radius : { type: "negate", arg: radius };
+  const bare = unwrap(center);
+  if (bare.type === "number" && bare.value.num === 0n) return step;
+  return { type: "add", terms: [center, step] };
+}
+
+function intervalNode(low: Node, high: Node, lowClosed: boolean, highClosed: boolean): Node {
+  return { type: "tuple", items: [low, high], open: lowClosed ? "[" : "(", close: highClosed ? "]" : ")" };
+}
+
+/**
+ * `x \ne 0` → (-∞, 0) ∪ (0, ∞); `|x| > 1` → (-∞, -1) ∪ (1, ∞); `|x - 1| \ge 2` → (-∞, -1] ∪ [3, ∞): a relation in one
+ * variable that states a union of two intervals.
+ */
+function relationToUnion(relation: Relation): Extract<Node, { type: "union" }> | undefined {
+  if (relation.operators.length !== 1) return undefined;
+  const [first, second] = relation.operands;
+  if (!first || !second) return undefined;
+  const isVariable = (node: Node) => unwrap(node).type === "symbol" && freeSymbols(node).size === 1;
+  const isConstant = (node: Node) => freeSymbols(node).size === 0;
+  if (relation.operators[0] === "!=") {
+    const point = isVariable(first) && isConstant(second) ? second : isVariable(second) && isConstant(first) ? first : undefined;
+    if (!point) return undefined;
+    return { type: "union", items: [intervalNode(NEGATIVE_INFINITY, point, false, false), intervalNode(point, POSITIVE_INFINITY, false, false)] };
+  }
+  const chain = ascending(relation);
+  if (!chain || (chain.operators[0] !== "<" && chain.operators[0] !== "<=")) return undefined;
+  const [low, high] = chain.operands;
+  const center = high && absoluteCenter(high);
+  if (!low || !center || !isConstant(low)) return undefined;
+  const closed = chain.operators[0] === "<=";
+  return {
+    type: "union",
+    items: [intervalNode(NEGATIVE_INFINITY, shifted(center, low, -1), false, closed), intervalNode(shifted(center, low, 1), POSITIVE_INFINITY, closed, false)],
+  };
 }
 
 function asInterval(node: Node): Interval | undefined {
@@ -375,6 +457,9 @@ function compareTuple(gold: Extract<Node, { type: "tuple" }>, predicted: Node, c
 
 function compareMatrix(gold: Extract<Node, { type: "matrix" }>, predicted: Node, context: ExpressionContext): Verdict {
   if (predicted.type === "matrix") {
+    // A vector written as a row where the gold has a column (or the other way round): the same entries in order.
+    const [goldCells, predictedCells] = [vectorCells(gold), vectorCells(predicted)];
+    if (goldCells && predictedCells && gold.rows.length !== predicted.rows.length) return compareInOrder(goldCells, predictedCells, context);
     const sameShape = predicted.rows.length === gold.rows.length && predicted.rows[0]!.length === gold.rows[0]!.length;
     if (!sameShape) return DIFFERENT("matrices of different shapes");
     return compareInOrder(gold.rows.flat(), predicted.rows.flat(), context);
@@ -431,6 +516,8 @@ function distinct(items: Node[]): Node[] {
 }
 
 function compareUnion(gold: Extract<Node, { type: "union" }>, predicted: Node, context: ExpressionContext): Verdict {
+  const stated = predicted.type === "relation" ? relationToUnion(predicted) : undefined;
+  if (stated) return matchUnordered(gold.items, stated.items, context);
   // `x < -1 \text{ or } x > 1`: inequalities joined by "or" state the union of their intervals.
   if (predicted.type === "list" && predicted.items.every((item) => unwrap(item).type === "relation")) {
     return matchUnordered(gold.items, predicted.items, context);

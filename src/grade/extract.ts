@@ -59,6 +59,8 @@ export interface ExtractOptions {
   truncated?: boolean;
   /** The gold is an equation or inequality: keep a stated relation whole (`x^2 + y^2 = 13`), not its last side. */
   relation?: boolean;
+  /** The gold is a word answer (`\text{yes}`): a whole output of a few words ("Yes.") states it. */
+  words?: boolean;
 }
 
 export function extractAnswer(text: string, options: ExtractOptions = {}): Extraction | undefined {
@@ -69,7 +71,16 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     return { answer: boxed.trim(), method: "boxed", fallback: false, boxes: boxes.slice(-32).map((box) => box.content.trim()) };
   }
   const stated = statedAnswer(text, truncated);
-  if (stated) return { answer: stated.answer, method: stated.method, fallback: false };
+  if (stated) {
+    // "The answer is D) 24." for a choice gold: the label right after the marker is the answer, not its value.
+    const label = options.choices ? /^[\s*:$]*(?:\\text(?:bf)?\{\s*)?\(?([A-E])\)(?![\w)])/.exec(text.slice(stated.at)) : null;
+    // The rest of the line stays with it, so "B) or D)" is still read as a hedge.
+    if (label) {
+      const rest = text.slice(stated.at + label[0].length).split("\n")[0]!.slice(0, 200);
+      return { answer: `(${label[1]!})${rest}`, method: stated.method, fallback: false };
+    }
+    return { answer: stated.answer, method: stated.method, fallback: false };
+  }
   // An empty box ("The final answer is within \boxed{}.", the instruction parroted) states nothing, and
   // what a marker said wins over it; with no marker either, the output's answer is that empty box.
   if (boxed !== undefined) return { answer: "", method: "boxed", fallback: false };
@@ -91,6 +102,11 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     if (math) return { answer: math, method: "last_math", fallback: true };
     const number = lastNumber(text);
     if (number) return { answer: number, method: "last_number", fallback: true };
+  }
+  // "Yes.", "Evelyn.": an output that is nothing but a few words answers a word question with them.
+  if (options.words) {
+    const whole = /^\s*([A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*){0,2})\s*[.!]?\s*$/.exec(text);
+    if (whole) return { answer: whole[1]!, method: "last_statement", fallback: true };
   }
   return undefined;
 }
@@ -306,7 +322,8 @@ function resultOf(answer: string): string {
 
 function lastChoice(text: string): string | undefined {
   let letter: string | undefined;
-  for (const match of text.matchAll(/\(([A-E])\)/g)) letter = match[1];
+  // "(C)", or "D) 24" (a label closed by a parenthesis at a word start).
+  for (const match of text.matchAll(/\(([A-E])\)|(?<![A-Za-z0-9(\\])([A-E])\)(?=\s|$)/g)) letter = match[1] ?? match[2];
   return letter && `(${letter})`;
 }
 

@@ -81,8 +81,9 @@ export function createGrader(options: GradeOptions = {}): Grader {
     if (entry.choice) {
       // "(C)", "(C) 12", "C", "C." — but not "C + D", which is an expression in C.
       const unwrapped = normalized.replace(/^\\text\{\s*/, "");
-      const match = /^(?:\(([A-E])\)|([A-E])(?=$|[.:)]|\s+[^-+*/^=<>\s]))/.exec(unwrapped);
-      const letter = match?.[1] ?? match?.[2];
+      // A lowercase label counts only in parentheses (`(a)`); a bare `a` is a variable.
+      const match = /^(?:\(([A-Ea-e])\)|([A-E])(?=$|[.:)]|\s+[^-+*/^=<>\s]))/.exec(unwrapped);
+      const letter = (match?.[1] ?? match?.[2])?.toUpperCase();
       // "A and B", "(A), (C)", "B or D": a second choice letter after a separator is a hedge, not an answer.
       const rest = match ? unwrapped.slice(match[0].length) : "";
       if (letter && /^[^A-Za-z]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\})[^A-Za-z]*|[,;&/][^A-Za-z]*)(?:\\text\{\s*)?\(?[A-E]\)?(?![A-Za-z])/.test(rest.replace(/\s+/g, " "))) {
@@ -149,6 +150,7 @@ export function createGrader(options: GradeOptions = {}): Grader {
         lastNumber: options.lastNumberFallback ?? true,
         truncated,
         relation: entry.relation,
+        words: entry.parsed.ok && entry.parsed.node.type === "text",
       });
       if (!extraction) {
         return truncated

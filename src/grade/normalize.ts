@@ -5,6 +5,9 @@
  * predicted answers go through the same function.
  */
 
+/** Scale words after a number: `2 million` is 2 × 10^6. */
+const SCALE_WORDS: Record<string, number> = { hundred: 2, thousand: 3, million: 6, billion: 9, trillion: 12 };
+
 /** Words that name a unit; `\text{ cm}^2` and a trailing ` dollars` are presentation, not value. */
 const UNIT_WORDS = new Set(
   (
@@ -45,6 +48,7 @@ export function normalizeAnswer(answer: string): string {
   if (text.includes("_")) text = text.replace(/_\{\s*\((\d+)\)\s*\}/g, "_{$1}").replace(/\(([0-9A-Z]+)\)(?=_\{?\d)/g, "$1");
   if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
   if (text.includes("mod")) text = text.replace(/\s*\(\s*mod\s*\d+\s*\)\s*$/, ""); // `7 (mod 9)` in plain text
+  text = scaleWords(text);
   text = stripUnits(text);
   text = text.replace(/\s+/g, " ").trim();
   if (text.includes(":")) text = text.replace(/(\d)\s*:\s*(?=\d)/g, "$1:"); // a ratio or a time: `3 : 1` is `3:1`
@@ -53,6 +57,50 @@ export function normalizeAnswer(answer: string): string {
   // `1 000 000`: digit groups split by plain spaces (no reading of two integers side by side means a product).
   if (/^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(text)) text = text.replace(/ /g, "");
   return clockTime(text) ?? mixedNumber(text) ?? text;
+}
+
+const UNIT_VECTOR = /\\(?:mathbf|boldsymbol|bm|vec|hat)\s*(?:\{\s*([ijk])\s*\}|([ijk])(?![A-Za-z]))/g;
+
+/**
+ * `\mathbf{i} + 2\mathbf{j}`, `3\hat{i} - \hat{k}`: a vector in the unit vectors, written as its tuple of
+ * components (`(1, 2)`; three when `k` appears). Only a sum whose every term is a coefficient times one unit
+ * vector is rewritten; anything else (a bold `i` inside other math) is left alone.
+ */
+function unitVectors(text: string): string {
+  if (!/\\(?:mathbf|boldsymbol|bm|vec|hat)/.test(text) || text.includes("\uE000")) return text;
+  const marked = text.replace(UNIT_VECTOR, (_whole, braced: string | undefined, bare: string | undefined) => `\uE000${braced ?? bare}`);
+  if (!marked.includes("\uE000")) return text;
+  const terms: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let index = 0; index < marked.length; index++) {
+    const char = marked[index]!;
+    if (char === "{" || char === "(" || char === "[") depth++;
+    else if (char === "}" || char === ")" || char === "]") depth--;
+    else if ((char === "+" || char === "-") && depth === 0 && marked.slice(start, index).trim() !== "") {
+      terms.push(marked.slice(start, index));
+      start = index;
+    }
+  }
+  terms.push(marked.slice(start));
+  const components = new Map<string, string>();
+  for (const term of terms) {
+    const match = /^\s*([+-]?)\s*([^\uE000]*?)\s*(?:\\cdot|\*)?\s*\uE000([ijk])\s*$/.exec(term);
+    if (!match || components.has(match[3]!)) return text;
+    const coefficient = match[2]!.trim() === "" ? "1" : match[2]!.trim();
+    components.set(match[3]!, `${match[1] === "-" ? "-" : ""}${coefficient}`);
+  }
+  const axes = components.has("k") ? ["i", "j", "k"] : ["i", "j"];
+  return `(${axes.map((axis) => components.get(axis) ?? "0").join(",")})`;
+}
+
+/** `2 million`, `2.5\text{ million dollars}`: a scale word multiplies the number (it is not a label to drop). */
+function scaleWords(text: string): string {
+  if (!/hundred|thousand|million|billion|trillion/i.test(text)) return text;
+  return text.replace(/(\d)\s*(\\text\{\s*)?(hundred|thousand|million|billion|trillion)s?(?![A-Za-z])\s*/gi, (_whole, digit: string, brace: string | undefined, word: string) => {
+    const power = SCALE_WORDS[word.toLowerCase()]!;
+    return `${digit}\\times 10^{${power}}${brace ? " \\text{ " : " "}`;
+  });
 }
 
 /** `2 1/3`, `-1 3/4` in plain text: a whole number and a proper fraction after a space are a mixed number. */
@@ -84,6 +132,7 @@ function normalizeLatex(answer: string): string {
       .replace(/\{([^{}]*?)\\over(?![A-Za-z])([^{}]*)\}/g, "\\frac{$1}{$2}")
       .replace(/^([^{}]+?)\\over(?![A-Za-z])([^{}]+)$/, "\\frac{$1}{$2}");
   }
+  text = unitVectors(text);
   text = text.replace(/\\text\{\s*-\s*\}/g, "-"); // `\text{−}3`
   text = text.replace(/\\text\{\s*(?:infinity|infinite)\s*\}/gi, "\\infty");
 
@@ -94,10 +143,21 @@ function normalizeLatex(answer: string): string {
   // \left( \right) \bigl| ...: sizing only. `\left.` and `\right.` are invisible delimiters.
   text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, "");
   text = text.replace(TEXT_COMMANDS, "\\text{");
-  // `2.3 \times 10^5 \text{ J}`, `12\mathrm{kg\cdot m^2}`, `\frac{1}{4}\text{ m}`: letters in text closing a value are
+  // `\boxed{\text{The answer is } 12}`: the marker copied into the box is not part of the answer.
+  text = text.replace(/^\\text\{\s*(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*\}\s*(?=\S)/i, "");
+  text = scaleWords(text);
+  // `\text{all real numbers}`: the real line in words.
+  text = text.replace(/^\\text\{\s*(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+(?:numbers|values|x)\s*\}$|^\\text\{\s*all\s+reals\s*\}$/i, "(-\\infty,\\infty)");
+  text = removedPoints(text);
+  // `\{x \mid x > 2\}`, `\{x : x \ne 0\}`, `\{x \in \mathbb{R} \mid x \le 3\}`: a set of one variable given by an
+  // inequality is that inequality (an equation is not rewritten: `\{x \mid x^2 = 4\}` is not 4).
+  text = text.replace(/^\\\{\s*([A-Za-z])\s*(?:\\in\s*\(-\\infty,\\infty\)\s*)?(?:\\mid|\||:|\\colon)\s*([^{}]*?(?:<|>|\\le|\\ge|\\ne|\\neq|\\leq|\\geq)[^{}]*?)\s*\\\}$/, (whole, variable: string, condition: string) =>
+    new RegExp(`(?<![A-Za-z\\\\])${variable}(?![A-Za-z])`).test(condition) ? condition : whole,
+  );
+  // `2.3 \times 10^5 \text{ J}`, `12\mathrm{kg\cdot m^2}`, `8.314\mathrm{~J/(mol \cdot K)}`: letters in text closing a value are
   // its unit (variables are not set in text); `\mathrm{e}` and `\mathrm{i}` are the constants.
   text = text.replace(
-    /(?<=[\d}])(?:\s|\\[,;:!]|~)*\\text\{[\s~]*(?![ei][\s~]*\}|[ap]\.?\s*m\b)[A-Za-z][A-Za-z\s~/.^\d-]*(?:\\cdot[A-Za-z\s~/.^\d-]*)*\}(?:\s*\^\s*\{?-?\d\}?)?\s*$/,
+    /(?<=[\d}])(?:\s|\\[,;:!]|~)*\\text\{[\s~]*(?![ei][\s~]*\}|[ap]\.?\s*m\b)[A-Za-z][A-Za-z\s~/.^\d()-]*(?:\\cdot[A-Za-z\s~/.^\d()-]*)*\}(?:\s*\^\s*\{?-?\d\}?)?\s*$/,
     "",
   );
   // `12\,\text{m}^2`, `5\mathrm{~g}`: a one-letter unit in text after a number, closing the answer, is a unit.
@@ -115,6 +175,11 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/~/g, " ");
   // `\15`, `\$\15`: a stray backslash before a digit (no command starts with one) is a typo, not math.
   text = text.replace(/(?<!\\)\\(?=\d)/g, "");
+  // `\sin 60^\circ`, `\cos(45°)`: a trigonometric function of degrees, converted to radians (elsewhere degrees are only stripped).
+  text = text.replace(
+    /\\(sin|cos|tan|cot|sec|csc)\s*(?:\(\s*(-?\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)\s*\)|\{?\s*(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)\s*\}?)/g,
+    (_whole, name: string, inParens: string | undefined, bare: string | undefined) => `\\${name}(\\frac{${inParens ?? bare}\\pi}{180})`,
+  );
   // Temperatures: 10^\circ C, 10^{\circ}\text{F}, 10\,^\circ\mathrm{C} → 10 (the scale letter is not a variable).
   text = text.replace(/(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\degree)\s*(?:\\text\{\s*[CF]\s*\}|[CF](?![A-Za-z]))/g, "");
   // Degrees: 90^\circ, 90^{\circ}, 90°, \degree.
@@ -130,6 +195,32 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/\\(?:vert)(?![A-Za-z])/g, "|").replace(/\\(?:lvert|rvert)(?![A-Za-z])/g, "|");
   text = text.replace(/\\(?:dots|ldots|cdots)(?![A-Za-z])/g, "\\ldots");
   return text;
+}
+
+/**
+ * `(-\infty,\infty) \setminus \{-2, 3\}` (the real line after `\mathbb{R}` was spelled out), also with `\backslash` or
+ * `-`: the real line without those points, written as the union of open intervals between them. Only plain
+ * numbers and fractions of integers are ordered here; anything else is left as written.
+ */
+function removedPoints(text: string): string {
+  const match = /^\(-\\infty,\\infty\)\s*(?:\\setminus|\\backslash|-)\s*\\\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\\\}$/.exec(text);
+  if (!match) return text;
+  const points: Array<{ text: string; value: number }> = [];
+  for (const item of match[1]!.split(",")) {
+    const point = item.trim();
+    const fraction = /^(-?)\\frac\s*(?:\{(\d+)\}|(\d))\s*(?:\{(\d+)\}|(\d))$/.exec(point);
+    const value = /^-?\d+(?:\.\d+)?$/.test(point)
+      ? Number(point)
+      : fraction
+        ? (fraction[1] ? -1 : 1) * (Number(fraction[2] ?? fraction[3]) / Number(fraction[4] ?? fraction[5]))
+        : NaN;
+    if (!Number.isFinite(value) || points.length >= 16) return text;
+    points.push({ text: point, value });
+  }
+  points.sort((a, b) => a.value - b.value);
+  if (points.some((point, index) => index > 0 && point.value === points[index - 1]!.value)) return text;
+  const ends = ["-\\infty", ...points.map((point) => point.text), "\\infty"];
+  return ends.slice(1).map((end, index) => `(${ends[index]},${end})`).join("\\cup");
 }
 
 /**

@@ -235,8 +235,11 @@ class Parser {
       } else if (this.startsImplicitFactor(token)) {
         const factor = this.parsePower();
         const previous = factors[factors.length - 1]!;
-        if (factors.length === 1 && isIntegerLiteral(previous) && isLiteralFraction(factor)) {
-          factors[0] = { type: "add", terms: [previous, factor] }; // mixed number: 1\frac{4}{5}
+        // `33\frac{1}{3}\%`: the percent sign closes the whole mixed number, not its fraction.
+        const fraction = factor.type === "percent" ? factor.arg : factor;
+        if (factors.length === 1 && isIntegerLiteral(previous) && isLiteralFraction(fraction)) {
+          const mixed: Node = { type: "add", terms: [previous, fraction] }; // mixed number: 1\frac{4}{5}
+          factors[0] = factor.type === "percent" ? { type: "percent", arg: mixed } : mixed;
         } else {
           factors.push(factor);
         }
@@ -583,6 +586,9 @@ class Parser {
     }
     const width = rows[0]?.length ?? 0;
     if (width === 0 || rows.some((cells) => cells.length !== width)) throw new ParseError("ragged matrix");
+    // `\begin{vmatrix}` is a determinant (a number), `\begin{Vmatrix}` a norm: neither is the matrix.
+    if (name === "vmatrix") return determinant(rows);
+    if (name === "Vmatrix") throw new ParseError("a matrix norm (Vmatrix) is not supported", true);
     return { type: "matrix", rows };
   }
 
@@ -693,6 +699,23 @@ function relationOperator(token: Token): RelationOperator | undefined {
   if (token.kind === "punct") return RELATION_PUNCT[token.value];
   if (token.kind === "command") return RELATION_COMMANDS[token.name];
   return undefined;
+}
+
+/** Largest `vmatrix` expanded into its determinant (Laplace expansion: n! terms). */
+const MAX_DETERMINANT_SIZE = 4;
+
+/** The determinant of a square matrix of expressions, by cofactor expansion along the first row. */
+function determinant(rows: Node[][]): Node {
+  const size = rows.length;
+  if (rows.some((row) => row.length !== size)) throw new ParseError("a determinant of a non-square matrix");
+  if (size > MAX_DETERMINANT_SIZE) throw new ParseError(`a determinant larger than ${MAX_DETERMINANT_SIZE}x${MAX_DETERMINANT_SIZE} is not supported`, true);
+  if (size === 1) return rows[0]![0]!;
+  const terms = rows[0]!.map((entry, column): Node => {
+    const minor = rows.slice(1).map((row) => row.filter((_, index) => index !== column));
+    const product: Node = { type: "multiply", factors: [{ type: "group", body: entry }, { type: "group", body: determinant(minor) }] };
+    return column % 2 === 0 ? product : { type: "negate", arg: product };
+  });
+  return { type: "group", body: { type: "add", terms } };
 }
 
 function isIntegerLiteral(node: Node): boolean {

@@ -252,7 +252,9 @@ function plainRun(text: string, from: number, start: number): ValueSpan | undefi
       let wordEnd = index;
       while (wordEnd < limit && isLetter(text[wordEnd])) wordEnd++;
       const word = text.slice(index, wordEnd);
-      if (word.length === 1 || MATH_WORDS.has(word.toLowerCase())) {
+      // "2 million": a scale word after a number belongs to it.
+      const scale = /^(?:thousand|million|billion|trillion)$/i.test(word) && isDigit(text.slice(from, index).trimEnd().slice(-1));
+      if (word.length === 1 || MATH_WORDS.has(word.toLowerCase()) || scale) {
         // A single letter next to math (x, n, A_n), not an article ("a") or a pronoun ("I") starting prose.
         if (word.length === 1 && (word === "a" || word === "I" || word === "A") && /^\s+[A-Za-z]{2}/.test(text.slice(wordEnd, wordEnd + 4))) break;
         index = wordEnd;
