@@ -127,7 +127,9 @@ export function readValue(text: string, start: number): ValueSpan | undefined {
   if (!first || first.tooLong) return first;
   let { end, value } = first;
   for (let parts = 1; parts < 16; parts++) {
-    const joiner = /^(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)/.exec(text.slice(end, end + 12));
+    // "or" may carry a hedge word ("7, or maybe 8", "1/2 or possibly 0.6") or sit in parentheses ("3.5 (or
+    // 7/3)"): still a second value, so two different ones are a hedge, not the first alone.
+    const joiner = /^(?:\s*,\s*(?:and\s+|or\s+(?:(?:maybe|perhaps|possibly|probably|equivalently|alternatively),?\s+)?)?|\s+(?:and|or)\s+(?:(?:maybe|perhaps|possibly|probably|equivalently|alternatively),?\s+)?|\s*\(\s*or\s+)/.exec(text.slice(end, end + 28));
     if (!joiner) break;
     const nextStart = end + joiner[0].length;
     if (!valueStartsAt(text, nextStart)) break;
@@ -135,7 +137,7 @@ export function readValue(text: string, start: number): ValueSpan | undefined {
     // "$45 and 2/3 of a cake" are two quantities; "5 and 15", "$3 and $4" list values of one kind.
     if (!next || next.tooLong || next.bold !== first.bold || (next.currency ?? false) !== (first.currency ?? false)) break;
     value = `${value}${/or/.test(joiner[0]) ? " or " : ", "}${next.value}`;
-    end = next.end;
+    end = joiner[0].includes("(") && text[next.end] === ")" ? next.end + 1 : next.end;
   }
   return { ...first, start, end, value };
 }

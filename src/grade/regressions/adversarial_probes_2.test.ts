@@ -579,7 +579,21 @@ const formsAndRelations: Probe[] = [
   ["0", "\\boxed{0, 0, 0}", true, "a triple root listed three times"],
 ];
 
-const groups = { intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale, markerless, trigSetBuilderAndScale, relationsAndTrig, proseAndForms, olympiadAndMinerva, formsAndRelations };
+// A second value after "or" with a hedge word or in parentheses (lead, 2026-12-04): two different values are a
+// hedge; one value in two forms is still that value.
+const hedgeWords: Probe[] = [
+  ["7", "The answer is 7, or maybe 8.", false, "a hedge between 7 and 8 behind 'maybe'"],
+  ["8", "The answer is 7, or maybe 8.", false, "the same hedge graded against its second value"],
+  ["12", "The answer is 12, or perhaps 13.", false, "'perhaps' hedges too"],
+  ["3.5", "The answer is 3.5 (or 7/3).", false, "a parenthesised alternative with another value"],
+  ["\\frac{7}{2}", "The answer is 3.5 (or 7/2).", true, "the parenthesised alternative is the same value"],
+  ["\\frac{1}{2}", "The answer is 1/2 or equivalently 0.6.", false, "'equivalently' naming a different value"],
+  ["7", "The answer is 7, or equivalently 7.0.", true, "the same value in another form"],
+  ["12", "The answer is 12, or possibly 12.0.", true, "a hedge word before the same value"],
+  ["5", "So the answer is 5 (or five).", true, "a word in the parentheses is no second value"],
+];
+
+const groups = { hedgeWords, intervals, setsAndTuples, matrices, degrees, scientificAndPercent, mixedNumbers, repeatingDecimals, radicals, complexNumbers, equations, bases, money, signs, trailingAndTruncated, aimeGsm8k, choices, infinityWords, forms, gsm8kProse, scaleAndScientific, moreEquations, moreComplex, unitVectorsAndScale, markerless, trigSetBuilderAndScale, relationsAndTrig, proseAndForms, olympiadAndMinerva, formsAndRelations };
 
 for (const [group, probes] of Object.entries(groups)) {
   void test(`adversarial probes, second set: ${group} (${probes.length})`, () => {
@@ -589,5 +603,5 @@ for (const [group, probes] of Object.entries(groups)) {
 }
 
 void test(`adversarial probes, second set: ${Object.values(groups).flat().length} in all`, () => {
-  assert.equal(Object.values(groups).flat().length, 471);
+  assert.equal(Object.values(groups).flat().length, 480);
 });
