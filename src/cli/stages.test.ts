@@ -1,12 +1,12 @@
 /**
- * The run's event printer off a terminal (CI logs, `| tee`), fed the event shapes restoreAdapters.ts emits
- * while it trains an adapter (an announcement without a count, steps keyed on a stable message with the
- * loss as their detail, the export): an announcement line with the pair count, progress lines with the
- * loss after the count, the export line — not a bar per step, and no count that never advances.
+ * The run's event printer off a terminal (CI logs, `| tee`), fed the events restoreAdapters.ts builds while
+ * it trains an adapter (its own trainingStarted / trainingStep, then the export): an announcement line with
+ * the pair count, progress lines with the loss after the count, the export line — not a bar per step.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RunEvent } from "../run/events.ts";
+import { trainingStarted, trainingStep, type AdapterJob } from "../run/restoreAdapters.ts";
 import { readConfig } from "./config.ts";
 import { eventPrinter } from "./stages.ts";
 
@@ -21,24 +21,18 @@ function printed(events: RunEvent[]): string[] {
 
 test("adapter training prints the pair count, one progress line with the last loss, then the export", () => {
   const name = { model: "reference", variant: "Q2_K-pure dpo" };
-  const steps: RunEvent[] = Array.from({ length: 30 }, (_, index) => ({
-    type: "prepare",
-    ...name,
-    message: "training dpo",
-    detail: `loss ${(0.7 - index * 0.01).toFixed(3)}`,
-    done: index + 1,
-    total: 30,
-  }));
+  const job: AdapterJob = { name: "dpo", method: "dpo", pairSet: "all", dataFile: "pairs.jsonl", dataSha256: "0".repeat(64), pairs: 30 };
+  const steps = Array.from({ length: 30 }, (_, index) =>
+    trainingStep(name, job, { event: "progress", step: index + 1, total: 30, loss: 0.7 - index * 0.01, reward_margin: null, reward_accuracy: index === 29 ? 1 : null, elapsed_s: index }));
   const lines = printed([
-    { type: "prepare", ...name, message: "training dpo on 30 pairs" },
+    trainingStarted(name, job),
     ...steps,
     { type: "prepare", ...name, message: "exporting the adapter as a llama.cpp LoRA GGUF" },
   ]);
   assert.equal(lines[0], "qreason: reference/Q2_K-pure dpo: training dpo on 30 pairs");
   const progress = lines.filter((line) => line.includes(": training dpo: "));
   assert.ok(progress.length >= 1 && progress.length <= 11, lines.join("\n"));
-  assert.match(progress.at(-1) ?? "", /training dpo: 30\/30 \(100%\), [\d.]+\/s — loss 0\.410$/);
-  assert.ok(!lines.some((line) => /0\/1\b/.test(line)), lines.join("\n"));
+  assert.match(progress.at(-1) ?? "", /training dpo: 30\/30 \(100%\), [\d.]+\/s — loss 0\.410, reward acc 1\.00$/);
   assert.equal(lines.at(-1), "qreason: reference/Q2_K-pure dpo: exporting the adapter as a llama.cpp LoRA GGUF");
 });
 

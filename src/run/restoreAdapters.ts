@@ -16,7 +16,8 @@ import type { RestoreMethod, RestoreTraining } from "../restore/index.ts";
 import { contentHash, type StoredAdapter } from "../store/index.ts";
 import type { PlannedVariant } from "../study/index.ts";
 import type { PreparedVariant } from "./artifacts.ts";
-import { runEngineCommand, trainAdapter } from "./restoreEngine.ts";
+import type { RunEvent } from "./events.ts";
+import { runEngineCommand, trainAdapter, type TrainProgress } from "./restoreEngine.ts";
 import type { StageContext } from "./stages/types.ts";
 
 export const RESTORE_RECIPE_PREFIX = "restore-recipe:v1:";
@@ -32,6 +33,28 @@ export interface AdapterJob {
   pairs: number;
   /** sft+dpo: the adapter DPO starts from (the sft job's), its directory and recipe hash. */
   init?: { adapterPath: string; recipeHash: string };
+}
+
+type PrepareEvent = Extract<RunEvent, { type: "prepare" }>;
+
+/**
+ * The announcement of an adapter's training: a line, not a 0/1 count (a count that never advances prints
+ * nothing off a terminal, and the pair count was lost that way).
+ */
+export function trainingStarted(name: { model: string; variant: string }, job: AdapterJob): PrepareEvent {
+  return { type: "prepare", ...name, message: `training ${job.method} on ${job.pairs} pairs${job.init !== undefined ? " (from the sft adapter)" : ""}` };
+}
+
+/** One training step: the message keys the progress bar for the whole run, so the loss rides as the detail. */
+export function trainingStep(name: { model: string; variant: string }, job: AdapterJob, progress: TrainProgress): PrepareEvent {
+  return {
+    type: "prepare",
+    ...name,
+    message: `training ${job.method}`,
+    ...(progress.loss !== null ? { detail: `loss ${progress.loss.toFixed(3)}${progress.reward_accuracy !== null ? `, reward acc ${progress.reward_accuracy.toFixed(2)}` : ""}` } : {}),
+    done: progress.step,
+    total: progress.total,
+  };
 }
 
 /** The engine's recipe kind of a method: sft+dpo is DPO started from the sft adapter. */
@@ -122,22 +145,12 @@ export async function ensureAdapter(
   const name = { model: variant.model, variant: `${variant.variant} ${job.name}` };
   let done: Record<string, unknown>;
   if (!existsSync(path.join(directory, "train.json"))) {
-    // A line, not a 0/1 count: a bar that never advances prints nothing off a terminal, and the pair count was lost.
-    context.emit({ type: "prepare", ...name, message: `training ${job.method} on ${job.pairs} pairs${job.init !== undefined ? " (from the sft adapter)" : ""}` });
+    context.emit(trainingStarted(name, job));
     done = await trainAdapter(recipeFile, directory, training.device, {
       python: context.settings.python,
       projectRoot: context.settings.projectRoot,
       signal: context.signal,
-      onProgress: (progress) =>
-        context.emit({
-          type: "prepare",
-          ...name,
-          // The loss is the detail, not the message: the message keys the progress bar, which must last the whole run.
-          message: `training ${job.method}`,
-          ...(progress.loss !== null ? { detail: `loss ${progress.loss.toFixed(3)}${progress.reward_accuracy !== null ? `, reward acc ${progress.reward_accuracy.toFixed(2)}` : ""}` } : {}),
-          done: progress.step,
-          total: progress.total,
-        }),
+      onProgress: (progress) => context.emit(trainingStep(name, job, progress)),
     });
   } else {
     done = { event: "done", resumed: true };

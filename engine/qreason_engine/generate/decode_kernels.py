@@ -20,7 +20,7 @@ the KV write (rounded to the variant's KV grid inside the same kernel).
 On Hopper and later the fused decode launches these kernels with programmatic dependent launch (PDL,
 `pdl_wanted`): each waits on the previous kernel (`gdc_wait`) before reading its output, then lets the next
 one start; a GEMM first asks L2 for its first weight tiles, which no kernel writes. At 33-64 rows that made
-the Triton GEMMs beat cuBLAS on every decode shape (H200, 2026-12-04: batch 64 +5-9 %, docs/benchmarks.md).
+the Triton GEMMs beat cuBLAS on every decode shape (H200, 2026-12-04: batch 64 +4.8 to +9.4 %, docs/benchmarks.md).
 
 These are used only by the fused decode on CUDA (slot_forward.py); the exact path (fused=False) and the CPU
 keep SDPA and the eager rounding. Not bit-identical to those: the scores are summed in another order (an
@@ -115,7 +115,7 @@ if triton is not None:
         # Ask L2 for the first LINES 128-byte lines (LINE elements each) of weight rows rn from column k0
         # (not past k0 + k_len) before waiting on the previous kernel, which never writes weights: the
         # pipeline's first tiles arrive under that kernel's tail. Only the first WAVE programs, the ones
-        # resident while it runs (prefetching more, or whole slices, thrashed L2: lm_head 145 -> 170 us).
+        # resident while it runs (whole slices made the streaming lm_head 139 -> 170 us on an H200).
         if program < WAVE:
             rows = tl.minimum(rn, N - 1).to(tl.int64) * stride_wn
             columns = tl.minimum(k0 + tl.arange(0, LINES) * LINE, k0 + k_len - 1)
@@ -386,6 +386,23 @@ if triton is not None:
         tl.store(N_OUT + row * stride_no + columns, (normed * weight).to(dtype), mask=keep)
 
     @triton.jit
+    def _skinny_tiles(X, W, M, N, k_per_split, stride_xm, stride_wn, pid_m, pid_n, split, program,
+                      BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, USE_GDC: tl.constexpr,
+                      WAVE: tl.constexpr, LINE: tl.constexpr, LINES: tl.constexpr):
+        # The split-K and streaming GEMMs' start: this program's rows and columns, their masks, the first x
+        # and weight tile pointers of its K split; under PDL the weight prefetch, then the wait.
+        rm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+        rn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+        rk = tl.arange(0, BLOCK_K)
+        k0 = split * k_per_split
+        if USE_GDC:
+            _prefetch_rows(W, rn, N, stride_wn, k0, k_per_split, program, WAVE, LINE, LINES)
+        _enter(USE_GDC)
+        x_ptr = X + rm[:, None].to(tl.int64) * stride_xm + (k0 + rk)[None, :]
+        w_ptr = W + rn[:, None].to(tl.int64) * stride_wn + (k0 + rk)[None, :]
+        return rm, rn, rm < M, rn < N, x_ptr, w_ptr
+
+    @triton.jit
     def _gemm(X, W, P, M, N, k_per_split, stride_xm, stride_wn, stride_ps, stride_pm,
               BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr,
               USE_GDC: tl.constexpr, WAVE: tl.constexpr, LINE: tl.constexpr, LINES: tl.constexpr):
@@ -395,18 +412,10 @@ if triton is not None:
         pid_m = tl.program_id(0)
         pid_n = tl.program_id(1)
         split = tl.program_id(2)
-        rm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
-        rn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
-        rk = tl.arange(0, BLOCK_K)
-        keep_m = rm < M
-        keep_n = rn < N
-        k0 = split * k_per_split
-        if USE_GDC:
-            program = (split * tl.num_programs(1) + pid_n) * tl.num_programs(0) + pid_m
-            _prefetch_rows(W, rn, N, stride_wn, k0, k_per_split, program, WAVE, LINE, LINES)
-        _enter(USE_GDC)
-        x_ptr = X + rm[:, None].to(tl.int64) * stride_xm + (k0 + rk)[None, :]
-        w_ptr = W + rn[:, None].to(tl.int64) * stride_wn + (k0 + rk)[None, :]
+        program = (split * tl.num_programs(1) + pid_n) * tl.num_programs(0) + pid_m  # launch order
+        rm, rn, keep_m, keep_n, x_ptr, w_ptr = _skinny_tiles(
+            X, W, M, N, k_per_split, stride_xm, stride_wn, pid_m, pid_n, split, program,
+            BLOCK_M, BLOCK_N, BLOCK_K, USE_GDC, WAVE, LINE, LINES)
         acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
         for _ in range(0, k_per_split, BLOCK_K):
             x = tl.load(x_ptr, mask=keep_m[:, None], other=0.0)
@@ -429,18 +438,10 @@ if triton is not None:
         pid_n = tl.program_id(0)
         pid_m = tl.program_id(1)
         split = tl.program_id(2)
-        rm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
-        rn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
-        rk = tl.arange(0, BLOCK_K)
-        keep_m = rm < M
-        keep_n = rn < N
-        k0 = split * k_per_split
-        if USE_GDC:
-            program = (split * tl.num_programs(1) + pid_m) * tl.num_programs(0) + pid_n
-            _prefetch_rows(W, rn, N, stride_wn, k0, k_per_split, program, WAVE, LINE, LINES)
-        _enter(USE_GDC)
-        x_ptr = X + rm[:, None].to(tl.int64) * stride_xm + (k0 + rk)[None, :]
-        w_ptr = W + rn[:, None].to(tl.int64) * stride_wn + (k0 + rk)[None, :]
+        program = (split * tl.num_programs(1) + pid_m) * tl.num_programs(0) + pid_n  # launch order
+        rm, rn, keep_m, keep_n, x_ptr, w_ptr = _skinny_tiles(
+            X, W, M, N, k_per_split, stride_xm, stride_wn, pid_m, pid_n, split, program,
+            BLOCK_M, BLOCK_N, BLOCK_K, USE_GDC, WAVE, LINE, LINES)
         if SWAP:
             acc = tl.zeros([BLOCK_N, BLOCK_M], tl.float32)
         else:
