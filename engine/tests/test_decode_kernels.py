@@ -258,3 +258,115 @@ def test_argmax_is_torch_argmax_ties_included(dtype, rows, vocab):
     logits[-1, -1] = logits[-1].max() + 1  # the very last column
     assert torch.equal(decode_kernels.argmax(logits), logits.argmax(dim=-1))
 
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("quantizer", [None, KVQuantizer(4), KVQuantizer("fp8_e4m3")], ids=["none", "int4", "fp8"])
+@pytest.mark.parametrize("partials", [False, True], ids=["output", "partials"])
+def test_rotary_attend_is_rotary_write_then_attend_bit_for_bit(dtype, quantizer, partials):
+    generator = torch.Generator(device=DEVICE).manual_seed(10)
+    slots, heads, kv_heads, head_dim, capacity, length = 6, 32, 8, 64, 384, 320
+    randn = lambda *shape: torch.randn(shape, generator=generator, device=DEVICE)  # noqa: E731
+    qkv = randn(slots, (heads + 2 * kv_heads) * head_dim)
+    if partials:  # split-K partials (float32), summed and rounded by the kernel
+        qkv = torch.stack([qkv * 0.25, qkv * 0.75])
+    else:
+        qkv = qkv.to(dtype)
+    cos, sin = randn(capacity, head_dim).to(dtype), randn(capacity, head_dim).to(dtype)
+    kv = randn(2, slots, capacity, kv_heads, head_dim).to(dtype)
+    # A slot at 0, slots in between, one past the attended length (a free slot's stale position: it writes
+    # there and attends over the first `length` positions only).
+    positions = torch.tensor([0, 1, 63, 64, 319, capacity - 1], device=DEVICE)
+    mode = decode_kernels.kv_mode(quantizer, head_dim)
+    separate, fused = kv.clone(), kv.clone()
+    q = decode_kernels.rotary_write(qkv, cos, sin, positions, separate, heads, kv_heads, mode, dtype)
+    expected = decode_kernels.attend(q, separate, positions, length, head_dim ** -0.5, split=length)
+    got = decode_kernels.rotary_attend(qkv, cos, sin, positions, fused, heads, kv_heads, mode, length,
+                                       head_dim ** -0.5, dtype, split=length)
+    assert torch.equal(fused, separate)
+    assert torch.equal(got, expected)
+    assert not torch.equal(fused, kv)  # the new entries were written
+    # Several splits: the two kernels, the same answer as SDPA over the cache rotary_attend wrote.
+    again = kv.clone()
+    split = decode_kernels.rotary_attend(qkv, cos, sin, positions, again, heads, kv_heads, mode, length,
+                                         head_dim ** -0.5, dtype, split=64)
+    assert torch.equal(again, separate)
+    tolerance = 1e-5 if dtype == torch.float32 else 2e-2
+    torch.testing.assert_close(split.float(), reference_attention(q, again, positions, length, head_dim ** -0.5),
+                               atol=tolerance, rtol=tolerance)
+
+
+def _stream_configs(rows, vocab, k, element_size):
+    """lm_head's weight-streaming candidates (plain and TMA, one split) of the decode's 33-64-row sweep,
+    with BLOCK_M 16 below 33 rows."""
+    found = [c for c in decode_kernels.gemm_candidates(48, vocab, k, False, element_size, pdl=True) if len(c) == 9]
+    return found if rows > 32 else [(16,) + c[1:] for c in found]
+
+
+@pytest.mark.parametrize("pdl", PDL, ids=lambda p: "pdl" if p else "plain")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("rows,inner,k", [(64, 8192, 2048), (48, 300, 256), (5, 64, 128)])
+def test_gemm_silu_is_silu_mul_over_the_same_gemm_bit_for_bit(dtype, rows, inner, k, pdl):
+    generator = torch.Generator(device=DEVICE).manual_seed(11)
+    x = torch.randn((rows, k), generator=generator, device=DEVICE).to(dtype)
+    gate_up = (torch.randn((2 * inner, k), generator=generator, device=DEVICE) * 0.1).to(dtype)
+    reference = F.silu(F.linear(x.double(), gate_up[:inner].double())) * F.linear(x.double(), gate_up[inner:].double())
+    candidates = decode_kernels.silu_candidates(rows, k, x.element_size())
+    assert candidates
+    for config in candidates:
+        got = decode_kernels.gemm_silu(x, gate_up, config, pdl)
+        assert got.shape == (rows, inner) and got.dtype == dtype
+        assert torch.equal(got, decode_kernels.silu_mul(decode_kernels.gemm(x, gate_up, config, pdl))), config
+        error = (got.double() - reference).norm() / reference.norm()
+        assert error < (1e-5 if dtype == torch.float32 else 2e-2), f"{config}: relative error {error:.2e}"
+
+
+@pytest.mark.parametrize("pdl", PDL, ids=lambda p: "pdl" if p else "plain")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("rows,vocab,k", [(64, 128256, 2048), (40, 1000, 256), (3, 4097, 128)])
+def test_gemm_argmax_is_argmax_over_the_same_gemm(dtype, rows, vocab, k, pdl):
+    generator = torch.Generator(device=DEVICE).manual_seed(12)
+    x = torch.randn((rows, k), generator=generator, device=DEVICE).to(dtype)
+    weight = torch.randn((vocab, k), generator=generator, device=DEVICE).to(dtype)
+    weight[vocab - 1] = weight[7] = x[0] * 4  # row 0: a tie at its maximum across blocks, the first index wins
+    weight[vocab // 2] = x[1] * 4  # row 1: the maximum in a middle block
+    configs = _stream_configs(rows, vocab, k, x.element_size())
+    assert configs
+    for config in configs:
+        values, index = decode_kernels.gemm_argmax(x, weight, config, pdl)
+        assert values.shape == (rows, -(-vocab // config[1]))
+        got = decode_kernels.argmax_merge(values, index, pdl)
+        expected = decode_kernels.gemm(x, weight, config, pdl).argmax(dim=-1)
+        assert torch.equal(got, expected), config
+        assert got[0] == 7 and got[1] == vocab // 2
+
+
+@pytest.mark.parametrize("pdl", PDL, ids=lambda p: "pdl" if p else "plain")
+def test_argmax_with_the_step_state_does_the_steps_bookkeeping(pdl):
+    generator = torch.Generator(device=DEVICE).manual_seed(13)
+    slots, capacity, chunk = 5, 40, 4
+    logits = torch.randn((slots, 9000), generator=generator, device=DEVICE)
+    positions = torch.tensor([0, 7, 38, 39, 39], device=DEVICE)  # the last two at the cache's end: they stay
+    steps = torch.tensor([3, 0, 9, 1, 2], device=DEVICE)
+    out = torch.full((chunk, slots), -1, dtype=torch.long, device=DEVICE)
+    tokens = torch.zeros(slots, dtype=torch.long, device=DEVICE)
+    state = decode_kernels.DecodeState(tokens, positions.clone(), steps.clone(), out, torch.tensor([2], device=DEVICE),
+                                       capacity)
+    chosen = decode_kernels.argmax(logits, pdl, state)
+    expected = logits.argmax(dim=-1)
+    assert chosen is tokens and torch.equal(tokens, expected)
+    assert torch.equal(out[2], expected) and (out[[0, 1, 3]] == -1).all()
+    assert torch.equal(state.positions, torch.tensor([1, 8, 39, 39, 39], device=DEVICE))
+    assert torch.equal(state.steps, steps + 1)
+    assert state.counter.item() == 2  # the caller advances it
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_embed_rms_norm_is_the_lookup_then_the_norm(dtype):
+    generator = torch.Generator(device=DEVICE).manual_seed(14)
+    table = torch.randn((1000, 2048), generator=generator, device=DEVICE).to(dtype)
+    weight = torch.randn(2048, generator=generator, device=DEVICE).to(dtype)
+    tokens = torch.tensor([999, 0, 5, 5, 123], device=DEVICE)
+    hidden, normed = decode_kernels.embed_rms_norm(tokens, table, weight, 1e-5)
+    assert torch.equal(hidden, table[tokens])
+    assert torch.equal(normed, decode_kernels.add_rms_norm(table[tokens], None, weight, 1e-5)[1])

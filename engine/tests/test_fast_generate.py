@@ -13,7 +13,7 @@ import torch
 
 from qreason_engine.caches import cache_keyword, plain_cache
 from qreason_engine.errors import EngineError
-from qreason_engine.generate import BatchGenerator, ChatMessage, GenerationRequest, SamplingParams
+from qreason_engine.generate import BatchGenerator, ChatMessage, GenerationRequest, SamplingParams, decode_kernels
 from qreason_engine.generate.fast import FastGenerator
 from qreason_engine.json_constraint import JsonConstraint
 from qreason_engine.model import load_model
@@ -74,6 +74,17 @@ def test_slot_counts_and_chunk_lengths_do_not_change_greedy_tokens(on_device, sl
     if slots < len(PROMPTS):
         # Continuous batching: finished rows were refilled from the queue, one prefill per admission round.
         assert fast.stats["prefill_forwards"] > 1
+
+
+@pytest.mark.skipif(not decode_kernels.available(torch.device(DEVICE)), reason="needs CUDA and Triton")
+def test_the_gate_up_gemm_with_silu_inside_changes_no_greedy_token(on_device, monkeypatch):
+    # Triton forced for the decode projections (QREASON_DECODE_GEMM=triton, choices made afresh): at 64
+    # slots the gate/up GEMM runs with silu(gate) * up in its epilogue.
+    monkeypatch.setenv("QREASON_DECODE_GEMM", "triton")
+    monkeypatch.setattr(decode_kernels, "_GEMM_CHOICE", {})
+    expected, got, fast = both(on_device("llama"), mixed_greedy(), slots=64, chunk=16)
+    assert fast.forward._gemms["silu"] is not None
+    assert token_ids(got) == token_ids(expected)
 
 
 @pytest.mark.parametrize("slots,chunk", [(2, 3), (8, 5), (6, 1)])

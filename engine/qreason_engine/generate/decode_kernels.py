@@ -7,11 +7,18 @@ the KV write (rounded to the variant's KV grid inside the same kernel).
   and keeps an online softmax; a second kernel merges the splits by their log-sum-exp. SDPA with an
   additive mask reads the whole bucket for every slot and launches mask arithmetic per step.
 - `rotary_write` (decode, one program per slot) and `rotary_rows` (prefill, one per prompt token, in place):
-  the rotary embedding of q and k fused with the KV rounding and the cache write.
-- `add_rms_norm`: a residual add and the RMSNorm after it in one kernel (the new hidden state and its norm).
-- `argmax`: greedy decoding's argmax in two stages (many programs per row; the first index of the maximum).
+  the rotary embedding of q and k fused with the KV rounding and the cache write; `rotary_attend`: the
+  decode's rotary embedding, KV write and attention in one program per (slot, KV head) where one split
+  fills the GPU (the queries never leave the program; one launch per layer fewer).
+- `add_rms_norm`: a residual add and the RMSNorm after it in one kernel (the new hidden state and its norm);
+  `embed_rms_norm`: the embedding lookup and the first norm.
+- `argmax`: greedy decoding's argmax in two stages (many programs per row; the first index of the maximum);
+  with a `DecodeState` the second stage also does the greedy step's bookkeeping.
 - `gemm`: a split-K GEMM for decode projections of few rows, its float32 partials summed by the consumer
-  kernel; `gemm_choice` times it against cuBLAS on the GPU and keeps the faster per shape.
+  kernel, and weight-streaming tiles (plain or TMA loads); `gemm_choice` times them against cuBLAS on the
+  GPU and keeps the faster per shape. Epilogues of the streaming kernel: `gemm_silu` (the fused gate/up
+  weight, silu(gate) * up stored; `silu_choice` times it against the pair) and `gemm_argmax` (lm_head's
+  logits reduced to argmax's first stage, never stored).
 - `write_kv`: the new key and value of every slot written at the slot's position, in one kernel per layer;
   with a KV scheme the asymmetric min-max integer rounding (groups along the head dimension, the
   arithmetic of quant/grid.py: IEEE division, round half to even) or the fp8 e4m3 round trip happens in
@@ -28,6 +35,8 @@ ulp), which the fused mode's tests allow. `available()` is False without Triton 
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import torch
 
@@ -73,6 +82,9 @@ def pdl_wanted(device: torch.device) -> bool:
     if os.environ.get("QREASON_DECODE_PDL", "1").strip().lower() in ("0", "off", "false", "no"):
         return False
     return pdl_supported(device)
+
+
+LOG2E = 1.4426950408889634  # the attention kernels' scores are in log2 units (exp2)
 
 
 def _pow2(n: int) -> int:
@@ -123,13 +135,39 @@ if triton is not None:
                                       [W + rows[:, None] + columns[None, :]], dtype=tl.int32, is_pure=False, pack=1)
 
     @triton.jit
+    def _attend_positions(q, base, start, end, stride_kp, v_offset, qk_scale, G_PAD: tl.constexpr,
+                          HEAD_DIM: tl.constexpr, BLOCK_N: tl.constexpr, PRECISION: tl.constexpr):
+        # The online softmax of q [G_PAD, HEAD_DIM] over cache positions start..end-1 of one (slot, KV head),
+        # base its first key: (running max, sum of exponentials, unnormalised output), scores in log2 units.
+        # The cache is streamed once per step: read evict-first (L2 keeps what many programs re-read).
+        d = tl.arange(0, HEAD_DIM)
+        m = tl.full([G_PAD], float("-inf"), tl.float32)
+        total = tl.zeros([G_PAD], tl.float32)
+        acc = tl.zeros([G_PAD, HEAD_DIM], tl.float32)
+        for n0 in range(start, end, BLOCK_N):
+            n = n0 + tl.arange(0, BLOCK_N)
+            valid = n < end
+            k = tl.load(base + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0,
+                        eviction_policy="evict_first")
+            s = tl.dot(q, tl.trans(k), input_precision=PRECISION) * qk_scale
+            s = tl.where(valid[None, :], s, float("-inf"))
+            m_new = tl.maximum(m, tl.max(s, 1))
+            alpha = tl.exp2(m - m_new)
+            p = tl.exp2(s - m_new[:, None])
+            total = total * alpha + tl.sum(p, 1)
+            v = tl.load(base + v_offset + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0,
+                        eviction_policy="evict_first")
+            acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v, input_precision=PRECISION)
+            m = m_new
+        return m, total, acc
+
+    @triton.jit
     def _attend_split(Q, KV, POS, PART_O, PART_L, OUT, limit, qk_scale,
                       stride_qs, stride_qh, stride_ks, stride_kp, stride_kh, v_offset, stride_os, stride_oh,
                       KV_HEADS: tl.constexpr, SPLITS: tl.constexpr, GROUP: tl.constexpr, G_PAD: tl.constexpr,
                       HEAD_DIM: tl.constexpr, SPLIT: tl.constexpr, BLOCK_N: tl.constexpr, PRECISION: tl.constexpr,
                       DIRECT: tl.constexpr, USE_GDC: tl.constexpr):
         # DIRECT: one split covers every attended position: the program stores the output itself (no merge).
-        # The cache is streamed once per step: read evict-first (L2 keeps what many programs re-read).
         _enter(USE_GDC)
         slot = tl.program_id(0).to(tl.int64)  # offsets past 2^31 elements in large caches
         head = tl.program_id(1)
@@ -142,25 +180,8 @@ if triton is not None:
             d = tl.arange(0, HEAD_DIM)
             q = tl.load(Q + slot * stride_qs + (head * GROUP + g[:, None]) * stride_qh + d[None, :],
                         mask=g[:, None] < GROUP, other=0.0)
-            m = tl.full([G_PAD], float("-inf"), tl.float32)
-            total = tl.zeros([G_PAD], tl.float32)
-            acc = tl.zeros([G_PAD, HEAD_DIM], tl.float32)
-            base = KV + slot * stride_ks + head * stride_kh
-            for n0 in range(start, end, BLOCK_N):
-                n = n0 + tl.arange(0, BLOCK_N)
-                valid = n < end
-                k = tl.load(base + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0,
-                            eviction_policy="evict_first")
-                s = tl.dot(q, tl.trans(k), input_precision=PRECISION) * qk_scale  # log2 units
-                s = tl.where(valid[None, :], s, float("-inf"))
-                m_new = tl.maximum(m, tl.max(s, 1))
-                alpha = tl.exp2(m - m_new)
-                p = tl.exp2(s - m_new[:, None])
-                total = total * alpha + tl.sum(p, 1)
-                v = tl.load(base + v_offset + n[:, None] * stride_kp + d[None, :], mask=valid[:, None], other=0.0,
-                            eviction_policy="evict_first")
-                acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v, input_precision=PRECISION)
-                m = m_new
+            m, total, acc = _attend_positions(q, KV + slot * stride_ks + head * stride_kh, start, end, stride_kp,
+                                              v_offset, qk_scale, G_PAD, HEAD_DIM, BLOCK_N, PRECISION)
             keep = g < GROUP
             if DIRECT:
                 tl.store(OUT + slot * stride_os + (head * GROUP + g[:, None]) * stride_oh + d[None, :],
@@ -305,6 +326,63 @@ if triton is not None:
         tl.store(target, x.to(dtype).to(KV.dtype.element_ty), mask=(is_key | is_value)[:, None])
 
     @triton.jit
+    def _rotary_attend(QKV, COS, SSIN, POS, KV, OUT, limit, qk_scale, stride_x, stride_xs, stride_t, stride_ks,
+                       stride_kp, stride_kh, v_offset, stride_os, stride_oh, HEADS: tl.constexpr,
+                       KV_HEADS: tl.constexpr, GROUP: tl.constexpr, G_PAD: tl.constexpr, HEAD_DIM: tl.constexpr,
+                       BLOCK_N: tl.constexpr, PRECISION: tl.constexpr, MODE: tl.constexpr, MAXQ: tl.constexpr,
+                       INV_MAXQ: tl.constexpr, GROUP_SIZE: tl.constexpr, SPLITS: tl.constexpr,
+                       USE_GDC: tl.constexpr, LINE: tl.constexpr, LINES: tl.constexpr, PREFETCH: tl.constexpr):
+        # _rotary_write and a one-split _attend_split in one program per (slot, KV head): the group's query
+        # heads, the key and the value read from the q/k/v GEMM output (or its SPLITS partials), rotated
+        # and rounded exactly as _rotary_write does; the key and value stored at the slot's position; then,
+        # once every thread's store is visible (fence, barrier), attention over positions 0..position, the
+        # new one read back from the cache as every later step reads it. Under PDL the first PREFETCH
+        # positions' keys and values (LINES 128-byte lines of LINE elements each) are asked of L2 before the
+        # wait: older entries, which no kernel before this one in a step writes (nor the positions: the
+        # step's last kernel advances them), so the attention's first tiles arrive under the q/k/v GEMM's
+        # tail and the rotary work.
+        slot = tl.program_id(0).to(tl.int64)
+        head = tl.program_id(1)
+        base = KV + slot * stride_ks + head * stride_kh
+        position = tl.load(POS + slot)
+        if USE_GDC:
+            n = tl.minimum(tl.arange(0, PREFETCH), tl.minimum(position.to(tl.int32), limit - 1))
+            lines = base + n[:, None] * stride_kp + (tl.arange(0, LINES) * LINE)[None, :]
+            for half in tl.static_range(2):
+                tl.inline_asm_elementwise("prefetch.global.L2 [$1]; // dummy $0", "=r,l", [lines + half * v_offset],
+                                          dtype=tl.int32, is_pure=False, pack=1)
+        _enter(USE_GDC)
+        g = tl.arange(0, G_PAD)
+        r = tl.arange(0, 2)  # 0: the key, 1: the value
+        d = tl.arange(0, HEAD_DIM)
+        half = ((d + HEAD_DIM // 2) % HEAD_DIM)[None, :]
+        dtype = OUT.dtype.element_ty
+        row = QKV + slot * stride_x
+        cos = tl.load(COS + position * stride_t + d).to(tl.float32)[None, :]
+        sin = tl.load(SSIN + position * stride_t + d).to(tl.float32)[None, :]
+        keep = (g < GROUP)[:, None]
+        q_columns = (head * GROUP + g[:, None]) * HEAD_DIM
+        x = _load_sum(row, q_columns + d[None, :], keep, stride_xs, SPLITS, dtype)
+        rolled = _load_sum(row, q_columns + half, keep, stride_xs, SPLITS, dtype)
+        q = ((x * cos).to(dtype).to(tl.float32) + rolled * sin).to(dtype)
+        every = (r < 2)[:, None]
+        kv_columns = ((HEADS + r * KV_HEADS + head) * HEAD_DIM)[:, None]
+        y = _load_sum(row, kv_columns + d[None, :], every, stride_xs, SPLITS, dtype)
+        rolled = _load_sum(row, kv_columns + half, every, stride_xs, SPLITS, dtype)
+        rotated = ((y * cos).to(dtype).to(tl.float32) + rolled * sin).to(dtype).to(tl.float32)
+        y = _round_tile(tl.where((r == 0)[:, None], rotated, y), MODE, MAXQ, INV_MAXQ, 2, HEAD_DIM, GROUP_SIZE)
+        tl.store(base + position * stride_kp + r[:, None] * v_offset + d[None, :], y.to(dtype).to(KV.dtype.element_ty))
+        # The loop's asynchronous copies read L2, not this SM's L1: the stores made visible GPU-wide first.
+        tl.inline_asm_elementwise("membar.gl; // dummy $0 $1", "=r,l", [position], dtype=tl.int32, is_pure=False,
+                                  pack=1)
+        tl.debug_barrier()
+        length = tl.minimum(position.to(tl.int32) + 1, limit)
+        m, total, acc = _attend_positions(q, base, 0, length, stride_kp, v_offset, qk_scale, G_PAD, HEAD_DIM, BLOCK_N,
+                                          PRECISION)
+        tl.store(OUT + slot * stride_os + (head * GROUP + g[:, None]) * stride_oh + d[None, :],
+                 (acc / total[:, None]).to(dtype), mask=keep)
+
+    @triton.jit
     def _rotary_rows(QKV, COS, SSIN, KV, SLOTS, stride_x, stride_t, stride_cs, stride_cp, stride_ch, v_offset,
                      tokens_per_row, HEADS: tl.constexpr, KV_HEADS: tl.constexpr, HEADS_PAD: tl.constexpr,
                      MODE: tl.constexpr, MAXQ: tl.constexpr, INV_MAXQ: tl.constexpr, HEAD_DIM: tl.constexpr,
@@ -354,26 +432,42 @@ if triton is not None:
         tl.store(INDEX + row * blocks + block, block * BLOCK + best)
 
     @triton.jit
-    def _argmax_merge(VALUES, INDEX, OUT, blocks, BLOCKS: tl.constexpr, USE_GDC: tl.constexpr):
+    def _argmax_merge(VALUES, INDEX, OUT, blocks, CHUNK, COUNTER, POS, STEPS, stride_chunk, capacity,
+                      BLOCKS: tl.constexpr, STEP: tl.constexpr, USE_GDC: tl.constexpr):
+        # STEP: also the decode step's bookkeeping (fast.py's greedy step): OUT is the next tokens; the token
+        # stored in row COUNTER of the chunk's output, the row's position advanced (up to capacity - 1) and
+        # its step count.
         _enter(USE_GDC)
         row = tl.program_id(0).to(tl.int64)
         b = tl.arange(0, BLOCKS)
         values = tl.load(VALUES + row * blocks + b, mask=b < blocks, other=float("-inf"))
         best = tl.argmax(values, 0, tie_break_left=True)  # the first block holding the maximum: the first index
-        tl.store(OUT + row, tl.load(INDEX + row * blocks + best).to(tl.int64))
+        token = tl.load(INDEX + row * blocks + best).to(tl.int64)
+        tl.store(OUT + row, token)
+        if STEP:
+            tl.store(CHUNK + tl.load(COUNTER) * stride_chunk + row, token)
+            tl.store(POS + row, tl.minimum(tl.load(POS + row) + 1, capacity - 1))
+            tl.store(STEPS + row, tl.load(STEPS + row) + 1)
 
     @triton.jit
-    def _add_rms_norm(H, Y, WEIGHT, H_OUT, N_OUT, width, eps, stride_h, stride_ys, stride_y, stride_ho, stride_no,
-                      HAS_ADD: tl.constexpr, SPLITS: tl.constexpr, BLOCK: tl.constexpr, USE_GDC: tl.constexpr):
+    def _add_rms_norm(H, Y, WEIGHT, H_OUT, N_OUT, TOKENS, width, eps, stride_h, stride_ys, stride_y, stride_ho,
+                      stride_no, HAS_ADD: tl.constexpr, EMBED: tl.constexpr, SPLITS: tl.constexpr, BLOCK: tl.constexpr,
+                      USE_GDC: tl.constexpr):
         # One row: hidden + y (y a GEMM output or its SPLITS split-K partials, summed and rounded to the
         # model's dtype first), stored as the new hidden state, and RMSNorm of it as the Llama-family modules
-        # compute it: weight * (x * rsqrt(mean(x^2) + eps)).to(dtype), with x in float32.
+        # compute it: weight * (x * rsqrt(mean(x^2) + eps)).to(dtype), with x in float32. EMBED (the decode's
+        # first norm): H is the embedding table, the hidden state its row TOKENS[row], stored in H_OUT.
         _enter(USE_GDC)
         row = tl.program_id(0).to(tl.int64)
         columns = tl.arange(0, BLOCK)
         keep = columns < width
         dtype = N_OUT.dtype.element_ty
-        h = tl.load(H + row * stride_h + columns, mask=keep, other=0.0).to(tl.float32)
+        if EMBED:
+            h = tl.load(H + tl.load(TOKENS + row) * stride_h + columns, mask=keep, other=0.0)
+            tl.store(H_OUT + row * stride_ho + columns, h.to(dtype), mask=keep)
+            h = h.to(tl.float32)
+        else:
+            h = tl.load(H + row * stride_h + columns, mask=keep, other=0.0).to(tl.float32)
         if HAS_ADD:
             y = tl.load(Y + row * stride_y + columns, mask=keep, other=0.0).to(tl.float32)
             for split in tl.static_range(1, SPLITS):
@@ -427,18 +521,24 @@ if triton is not None:
         tl.store(out, acc.to(P.dtype.element_ty), mask=keep_m[:, None] & keep_n[None, :])
 
     @triton.jit
-    def _gemm_stream(X, W, P, M, N, k_per_split, stride_xm, stride_wn, stride_pm,
+    def _gemm_stream(X, W, P, IDX, M, N, k_per_split, stride_xm, stride_wn, stride_pm,
                      BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SWAP: tl.constexpr,
-                     ATOMIC: tl.constexpr, PRECISION: tl.constexpr, USE_GDC: tl.constexpr, WAVE: tl.constexpr,
-                     LINE: tl.constexpr, LINES: tl.constexpr):
+                     ATOMIC: tl.constexpr, SILU: tl.constexpr, ARGMAX: tl.constexpr, PRECISION: tl.constexpr,
+                     USE_GDC: tl.constexpr, WAVE: tl.constexpr, LINE: tl.constexpr, LINES: tl.constexpr):
         # x [M, K] @ w[N, K]^T for decode's weight-streaming shapes: the grid's first axis walks N (small
         # BLOCK_N gives every SM weight rows without splitting K); SWAP computes w_tile @ x_tile^T (the weight
         # rows as the MMA's M side, the few slots as its N side); ATOMIC adds this split's float32 sum into
-        # P (zeroed, [M, N] float32) instead of storing P's dtype.
+        # P (zeroed, [M, N] float32) instead of storing P's dtype. The epilogues of one split, no swap:
+        # SILU: W is the fused gate/up weight (gate rows 0..N-1, up rows N..2N-1), each program computes
+        # both tiles and P [M, N] receives silu(gate) * up; ARGMAX: P and IDX [M, programs along N] receive
+        # each row's largest logit among the program's columns and its index (argmax's first stage).
         pid_n = tl.program_id(0)
         pid_m = tl.program_id(1)
         split = tl.program_id(2)
         program = (split * tl.num_programs(1) + pid_m) * tl.num_programs(0) + pid_n  # launch order
+        if SILU and USE_GDC:
+            _prefetch_rows(W + N.to(tl.int64) * stride_wn, pid_n * BLOCK_N + tl.arange(0, BLOCK_N), N, stride_wn,
+                           split * k_per_split, k_per_split, program, WAVE, LINE, LINES)
         rm, rn, keep_m, keep_n, x_ptr, w_ptr = _skinny_tiles(
             X, W, M, N, k_per_split, stride_xm, stride_wn, pid_m, pid_n, split, program,
             BLOCK_M, BLOCK_N, BLOCK_K, USE_GDC, WAVE, LINE, LINES)
@@ -446,6 +546,9 @@ if triton is not None:
             acc = tl.zeros([BLOCK_N, BLOCK_M], tl.float32)
         else:
             acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+        if SILU:
+            acc_up = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+            u_ptr = w_ptr + N.to(tl.int64) * stride_wn
         for _ in range(0, k_per_split, BLOCK_K):
             x = tl.load(x_ptr, mask=keep_m[:, None], other=0.0)
             w = tl.load(w_ptr, mask=keep_n[:, None], other=0.0, eviction_policy="evict_first")
@@ -453,6 +556,10 @@ if triton is not None:
                 acc = tl.dot(w, tl.trans(x), acc, input_precision=PRECISION)
             else:
                 acc = tl.dot(x, tl.trans(w), acc, input_precision=PRECISION)
+            if SILU:
+                u = tl.load(u_ptr, mask=keep_n[:, None], other=0.0, eviction_policy="evict_first")
+                acc_up = tl.dot(x, tl.trans(u), acc_up, input_precision=PRECISION)
+                u_ptr += BLOCK_K
             x_ptr += BLOCK_K
             w_ptr += BLOCK_K
         if SWAP:
@@ -461,35 +568,57 @@ if triton is not None:
         else:
             out = P + rm[:, None].to(tl.int64) * stride_pm + rn[None, :]
             keep = keep_m[:, None] & keep_n[None, :]
-        if ATOMIC:
+        if ARGMAX:
+            _argmax_tile(acc, rm, rn, keep_m, keep_n, P, IDX, pid_n, tl.num_programs(0), BLOCK_N, X.dtype.element_ty)
+        elif SILU:
+            dtype = P.dtype.element_ty
+            tl.store(out, _silu_times(acc.to(dtype).to(tl.float32), acc_up.to(dtype).to(tl.float32), dtype), mask=keep)
+        elif ATOMIC:
             tl.atomic_add(out, acc, mask=keep, sem="relaxed")
         else:
             tl.store(out, acc.to(P.dtype.element_ty), mask=keep)
 
     @triton.jit
-    def _gemm_tma(X_DESC, W_DESC, W, P, M, N, K, stride_pm, stride_wn,
-                  BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr,
-                  USE_GDC: tl.constexpr, WAVE: tl.constexpr, LINE: tl.constexpr, LINES: tl.constexpr):
-        # gemm_stream's plain case with the x and weight tiles loaded by the Hopper TMA engine (host tensor
-        # descriptors; out-of-range rows read as zeros): no per-element address arithmetic in the loop. W:
-        # the weight's pointer, for the prefetch under PDL.
+    def _gemm_tma(X_DESC, W_DESC, W, P, IDX, M, N, K, stride_pm, stride_wn,
+                  BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SILU: tl.constexpr,
+                  ARGMAX: tl.constexpr, PRECISION: tl.constexpr, USE_GDC: tl.constexpr, WAVE: tl.constexpr,
+                  LINE: tl.constexpr, LINES: tl.constexpr):
+        # gemm_stream's plain case (and its SILU and ARGMAX epilogues) with the x and weight tiles loaded by
+        # the Hopper TMA engine (host tensor descriptors; out-of-range rows read as zeros): no per-element
+        # address arithmetic in the loop. W: the weight's pointer, for the prefetch under PDL.
         pid_n = tl.program_id(0)
         pid_m = tl.program_id(1)
         m0 = pid_m * BLOCK_M
         n0 = pid_n * BLOCK_N
         if USE_GDC:
-            _prefetch_rows(W, n0 + tl.arange(0, BLOCK_N), N, stride_wn, 0, K, pid_m * tl.num_programs(0) + pid_n, WAVE,
-                           LINE, LINES)
+            program = pid_m * tl.num_programs(0) + pid_n
+            _prefetch_rows(W, n0 + tl.arange(0, BLOCK_N), N, stride_wn, 0, K, program, WAVE, LINE, LINES)
+            if SILU:
+                _prefetch_rows(W + N.to(tl.int64) * stride_wn, n0 + tl.arange(0, BLOCK_N), N, stride_wn, 0, K, program,
+                               WAVE, LINE, LINES)
         _enter(USE_GDC)
         acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+        if SILU:
+            acc_up = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
         for k in range(0, K, BLOCK_K):
             x = X_DESC.load([m0, k])
             w = W_DESC.load([n0, k])
             acc = tl.dot(x, tl.trans(w), acc, input_precision=PRECISION)
+            if SILU:
+                u = W_DESC.load([N + n0, k])
+                acc_up = tl.dot(x, tl.trans(u), acc_up, input_precision=PRECISION)
         rm = m0 + tl.arange(0, BLOCK_M)
         rn = n0 + tl.arange(0, BLOCK_N)
+        keep_m, keep_n = rm < M, rn < N
         out = P + rm[:, None].to(tl.int64) * stride_pm + rn[None, :]
-        tl.store(out, acc.to(P.dtype.element_ty), mask=(rm < M)[:, None] & (rn < N)[None, :])
+        keep = keep_m[:, None] & keep_n[None, :]
+        if ARGMAX:
+            _argmax_tile(acc, rm, rn, keep_m, keep_n, P, IDX, pid_n, tl.num_programs(0), BLOCK_N, W.dtype.element_ty)
+        elif SILU:
+            dtype = P.dtype.element_ty
+            tl.store(out, _silu_times(acc.to(dtype).to(tl.float32), acc_up.to(dtype).to(tl.float32), dtype), mask=keep)
+        else:
+            tl.store(out, acc.to(P.dtype.element_ty), mask=keep)
 
     @triton.jit
     def _silu_mul(X, OUT, inner, stride_x, stride_xs, stride_o, SPLITS: tl.constexpr, BLOCK: tl.constexpr,
@@ -506,10 +635,26 @@ if triton is not None:
         for split in tl.static_range(1, SPLITS):
             gate += tl.load(X + split * stride_xs + row * stride_x + columns, mask=keep, other=0.0)
             up += tl.load(X + split * stride_xs + row * stride_x + inner + columns, mask=keep, other=0.0)
-        gate = gate.to(dtype).to(tl.float32)
-        up = up.to(dtype).to(tl.float32)
+        tl.store(OUT + row * stride_o + columns, _silu_times(gate.to(dtype).to(tl.float32), up.to(dtype).to(tl.float32),
+                                                             dtype), mask=keep)
+
+    @triton.jit
+    def _silu_times(gate, up, dtype: tl.constexpr):
+        # silu(gate) * up of float32 values already rounded to dtype, rounded as the two eager kernels round.
         act = tl.math.div_rn(gate, 1.0 + tl.exp(-gate)).to(dtype).to(tl.float32)
-        tl.store(OUT + row * stride_o + columns, (act * up).to(dtype), mask=keep)
+        return (act * up).to(dtype)
+
+    @triton.jit
+    def _argmax_tile(acc, rm, rn, keep_m, keep_n, VALUES, INDEX, block, blocks, BLOCK_N: tl.constexpr,
+                     dtype: tl.constexpr):
+        # _argmax_blocks over a GEMM's output tile, the logits rounded to their dtype first: each row's
+        # largest among this block's columns and its first index (NaN as the largest), at [row, block].
+        x = acc.to(dtype).to(tl.float32)
+        x = tl.where(keep_n[None, :], tl.where(x != x, float("inf"), x), float("-inf"))
+        best = tl.argmax(x, 1, tie_break_left=True)
+        at = rm.to(tl.int64) * blocks + block
+        tl.store(VALUES + at, tl.max(x, 1), mask=keep_m)
+        tl.store(INDEX + at, block * BLOCK_N + best, mask=keep_m)
 
 
 def kv_mode(quantizer, head_dim: int) -> tuple[int, float, float, int] | None:
@@ -588,6 +733,69 @@ def rotary_write(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor,
     return q
 
 
+def rotary_attend(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor, positions: torch.Tensor,
+                  kv: torch.Tensor, heads: int, kv_heads: int, mode: tuple[int, float, float, int], length: int,
+                  scale: float, dtype: torch.dtype | None = None, pdl: bool = False,
+                  split: int | None = None, stages: int | None = None) -> torch.Tensor:
+    """rotary_write, then attend over the first `length` positions: [slots, heads * head_dim] in `dtype`
+    (default qkv's). Where attend runs one split per (slot, KV head) (`split`, default split_size: a batch
+    that fills the GPU) both happen in one kernel, with the same arithmetic, so the queries never leave
+    the program and one launch per layer is saved; otherwise the two kernels run. stages: the one-split
+    kernel's pipeline stages (default _attend_stages; attend_stages_choice times them)."""
+    slots = qkv.shape[-2]
+    head_dim = cos.shape[-1]
+    split = split or split_size(length, slots * kv_heads)
+    if triton.cdiv(length, split) > 1:
+        q = rotary_write(qkv, cos, signed_sin, positions, kv, heads, kv_heads, mode, dtype, pdl)
+        return attend(q, kv, positions, length, scale, split=split, pdl=pdl)
+    splits, stride_split = _splits(qkv)
+    group = heads // kv_heads
+    out = torch.empty((slots, heads * head_dim), dtype=dtype or qkv.dtype, device=qkv.device)
+    keys = kv[0]
+    line = max(1, 128 // kv.element_size())  # elements per 128-byte line, for the prefetch under PDL
+    _rotary_attend[(slots, kv_heads)](
+        qkv, cos, signed_sin, positions, keys, out, length, scale * LOG2E, qkv.stride(-2), stride_split,
+        cos.stride(0), keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0), out.stride(0), head_dim,
+        HEADS=heads, KV_HEADS=kv_heads, GROUP=group, G_PAD=max(16, _pow2(group)), HEAD_DIM=head_dim,
+        BLOCK_N=64 if head_dim <= 128 else 32, PRECISION="ieee" if out.dtype == torch.float32 else "tf32",
+        MODE=mode[0], MAXQ=mode[1], INV_MAXQ=mode[2], GROUP_SIZE=mode[3], SPLITS=splits, num_warps=4,
+        num_stages=stages or _attend_stages(slots * kv_heads), LINE=line, LINES=max(1, head_dim // line), PREFETCH=128,
+        **_gdc(pdl))
+    return out
+
+
+def attend_stages_choice(slots: int, heads: int, kv_heads: int, head_dim: int, dtype: torch.dtype,
+                         device: torch.device, pdl: bool = False, length: int = 512, layers: int = 16) -> int | None:
+    """The pipeline stages (2 or 3) rotary_attend runs fastest with at `slots` slots on this GPU, timed over
+    `layers` launches at `length` positions in one CUDA graph; None (the _attend_stages default) where that
+    is within GEMM_MARGIN or the batch takes more than one split. Why timed: on an H100 under PDL two stages
+    were 10-15 % faster at batch 64 (2026-12-07), on an H200 without PDL three were 7-9 % faster
+    (2026-12-04; docs/benchmarks.md). Remembered per shape, as gemm_choice's."""
+    key = ("attend_stages", slots, heads, kv_heads, head_dim, length, dtype, str(device), pdl)
+    if key in _GEMM_CHOICE:
+        return _GEMM_CHOICE[key]
+    choice = None
+    if device.type == "cuda" and triton.cdiv(length, split_size(length, slots * kv_heads)) == 1:
+        generator = torch.Generator(device=device).manual_seed(0)
+        randn = lambda *shape: torch.randn(shape, generator=generator, device=device).to(dtype)  # noqa: E731
+        qkv, kv = randn(slots, (heads + 2 * kv_heads) * head_dim), randn(2, slots, length, kv_heads, head_dim)
+        cos, sin = randn(length, head_dim), randn(length, head_dim)
+        positions = torch.full((slots,), length - 1, dtype=torch.long, device=device)
+        mode = kv_mode(None, head_dim)
+        with torch.cuda.device(device):
+            timings = {stages: _graph_ms(lambda: [rotary_attend(qkv, cos, sin, positions, kv, heads, kv_heads, mode,
+                                                                length, head_dim ** -0.5, dtype, pdl, stages=stages)
+                                                  for _ in range(layers)]) for stages in (2, 3)}
+        default = _attend_stages(slots * kv_heads)
+        best = min(timings, key=timings.get)
+        if best != default and timings[default] > timings[best] * GEMM_MARGIN:
+            choice = best
+        GEMM_LOG.append(f"rotary_attend [{slots} slots, {length} positions]{' pdl' if pdl else ''}: " + ", ".join(
+            f"{stages} stages {ms * 1000 / layers:.1f} us" for stages, ms in sorted(timings.items())))
+    _GEMM_CHOICE[key] = choice
+    return choice
+
+
 def rotary_rows(qkv: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor, tokens_per_row: int, heads: int,
                 kv_heads: int, mode: tuple[int, float, float, int], kv: torch.Tensor | None = None,
                 slots: torch.Tensor | None = None) -> None:
@@ -618,8 +826,22 @@ def add_rms_norm(hidden: torch.Tensor, addend: torch.Tensor | None, weight: torc
     else:
         (splits, stride_split), y, stride_y = _splits(addend), addend, addend.stride(-2)
     _add_rms_norm[(rows,)](
-        hidden, y, weight, hidden, normed, width, eps, hidden.stride(0), stride_split, stride_y, hidden.stride(0),
-        normed.stride(0), HAS_ADD=addend is not None, SPLITS=splits, BLOCK=_pow2(width),
+        hidden, y, weight, hidden, normed, hidden, width, eps, hidden.stride(0), stride_split, stride_y,
+        hidden.stride(0), normed.stride(0), HAS_ADD=addend is not None, EMBED=False, SPLITS=splits,
+        BLOCK=_pow2(width), num_warps=4 if width <= 4096 else 8, **_gdc(pdl))
+    return hidden, normed
+
+
+def embed_rms_norm(tokens: torch.Tensor, table: torch.Tensor, weight: torch.Tensor, eps: float,
+                   pdl: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """(table[tokens], rms_norm(table[tokens]) * weight) in one kernel: the embedding lookup and the first
+    layer's norm of a decode step (add_rms_norm's arithmetic). tokens [rows] (long); table [vocab, width]."""
+    rows, width = tokens.shape[0], table.shape[1]
+    hidden = torch.empty((rows, width), dtype=table.dtype, device=table.device)
+    normed = torch.empty_like(hidden)
+    _add_rms_norm[(rows,)](
+        table, table, weight, hidden, normed, tokens, width, eps, table.stride(0), 0, 0, hidden.stride(0),
+        normed.stride(0), HAS_ADD=False, EMBED=True, SPLITS=1, BLOCK=_pow2(width),
         num_warps=4 if width <= 4096 else 8, **_gdc(pdl))
     return hidden, normed
 
@@ -637,19 +859,48 @@ def silu_mul(gate_up: torch.Tensor, dtype: torch.dtype | None = None, pdl: bool 
     return out
 
 
-def argmax(logits: torch.Tensor, pdl: bool = False) -> torch.Tensor:
+class DecodeState(NamedTuple):
+    """The slot state a greedy decode step advances (fast.py): each slot's next token, its position and
+    step count; the chunk's output [chunk steps, slots] and the row of it this step fills (counter [1])."""
+    tokens: torch.Tensor
+    positions: torch.Tensor
+    steps: torch.Tensor
+    out: torch.Tensor
+    counter: torch.Tensor
+    capacity: int
+
+
+def argmax(logits: torch.Tensor, pdl: bool = False, state: DecodeState | None = None) -> torch.Tensor:
     """logits [rows, vocab] -> the first index of each row's maximum (long), as torch.argmax: two kernels
-    that spread a row over many programs (torch's reduction runs one row per block: few blocks at decode)."""
+    that spread a row over many programs (torch's reduction runs one row per block: few blocks at decode).
+    With `state`, the tokens go to state.tokens and the step's bookkeeping happens too (argmax_merge)."""
     rows, width = logits.shape
     block = 4096
     blocks = triton.cdiv(width, block)
     values = torch.empty((rows, blocks), dtype=torch.float32, device=logits.device)
     index = torch.empty((rows, blocks), dtype=torch.int32, device=logits.device)
-    out = torch.empty(rows, dtype=torch.long, device=logits.device)
     _argmax_blocks[(rows, blocks)](logits, values, index, width, logits.stride(0), blocks, BLOCK=block, num_warps=8,
                                         **_gdc(pdl))
-    _argmax_merge[(rows,)](values, index, out, blocks, BLOCKS=max(16, _pow2(blocks)), num_warps=1,
-                                 **_gdc(pdl))
+    return argmax_merge(values, index, pdl, state)
+
+
+def argmax_merge(values: torch.Tensor, index: torch.Tensor, pdl: bool = False,
+                 state: DecodeState | None = None) -> torch.Tensor:
+    """argmax's second stage over the first stage's per-block maxima and indices [rows, blocks] (from
+    argmax or gemm_argmax): each row's first index of its maximum (long). With `state` (a greedy decode
+    step), in the same kernel: the tokens stored as state.tokens (returned) and in row state.counter of
+    state.out, each position advanced by one (at most capacity - 1) and each step count by one; the
+    caller advances the counter."""
+    rows, blocks = values.shape
+    if state is None:
+        out = torch.empty(rows, dtype=torch.long, device=values.device)
+        chunk, counter, positions, steps, stride_chunk, capacity = out, out, out, out, 0, 0
+    else:
+        out, chunk, counter, positions, steps = state.tokens, state.out, state.counter, state.positions, state.steps
+        stride_chunk, capacity = chunk.stride(0), state.capacity
+    width = max(16, _pow2(blocks))
+    _argmax_merge[(rows,)](values, index, out, blocks, chunk, counter, positions, steps, stride_chunk, capacity,
+                           BLOCKS=width, STEP=state is not None, num_warps=1 if width <= 1024 else 4, **_gdc(pdl))
     return out
 
 
@@ -680,46 +931,81 @@ def gemm(x: torch.Tensor, weight: torch.Tensor, config: GemmConfig, pdl: bool = 
 
 
 # (BLOCK_M, BLOCK_N, BLOCK_K, splits, num_warps, num_stages, swap, atomic, tma) for `gemm_stream` (tma:
-# `gemm_tma`, one split, no swap, no atomics).
+# TMA descriptors, one split, no swap, no atomics).
 StreamConfig = tuple[int, int, int, int, int, int, bool, bool, bool]
 
 
-def gemm_tma(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig, pdl: bool = False) -> torch.Tensor:
-    """gemm_stream's plain case (one split, no atomics, no swap) through TMA descriptors: [M, N] in x's dtype."""
-    from triton.tools.tensor_descriptor import TensorDescriptor
-
-    block_m, block_n, block_k, _, warps, stages, _, _, _ = config
-    rows, width = x.shape
-    n = weight.shape[0]
-    out = torch.empty((rows, n), dtype=x.dtype, device=x.device)
-    precision = "ieee" if x.dtype == torch.float32 else "tf32"
-    _gemm_tma[(triton.cdiv(n, block_n), triton.cdiv(rows, block_m))](
-        TensorDescriptor.from_tensor(x, [block_m, block_k]), TensorDescriptor.from_tensor(weight, [block_n, block_k]),
-        weight, out, rows, n, width, out.stride(0), weight.stride(0), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k,
-        PRECISION=precision, num_warps=warps, num_stages=stages, **_prefetch(weight, width, block_k, pdl))
-    return out
-
-
-def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig, pdl: bool = False) -> torch.Tensor:
-    """x [M, K] @ weight[N, K]^T with the weight-streaming kernel: [M, N] in x's dtype (one split, no
-    atomics), or with `atomic` the float32 sum of the splits as partials [1, M, N] (zeroed here, then every
-    split adds into it; the consumer kernels read it as one split). With two splits the sum is
-    deterministic (0 + a + b either way round); more splits add in whatever order they finish."""
+def gemm_stream(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig, pdl: bool = False,
+                epilogue: str = "store"):
+    """x [M, K] @ weight[N, K]^T with the weight-streaming kernel (`tma`: its tiles loaded through TMA
+    descriptors; one split, no swap, no atomics): [M, N] in x's dtype (one split, no atomics), or with
+    `atomic` the float32 sum of the splits as partials [1, M, N] (zeroed here, then every split adds into
+    it; the consumer kernels read it as one split). With two splits the sum is deterministic (0 + a + b
+    either way round); more splits add in whatever order they finish. epilogue (one split, no swap, no
+    atomics): "silu" (gemm_silu), "argmax" (gemm_argmax)."""
     block_m, block_n, block_k, splits, warps, stages, swap, atomic, tma = config
-    if tma:
-        return gemm_tma(x, weight, config, pdl)
+    if epilogue != "store" and (splits != 1 or swap or atomic):
+        raise ValueError(f"the {epilogue} epilogue needs one split without swap or atomics, not {config}")
     rows, width = x.shape
-    n = weight.shape[0]
-    if atomic:
+    n = weight.shape[0] // 2 if epilogue == "silu" else weight.shape[0]
+    index = None
+    if epilogue == "argmax":
+        out = torch.empty((rows, triton.cdiv(n, block_n)), dtype=torch.float32, device=x.device)
+        index = torch.empty(out.shape, dtype=torch.int32, device=x.device)
+    elif atomic:
         out = torch.zeros((1, rows, n), dtype=torch.float32, device=x.device)
     else:
         out = torch.empty((rows, n), dtype=x.dtype, device=x.device)
-    precision = "ieee" if x.dtype == torch.float32 else "tf32"
-    _gemm_stream[(triton.cdiv(n, block_n), triton.cdiv(rows, block_m), splits)](
-        x, weight, out, rows, n, width // splits, x.stride(0), weight.stride(0), out.stride(-2),
-        BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k, SWAP=swap, ATOMIC=atomic, PRECISION=precision,
-        num_warps=warps, num_stages=stages, **_prefetch(weight, width // splits, block_k, pdl))
-    return out
+    flags = {"SILU": epilogue == "silu", "ARGMAX": epilogue == "argmax",
+             "PRECISION": "ieee" if x.dtype == torch.float32 else "tf32"}
+    options = {"num_warps": warps, "num_stages": stages, **_prefetch(weight, width // splits, block_k, pdl)}
+    grid = (triton.cdiv(n, block_n), triton.cdiv(rows, block_m), splits)
+    if tma:
+        from triton.tools.tensor_descriptor import TensorDescriptor
+
+        _gemm_tma[grid[:2]](
+            TensorDescriptor.from_tensor(x, [block_m, block_k]), TensorDescriptor.from_tensor(weight, [block_n, block_k]),
+            weight, out, out if index is None else index, rows, n, width, out.stride(-2), weight.stride(0),
+            BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k, **flags, **options)
+    else:
+        _gemm_stream[grid](
+            x, weight, out, out if index is None else index, rows, n, width // splits, x.stride(0), weight.stride(0),
+            out.stride(-2), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_K=block_k, SWAP=swap, ATOMIC=atomic, **flags,
+            **options)
+    return (out, index) if epilogue == "argmax" else out
+
+
+def gemm_silu(x: torch.Tensor, gate_up: torch.Tensor, config: StreamConfig, pdl: bool = False) -> torch.Tensor:
+    """silu(x @ gate^T) * (x @ up^T) for the fused gate/up weight [2 * inner, K] (gate rows first): one
+    weight-streaming kernel whose programs compute a gate tile and the matching up tile and store only
+    the product, [M, inner] in x's dtype: bit-identical to silu_mul over gemm_stream's output with the
+    same configuration, without writing and re-reading the two halves or launching silu_mul."""
+    return gemm_stream(x, gate_up, config, pdl, "silu")
+
+
+def gemm_argmax(x: torch.Tensor, weight: torch.Tensor, config: StreamConfig,
+                pdl: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """argmax's first stage over x @ weight^T without storing the product (lm_head for greedy rows: the
+    logits, 64 x 128k at batch 64, are never written): each row's largest value per BLOCK_N columns, as
+    rounded to x's dtype, and its first index ([M, blocks] float32 and int32), for argmax_merge."""
+    return gemm_stream(x, weight, config, pdl, "argmax")
+
+
+def silu_candidates(rows: int, k: int, element_size: int = 2) -> list[StreamConfig]:
+    """Configurations of gemm_silu worth timing for `rows` slots (up to 64): small BLOCK_N (each program
+    streams two tiles of weight rows, so half as many programs as gemm_stream's at the same BLOCK_N),
+    plain and TMA loads, the pipeline's stages (BLOCK_M + 2 BLOCK_N) x BLOCK_K elements each within shared
+    memory; BLOCK_K 64 where 128 does not fit (float32)."""
+    if rows > 64:
+        return []
+    block_m = 16 if rows <= 16 else 32 if rows <= 32 else 64
+    configs = [(block_m, 16, 128, 1, 4, 5, False, False, False), (block_m, 32, 128, 1, 4, 4, False, False, False),
+               (block_m, 64, 128, 1, 4, 3, False, False, False), (block_m, 32, 128, 1, 4, 4, False, False, True),
+               (block_m, 64, 128, 1, 4, 3, False, False, True), (block_m, 16, 64, 1, 4, 4, False, False, False),
+               (block_m, 32, 64, 1, 4, 3, False, False, True)]
+    fits = [c for c in configs if k % c[2] == 0 and (c[0] + 2 * c[1]) * c[2] * element_size * c[5] <= SHARED_BYTES]
+    wide = [c for c in fits if c[2] == 128]
+    return wide or fits
 
 
 SHARED_BYTES = 224 * 1024  # an H200 SM's shared memory for one program (the hardware limit is 227 KB)
@@ -737,14 +1023,19 @@ def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True, elem
     With `pdl` (the kernels prefetch their first weight tiles and overlap the previous kernel) at 33-64
     rows: streaming tiles (plain and TMA) and split-K
     with 2 to 8 splits, whose float32 partials the next kernel sums in a fixed order (deterministic; the
-    first H200 run picked 2 splits for q/k/v and 4 for o_proj and down_proj, 2026-12-04)."""
+    first H200 run picked 2 splits for q/k/v and 4 for o_proj and down_proj, 2026-12-04), and wider, deeper
+    and more-split variants of those."""
     if 32 < rows <= 64 and pdl:
         streams = [(64, 64, 128, 1, 4, 3, False, False, False), (64, 16, 128, 1, 4, 5, False, False, False),
                    (64, 32, 128, 1, 4, 4, False, False, False), (64, 64, 128, 1, 4, 3, False, False, True),
                    (64, 16, 256, 1, 4, 4, False, False, True)]
         found = [c for c in streams if k % c[2] == 0 and (c[0] + c[1]) * c[2] * element_size * c[5] <= SHARED_BYTES]
         if splits_allowed:
-            splits = [(64, 64, 128, 2, 4, 4), (64, 64, 128, 4, 4, 4), (64, 32, 128, 4, 4, 4), (64, 64, 128, 8, 4, 3)]
+            splits = [(64, 64, 128, 2, 4, 4), (64, 64, 128, 4, 4, 4), (64, 32, 128, 4, 4, 4), (64, 64, 128, 8, 4, 3),
+                      # wider weight tiles (x re-read by fewer programs), a deeper pipeline, more splits: the
+                      # small q/k/v and o_proj shapes ran at 1.6-1.8 TB/s on an H100 (2026-12-07)
+                      (64, 128, 128, 2, 8, 3), (64, 128, 128, 4, 8, 3), (64, 64, 256, 2, 4, 3),
+                      (64, 64, 128, 2, 4, 6), (64, 32, 128, 8, 4, 4)]
             found += [c for c in splits if k % (c[3] * c[2]) == 0
                       and (c[0] + c[1]) * c[2] * element_size * c[5] <= SHARED_BYTES]
         return found
@@ -811,6 +1102,51 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
     return choice
 
 
+def silu_choice(weights: list[torch.Tensor], rows: int, unfused: GemmConfig | None, log=None,
+                pdl: bool = False) -> StreamConfig | None:
+    """Whether the decode's gate/up projection and silu(gate) * up run as one gemm_silu kernel: its
+    candidates timed against the pair the decode runs otherwise (`unfused`, gate/up's gemm_choice, None for
+    cuBLAS, then silu_mul) over every layer's fused gate/up weight in one CUDA graph; a fused configuration
+    only when GEMM_MARGIN faster (None: the pair). Remembered per shape, as gemm_choice's.
+    QREASON_DECODE_GEMM=cublas: never fused; =triton: the fastest fused candidate, unfused not timed."""
+    import os
+
+    weight = weights[0]
+    n, k = weight.shape
+    key = ("silu", rows, n, k, len(weights), weight.dtype, str(weight.device), unfused, pdl)
+    if key in _GEMM_CHOICE:
+        return _GEMM_CHOICE[key]
+    forced = os.environ.get("QREASON_DECODE_GEMM", "auto")
+    candidates = [] if forced == "cublas" or weight.device.type != "cuda" else \
+        silu_candidates(rows, k, weight.element_size())
+    if not candidates:
+        _GEMM_CHOICE[key] = None
+        return None
+    x = torch.randn((rows, k), device=weight.device, dtype=weight.dtype)
+    pair = (lambda w: torch.nn.functional.linear(x, w)) if unfused is None else (lambda w: gemm(x, w, unfused, pdl))
+    timings: list[tuple[float, StreamConfig | None]] = []
+    with torch.cuda.device(weight.device):
+        if forced != "triton":
+            timings.append((_graph_ms(lambda: [silu_mul(pair(w), x.dtype, pdl) for w in weights]), None))
+        for config in candidates:
+            try:
+                timings.append((_graph_ms(lambda: [gemm_silu(x, w, config, pdl) for w in weights]), config))
+            except Exception as error:  # noqa: BLE001 - a configuration that does not compile here: skip it
+                if log:
+                    log(f"gemm_silu {config}: {type(error).__name__}: {error}")
+    timings.sort(key=lambda item: item[0])
+    choice = timings[0][1] if timings else None
+    paired = next((ms for ms, c in timings if c is None), None)
+    if choice is not None and paired is not None and paired <= timings[0][0] * GEMM_MARGIN:
+        choice = None
+    if log and timings:
+        table = ", ".join(f"{'pair ' + str(unfused or 'cublas') if c is None else c}: {ms * 1000 / len(weights):.1f} us"
+                          for ms, c in timings)
+        log(f"gemm_silu [{rows}x{k}]x[{k}x{n}]{' pdl' if pdl else ''}: {table}")
+    _GEMM_CHOICE[key] = choice
+    return choice
+
+
 def _time_candidates(timings: list, candidates: list, forced: str, x, weights, name: str, log,
                      pdl: bool = False) -> None:
     if forced != "triton" or not candidates:
@@ -844,6 +1180,12 @@ def _graph_ms(work, replays: int = 10) -> float:
     return sorted(times)[len(times) // 2]
 
 
+def _attend_stages(programs: int) -> int:
+    # Measured on an H200 (2026-12-04): a third pipeline stage is 7-9 % faster with ~512 programs (batch 64),
+    # 1-2 % slower with ~2048 (batch 256).
+    return 3 if programs <= 1024 else 2
+
+
 def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: int, scale: float,
            split: int | None = None, block_n: int | None = None, warps: int = 4, stages: int | None = None,
            pdl: bool = False) -> torch.Tensor:
@@ -859,9 +1201,7 @@ def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: i
     splits = triton.cdiv(length, split)
     direct = splits == 1
     if stages is None:
-        # Measured on an H200 (2026-12-04): a third pipeline stage is 7-9 % faster with ~512 programs (batch
-        # 64), 1-2 % slower with ~2048 (batch 256).
-        stages = 3 if slots * kv_heads * splits <= 1024 else 2
+        stages = _attend_stages(slots * kv_heads * splits)
     out = torch.empty((slots, heads * head_dim), dtype=q.dtype, device=q.device)
     if direct:
         part_o = part_l = out
@@ -870,9 +1210,8 @@ def attend(q: torch.Tensor, kv: torch.Tensor, positions: torch.Tensor, length: i
         part_l = torch.empty((slots, kv_heads, splits, group), dtype=torch.float32, device=q.device)
     precision = "ieee" if q.dtype == torch.float32 else "tf32"
     g_pad = max(16, _pow2(group))
-    log2e = 1.4426950408889634
     _attend_split[(slots, kv_heads, splits)](
-        q, keys, positions, part_o, part_l, out, length, scale * log2e, q.stride(0), q.stride(1),
+        q, keys, positions, part_o, part_l, out, length, scale * LOG2E, q.stride(0), q.stride(1),
         keys.stride(0), keys.stride(1), keys.stride(2), kv.stride(0), out.stride(0), head_dim,
         KV_HEADS=kv_heads, SPLITS=splits, GROUP=group, G_PAD=g_pad, HEAD_DIM=head_dim, SPLIT=split,
         BLOCK_N=block_n or (64 if head_dim <= 128 else 32), PRECISION=precision, DIRECT=direct, num_warps=warps,
@@ -920,17 +1259,33 @@ def _check_pdl(device: torch.device, dtype: torch.dtype) -> str | None:
     generator = torch.Generator(device=device).manual_seed(1)
     randn = lambda *shape: torch.randn(shape, generator=generator, device=device).to(dtype)  # noqa: E731
     rows, width, inner = 48, 256, 512
-    hidden, addend, norm = randn(rows, width), randn(rows, width), randn(width)
+    heads, kv_heads, head_dim, capacity = 4, 2, 64, 64
+    table, tokens, norm = randn(100, width), torch.arange(rows, device=device) * 7 % 100, randn(width)
+    qkv_w, o_w = randn((heads + 2 * kv_heads) * head_dim, width) * 0.1, randn(width, heads * head_dim) * 0.1
     gate_up, down, logits_w = randn(2 * inner, width) * 0.1, randn(width, inner) * 0.1, randn(1000, width)
+    cos, sin, kv = randn(capacity, head_dim), randn(capacity, head_dim), randn(2, rows, capacity, kv_heads, head_dim)
+    positions = torch.arange(rows, device=device)
     stream, split = (64, 16, 64, 1, 4, 2, False, False, False), (64, 32, 64, 2, 4, 2)
 
     def chain(pdl: bool) -> list[torch.Tensor]:
-        h, x = add_rms_norm(hidden.clone(), addend, norm, 1e-5, pdl)
-        mlp = gemm(silu_mul(gemm(x, gate_up, stream, pdl), dtype, pdl), down, split, pdl)
-        h, x = add_rms_norm(h, mlp, norm, 1e-5, pdl)
+        # One decode layer and the greedy head, as the fused decode launches them (state made anew in the
+        # graph, so every replay starts from the same one).
+        h, x = embed_rms_norm(tokens, table, norm, 1e-5, pdl)
+        cache = kv.clone()
+        out = rotary_attend(gemm(x, qkv_w, split, pdl), cos, sin, positions, cache, heads, kv_heads,
+                            kv_mode(None, head_dim), capacity, head_dim ** -0.5, dtype, pdl, split=capacity)
+        h, x = add_rms_norm(h, gemm(out, o_w, split, pdl), norm, 1e-5, pdl)
+        paired = silu_mul(gemm(x, gate_up, stream, pdl), dtype, pdl)
+        h, x = add_rms_norm(h, gemm(gemm_silu(x, gate_up, stream, pdl), down, split, pdl), norm, 1e-5, pdl)
         logits = gemm(x, logits_w, stream, pdl)
-        return [h, x, logits, argmax(logits, pdl)]
+        state = DecodeState(torch.zeros_like(tokens), positions.clone(), positions.clone(),
+                            torch.zeros((2, rows), dtype=torch.long, device=device),
+                            torch.ones(1, dtype=torch.long, device=device), capacity)
+        argmax_merge(*gemm_argmax(x, logits_w, stream, pdl), pdl, state)
+        return [h, x, cache, paired, logits, argmax(logits, pdl), state.tokens, state.positions, state.steps,
+                state.out]
 
+    names = ("hidden", "norm", "cache", "silu_mul", "logits", "argmax", "tokens", "positions", "steps", "chunk")
     expected = chain(False)
     chain(True)  # compiles the PDL variants outside the capture
     torch.cuda.synchronize(device)
@@ -940,7 +1295,7 @@ def _check_pdl(device: torch.device, dtype: torch.dtype) -> str | None:
     for _ in range(3):
         graph.replay()
         torch.cuda.synchronize(device)
-        for name, a, b in zip(("hidden", "norm", "logits", "argmax"), got, expected):
+        for name, a, b in zip(names, got, expected):
             if not torch.equal(a, b):
                 return f"PDL chain in a CUDA graph: {name} differs from the plain launches"
     return None
@@ -990,6 +1345,12 @@ def _check(device: torch.device, dtype: torch.dtype) -> str | None:
     direct = attend(q, kv, positions, length, head_dim ** -0.5, split=length)
     if not torch.allclose(direct.float(), expected, atol=tolerance, rtol=tolerance):
         return "attend (one split, direct store) differs from masked SDPA"
+    fused_kv = kv.clone()
+    fused_kv[:, slot, positions] = 0  # rotary_write's entries: rotary_attend must write them again
+    fused = rotary_attend(qkv, cos, sin, positions, fused_kv, heads, kv_heads, kv_mode(quantizer, head_dim), length,
+                          head_dim ** -0.5, split=length)
+    if not (torch.equal(fused, direct) and torch.equal(fused_kv, kv)):
+        return "rotary_attend differs from rotary_write then attend"
     hidden, addend, weight = randn(slots, 300), randn(slots, 300), randn(300)
     new_hidden, normed = add_rms_norm(hidden.clone(), addend, weight, 1e-5)
     summed = hidden + addend
@@ -1001,10 +1362,30 @@ def _check(device: torch.device, dtype: torch.dtype) -> str | None:
         got = dense(gemm(x, w, config), dtype)
         if not torch.allclose(got.float(), F.linear(x, w).float(), atol=10 * tolerance, rtol=10 * tolerance):
             return f"gemm {config} differs from F.linear"
+    stream = (16, 32, 64, 1, 4, 2, False, False, False)
+    if not torch.equal(gemm_silu(x, w, stream), silu_mul(gemm(x, w, stream))):
+        return "gemm_silu differs from silu_mul over the same GEMM"
+    w[70] = w[5]  # a tie across blocks: the first index wins
+    if not torch.equal(argmax_merge(*gemm_argmax(x, w, stream)), argmax(gemm(x, w, stream))):
+        return "gemm_argmax differs from argmax over the same GEMM"
     logits = randn(slots, 5000)
     logits[1, 4000:] = logits[1].max() + 1  # ties: the first index wins
     if not torch.equal(argmax(logits), logits.argmax(dim=-1)):
         return "argmax differs from torch.argmax"
+    tokens, steps, out = torch.zeros(slots, dtype=torch.long, device=device), positions.clone(), \
+        torch.zeros((4, slots), dtype=torch.long, device=device)
+    state = DecodeState(tokens, positions.clone(), steps, out, torch.tensor([2], device=device), capacity)
+    argmax(logits, state=state)
+    chosen = logits.argmax(dim=-1)
+    if not (torch.equal(tokens, chosen) and torch.equal(out[2], chosen) and not out[[0, 1, 3]].any()
+            and torch.equal(state.positions, (positions + 1).clamp(max=capacity - 1))
+            and torch.equal(steps, positions + 1)):
+        return "argmax's step bookkeeping differs from the eager updates"
+    table = randn(50, 300)
+    ids = torch.tensor([7, 0, 49], device=device)
+    embedded, normed = embed_rms_norm(ids, table, weight, 1e-5)
+    if not (torch.equal(embedded, table[ids]) and torch.equal(normed, add_rms_norm(table[ids], None, weight, 1e-5)[1])):
+        return "embed_rms_norm differs from the lookup then add_rms_norm"
     rows_qkv = randn(2 * 7, (heads + 2 * kv_heads) * head_dim)
     before = rows_qkv.clone()
     rotary_rows(rows_qkv, cos, sin, 7, heads, kv_heads, kv_mode(None, head_dim))

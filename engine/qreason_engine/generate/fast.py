@@ -263,6 +263,14 @@ class FastGenerator:
         self.counter = torch.zeros(1, dtype=torch.long, device=device)
 
     def _step(self, length: int, sample: bool, filtered: bool) -> None:
+        if not sample and self.forward.kernels and not self.compile:
+            # Greedy on the GPU kernels: the argmax and the bookkeeping below happen in the decode's own
+            # kernels (no logits stored where lm_head streams); only the counter is advanced here.
+            state = decode_kernels.DecodeState(self.tokens, self.positions, self.steps, self.out, self.counter,
+                                               self.cache.capacity)
+            self.forward.decode_greedy(self.cache, length, state)
+            self.counter.add_(1)
+            return
         logits = self._decode(self.tokens, self.positions, self.cache, length)
         # Greedy steps take the argmax of the model's logits as they are (the float32 copy of bf16 logits
         # has the same argmax); sampling divides and sums, in float32 as the oracle does.

@@ -35,6 +35,7 @@ from .fused_weights import FusedProjections
 FAMILIES = ("llama", "qwen2", "qwen3", "mistral")
 # Their RMSNorm modules compute weight * (x * rsqrt(mean(x^2) + eps)); F.rms_norm is the same in one kernel.
 RMS_NORMS = ("LlamaRMSNorm", "Qwen2RMSNorm", "Qwen3RMSNorm", "MistralRMSNorm")
+SILU = ("SiLU", "SiLUActivation")  # the activations decode_kernels.silu_mul computes
 
 
 def _sliding_window(config) -> int | None:
@@ -203,13 +204,21 @@ class SlotForward:
 
     def _choose_gemms(self, slots: int) -> dict[str, tuple | None]:
         """The decode's skinny GEMMs (M = slots): cuBLAS or a Triton split-K kernel whose partials the next
-        kernel sums, whichever this GPU runs faster for this shape (decode_kernels.gemm_choice times both)."""
+        kernel sums, whichever this GPU runs faster for this shape (decode_kernels.gemm_choice times both);
+        "silu": the gate/up GEMM with silu(gate) * up in its epilogue where that beats the pair."""
         chosen = {}
-        for name, weights in self._projection_weights().items():
+        found = self._projection_weights()
+        for name, weights in found.items():
             # lm_head's consumers (sampling, argmax) take one [slots, vocab] tensor, not split-K partials.
             chosen[name] = None if weights is None else decode_kernels.gemm_choice(
                 name, weights, slots, splits_allowed=name != "lm_head", log=decode_kernels.GEMM_LOG.append,
                 pdl=self.pdl)
+        silu = found["gate_up"] is not None and all(type(l.mlp.act_fn).__name__ in SILU for l in self.base.layers)
+        chosen["silu"] = decode_kernels.silu_choice(found["gate_up"], slots, chosen["gate_up"],
+                                                    log=decode_kernels.GEMM_LOG.append, pdl=self.pdl) if silu else None
+        weight = self.model.lm_head.weight
+        chosen["attend_stages"] = decode_kernels.attend_stages_choice(
+            slots, self.heads, self.kv_heads, self.head_dim, weight.dtype, weight.device, self.pdl)
         return chosen
 
     def _project(self, name: str, weight: torch.Tensor, x: torch.Tensor, linear) -> torch.Tensor:
@@ -242,11 +251,46 @@ class SlotForward:
         """The same decode with fewer kernels: 2-D activations [slots, hidden] (a 3-D [slots, 1, hidden] Linear
         input is a different, on the CPU far slower, kernel), F.rms_norm, the rotary table and
         x*cos + roll(x)*sin', q/k/v and gate/up each one GEMM where the Linears are plain, and on a GPU the
-        Triton kernels: each residual add with the RMSNorm after it, the KV write (rounding inside) after
-        the rotary embedding, attention over each slot's used positions, and where this GPU runs them
-        faster than cuBLAS the split-K projections whose partials those kernels sum (decode_kernels.py)."""
+        Triton kernels: the embedding lookup with the first norm and each residual add with the RMSNorm
+        after it, the rotary embedding and KV write (rounding inside) with the attention over each slot's
+        used positions, and where this GPU runs them faster than cuBLAS the split-K projections whose
+        partials those kernels sum and the gate/up GEMM with silu(gate) * up inside (decode_kernels.py)."""
+        return self._project("lm_head", self.model.lm_head.weight, self._decode_hidden(tokens, positions, cache, length),
+                             self.model.lm_head)
+
+    def decode_greedy(self, cache, length: int, state: decode_kernels.DecodeState) -> None:
+        """A greedy decode step on the GPU kernels (self.kernels): the fused decode of state.tokens at
+        state.positions, the argmax of its logits, and the step's bookkeeping in the argmax's last kernel
+        (decode_kernels.argmax_merge: tokens, chunk output row, positions, step counts; not the counter).
+        Where lm_head runs as a one-split streaming kernel its epilogue takes the argmax's first stage, so
+        the logits are never stored."""
+        x = self._decode_hidden(state.tokens, state.positions, cache, length)
+        head = self.model.lm_head
+        config = self._gemms.get("lm_head")
+        if config is not None and len(config) == 9 and config[3] == 1 and not (config[6] or config[7]) \
+                and x.shape[0] == self._gemm_slots:
+            values, index = decode_kernels.gemm_argmax(x, head.weight, config, self.pdl)
+            decode_kernels.argmax_merge(values, index, self.pdl, state)
+        else:
+            decode_kernels.argmax(self._project("lm_head", head.weight, x, head), self.pdl, state)
+
+    def _embed_norm(self, tokens: torch.Tensor, add_norm: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """The hidden states of tokens and the first layer's norm of them: one kernel where the embedding
+        is a plain lookup (no hooks: a variant's may act on it) and the norms are the Triton ones."""
+        embedding, norm = self.base.embed_tokens, self.base.layers[0].input_layernorm
+        module = torch.nn.modules.module
+        hooked = (embedding._forward_hooks or embedding._forward_pre_hooks or module._global_forward_hooks
+                  or module._global_forward_pre_hooks)
+        if add_norm and type(embedding) is torch.nn.Embedding and embedding.max_norm is None and not hooked:
+            return decode_kernels.embed_rms_norm(tokens, embedding.weight, norm.weight, norm.variance_epsilon, self.pdl)
+        hidden = embedding(tokens)
+        return hidden, self._norm(norm, hidden)
+
+    def _decode_hidden(self, tokens: torch.Tensor, positions: torch.Tensor, cache, length: int) -> torch.Tensor:
+        """_decode_fused up to lm_head: the final norm of every slot's hidden state [slots, hidden]."""
         slots = tokens.shape[0]
-        hidden = self.base.embed_tokens(tokens)
+        add_norm = self.kernels and self.fused_norms  # residual add + RMSNorm as one kernel
+        hidden, x = self._embed_norm(tokens, add_norm)
         dtype = hidden.dtype
         one_kernel = self.kernels and cache.kernel_mode is not None and self._table is not None
         cos = signed_sin = None
@@ -255,31 +299,37 @@ class SlotForward:
             cos, signed_sin = self._rotary(positions, hidden.view(slots, 1, -1))
         mask = None if self.kernels else self._mask(positions, length, hidden.dtype)
         q_width = self.heads * self.head_dim
-        add_norm = self.kernels and self.fused_norms  # residual add + RMSNorm as one kernel
         layers = self.base.layers
-        x = self._norm(layers[0].input_layernorm, hidden)
         for index, layer in enumerate(layers):
             attention = layer.self_attn
             fused = self.fused_weights.qkv[index]
             if one_kernel and fused.weight is not None and not hasattr(attention, "q_norm"):
-                # Rotary embedding of q and k, KV rounding and the cache write: one kernel.
+                # Rotary embedding of q and k, KV rounding, the cache write and the attention: one kernel
+                # where the batch fills the GPU with one attention split per (slot, KV head), else two.
                 qkv = self._project("qkv", fused.weight, x, fused)
-                q = decode_kernels.rotary_write(qkv, self._table[0], self._table[1], positions, cache.kv[index],
-                                                self.heads, self.kv_heads, cache.kernel_mode, dtype, self.pdl)
+                out = decode_kernels.rotary_attend(qkv, self._table[0], self._table[1], positions, cache.kv[index],
+                                                   self.heads, self.kv_heads, cache.kernel_mode, length,
+                                                   attention.scaling, dtype, self.pdl,
+                                                   stages=self._gemms.get("attend_stages"))
             else:
                 q = self._attention_input(index, layer, x, positions, cos, signed_sin, cache, fused)
-            if self.kernels:
-                out = decode_kernels.attend(q, cache.kv[index], positions, length, attention.scaling,
-                                            pdl=self.pdl)
-            else:
-                out = self._sdpa(q[:, :, None, :], cache, index, length, mask, attention.scaling)
+                if self.kernels:
+                    out = decode_kernels.attend(q, cache.kv[index], positions, length, attention.scaling,
+                                                pdl=self.pdl)
+                else:
+                    out = self._sdpa(q[:, :, None, :], cache, index, length, mask, attention.scaling)
             out = out.reshape(slots, q_width)
             attended = self._project("o", attention.o_proj.weight, out, attention.o_proj)
             hidden, x = self._add_norm(add_norm, hidden, attended, layer.post_attention_layernorm)
             gate_up = self.fused_weights.gate_up[index]
-            if gate_up is not None and gate_up.weight is not None:
+            silu = self._gemms.get("silu")
+            if gate_up is not None and gate_up.weight is not None and silu is not None and \
+                    x.shape[0] == self._gemm_slots:
+                inner = decode_kernels.gemm_silu(x, gate_up.weight, silu, self.pdl)
+                mlp = self._project("down", layer.mlp.down_proj.weight, inner, layer.mlp.down_proj)
+            elif gate_up is not None and gate_up.weight is not None:
                 both = self._project("gate_up", gate_up.weight, x, gate_up)
-                if self.kernels and type(layer.mlp.act_fn).__name__ in ("SiLU", "SiLUActivation"):
+                if self.kernels and type(layer.mlp.act_fn).__name__ in SILU:
                     inner = decode_kernels.silu_mul(both, dtype, self.pdl)
                 else:
                     both = decode_kernels.dense(both, dtype)
@@ -290,7 +340,7 @@ class SlotForward:
                 mlp = layer.mlp(x)
             after = layers[index + 1].input_layernorm if index + 1 < len(layers) else self.base.norm
             hidden, x = self._add_norm(add_norm, hidden, mlp, after)
-        return self._project("lm_head", self.model.lm_head.weight, x, self.model.lm_head)
+        return x
 
     def _add_norm(self, one_kernel: bool, hidden: torch.Tensor, addend: torch.Tensor, norm):
         """(hidden + addend, norm(hidden + addend)): one Triton kernel (hidden updated in place), or the
@@ -413,7 +463,7 @@ class SlotForward:
             gate_up = self.fused_weights.gate_up[index]
             if gate_up is not None and gate_up.weight is not None:
                 both = gate_up(x)
-                if self.kernels and type(layer.mlp.act_fn).__name__ in ("SiLU", "SiLUActivation"):
+                if self.kernels and type(layer.mlp.act_fn).__name__ in SILU:
                     inner = decode_kernels.silu_mul(both)
                 else:
                     width = layer.mlp.gate_proj.out_features
