@@ -45,7 +45,7 @@ nvidia-smi --query-gpu=name,memory.used,memory.total,clocks.sm,clocks.mem --form
 bench="python3 -m qreason_engine.bench.generate --bandwidth $bandwidth"
 for section in $sections; do
   case "$section" in
-    parity)   run parity 200 env QREASON_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider \
+    parity)   run parity 300 env QREASON_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider \
                 engine/tests/test_decode_kernels.py engine/tests/test_fast_generate.py ;;
     profile)  run profile "${PROFILE_LIMIT:-220}" $bench --sections profile --json "$out/generate-profile.json" ;;
     fixed-nopdl) run fixed-nopdl 110 env QREASON_DECODE_PDL=0 $bench --sections fixed --batches 1,64,256 \

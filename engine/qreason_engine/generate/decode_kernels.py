@@ -769,7 +769,7 @@ def attend_stages_choice(slots: int, heads: int, kv_heads: int, head_dim: int, d
     """The pipeline stages (2 or 3) rotary_attend runs fastest with at `slots` slots on this GPU, timed over
     `layers` launches at `length` positions in one CUDA graph; None (the _attend_stages default) where that
     is within GEMM_MARGIN or the batch takes more than one split. Why timed: on an H100 under PDL two stages
-    were 10-15 % faster at batch 64 (2026-12-07), on an H200 without PDL three were 7-9 % faster
+    were 6-15 % faster at batch 64 (2026-12-07), on an H200 without PDL three were 7-9 % faster
     (2026-12-04; docs/benchmarks.md). Remembered per shape, as gemm_choice's."""
     key = ("attend_stages", slots, heads, kv_heads, head_dim, length, dtype, str(device), pdl)
     if key in _GEMM_CHOICE:
@@ -1023,19 +1023,16 @@ def gemm_candidates(rows: int, n: int, k: int, splits_allowed: bool = True, elem
     With `pdl` (the kernels prefetch their first weight tiles and overlap the previous kernel) at 33-64
     rows: streaming tiles (plain and TMA) and split-K
     with 2 to 8 splits, whose float32 partials the next kernel sums in a fixed order (deterministic; the
-    first H200 run picked 2 splits for q/k/v and 4 for o_proj and down_proj, 2026-12-04), and wider, deeper
-    and more-split variants of those."""
+    first H200 run picked 2 splits for q/k/v and 4 for o_proj and down_proj, 2026-12-04)."""
     if 32 < rows <= 64 and pdl:
         streams = [(64, 64, 128, 1, 4, 3, False, False, False), (64, 16, 128, 1, 4, 5, False, False, False),
                    (64, 32, 128, 1, 4, 4, False, False, False), (64, 64, 128, 1, 4, 3, False, False, True),
                    (64, 16, 256, 1, 4, 4, False, False, True)]
         found = [c for c in streams if k % c[2] == 0 and (c[0] + c[1]) * c[2] * element_size * c[5] <= SHARED_BYTES]
         if splits_allowed:
-            splits = [(64, 64, 128, 2, 4, 4), (64, 64, 128, 4, 4, 4), (64, 32, 128, 4, 4, 4), (64, 64, 128, 8, 4, 3),
-                      # wider weight tiles (x re-read by fewer programs), a deeper pipeline, more splits: the
-                      # small q/k/v and o_proj shapes ran at 1.6-1.8 TB/s on an H100 (2026-12-07)
-                      (64, 128, 128, 2, 8, 3), (64, 128, 128, 4, 8, 3), (64, 64, 256, 2, 4, 3),
-                      (64, 64, 128, 2, 4, 6), (64, 32, 128, 8, 4, 4)]
+            # Wider (BLOCK_N 128, BLOCK_K 256), deeper (6 stages) and 8-split variants never won on an H100
+            # (2026-12-07, docs/benchmarks.md): not timed.
+            splits = [(64, 64, 128, 2, 4, 4), (64, 64, 128, 4, 4, 4), (64, 32, 128, 4, 4, 4), (64, 64, 128, 8, 4, 3)]
             found += [c for c in splits if k % (c[3] * c[2]) == 0
                       and (c[0] + c[1]) * c[2] * element_size * c[5] <= SHARED_BYTES]
         return found
