@@ -278,13 +278,15 @@ def test_rotary_attend_is_rotary_write_then_attend_bit_for_bit(dtype, quantizer,
     # there and attends over the first `length` positions only).
     positions = torch.tensor([0, 1, 63, 64, 319, capacity - 1], device=DEVICE)
     mode = decode_kernels.kv_mode(quantizer, head_dim)
-    separate, fused = kv.clone(), kv.clone()
+    separate = kv.clone()
     q = decode_kernels.rotary_write(qkv, cos, sin, positions, separate, heads, kv_heads, mode, dtype)
     expected = decode_kernels.attend(q, separate, positions, length, head_dim ** -0.5, split=length)
-    got = decode_kernels.rotary_attend(qkv, cos, sin, positions, fused, heads, kv_heads, mode, length,
-                                       head_dim ** -0.5, dtype, split=length)
-    assert torch.equal(fused, separate)
-    assert torch.equal(got, expected)
+    for stages in (2, 3):  # attend_stages_choice's options: the pipeline depth changes no bit
+        fused = kv.clone()
+        got = decode_kernels.rotary_attend(qkv, cos, sin, positions, fused, heads, kv_heads, mode, length,
+                                           head_dim ** -0.5, dtype, split=length, stages=stages)
+        assert torch.equal(fused, separate)
+        assert torch.equal(got, expected)
     assert not torch.equal(fused, kv)  # the new entries were written
     # Several splits: the two kernels, the same answer as SDPA over the cache rotary_attend wrote.
     again = kv.clone()

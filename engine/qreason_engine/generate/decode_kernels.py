@@ -549,6 +549,8 @@ if triton is not None:
         if SILU:
             acc_up = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
             u_ptr = w_ptr + N.to(tl.int64) * stride_wn
+        else:
+            acc_up = acc  # not used: _store_tile reads it only with SILU
         for _ in range(0, k_per_split, BLOCK_K):
             x = tl.load(x_ptr, mask=keep_m[:, None], other=0.0)
             w = tl.load(w_ptr, mask=keep_n[:, None], other=0.0, eviction_policy="evict_first")
@@ -568,15 +570,8 @@ if triton is not None:
         else:
             out = P + rm[:, None].to(tl.int64) * stride_pm + rn[None, :]
             keep = keep_m[:, None] & keep_n[None, :]
-        if ARGMAX:
-            _argmax_tile(acc, rm, rn, keep_m, keep_n, P, IDX, pid_n, tl.num_programs(0), BLOCK_N, X.dtype.element_ty)
-        elif SILU:
-            dtype = P.dtype.element_ty
-            tl.store(out, _silu_times(acc.to(dtype).to(tl.float32), acc_up.to(dtype).to(tl.float32), dtype), mask=keep)
-        elif ATOMIC:
-            tl.atomic_add(out, acc, mask=keep, sem="relaxed")
-        else:
-            tl.store(out, acc.to(P.dtype.element_ty), mask=keep)
+        _store_tile(acc, acc_up, P, IDX, out, keep, rm, rn, keep_m, keep_n, pid_n, BLOCK_N, ATOMIC, SILU, ARGMAX,
+                    X.dtype.element_ty)
 
     @triton.jit
     def _gemm_tma(X_DESC, W_DESC, W, P, IDX, M, N, K, stride_pm, stride_wn,
@@ -600,6 +595,8 @@ if triton is not None:
         acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
         if SILU:
             acc_up = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+        else:
+            acc_up = acc  # not used: _store_tile reads it only with SILU
         for k in range(0, K, BLOCK_K):
             x = X_DESC.load([m0, k])
             w = W_DESC.load([n0, k])
@@ -612,13 +609,8 @@ if triton is not None:
         keep_m, keep_n = rm < M, rn < N
         out = P + rm[:, None].to(tl.int64) * stride_pm + rn[None, :]
         keep = keep_m[:, None] & keep_n[None, :]
-        if ARGMAX:
-            _argmax_tile(acc, rm, rn, keep_m, keep_n, P, IDX, pid_n, tl.num_programs(0), BLOCK_N, W.dtype.element_ty)
-        elif SILU:
-            dtype = P.dtype.element_ty
-            tl.store(out, _silu_times(acc.to(dtype).to(tl.float32), acc_up.to(dtype).to(tl.float32), dtype), mask=keep)
-        else:
-            tl.store(out, acc.to(P.dtype.element_ty), mask=keep)
+        _store_tile(acc, acc_up, P, IDX, out, keep, rm, rn, keep_m, keep_n, pid_n, BLOCK_N, False, SILU, ARGMAX,
+                    W.dtype.element_ty)
 
     @triton.jit
     def _silu_mul(X, OUT, inner, stride_x, stride_xs, stride_o, SPLITS: tl.constexpr, BLOCK: tl.constexpr,
@@ -643,6 +635,21 @@ if triton is not None:
         # silu(gate) * up of float32 values already rounded to dtype, rounded as the two eager kernels round.
         act = tl.math.div_rn(gate, 1.0 + tl.exp(-gate)).to(dtype).to(tl.float32)
         return (act * up).to(dtype)
+
+    @triton.jit
+    def _store_tile(acc, acc_up, P, IDX, out, keep, rm, rn, keep_m, keep_n, block, BLOCK_N: tl.constexpr,
+                    ATOMIC: tl.constexpr, SILU: tl.constexpr, ARGMAX: tl.constexpr, logits_dtype: tl.constexpr):
+        # The streaming GEMMs' epilogue for their float32 tile: argmax's first stage (at [row, block] of P and
+        # IDX), silu(gate) * up of the gate and up tiles, a float32 atomic add, or the tile in P's dtype.
+        if ARGMAX:
+            _argmax_tile(acc, rm, rn, keep_m, keep_n, P, IDX, block, tl.num_programs(0), BLOCK_N, logits_dtype)
+        elif SILU:
+            dtype = P.dtype.element_ty
+            tl.store(out, _silu_times(acc.to(dtype).to(tl.float32), acc_up.to(dtype).to(tl.float32), dtype), mask=keep)
+        elif ATOMIC:
+            tl.atomic_add(out, acc, mask=keep, sem="relaxed")
+        else:
+            tl.store(out, acc.to(P.dtype.element_ty), mask=keep)
 
     @triton.jit
     def _argmax_tile(acc, rm, rn, keep_m, keep_n, VALUES, INDEX, block, blocks, BLOCK_N: tl.constexpr,
