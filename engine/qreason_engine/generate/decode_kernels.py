@@ -1091,7 +1091,9 @@ def gemm_choice(name: str, weights: list[torch.Tensor], rows: int, splits_allowe
     candidates = [] if forced == "cublas" else gemm_candidates(rows, n, k, splits_allowed, weight.element_size(), pdl)
     timings: list[tuple[float, GemmConfig | None]] = []
     with torch.cuda.device(weight.device):
-        _time_candidates(timings, candidates, forced, x, weights, name, log, pdl)
+        linear = lambda: [torch.nn.functional.linear(x, w) for w in weights]  # noqa: E731
+        _time_candidates(timings, candidates, linear if forced != "triton" or not candidates else None,
+                         lambda config: lambda: [gemm(x, w, config, pdl) for w in weights], f"gemm {name}", log)
     timings.sort(key=lambda item: item[0])
     choice = timings[0][1]
     cublas = next((ms for ms, c in timings if c is None), None)
@@ -1130,14 +1132,9 @@ def silu_choice(weights: list[torch.Tensor], rows: int, unfused: GemmConfig | No
     pair = (lambda w: torch.nn.functional.linear(x, w)) if unfused is None else (lambda w: gemm(x, w, unfused, pdl))
     timings: list[tuple[float, StreamConfig | None]] = []
     with torch.cuda.device(weight.device):
-        if forced != "triton":
-            timings.append((_graph_ms(lambda: [silu_mul(pair(w), x.dtype, pdl) for w in weights]), None))
-        for config in candidates:
-            try:
-                timings.append((_graph_ms(lambda: [gemm_silu(x, w, config, pdl) for w in weights]), config))
-            except Exception as error:  # noqa: BLE001 - a configuration that does not compile here: skip it
-                if log:
-                    log(f"gemm_silu {config}: {type(error).__name__}: {error}")
+        _time_candidates(timings, candidates,
+                         None if forced == "triton" else lambda: [silu_mul(pair(w), x.dtype, pdl) for w in weights],
+                         lambda config: lambda: [gemm_silu(x, w, config, pdl) for w in weights], "gemm_silu", log)
     timings.sort(key=lambda item: item[0])
     choice = timings[0][1] if timings else None
     paired = next((ms for ms, c in timings if c is None), None)
@@ -1151,16 +1148,18 @@ def silu_choice(weights: list[torch.Tensor], rows: int, unfused: GemmConfig | No
     return choice
 
 
-def _time_candidates(timings: list, candidates: list, forced: str, x, weights, name: str, log,
-                     pdl: bool = False) -> None:
-    if forced != "triton" or not candidates:
-        timings.append((_graph_ms(lambda: [torch.nn.functional.linear(x, w) for w in weights]), None))
+def _time_candidates(timings: list, candidates: list, baseline, run, name: str, log) -> None:
+    """Append (ms, None) for `baseline` (one pass over every layer's weight; None: not timed) and (ms,
+    config) for each candidate (`run(config)`: its pass) to timings; a configuration that does not compile
+    or run here is skipped (and logged)."""
+    if baseline is not None:
+        timings.append((_graph_ms(baseline), None))
     for config in candidates:
         try:
-            timings.append((_graph_ms(lambda: [gemm(x, w, config, pdl) for w in weights]), config))
+            timings.append((_graph_ms(run(config)), config))
         except Exception as error:  # noqa: BLE001 - a configuration that does not compile here: skip it
             if log:
-                log(f"gemm {name} {config}: {type(error).__name__}: {error}")
+                log(f"{name} {config}: {type(error).__name__}: {error}")
 
 
 def _graph_ms(work, replays: int = 10) -> float:
