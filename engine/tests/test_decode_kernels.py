@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from qreason_engine.generate import decode_kernels
+from qreason_engine.generate import decode_gemm, decode_kernels, kernel_checks
 from qreason_engine.quant.kv import KVQuantizer
 
 DEVICE = torch.device(os.environ.get("QREASON_TEST_DEVICE", "cpu"))
@@ -111,7 +111,7 @@ def test_silu_mul_matches_the_two_eager_kernels(dtype):
 
 def test_every_kernel_passes_the_start_up_check():
     for dtype in (torch.float32, torch.bfloat16):
-        assert decode_kernels.verified(DEVICE, dtype) is None
+        assert kernel_checks.verified(DEVICE, dtype) is None
 
 
 PDL = [False, True] if decode_kernels.pdl_supported(DEVICE) else [False]
@@ -125,10 +125,10 @@ def test_split_k_gemm_partials_sum_to_the_matmul(dtype, rows, n, k, pdl):
     x = torch.randn((rows, k), generator=generator, device=DEVICE).to(dtype)
     w = torch.randn((n, k), generator=generator, device=DEVICE).to(dtype)
     expected = F.linear(x.double(), w.double())
-    candidates = decode_kernels.gemm_candidates(rows, n, k, element_size=x.element_size(), pdl=pdl)
+    candidates = decode_gemm.gemm_candidates(rows, n, k, element_size=x.element_size(), pdl=pdl)
     assert candidates
     for config in candidates:
-        got = decode_kernels.gemm(x, w, config, pdl)
+        got = decode_gemm.gemm(x, w, config, pdl)
         assert got.shape == ((rows, n) if config[3] == 1 or len(config) == 9 else (config[3], rows, n))
         summed = decode_kernels.dense(got, dtype).double()
         error = (summed - expected).norm() / expected.norm()
@@ -136,7 +136,7 @@ def test_split_k_gemm_partials_sum_to_the_matmul(dtype, rows, n, k, pdl):
         assert error < (1e-6 * max(1.0, k / 2048) if dtype == torch.float32 else 1e-2), \
             f"{config}: relative error {error:.2e}"
         if pdl:  # the same kernel launched plainly: the prefetch and the waits change no bit
-            assert torch.equal(got, decode_kernels.gemm(x, w, config, False)), config
+            assert torch.equal(got, decode_gemm.gemm(x, w, config, False)), config
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
@@ -144,7 +144,7 @@ def test_a_pdl_chain_captured_in_a_cuda_graph_equals_the_plain_launches(dtype):
     # add+norm -> GEMM -> silu*up -> split-K GEMM -> add+norm -> GEMM -> argmax, replayed three times. Below
     # compute capability 9.0 the GPU cannot launch that way, and the fused decode must not ask it to.
     if decode_kernels.pdl_supported(DEVICE):
-        assert decode_kernels.pdl_verified(DEVICE, dtype) is None
+        assert kernel_checks.pdl_verified(DEVICE, dtype) is None
     else:
         assert not decode_kernels.pdl_wanted(DEVICE)
 
@@ -301,7 +301,7 @@ def test_rotary_attend_is_rotary_write_then_attend_bit_for_bit(dtype, quantizer,
 def _stream_configs(rows, vocab, k, element_size):
     """lm_head's weight-streaming candidates (plain and TMA, one split) of the decode's 33-64-row sweep,
     with BLOCK_M 16 below 33 rows."""
-    found = [c for c in decode_kernels.gemm_candidates(48, vocab, k, False, element_size, pdl=True) if len(c) == 9]
+    found = [c for c in decode_gemm.gemm_candidates(48, vocab, k, False, element_size, pdl=True) if len(c) == 9]
     return found if rows > 32 else [(16,) + c[1:] for c in found]
 
 
@@ -313,12 +313,12 @@ def test_gemm_silu_is_silu_mul_over_the_same_gemm_bit_for_bit(dtype, rows, inner
     x = torch.randn((rows, k), generator=generator, device=DEVICE).to(dtype)
     gate_up = (torch.randn((2 * inner, k), generator=generator, device=DEVICE) * 0.1).to(dtype)
     reference = F.silu(F.linear(x.double(), gate_up[:inner].double())) * F.linear(x.double(), gate_up[inner:].double())
-    candidates = decode_kernels.silu_candidates(rows, k, x.element_size())
+    candidates = decode_gemm.silu_candidates(rows, k, x.element_size())
     assert candidates
     for config in candidates:
-        got = decode_kernels.gemm_silu(x, gate_up, config, pdl)
+        got = decode_gemm.gemm_silu(x, gate_up, config, pdl)
         assert got.shape == (rows, inner) and got.dtype == dtype
-        assert torch.equal(got, decode_kernels.silu_mul(decode_kernels.gemm(x, gate_up, config, pdl))), config
+        assert torch.equal(got, decode_kernels.silu_mul(decode_gemm.gemm(x, gate_up, config, pdl))), config
         error = (got.double() - reference).norm() / reference.norm()
         assert error < (1e-5 if dtype == torch.float32 else 2e-2), f"{config}: relative error {error:.2e}"
 
@@ -335,10 +335,10 @@ def test_gemm_argmax_is_argmax_over_the_same_gemm(dtype, rows, vocab, k, pdl):
     configs = _stream_configs(rows, vocab, k, x.element_size())
     assert configs
     for config in configs:
-        values, index = decode_kernels.gemm_argmax(x, weight, config, pdl)
+        values, index = decode_gemm.gemm_argmax(x, weight, config, pdl)
         assert values.shape == (rows, -(-vocab // config[1]))
         got = decode_kernels.argmax_merge(values, index, pdl)
-        expected = decode_kernels.gemm(x, weight, config, pdl).argmax(dim=-1)
+        expected = decode_gemm.gemm(x, weight, config, pdl).argmax(dim=-1)
         assert torch.equal(got, expected), config
         assert got[0] == 7 and got[1] == vocab // 2
 

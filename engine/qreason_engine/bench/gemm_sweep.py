@@ -4,8 +4,8 @@ step runs them; lm_head one weight), printed as us per GEMM and TB/s of weight b
 
     python -m qreason_engine.bench.gemm_sweep --rows 64,256 --json out.json [--limit-s 200]
 
-Candidates: decode_kernels.gemm_stream (small BLOCK_N without split-K, the swapped MMA, float32 atomics
-into one buffer with 2/4 splits, TMA descriptors for both tiles) and the split-K kernel of decode_kernels.gemm. Each candidate's output is
+Candidates: decode_gemm.gemm_stream (small BLOCK_N without split-K, the swapped MMA, float32 atomics
+into one buffer with 2/4 splits, TMA descriptors for both tiles) and the split-K kernel of decode_gemm.gemm. Each candidate's output is
 checked against F.linear (bf16; relative max error); a wrong one is reported, never ranked."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 
 import torch
 
+from qreason_engine.generate import decode_gemm
 from qreason_engine.generate import decode_kernels as dk
 
 SHAPES = {"qkv": (3072, 2048, 16), "o": (2048, 2048, 16), "down": (2048, 8192, 16), "gate_up": (16384, 2048, 16),
@@ -79,8 +80,8 @@ def main(argv=None) -> int:
                     continue
                 if kind == "splitk" and k % (config[3] * config[2]):
                     continue
-                run = (lambda c: (lambda w: dk.gemm_stream(x, w, c)))(config) if kind == "stream" else \
-                      (lambda c: (lambda w: dk.gemm(x, w, c)))(config)
+                run = (lambda c: (lambda w: decode_gemm.gemm_stream(x, w, c)))(config) if kind == "stream" else \
+                      (lambda c: (lambda w: decode_gemm.gemm(x, w, c)))(config)
                 try:
                     out = run(weights[0])
                     err = (dk.dense(out, torch.float32) if out.dim() == 3 else out.float()).sub(ref).abs().max().item() / scale

@@ -29,7 +29,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from . import decode_kernels
+from . import decode_gemm, decode_kernels, kernel_checks
 from .fused_weights import FusedProjections
 
 FAMILIES = ("llama", "qwen2", "qwen3", "mistral")
@@ -156,7 +156,7 @@ class SlotForward:
         changed = False
         if self.fused:
             if self.kernels_wanted:
-                problem = decode_kernels.verified(device, dtype)
+                problem = kernel_checks.verified(device, dtype)
                 if problem is not None and not self._warned:
                     print(f"qreason-engine: fast path keeps its eager decode ({problem})", file=sys.stderr, flush=True)
                     self._warned = True
@@ -164,7 +164,7 @@ class SlotForward:
                 self.kernels = problem is None
                 pdl = self.kernels and decode_kernels.pdl_wanted(device)
                 if pdl:
-                    problem = decode_kernels.pdl_verified(device, dtype)
+                    problem = kernel_checks.pdl_verified(device, dtype)
                     if problem is not None and not self._pdl_warned:
                         print(f"qreason-engine: decode kernels launched without PDL ({problem})", file=sys.stderr,
                               flush=True)
@@ -204,18 +204,18 @@ class SlotForward:
 
     def _choose_gemms(self, slots: int) -> dict[str, tuple | None]:
         """The decode's skinny GEMMs (M = slots): cuBLAS or a Triton split-K kernel whose partials the next
-        kernel sums, whichever this GPU runs faster for this shape (decode_kernels.gemm_choice times both);
+        kernel sums, whichever this GPU runs faster for this shape (decode_gemm.gemm_choice times both);
         "silu": the gate/up GEMM with silu(gate) * up in its epilogue where that beats the pair."""
         chosen = {}
         found = self._projection_weights()
         for name, weights in found.items():
             # lm_head's consumers (sampling, argmax) take one [slots, vocab] tensor, not split-K partials.
-            chosen[name] = None if weights is None else decode_kernels.gemm_choice(
+            chosen[name] = None if weights is None else decode_gemm.gemm_choice(
                 name, weights, slots, splits_allowed=name != "lm_head", log=decode_kernels.GEMM_LOG.append,
                 pdl=self.pdl)
         silu = found["gate_up"] is not None and all(type(l.mlp.act_fn).__name__ in SILU for l in self.base.layers)
-        chosen["silu"] = decode_kernels.silu_choice(found["gate_up"], slots, chosen["gate_up"],
-                                                    log=decode_kernels.GEMM_LOG.append, pdl=self.pdl) if silu else None
+        chosen["silu"] = decode_gemm.silu_choice(found["gate_up"], slots, chosen["gate_up"],
+                                                 log=decode_kernels.GEMM_LOG.append, pdl=self.pdl) if silu else None
         weight = self.model.lm_head.weight
         chosen["attend_stages"] = decode_kernels.attend_stages_choice(
             slots, self.heads, self.kv_heads, self.head_dim, weight.dtype, weight.device, self.pdl)
@@ -226,7 +226,7 @@ class SlotForward:
         config = self._gemms.get(name)
         if config is None or x.shape[0] != self._gemm_slots:
             return linear(x)
-        return decode_kernels.gemm(x, weight, config, self.pdl)
+        return decode_gemm.gemm(x, weight, config, self.pdl)
 
     def _rotary_table(self, capacity: int, device: torch.device, dtype: torch.dtype):
         """cos and the signed sin (rotate_half folded in) of every position, as the model's rotary module
@@ -254,7 +254,7 @@ class SlotForward:
         Triton kernels: the embedding lookup with the first norm and each residual add with the RMSNorm
         after it, the rotary embedding and KV write (rounding inside) with the attention over each slot's
         used positions, and where this GPU runs them faster than cuBLAS the split-K projections whose
-        partials those kernels sum and the gate/up GEMM with silu(gate) * up inside (decode_kernels.py)."""
+        partials those kernels sum and the gate/up GEMM with silu(gate) * up inside (decode_kernels.py, decode_gemm.py)."""
         return self._project("lm_head", self.model.lm_head.weight, self._decode_hidden(tokens, positions, cache, length),
                              self.model.lm_head)
 
@@ -269,7 +269,7 @@ class SlotForward:
         config = self._gemms.get("lm_head")
         if config is not None and len(config) == 9 and config[3] == 1 and not (config[6] or config[7]) \
                 and x.shape[0] == self._gemm_slots:
-            values, index = decode_kernels.gemm_argmax(x, head.weight, config, self.pdl)
+            values, index = decode_gemm.gemm_argmax(x, head.weight, config, self.pdl)
             decode_kernels.argmax_merge(values, index, self.pdl, state)
         else:
             decode_kernels.argmax(self._project("lm_head", head.weight, x, head), self.pdl, state)
@@ -325,7 +325,7 @@ class SlotForward:
             silu = self._gemms.get("silu")
             if gate_up is not None and gate_up.weight is not None and silu is not None and \
                     x.shape[0] == self._gemm_slots:
-                inner = decode_kernels.gemm_silu(x, gate_up.weight, silu, self.pdl)
+                inner = decode_gemm.gemm_silu(x, gate_up.weight, silu, self.pdl)
                 mlp = self._project("down", layer.mlp.down_proj.weight, inner, layer.mlp.down_proj)
             elif gate_up is not None and gate_up.weight is not None:
                 both = self._project("gate_up", gate_up.weight, x, gate_up)
