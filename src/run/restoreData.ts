@@ -11,7 +11,7 @@ import { QreasonError } from "../errors.ts";
 import { checkLeakage, storedCategory, verifiedCategory, type LeakageResult, type PairCandidate, type RestoreSpec, type RestoreTrainSet } from "../restore/index.ts";
 import { generationKey, type GradeStatus, type RunStore, type UngradedGeneration } from "../store/index.ts";
 import type { BenchmarkSpec, ModelSpec, PlanJob, PlannedVariant, Study } from "../study/index.ts";
-import { renderPrompt } from "../study/index.ts";
+import { renderPrompt, stopStrings } from "../study/index.ts";
 import { generateTasks, type GenerationTask } from "./generate.ts";
 import { gradeGenerations } from "./grade.ts";
 import type { BackendFacts } from "./fingerprint.ts";
@@ -84,7 +84,7 @@ export async function loadTrainingProblems(study: Study, spec: RestoreSpec, sour
 /** The sampling of sample 0 of the first evaluated benchmark: training problems are asked as evaluation ones are. */
 export function trainingJob(model: ModelSpec, variant: PlannedVariant, benchmark: BenchmarkSpec, set: RestoreTrainSet): PlanJob {
   const { seed, temperature, topP, topK, maxTokens, stop } = benchmark.sampling;
-  return { model: model.name, variant: variant.variant, variantHash: variant.recipeHash, benchmark: `restore:${set.label}`, subset: set.subset, sampleIndex: 0, sampling: { temperature, topP, topK, maxTokens, stop: [...stop], seed } };
+  return { model: model.name, variant: variant.variant, variantHash: variant.recipeHash, benchmark: `restore:${set.label}`, subset: set.subset, sampleIndex: 0, sampling: { temperature, topP, topK, maxTokens, stop: stopStrings(model.prompt, stop), seed } };
 }
 
 /** Keyed generation tasks of `problems` for an opened backend, with the study's prompt for the model. */

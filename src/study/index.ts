@@ -33,5 +33,5 @@ export type { PromptTemplate } from "./templates.ts";
 export { DEFAULT_ATTRIBUTE, ENGINE_METHODS, KV_CACHE_TYPES, STUDY_FILE_VERSION } from "./types.ts";
 export { loadStudy, parseStudy, validateStudy } from "./load.ts";
 export { expandPlan, sampleSeed, studyHash, variantHash } from "./plan.ts";
-export { PROMPT_TEMPLATES, STEP_BY_STEP_INSTRUCTION, renderPrompt, renderUserTurn, templateNames } from "./templates.ts";
+export { PROMPT_TEMPLATES, STEP_BY_STEP_INSTRUCTION, renderPrompt, renderUserTurn, stopStrings, templateNames } from "./templates.ts";
 export { BASELINE_NAME } from "./recipes.ts";

@@ -71,3 +71,27 @@ test("sample seeds are distinct per sample and wrap at 2^32", () => {
   assert.equal(sampleSeed(10, 3), 13);
   assert.equal(sampleSeed(2 ** 32 - 1, 1), 0);
 });
+
+test("a format's stop strings join each job's: the question-answer template stops at the next question", () => {
+  const study = (prompt: string, sampling = "") => `
+models:
+  - name: ref
+    gguf: model.gguf
+    prompt: ${prompt}
+    variants: [Q8_0]
+benchmarks:
+  - name: gsm8k
+    size: 5${sampling}
+`;
+  const stops = (yaml: string) => [...new Set(expandPlan(parseStudy(yaml, "/s/study.yaml")).jobs.map((job) => JSON.stringify(job.sampling.stop)))];
+  assert.deepEqual(stops(study("{ template: question-answer, few_shot: 4 }")), [JSON.stringify(["\nQuestion:"])]);
+  // The benchmark's own stops come first; one the template also has is not repeated.
+  assert.deepEqual(stops(study("{ template: question-answer }", "\n    sampling: { stop: [\"</s>\", \"\\nQuestion:\"] }")), [JSON.stringify(["</s>", "\nQuestion:"])]);
+  // A study can replace the format's stops, or turn them off; chat templates have none.
+  assert.deepEqual(stops(study("{ template: question-answer, stop: \"\\n\\n\" }")), [JSON.stringify(["\n\n"])]);
+  assert.deepEqual(stops(study("{ template: question-answer, stop: [] }")), [JSON.stringify([])]);
+  assert.deepEqual(stops(study("{ template: step-by-step }")), [JSON.stringify([])]);
+  // What a job stops at is part of what it asks, so the study's hash follows it.
+  assert.notEqual(studyHash(parseStudy(study("{ template: question-answer }"), "/s/study.yaml")),
+    studyHash(parseStudy(study("{ template: question-answer, stop: [] }"), "/s/study.yaml")));
+});

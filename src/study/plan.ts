@@ -5,6 +5,7 @@
  */
 import type { BackendKind, SamplingParams } from "../backends/types.ts";
 import { contentHash } from "../store/canonical.ts";
+import { stopStrings } from "./templates.ts";
 import type { ProblemSubsetSpec, Study, VariantRecipe } from "./types.ts";
 
 export const VARIANT_HASH_PREFIX = "variant:v1:";
@@ -84,7 +85,7 @@ export function expandPlan(study: Study): Plan {
             benchmark: benchmark.label,
             subset: benchmark.subset,
             sampleIndex,
-            sampling: { temperature, topP, topK, maxTokens, stop: [...stop], seed: sampleSeed(seed, sampleIndex) },
+            sampling: { temperature, topP, topK, maxTokens, stop: stopStrings(model.prompt, stop), seed: sampleSeed(seed, sampleIndex) },
           });
         }
       }

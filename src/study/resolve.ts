@@ -220,6 +220,7 @@ function resolvePrompt(layers: Layer<PromptInput>[], issues: IssueList): PromptS
     user: template.user,
     fewShot: 0,
     fewShotSplit: "train",
+    ...(template.stop !== undefined ? { stop: [...template.stop] } : {}),
   };
   let system: string | null | undefined = template.system;
   for (const { value, at } of layers) {
@@ -234,6 +235,7 @@ function resolvePrompt(layers: Layer<PromptInput>[], issues: IssueList): PromptS
     if (value.few_shot !== undefined) prompt.fewShot = value.few_shot;
     if (value.few_shot_split !== undefined) prompt.fewShotSplit = value.few_shot_split;
     if (value.examples !== undefined) prompt.examples = value.examples;
+    if (value.stop !== undefined) prompt.stop = typeof value.stop === "string" ? [value.stop] : [...value.stop];
   }
   if (system !== undefined && system !== null && system !== "") prompt.system = system;
   return prompt;

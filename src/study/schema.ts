@@ -118,6 +118,7 @@ export const promptInput = strictObject({
   few_shot: nonNegativeInt.max(64).optional(),
   few_shot_split: nonEmpty.optional(),
   examples: z.array(strictObject({ question: nonEmpty, solution: nonEmpty })).optional(),
+  stop: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
 });
 
 const calibrationInput = strictObject({

@@ -15,6 +15,8 @@ export interface PromptTemplate {
   system?: string;
   instruction: string;
   user: string;
+  /** Stop strings the format itself needs: where a base model would start the next few-shot item. */
+  stop?: string[];
 }
 
 /** The output format qreason's step analysis reads: numbered steps, boxed final answer. */
@@ -43,15 +45,23 @@ export const PROMPT_TEMPLATES: Readonly<Record<string, PromptTemplate>> = {
     user: "{question}\n",
   },
   "question-answer": {
-    description: "raw `Question: ... Answer:` completion for base models, usually with few-shot examples",
+    description: "raw `Question: ... Answer:` completion for base models, usually with few-shot examples; stops at the next `Question:`",
     style: "raw",
     instruction: "",
     user: "Question: {question}\nAnswer:",
+    // A base model given examples writes the next "Question: ... Answer: ..." pair itself (lm-eval's
+    // GSM8K task stops at "Question:" too); unstopped, its invented answer is the last one graded.
+    stop: ["\nQuestion:"],
   },
 };
 
 export function templateNames(): string[] {
   return Object.keys(PROMPT_TEMPLATES);
+}
+
+/** A job's stop strings: the benchmark's sampling stops, then the prompt's not already among them. */
+export function stopStrings(prompt: Pick<PromptSpec, "stop">, samplingStop: readonly string[]): string[] {
+  return [...new Set([...samplingStop, ...(prompt.stop ?? [])])];
 }
 
 /**

@@ -117,6 +117,8 @@ export interface PromptSpec {
   fewShotSplit: string;
   /** Inline examples; when given they are used instead of drawn ones. */
   examples?: FewShotExample[];
+  /** Stop strings of the format (the template's unless a study sets `prompt.stop`), added to each benchmark's; absent: none. */
+  stop?: string[];
 }
 
 export interface SamplingSpec {
