@@ -15,6 +15,10 @@ const cases: Array<[string, string, string]> = [
   ["no-break and zero-width spaces", "1\u00A0000\u200B", "1 000"],
   ["control characters dropped, newlines kept", "a\u0000b\u0007\nc", "ab\nc"],
   ["CRLF line ends", "a\r\nb\rc", "a\nb\nc"],
+  ["drops the next few-shot item a base model invents", "The answer is 18.\n\nQuestion: Tom has 3 pens?\nAnswer: 3", "The answer is 18.\n"],
+  ["drops an invented Q: / Problem: item", "x = 4\n  Q: next\nA: 1\nProblem: more", "x = 4"],
+  ["keeps a question restated at the start", "\nQuestion: Tom has 3 pens?\nAnswer: 3", "\nQuestion: Tom has 3 pens?\nAnswer: 3"],
+  ["keeps a question word inside a line", "The Question: is 3 the answer? Yes, 3", "The Question: is 3 the answer? Yes, 3"],
   ["bidi controls and emoji dropped", "\u202E✅ Final Answer: 5 🙂", " Final Answer: 5 "],
 ];
 

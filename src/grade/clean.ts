@@ -1,6 +1,8 @@
 /**
  * Stage 1, clean: a raw model output → text the extractor can read. Drops a closed reasoning block
- * (`<think>…</think>`: the answer follows it), control characters and invisible spaces, and spells
+ * (`<think>…</think>`: the answer follows it), the next few-shot item a base model invents after its
+ * answer (a line opening with `Question:`, `Q:` or `Problem:`, the stops of lm-eval's GSM8K and Minerva
+ * MATH prompts, once some text precedes it), control characters and invisible spaces, and spells
  * Unicode math (−, ×, √, π, ≤, ², ½, °) the LaTeX way so later stages handle one notation.
  */
 
@@ -39,6 +41,9 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 // eslint-disable-next-line no-control-regex
 const NEEDS_WORK = /[^\u0009\u000A\u0020-\u007E]/;
 
+/** A line opening the next item of a few-shot prompt: where a base model's answer to this one ended. */
+const NEXT_ITEM = /\n[ \t]*(?:Question|Problem|Q)[ \t]*:/;
+
 export function cleanOutput(output: string): string {
   let text = output;
   const thinkEnd = text.lastIndexOf("</think>");
@@ -46,6 +51,8 @@ export function cleanOutput(output: string): string {
     const after = text.slice(thinkEnd + "</think>".length);
     text = after.trim() === "" ? text.replace(/<\/?think>/g, "") : after;
   }
+  const next = NEXT_ITEM.exec(text);
+  if (next && text.slice(0, next.index).trim() !== "") text = text.slice(0, next.index);
   // Most outputs are plain printable ASCII: nothing below applies to them.
   if (!NEEDS_WORK.test(text)) return text;
   text = text.replace(/\r\n?/g, "\n");

@@ -8,6 +8,7 @@ import { arithmeticChildren, nodeKey, numberNode, unwrap, type Node, type Relati
 import { charge } from "./budget.ts";
 import { freeSymbols } from "./evaluate.ts";
 import { equalExpressions, proportional, type ExpressionContext, type Verdict } from "./expressions.ts";
+import { canonicalText, spelledNumber } from "./words.ts";
 import { rational } from "./rational.ts";
 
 export type { Verdict } from "./expressions.ts";
@@ -88,8 +89,8 @@ function compareValue(gold: Node, predicted: Node, context: ExpressionContext): 
     case "matrix":
       return DIFFERENT(`a ${predicted.type} where one value was expected`);
     case "text": {
-      const spelled = NUMBER_WORDS.indexOf(canonicalText(predicted.value));
-      if (spelled >= 0) return comparePercentVariants(gold, numberNode(rational(BigInt(spelled)), String(spelled)), context);
+      const spelled = spelledNumber(canonicalText(predicted.value));
+      if (spelled !== undefined) return comparePercentVariants(gold, numberNode(rational(BigInt(spelled)), String(spelled)), context);
       return DIFFERENT(`a ${predicted.type} answer where a value was expected`);
     }
     case "choice":
@@ -162,11 +163,6 @@ function compareText(gold: string, predicted: Node): Verdict {
   return goldWords === predictedWords ? EQUAL("same words") : DIFFERENT(`'${predictedText}' instead of '${gold}'`);
 }
 
-/** `\text{four}` for 4: number words up to twenty. */
-const NUMBER_WORDS = (
-  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " +
-  "seventeen eighteen nineteen twenty"
-).split(" ");
 /** Words that state an empty solution set. */
 const EMPTY_SET_WORDS = new Set(["no solution", "no solutions", "no real solution", "no real solutions", "none", "empty set", "the empty set", "no such number", "no such value"]);
 /** Spellings of one word answer. */
@@ -187,14 +183,6 @@ function isEmptySet(node: Node): boolean {
   return node.type === "set" && node.items.length === 0;
 }
 
-export function canonicalText(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9 ]+/g, " ")
-    .replace(/^\s*(?:the|a|an)\s+/, "")
-    .replace(/\s+/g, " ")
-    .trim();
-}
 
 function compareBase(gold: Extract<Node, { type: "base" }>, predicted: Node, context: ExpressionContext): Verdict {
   if (predicted.type === "base") {

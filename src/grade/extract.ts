@@ -25,6 +25,7 @@
  * not an answer). Every scan is linear in the output length.
  */
 import { closing, readValue, sentences, sentenceValue, skipFillers, valueStartsAt } from "./prose.ts";
+import { canonicalText, spelledNumber } from "./words.ts";
 
 export type ExtractionMethod =
   | "boxed"
@@ -103,10 +104,11 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     const number = lastNumber(text);
     if (number) return { answer: number, method: "last_number", fallback: true };
   }
-  // "Yes.", "Evelyn.": an output that is nothing but a few words answers a word question with them.
-  if (options.words) {
-    const whole = /^\s*([A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*){0,2})\s*[.!]?\s*$/.exec(text);
-    if (whole) return { answer: whole[1]!, method: "last_statement", fallback: true };
+  // "Yes.", "Evelyn.": an output that is nothing but a few words answers a word question with them, and
+  // a spelled number ("Eighteen.", "ten cookies") any question.
+  const whole = /^\s*([A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*){0,2})\s*[.!]?\s*$/.exec(text);
+  if (whole && (options.words || spelledNumber(canonicalText(whole[1]!)) !== undefined)) {
+    return { answer: whole[1]!, method: "last_statement", fallback: true };
   }
   return undefined;
 }

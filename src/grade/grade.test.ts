@@ -33,6 +33,20 @@ const rows: Array<[string, string, string, string | null, RegExp]> = [
   ["2 1/3", "\\boxed{\\frac{7}{3}}", "correct", "\\frac{7}{3}", /exact/],
   ["\\frac{7}{3}", "So she has 2 1/3 cups left.", "correct", "2 1/3", /exact/],
   ["t(0,4]", "\\boxed{(0,4]}", "unparsable", "(0,4]", /gold answer unreadable: arithmetic on a tuple/],
+  // A spelled number, alone or with a label word; with a second number word, a scale word or "or" it is not that number.
+  ["18", "Eighteen.", "correct", "Eighteen", /last_statement fallback; same expression/],
+  ["10", "Therefore the answer is ten cookies.", "correct", "ten cookies", /same expression/],
+  ["20", "The answer is twenty one.", "wrong", "twenty one", /text answer where a value/],
+  ["2", "The answer is two hundred.", "wrong", "two hundred", /text answer where a value/],
+  ["10", "The answer is ten or eleven.", "wrong", "ten or eleven", /text answer where a value/],
+  // A note after the conclusion is an aside; "Note that" inside the working is not.
+  ["18", "So she makes $18.\n\nNote: this assumes she sells all 9 eggs at $2 each.", "correct", "18", /identical/],
+  ["18", "So she makes $18.\n\n(Note: 9 eggs at $2 each.)", "correct", "18", /identical/],
+  ["8", "So the first part is 5. Note that the second part is 3 + 5 = 8.", "correct", "8", /last_statement fallback/],
+  // The next few-shot item a base model invents is not its answer; a question restated first is kept.
+  ["18", "The answer is 18.\n\nQuestion: John has 5 apples. How many does he have?\nAnswer: The answer is 5.", "correct", "18", /identical/],
+  ["18", "She makes 9 * 2 = 18 dollars.\nQ: Tom has 3 pens. How many?\nA: 3", "correct", "18", /last_statement fallback/],
+  ["5", "Question: John has 5 apples. How many does he have?\nAnswer: The answer is 5.", "correct", "5", /identical/],
 ];
 
 for (const [gold, output, status, extracted, reason] of rows) {

@@ -473,8 +473,8 @@ export function sentences(text: string, from = 0): Sentence[] {
   return found;
 }
 
-/** Words that open a check of an answer already stated: values after them do not replace it. */
-const VERIFICATION = /^\s*(?:[-*>#\s]|\*\*)*(?:let(?:'s| us) (?:verify|check|double|confirm)|to (?:verify|check|confirm)|verification|check(?:ing)?:|we can (?:verify|check)|double[- ]check|this (?:matches|checks out|confirms|is consistent)|indeed|substituting back)/i;
+/** Words that open a check of an answer already stated, or an aside ("Note: ..."): values after them do not replace it. */
+const VERIFICATION = /^\s*(?:[-*>#\s(]|\*\*)*(?:note\**\s*:|n\.b\.|let(?:'s| us) (?:verify|check|double|confirm)|to (?:verify|check|confirm)|verification|check(?:ing)?:|we can (?:verify|check)|double[- ]check|this (?:matches|checks out|confirms|is consistent)|indeed|substituting back)/i;
 
 /** What closes an output: its concluding statement, and the value its last value-bearing sentence states. */
 export interface Closing {
