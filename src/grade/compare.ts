@@ -8,8 +8,8 @@ import { arithmeticChildren, nodeKey, numberNode, unwrap, type Node, type Relati
 import { charge } from "./budget.ts";
 import { freeSymbols } from "./evaluate.ts";
 import { equalExpressions, proportional, type ExpressionContext, type Verdict } from "./expressions.ts";
-import { canonicalText, spelledNumber } from "./words.ts";
 import { rational } from "./rational.ts";
+import { canonicalText, spelledNumber } from "./words.ts";
 
 export type { Verdict } from "./expressions.ts";
 
@@ -182,7 +182,6 @@ function isInfinityWords(node: Node): boolean {
 function isEmptySet(node: Node): boolean {
   return node.type === "set" && node.items.length === 0;
 }
-
 
 function compareBase(gold: Extract<Node, { type: "base" }>, predicted: Node, context: ExpressionContext): Verdict {
   if (predicted.type === "base") {
