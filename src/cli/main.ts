@@ -4,7 +4,7 @@
 import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { readFileSync } from "node:fs";
 import { isQreasonError, QreasonError } from "../errors.ts";
-import { closestName } from "../study/suggest.ts";
+import { closestName } from "../suggest.ts";
 import { commands } from "./commands/index.ts";
 import { printable } from "./printable.ts";
 import { flushStdout, stdoutError, watchStdout } from "./stdout.ts";

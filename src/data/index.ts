@@ -21,6 +21,5 @@ export { dataFiles } from "./sources.ts";
 export { filterProblems, selectSubset, subjectKey, subjectsOf } from "./subset.ts";
 export { benchmarkStatus, sha256File } from "./status.ts";
 export { PROCESSBENCH, loadProcessBench, processBenchSubsets } from "./processbench.ts";
-export { closestName } from "./suggest.ts";
 export { lastBoxed } from "./boxed.ts";
 export { canonicalNumber } from "./answers.ts";

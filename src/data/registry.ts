@@ -13,7 +13,7 @@ import { math } from "./benchmarks/math.ts";
 import { math500 } from "./benchmarks/math500.ts";
 import { minervaMath } from "./benchmarks/minerva.ts";
 import { olympiadBench } from "./benchmarks/olympiadbench.ts";
-import { closestName } from "./suggest.ts";
+import { closestName } from "../suggest.ts";
 import type { Problem } from "./types.ts";
 
 export const benchmarks: readonly Benchmark[] = [

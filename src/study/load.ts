@@ -14,7 +14,7 @@ import { IssueList, type StudyIssue } from "./issues.ts";
 import { formatFieldPath, lineOf } from "./locate.ts";
 import { resolveStudy } from "./resolve.ts";
 import { allowedKeysFor, studyInput, unknownKeysMessage } from "./schema.ts";
-import { closestName } from "./suggest.ts";
+import { closestName } from "../suggest.ts";
 import type { KnownNames, ModelSource, Study, VariantFitCheck } from "./types.ts";
 
 /** Study files larger than this are refused before they are parsed. */

@@ -7,7 +7,7 @@ import type { IssueList } from "./issues.ts";
 import type { FieldPath } from "./locate.ts";
 import type { EndpointInput, EngineRecipeInput, VariantInput } from "./schema.ts";
 import { ENGINE_DEFAULTS, defaultSymmetric } from "./engineDefaults.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../suggest.ts";
 import type { EndpointSpec, EngineRecipe, KnownNames, ModelSource, VariantRecipe, VariantSpec } from "./types.ts";
 
 export const BASELINE_NAME = "fp";

@@ -11,7 +11,7 @@ import { resolveJudges } from "../judge/config.ts";
 import { resolveRestore, restoreTargets } from "../restore/config.ts";
 import { BASELINE_NAME, resolveEndpoint, resolveVariant } from "./recipes.ts";
 import type { AttributeInput, BenchmarkInput, ModelInput, PromptInput, RuntimeInput, SamplingInput, StudyInput } from "./schema.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../suggest.ts";
 import { PROMPT_TEMPLATES, templateNames } from "./templates.ts";
 import {
   DEFAULT_ATTRIBUTE,

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ENGINE_METHODS, KV_CACHE_TYPES } from "./types.ts";
-import { closestName } from "./suggest.ts";
+import { closestName } from "../suggest.ts";
 
 /**
  * The keys an object allows, for the unknown keys of one issue: lets the loader report each unknown key

@@ -4,11 +4,11 @@
  */
 import { defineCommand } from "citty";
 import { QreasonError } from "../../errors.ts";
+import { closestName } from "../../suggest.ts";
 import {
   PROCESSBENCH,
   benchmarkStatus,
   benchmarks,
-  closestName,
   filterProblems,
   findBenchmark,
   loadProblems,
