@@ -3,7 +3,6 @@
  * line, validated by the study schema's `judges` shape, resolved by config.ts; every problem is reported
  * as `file:line: field 'x': message`, all of them at once.
  */
-import { statSync, type Stats } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
@@ -41,7 +40,7 @@ export function parseJudgesFile(text: string, file: string, options: JudgesFileO
   let spec: PanelSpec | undefined;
   if (parsed.success) {
     spec = resolveJudges(parsed.data, prefix, { directory: path.dirname(absolute), seed: options.seed ?? 0 }, issues);
-    if (options.checkFiles ?? true) checkFiles(issues);
+    if (options.checkFiles ?? true) issues.checkInputPaths();
   } else {
     for (const issue of parsed.error.issues) issues.items.push(...fromZodIssue(issue).map((item) => ({ ...item, path: [...prefix, ...item.path] })));
   }
@@ -62,18 +61,4 @@ export async function loadJudgesFile(file: string, options: JudgesFileOptions = 
     throw new QreasonError("E_INPUT", `cannot read the judges file: ${(error as Error).message}`, { file: absolute }, { cause: error });
   }
   return parseJudgesFile(text, absolute, options);
-}
-
-function checkFiles(issues: IssueList): void {
-  for (const { at, path: inputPath, kind } of issues.inputPaths) {
-    let stats: Stats;
-    try {
-      stats = statSync(inputPath);
-    } catch {
-      issues.add(at, `no such ${kind}: ${inputPath}`);
-      continue;
-    }
-    if (kind === "file" && !stats.isFile()) issues.add(at, `expected a file, found a directory: ${inputPath}`);
-    if (kind === "directory" && !stats.isDirectory()) issues.add(at, `expected a directory, found a file: ${inputPath}`);
-  }
 }

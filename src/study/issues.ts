@@ -1,4 +1,5 @@
 /** Validation problems found while resolving a study, each tied to the field it is about. */
+import { statSync, type Stats } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { FieldPath } from "./locate.ts";
@@ -31,6 +32,21 @@ export class IssueList {
   add(path: FieldPath, message: string): void {
     const duplicate = this.items.some((item) => item.message === message && item.path.length === path.length && item.path.every((segment, index) => segment === path[index]));
     if (!duplicate) this.items.push({ path, message });
+  }
+
+  /** Adds a problem for every remembered path that is missing or of the wrong kind. */
+  checkInputPaths(): void {
+    for (const { at, path: inputPath, kind } of this.inputPaths) {
+      let stats: Stats;
+      try {
+        stats = statSync(inputPath);
+      } catch {
+        this.add(at, `no such ${kind}: ${inputPath}`);
+        continue;
+      }
+      if (kind === "file" && !stats.isFile()) this.add(at, `expected a file, found a directory: ${inputPath}`);
+      if (kind === "directory" && !stats.isDirectory()) this.add(at, `expected a directory, found a file: ${inputPath}`);
+    }
   }
 
   get empty(): boolean {

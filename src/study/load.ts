@@ -3,7 +3,6 @@
  * resolution. Every problem found becomes a located issue; a file with any issue is one QreasonError
  * (E_INPUT) whose location is the first problem and whose message lists them all.
  */
-import { statSync, type Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
@@ -113,7 +112,7 @@ export function validateStudy(text: string, file: string, options: LoadStudyOpti
   let study: Study | undefined;
   if (parsed.success) {
     study = resolveStudy(parsed.data, absolute, options.known ?? {}, issues);
-    if (options.checkFiles) checkInputPaths(issues);
+    if (options.checkFiles) issues.checkInputPaths();
   } else {
     for (const issue of parsed.error.issues) issues.items.push(...fromZodIssue(issue));
   }
@@ -126,20 +125,6 @@ export function validateStudy(text: string, file: string, options: LoadStudyOpti
   }));
   located.sort((left, right) => (left.line ?? 0) - (right.line ?? 0));
   return { ok: false, issues: located };
-}
-
-function checkInputPaths(issues: IssueList): void {
-  for (const { at, path: inputPath, kind } of issues.inputPaths) {
-    let stats: Stats;
-    try {
-      stats = statSync(inputPath);
-    } catch {
-      issues.add(at, `no such ${kind}: ${inputPath}`);
-      continue;
-    }
-    if (kind === "file" && !stats.isFile()) issues.add(at, `expected a file, found a directory: ${inputPath}`);
-    if (kind === "directory" && !stats.isDirectory()) issues.add(at, `expected a directory, found a file: ${inputPath}`);
-  }
 }
 
 export function fromZodIssue(issue: z.core.$ZodIssue): StudyIssue[] {
