@@ -7,20 +7,10 @@
  * The numbers in the steps are the kind of arithmetic a solution carries; nothing is graded for accuracy.
  */
 import type { GradeItem } from "../src/grade/index.ts";
+import { seededRandom } from "../src/grade/evaluate.ts";
 
 export const LONG_STYLES = ["qwen_boxed", "llama_steps", "prose_bold", "gsm8k_hash", "answer_sentence", "minerva", "no_answer", "truncated_loop"] as const;
 export type LongStyle = (typeof LONG_STYLES)[number];
-
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NOUNS = ["apples", "tickets", "pages", "miles", "eggs", "marbles", "dollars", "students", "boxes", "cookies"];
 const NAMES = ["Ana", "Marcus", "Priya", "Tom", "Leila", "Kenji", "Rosa", "Sam"];
@@ -50,7 +40,7 @@ function steps(random: () => number, count: number, latex: boolean, separator = 
 
 /** One output of `style` stating `gold` (a MATH-style LaTeX answer or a GSM8K number). */
 export function longOutput(style: LongStyle, gold: string, seed: number): GradeItem {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const count = 5 + Math.floor(random() * 16); // 5–20 steps: roughly 1–4k characters
   switch (style) {
     case "qwen_boxed":

@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from qreason_engine.model import load_model
 from qreason_engine.tiny import FAMILIES, make_tiny_model
@@ -33,3 +34,14 @@ def loaded(tiny_model_dir):
 @pytest.fixture(params=FAMILIES)
 def family(request):
     return request.param
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny tensors: thread start-up costs more than it saves, and on a shared 2-core machine idle OpenMP
+    threads spin against other processes (measured 20x slower). Restored after each test. A module opts in
+    with `pytestmark = pytest.mark.usefixtures("one_thread")`."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

@@ -12,14 +12,7 @@ from qreason_engine.quant.grid import (fake_quantize, fake_quantize_fp8_e4m3, fa
 from qreason_engine.quant.smoothquant import smoothing_scales
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: thread start-up costs more than it saves, and on a shared 2-core machine idle OpenMP
-    threads spin against other processes (measured 20x slower). Restored after each test."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def weight_with_outliers(rows=16, columns=256, seed=0):

@@ -27,14 +27,7 @@ SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 CPU = torch.device("cpu")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: thread start-up costs more than it saves, and on a shared 2-core machine idle OpenMP
-    threads spin against other processes (measured 20x slower). Restored after each test."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def gsm8k_texts(split: str, count: int) -> list[str]:
