@@ -337,14 +337,7 @@ export class RunStore {
     const row = this.database.prepare("SELECT hash, name, source_file, resolved_json, created_at FROM study WHERE hash = ?").get(hash) as
       | Record<string, string | null>
       | undefined;
-    if (row === undefined) return undefined;
-    return {
-      hash: String(row.hash),
-      name: String(row.name),
-      sourceFile: row.source_file ?? null,
-      resolved: JSON.parse(String(row.resolved_json)),
-      createdAt: String(row.created_at),
-    };
+    return row === undefined ? undefined : storedStudy(row);
   }
 
   /** The most recently recorded study, if any. */
@@ -352,14 +345,7 @@ export class RunStore {
     const row = this.database.prepare("SELECT hash, name, source_file, resolved_json, created_at FROM study ORDER BY id DESC LIMIT 1").get() as
       | Record<string, string | null>
       | undefined;
-    if (row === undefined) return undefined;
-    return {
-      hash: String(row.hash),
-      name: String(row.name),
-      sourceFile: row.source_file ?? null,
-      resolved: JSON.parse(String(row.resolved_json)),
-      createdAt: String(row.created_at),
-    };
+    return row === undefined ? undefined : storedStudy(row);
   }
 
   // ---- problems ------------------------------------------------------------------------------------
@@ -726,6 +712,16 @@ function toStoredGeneration(row: Record<string, unknown>): StoredGeneration {
     warnings: JSON.parse(String(row.warnings_json)) as string[],
     attempts: Number(row.attempts),
     latencyMs: row.latency_ms === null ? null : Number(row.latency_ms),
+    createdAt: String(row.created_at),
+  };
+}
+
+function storedStudy(row: Record<string, string | null>): StoredStudy {
+  return {
+    hash: String(row.hash),
+    name: String(row.name),
+    sourceFile: row.source_file ?? null,
+    resolved: JSON.parse(String(row.resolved_json)),
     createdAt: String(row.created_at),
   };
 }

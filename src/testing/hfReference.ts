@@ -52,28 +52,7 @@ json.dump(results, sys.stdout)
 
 /** Runs all requests in one Python process (importing torch once). Results in request order. */
 export function hfReference(requests: HfReferenceRequest[], timeoutMs = 300_000): Promise<HfReferenceResult[][]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(enginePython, ["-c", SCRIPT], {
-      cwd: projectRoot,
-      env: { ...process.env, OMP_NUM_THREADS: "1", TRANSFORMERS_VERBOSITY: "error" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code !== 0) {
-        reject(new Error(`HF reference failed (exit ${code}): ${Buffer.concat(stderr).toString().slice(-2000)}`));
-        return;
-      }
-      resolve(JSON.parse(Buffer.concat(stdout).toString()) as HfReferenceResult[][]);
-    });
-    child.stdin.end(JSON.stringify(requests));
-  });
+  return runPythonJson<HfReferenceResult[][]>("HF reference", SCRIPT, requests, timeoutMs, { OMP_NUM_THREADS: "1" });
 }
 
 const TOKENIZE_SCRIPT = `
@@ -86,8 +65,17 @@ json.dump([tokenizer(text, add_special_tokens=False)["input_ids"] for text in re
 
 /** HF tokenization of `texts` (special tokens in the text are parsed; none are added); loads no weights. */
 export function hfTokenize(modelDir: string, texts: string[], timeoutMs = 120_000): Promise<number[][]> {
+  return runPythonJson<number[][]>("HF tokenization", TOKENIZE_SCRIPT, { modelDir, texts }, timeoutMs);
+}
+
+/** `script` in the engine's Python with `input` as JSON on stdin; its stdout parsed as JSON. Killed after `timeoutMs`. */
+function runPythonJson<T>(what: string, script: string, input: unknown, timeoutMs: number, env: Record<string, string> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(enginePython, ["-c", TOKENIZE_SCRIPT], { cwd: projectRoot, env: { ...process.env, TRANSFORMERS_VERBOSITY: "error" }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(enginePython, ["-c", script], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env, TRANSFORMERS_VERBOSITY: "error" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
@@ -96,9 +84,9 @@ export function hfTokenize(modelDir: string, texts: string[], timeoutMs = 120_00
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      if (code !== 0) reject(new Error(`HF tokenization failed (exit ${code}): ${Buffer.concat(stderr).toString().slice(-2000)}`));
-      else resolve(JSON.parse(Buffer.concat(stdout).toString()) as number[][]);
+      if (code !== 0) reject(new Error(`${what} failed (exit ${code}): ${Buffer.concat(stderr).toString().slice(-2000)}`));
+      else resolve(JSON.parse(Buffer.concat(stdout).toString()) as T);
     });
-    child.stdin.end(JSON.stringify({ modelDir, texts }));
+    child.stdin.end(JSON.stringify(input));
   });
 }
