@@ -29,25 +29,18 @@ interface Labeled {
 }
 
 const corpusDirectory = path.join(projectRoot, "src", "grade", "regressions", "corpus");
+const labeled = (source: string, entry: (typeof WRITTEN)[number]): Labeled => ({
+  source,
+  category: entry.label.category,
+  id: entry.id,
+  gold: entry.gold,
+  output: entry.output,
+  finish_reason: entry.finishReason,
+  label: entry.label.status === "correct",
+});
 const set: Labeled[] = [
-  ...recordedCases(corpusDirectory).map((entry) => ({
-    source: `corpus/${entry.source!.split(":")[0]!.replace(/\.jsonl$/, "")}`,
-    category: entry.label.category,
-    id: entry.id,
-    gold: entry.gold,
-    output: entry.output,
-    finish_reason: entry.finishReason,
-    label: entry.label.status === "correct",
-  })),
-  ...WRITTEN.map((entry) => ({
-    source: "corpus/written",
-    category: entry.label.category,
-    id: entry.id,
-    gold: entry.gold,
-    output: entry.output,
-    finish_reason: entry.finishReason,
-    label: entry.label.status === "correct",
-  })),
+  ...recordedCases(corpusDirectory).map((entry) => labeled(`corpus/${entry.source!.split(":")[0]!.replace(/\.jsonl$/, "")}`, entry)),
+  ...WRITTEN.map((entry) => labeled("corpus/written", entry)),
 ];
 
 const processBench = path.join(dataDir, "processbench", "gsm8k.json");
