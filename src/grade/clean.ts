@@ -2,27 +2,30 @@
  * Stage 1, clean: a raw model output → text the extractor can read. Drops a closed reasoning block
  * (`<think>…</think>`: the answer follows it), the next few-shot item a base model invents after its
  * answer (a line opening with `Question:`, `Q:` or `Problem:`, the stops of lm-eval's GSM8K and Minerva
- * MATH prompts, once some text precedes it), control characters and invisible spaces, and spells
+ * MATH prompts, once some text precedes it), GSM8K's calculator annotations (`2+1=<<2+1=3>>3`: a base model
+ * shown GSM8K's own solutions as examples writes them too), control characters and invisible spaces, and spells
  * Unicode math (−, ×, √, π, ≤, ², ½, °) the LaTeX way so later stages handle one notation.
  */
 
+// A symbol spelled as a command takes the spaces after it, so `6 × 10` reads as one run (`6 \times 10`).
 const UNICODE_MATH: Array<[RegExp, string]> = [
   [/[\u2212\u2012\u2010\u2011\uFE63\uFF0D]/g, "-"], // minus sign, hyphens
-  [/×/g, "\\times "],
-  [/[·⋅∙]/g, "\\cdot "],
-  [/÷/g, "\\div "],
+  [/(\d)[ \t]+\u2013[ \t]+(?=\\?\$?\d)/g, "$1 - "], // "22 – 7": an en dash typed for minus (a range is unspaced)
+  [/×[ \t]*/g, "\\times "],
+  [/[·⋅∙][ \t]*/g, "\\cdot "],
+  [/÷[ \t]*/g, "\\div "],
   [/√/g, " sqrt"],
-  [/π/g, "\\pi "],
-  [/∞/g, "\\infty "],
-  [/≤|⩽/g, "\\le "],
-  [/≥|⩾/g, "\\ge "],
-  [/≠/g, "\\ne "],
-  [/≈/g, "\\approx "],
-  [/±/g, "\\pm "],
-  [/∓/g, "\\mp "],
-  [/∪/g, "\\cup "],
-  [/∈/g, "\\in "],
-  [/…/g, "\\ldots "],
+  [/π[ \t]*/g, "\\pi "],
+  [/∞[ \t]*/g, "\\infty "],
+  [/(?:≤|⩽)[ \t]*/g, "\\le "],
+  [/(?:≥|⩾)[ \t]*/g, "\\ge "],
+  [/≠[ \t]*/g, "\\ne "],
+  [/≈[ \t]*/g, "\\approx "],
+  [/±[ \t]*/g, "\\pm "],
+  [/∓[ \t]*/g, "\\mp "],
+  [/∪[ \t]*/g, "\\cup "],
+  [/∈[ \t]*/g, "\\in "],
+  [/…[ \t]*/g, "\\ldots "],
   [/°/g, "^\\circ"],
   [/²/g, "^2"],
   [/³/g, "^3"],
@@ -44,6 +47,9 @@ const NEEDS_WORK = /[^\u0009\u000A\u0020-\u007E]/;
 /** A line opening the next item of a few-shot prompt: where a base model's answer to this one ended. */
 const NEXT_ITEM = /\n[ \t]*(?:Question|Problem|Q)[ \t]*:/;
 
+/** GSM8K's calculator annotation: `<<expression=result>>` right before the result, which the text repeats. */
+const CALCULATOR = /<<[^<>\n]{0,200}=[^<>\n]{0,200}>>/g;
+
 export function cleanOutput(output: string): string {
   let text = output;
   const thinkEnd = text.lastIndexOf("</think>");
@@ -53,6 +59,7 @@ export function cleanOutput(output: string): string {
   }
   const next = NEXT_ITEM.exec(text);
   if (next && text.slice(0, next.index).trim() !== "") text = text.slice(0, next.index);
+  if (text.includes("<<")) text = text.replace(CALCULATOR, "");
   // Most outputs are plain printable ASCII: nothing below applies to them.
   if (!NEEDS_WORK.test(text)) return text;
   text = text.replace(/\r\n?/g, "\n");

@@ -5,8 +5,8 @@
  *
  * `readValue` reads one value (or an "and"/comma list of values) at a position: inline or display math, a
  * box, bold, currency, or a run of plain-text math. `sentenceValue` picks the value a sentence states, in
- * this order: a box; a bold value; the value after a copula ("is", "are", "was", "=", "equals", ...); a
- * value the solution computed earlier ("= 34" before "a total of 34 hours in 4 weeks"); the first value.
+ * this order: a box; a bold value; the later of a value after a copula ("is", "are", "was", "=", "equals",
+ * ...) and the result of arithmetic worked out in the sentence ("60-15-25=20 cups"); a value the solution computed earlier ("= 34" before "a total of 34 hours in 4 weeks"); the first value.
  * `conclusion` finds the last concluding sentence of an output. Every scan is linear in the text.
  */
 
@@ -387,7 +387,12 @@ export function sentenceValue(sentence: string, context = ""): string | undefine
   const afterCopula = values.filter((value) => COPULA.test(before(value)));
   // A colon often opens an elaboration ("exactly 3 such integers: 2, 5, and 11"): a word copula wins.
   const afterWord = afterCopula.filter((value) => !/:\s*$/.test(before(value)));
-  if (afterWord.length > 0) return afterWord[afterWord.length - 1]!.value;
+  // Arithmetic worked out in the sentence states its result as a copula does, and the later of the two
+  // is the sentence's conclusion: "then the final meal would require 60-15-25=20 cups" → 20, not the
+  // circumstantial 15; "There are 12 eggs in a dozen, so that's 84/12 = 7 dozen" → 7, not 12.
+  const worked = values.filter((value) => (isComputation(value.value) || endsComputation(sentence, value)) && !givenAsReason(sentence, value));
+  const stated = [...afterWord, ...worked];
+  if (stated.length > 0) return stated.reduce((later, value) => (value.start > later.start ? value : later)).value;
   if (afterCopula.length > 0) return afterCopula[afterCopula.length - 1]!.value;
   const computed = values.filter((value) => computedEarlier(value.value, context));
   if (computed.length > 0) return computed[0]!.value;
@@ -400,6 +405,33 @@ const CONCLUDING_CLAUSE = /[,;]\s*(?:and\s+)?(?:so|therefore|thus|hence)\b(?!\s+
 /** Fillers right before a value ("is a total of " → "is "), so COPULA sees the copula. */
 const FILLERS_BEFORE =
   /(?:\s+(?:a total of|a grand total of|total of|in total|equal to|exactly|approximately|about|around|roughly|nearly|only|just|still|now|then|left with|worth|the|a|an|also|indeed|simply|that))+\s*$/i;
+
+/** A worked result: `= 20`, `= $0.25`, `= 35%`. */
+const RESULT = /=\s*(?:\\?\$)?-?\d[\d,]*(?:\.\d+)?\\?%?$/;
+/** An arithmetic operator between numbers: `-`, `+`, `*`, `/`, `^`, `\times`, `\cdot`, `\div`, a spaced `x`. */
+const OPERATOR = String.raw`(?:[-+*/^]|\\times|\\cdot|\\div|\sx\s)`;
+const WORKED = new RegExp(String.raw`\d\s*${OPERATOR}\s*(?:\\?\$)?\s*\.?\d`);
+const OPERATOR_BEFORE = new RegExp(String.raw`\d[\s\w%)\]]{0,24}?${OPERATOR}\s*(?:\\?\$)?\s*$`);
+
+/** `60 - 15 - 25 = 20`, `2.7 x 30 = 81`: numbers combined and worked out to a number (`x = 5` is a definition). */
+function isComputation(value: string): boolean {
+  const equals = value.lastIndexOf("=");
+  return equals !== -1 && RESULT.test(value) && WORKED.test(value.slice(0, equals)) && !/[<>]/.test(value.slice(0, equals));
+}
+
+/** "He can skip 4 classes because 10 - 4 = 6": arithmetic after because/since justifies, it does not state. */
+function givenAsReason(sentence: string, value: ValueSpan): boolean {
+  return /\b(?:because|since)\b[^,;]*$/i.test(sentence.slice(0, value.start));
+}
+
+/**
+ * `3 = 180` read out of "540 pounds / 3 = 180 pounds" (a unit, money or a spaced bracket ends a run of
+ * plain math early): a value with a worked result whose sentence puts a number and an operator right
+ * before it is the end of a computation.
+ */
+function endsComputation(sentence: string, value: ValueSpan): boolean {
+  return RESULT.test(value.value) && OPERATOR_BEFORE.test(sentence.slice(Math.max(0, value.start - 40), value.start));
+}
 
 /** Whether the solution stated `value` as the result of a computation before ("= 34", "is 34"). */
 function computedEarlier(value: string, context: string): boolean {

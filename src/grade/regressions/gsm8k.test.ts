@@ -16,6 +16,30 @@ const answers: AnswerCase[] = [
 ];
 
 const outputs: OutputCase[] = [
+  // A base model shown GSM8K's own solutions as few-shot examples imitates them: calculator annotations,
+  // the answer in the last sentence's arithmetic, sometimes no `####` line (cut at the next "Question:").
+  {
+    id: "3",
+    gold: "540",
+    output: "He sprints 3*3=<<3*3=9>>9 times\nSo he runs 9*60=<<9*60=540>>540 meters",
+    status: "correct",
+    extracted: "540",
+  },
+  {
+    id: "4",
+    gold: "20",
+    output:
+      "If each chicken eats 3 cups of feed per day, then for 20 chickens they would need 3*20=<<3*20=60>>60 cups of feed per day.\nIf she feeds the flock 15 cups of feed in the morning, and 25 cups in the afternoon, then the final meal would require 60-15-25=<<60-15-25=20>>20 cups of chicken feed.",
+    status: "correct",
+    extracted: "20",
+  },
+  {
+    id: "4",
+    gold: "20",
+    output: "She needs 3*20=<<3*20=60>>60 cups a day and has given 15+25=<<15+25=40>>40, so the last meal is 60-40=<<60-40=20>>20 cups.\n#### 20",
+    status: "correct",
+    extracted: "20",
+  },
   {
     id: "0",
     gold: "18",
