@@ -43,4 +43,10 @@ export interface Benchmark {
    * with a non-empty question and answer and an id unique within the benchmark.
    */
   load(split: string, options: LoadOptions): Promise<Problem[]>;
+  /**
+   * A problem's reference solution as a few-shot example shows it, where that differs from `solution`:
+   * GSM8K's with its `#### <answer>` line, which `solution` leaves out (it is not a step) but an example
+   * must show, or a base model imitating the examples never states its answer.
+   */
+  exemplarSolution?(problem: Problem): string | undefined;
 }

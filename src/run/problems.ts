@@ -47,7 +47,7 @@ export async function resolveProblems(subset: ProblemSubsetSpec, options: Proble
 /**
  * The worked examples a few-shot prompt shows: `prompt.examples` when the study gives them inline,
  * otherwise `prompt.fewShot` problems drawn (seeded) from `prompt.fewShotSplit` of the same benchmark,
- * each with its reference solution.
+ * each with its reference solution as the benchmark shows an example (GSM8K's ends `#### <answer>`).
  */
 export async function fewShotExamples(subset: ProblemSubsetSpec, prompt: PromptSpec, options: ProblemSourceOptions): Promise<FewShotExample[]> {
   if (prompt.examples !== undefined) return prompt.examples;
@@ -70,5 +70,5 @@ export async function fewShotExamples(subset: ProblemSubsetSpec, prompt: PromptS
       { field: "prompt.few_shot" },
     );
   }
-  return chosen.map((problem) => ({ question: problem.question, solution: problem.solution as string }));
+  return chosen.map((problem) => ({ question: problem.question, solution: benchmark.exemplarSolution?.(problem) ?? (problem.solution as string) }));
 }

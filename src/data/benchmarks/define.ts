@@ -21,6 +21,7 @@ export interface FileBenchmarkSpec {
   description: string;
   defaultSplit: string;
   splits: FileSplit[];
+  exemplarSolution?: Benchmark["exemplarSolution"];
 }
 
 export function defineFileBenchmark(spec: FileBenchmarkSpec): Benchmark {
@@ -30,6 +31,7 @@ export function defineFileBenchmark(spec: FileBenchmarkSpec): Benchmark {
     origin: "files",
     defaultSplit: spec.defaultSplit,
     splits: spec.splits.map(({ name, count, files }) => ({ name, count, files })),
+    ...(spec.exemplarSolution ? { exemplarSolution: spec.exemplarSolution } : {}),
     async load(split: string, options: LoadOptions): Promise<Problem[]> {
       const fileSplit = spec.splits.find((candidate) => candidate.name === split);
       if (!fileSplit) throw new QreasonError("E_INTERNAL", `${spec.name} has no split '${split}'`);

@@ -33,6 +33,9 @@ export const gsm8k = defineFileBenchmark({
   name: "gsm8k",
   description: "GSM8K grade-school math word problems (integer answers)",
   defaultSplit: "test",
+  // As lm-eval's GSM8K task shows its examples: the worked solution, then `#### <answer>` as the source writes it.
+  exemplarSolution: (problem) =>
+    problem.solution === undefined ? undefined : `${problem.solution}\n#### ${String(problem.meta.originalAnswer ?? problem.answer)}`,
   splits: [
     gsm8kSplit("test", dataFiles.gsm8kTest, 1319),
     gsm8kSplit("train", dataFiles.gsm8kTrain, 7473),
