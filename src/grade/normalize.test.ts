@@ -76,6 +76,10 @@ const cases: Array<[string, string]> = [
   ["1 000 000.5", "1000000.5"],
   ["12 345", "12345"],
   ["1 00", "1 00"],
+  ["1 0 8", "108"], // single digits spaced: LaTeX's math mode renders 108 (OlympiadBench writes \mathbf{1 0 8})
+  ["\\mathbf{2 3}", "23"],
+  ["-2 3", "-23"],
+  ["2 3x", "2 3x"],
   ["7 \\pmod{9}", "7"],
   ["10^{\\circ}C", "10"],
   ["2.3 \\times 10^5 \\text{ J}", "2.3 \\times 10^5"],

@@ -54,8 +54,9 @@ export function normalizeAnswer(answer: string): string {
   if (text.includes(":")) text = text.replace(/(\d)\s*:\s*(?=\d)/g, "$1:"); // a ratio or a time: `3 : 1` is `3:1`
   text = text.replace(/^(?:\\text\{\s*\}|\s)+|(?:\\text\{\s*\}|\s)+$/g, "");
   text = text.replace(/(?<!\\)[.;,]+$/, "").trim(); // "5." at the end of a sentence
-  // `1 000 000`: digit groups split by plain spaces (no reading of two integers side by side means a product).
-  if (/^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(text)) text = text.replace(/ /g, "");
+  // `1 000 000`: digit groups split by plain spaces (no reading of two integers side by side means a product);
+  // `1 0 8`, `\mathbf{2 3}`: single digits spaced, which LaTeX's math mode renders as 108 and 23.
+  if (/^-?(?:\d{1,3}(?: \d{3})+(?:\.\d+)?|\d(?: \d)+)$/.test(text)) text = text.replace(/ /g, "");
   return clockTime(text) ?? mixedNumber(text) ?? text;
 }
 
