@@ -16,8 +16,8 @@ const bad: Array<[string, string, string | undefined]> = [
   ['{"id": "a", "gold": null, "output": "1"}', "expected a string", "gold"],
   ['{"id": "a", "gold": "1"}', "missing", "output"],
   ['{"id": "a", "gold": "1", "output": 5}', "expected a string", "output"],
-  ['{"id": "a", "gold": "1", "output": "1", "finish_reason": "eos"}', 'expected "stop", "length" or null', "finish_reason"],
-  ['{"id": "a", "gold": "1", "output": "1", "finish_reason": 1}', 'expected "stop", "length" or null', "finish_reason"],
+  ['{"id": "a", "gold": "1", "output": "1", "finish_reason": "content_filter"}', 'expected "stop" (or eos, end_turn, stop_sequence), "length"', "finish_reason"],
+  ['{"id": "a", "gold": "1", "output": "1", "finish_reason": 1}', 'expected "stop" (or eos, end_turn, stop_sequence), "length"', "finish_reason"],
 ];
 
 for (const [line, message, field] of bad) {
@@ -45,6 +45,13 @@ void test("readGradeRecord reads finish_reason: stop, length, null and absent", 
   assert.equal(readGradeRecord('{"id": 1, "gold": "1", "output": "1", "finish_reason": "length"}', "f", 1).finishReason, "length");
   assert.equal(readGradeRecord('{"id": 1, "gold": "1", "output": "1", "finish_reason": "stop"}', "f", 1).finishReason, "stop");
   assert.equal(readGradeRecord('{"id": 1, "gold": "1", "output": "1", "finish_reason": null}', "f", 1).finishReason, undefined);
+  assert.equal(readGradeRecord('{"id": 1, "gold": "1", "output": "1"}', "f", 1).finishReason, undefined);
+});
+
+void test("readGradeRecord reads other tools' words for the finish reasons, in any case", () => {
+  for (const [word, reason] of [["max_tokens", "length"], ["MAX_TOKENS", "length"], ["max_new_tokens", "length"], ["end_turn", "stop"], ["stop_sequence", "stop"], ["eos", "stop"], ["STOP", "stop"]]) {
+    assert.equal(readGradeRecord(`{"id": 1, "gold": "1", "output": "1", "finish_reason": "${word}"}`, "f", 1).finishReason, reason, word as string);
+  }
   assert.equal(readGradeRecord('{"id": 1, "gold": "1", "output": "1"}', "f", 1).finishReason, undefined);
 });
 

@@ -1,7 +1,8 @@
 /**
  * Grading a JSON-lines file (`qreason grade`): each line `{id, gold, output, finish_reason?}` becomes the
  * same object plus `correct`, `extracted`, `status` (and `reason`, `method`, `fallback`), in input order.
- * `finish_reason` ("stop" | "length", as OpenAI-compatible endpoints report it; null or absent = unknown)
+ * `finish_reason` ("stop" | "length", as OpenAI-compatible endpoints report it, or another tool's word for
+ * them: `max_tokens`, `end_turn`, `eos`; null or absent = unknown)
  * turns on the truncation rule: a `length` output without a box or an answer marker is `no_answer`.
  *
  * Two streaming passes: the first validates every line (a malformed line is reported with its file,
@@ -47,7 +48,23 @@ export interface GradeSummary {
 /** Longer input lines are refused: a model output is kilobytes, and V8's strings end near 512 M characters. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-const FINISH_REASONS: readonly FinishReason[] = ["stop", "length"];
+/**
+ * What other tools write for the two finish reasons the grader acts on: OpenAI-compatible servers
+ * `stop`/`length`, Anthropic `end_turn`/`stop_sequence`/`max_tokens`, Gemini `STOP`/`MAX_TOKENS`, HF-style
+ * `eos`/`max_new_tokens`. Matched without regard to case.
+ */
+const FINISH_SYNONYMS: Readonly<Record<string, FinishReason>> = {
+  stop: "stop",
+  eos: "stop",
+  eos_token: "stop",
+  stop_token: "stop",
+  end_turn: "stop",
+  stop_sequence: "stop",
+  length: "length",
+  max_tokens: "length",
+  max_new_tokens: "length",
+  max_length: "length",
+};
 
 export interface GradeFileOptions extends PoolOptions {
   inputPath: string;
@@ -92,14 +109,15 @@ export function readGradeRecord(line: string, file: string, lineNumber: number):
     throw new QreasonError("E_INPUT", output === undefined ? "missing" : "expected a string", { file, line: lineNumber, field: "output" });
   }
   const finish = record.finish_reason;
-  if (finish !== undefined && finish !== null && !FINISH_REASONS.includes(finish as FinishReason)) {
-    throw new QreasonError("E_INPUT", `expected "stop", "length" or null, got ${JSON.stringify(finish)}`, {
-      file,
-      line: lineNumber,
-      field: "finish_reason",
-    });
+  const finishReason = typeof finish === "string" ? FINISH_SYNONYMS[finish.toLowerCase()] : undefined;
+  if (finish !== undefined && finish !== null && finishReason === undefined) {
+    throw new QreasonError(
+      "E_INPUT",
+      `expected "stop" (or eos, end_turn, stop_sequence), "length" (or max_tokens, max_new_tokens) or null, got ${JSON.stringify(finish)}`,
+      { file, line: lineNumber, field: "finish_reason" },
+    );
   }
-  return { record, gold: String(gold), output, finishReason: (finish ?? undefined) as FinishReason | undefined };
+  return { record, gold: String(gold), output, finishReason };
 }
 
 /** First pass: every line valid? Returns the number of records (blank lines are skipped). */

@@ -63,7 +63,7 @@ export default defineCommand({
     runDirectory: { type: "positional", required: false, description: "A run directory made by `qreason run`: grade what the current grader has not graded (no backend starts)" },
     input: {
       type: "string",
-      description: 'JSONL file, one {id, gold, output, finish_reason?: "stop"|"length"} per line (instead of a run directory; \'-\' reads standard input)',
+      description: 'JSONL file, one {id, gold, output, finish_reason?: "stop"|"length" (or max_tokens, end_turn, eos)} per line (instead of a run directory; \'-\' reads standard input)',
     },
     output: { type: "string", description: "Where to write graded lines (default: stdout)" },
     workers: { type: "string", description: "Grading worker threads (default: available cores, at most 8)" },
