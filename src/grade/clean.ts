@@ -60,6 +60,8 @@ export function cleanOutput(output: string): string {
   const next = NEXT_ITEM.exec(text);
   if (next && text.slice(0, next.index).trim() !== "") text = text.slice(0, next.index);
   if (text.includes("<<")) text = text.replace(CALCULATOR, "");
+  // `\mathbf{2 3 3}`: digits spaced inside bold math are one number, as LaTeX sets them (OlympiadBench).
+  if (text.includes("\\mathbf")) text = text.replace(/\\mathbf\{\s*(\d(?:\s+\d)+)\s*\}/g, (_whole, digits: string) => `\\mathbf{${digits.replace(/\s+/g, "")}}`);
   // Most outputs are plain printable ASCII: nothing below applies to them.
   if (!NEEDS_WORK.test(text)) return text;
   text = text.replace(/\r\n?/g, "\n");

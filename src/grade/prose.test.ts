@@ -50,6 +50,8 @@ const sentenceCases: Array<[string, string, string | undefined, string?]> = [
   ["a worked result split from its operands by a unit", "The friends' average weight is 540 pounds / 3 = 180 pounds.", "3 = 180"],
   ["a worked result after money operands", "Sara must mow the lawn $40 / $4 = 10 times to afford the jacket.", "4 = 10"],
   ["a spaced x as times", "Hence, in 30 days he will have 2.7 x 30 = 81 kilowatts saved.", "2.7 x 30 = 81"],
+  ["a number in \\mathbf inside math is the highlighted answer", "Now apply the definition to obtain $u_{5}=34$ and $u_{7}=\\mathbf{233}$.", "u_{7}=\\mathbf{233}"],
+  ["\\mathbf on a vector is not a highlight", "So $\\mathbf{v} = (1, 2)$ and the length is 5.", "5"],
   ["arithmetic after 'because' is a reason", "He can skip 4 classes because 10 - 4 = 6", "4"],
   ["a definition is not arithmetic", "So the answer is 5 when x = 3.", "5"],
   ["a comparison is not arithmetic", "In 4 weeks 2 + 3 < 6 holds.", "4"],

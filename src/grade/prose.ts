@@ -191,9 +191,12 @@ function money(span: ValueSpan | undefined): ValueSpan | undefined {
   return span && { ...span, currency: true };
 }
 
+/** `\mathbf{20}` inside math: a number set in bold, the way ARML and NuminaMath solutions mark their answer. */
+const BOLD_NUMBER = /\\mathbf\{\s*-?\d[\d.]*\s*\}/;
+
 function nonEmpty(start: number, end: number, content: string): ValueSpan | undefined {
   const value = content.trim();
-  return value === "" ? undefined : { start, end, value, bold: false, delimited: true };
+  return value === "" ? undefined : { start, end, value, bold: BOLD_NUMBER.test(value), delimited: true };
 }
 
 /**
