@@ -24,6 +24,7 @@ const heavy: Array<{ name: string; item: GradeItem }> = [
   { name: "a polynomial identity", item: { gold: "(x+1)^{12}", output: solution("x^{12}+12x^{11}+66x^{10}+220x^9+495x^8+792x^7+924x^6+792x^5+495x^4+220x^3+66x^2+12x+1") } },
   { name: "a wrong polynomial", item: { gold: "(x+1)^{12}", output: solution("x^{12}+12x^{11}+66x^{10}+220x^9+495x^8+792x^7+924x^6+792x^5+495x^4+220x^3+66x^2+12x+2") } },
   { name: "a sum the CAS evaluates", item: { gold: "338350", output: solution("\\sum_{k=1}^{100} k^2") } },
+  { name: "an infinite sum the CAS evaluates", item: { gold: "1", output: solution("\\sum_{k=1}^{\\infty} \\frac{1}{2^k}") } },
   { name: "nested radicals", item: { gold: "\\sqrt{2}+\\sqrt{3}", output: solution("\\sqrt{5+2\\sqrt{6}}") } },
   { name: "values below float64 (the CAS at 120 digits)", item: { gold: "\\frac{\\sqrt{2}}{2004!}", output: solution("\\frac{\\sqrt{3}}{2004!}") } },
   { name: "a 30-item set, shuffled", item: { gold: Array.from({ length: 30 }, (_, index) => index * 7).join(", "), output: solution(Array.from({ length: 30 }, (_, index) => ((index * 11) % 30) * 7).join(", ")) } },
@@ -33,6 +34,12 @@ const heavy: Array<{ name: string; item: GradeItem }> = [
   { name: "a long prose solution ending in a bold value", item: { gold: "108", output: `${"She drives 36 miles each hour, and after each hour she rests for a while. ".repeat(40)}\n\nTherefore, the car travelled **108 miles**.` } },
   { name: "a repetition loop cut off at the token limit", item: { gold: "21", output: Array.from({ length: 400 }, (_, step) => `Step ${step + 1}: add again.`).join(" "), finishReason: "length" } },
 ];
+
+void test("a sum of 2007 infinite sums is not handed to the CAS to evaluate (it would run past the wall-clock guard)", () => {
+  const [result] = grades([{ gold: "\\frac{2007}{2008}", output: solution("\\sum_{k=2}^\\infty \\sum_{j=2}^{2008} \\frac{1}{j^k}") }]);
+  assert.equal(result?.status, "unparsable");
+  assert.doesNotMatch(result?.reason ?? "", /guard|budget/);
+});
 
 function grades(items: GradeItem[]): GradeResult[] {
   const grader = createGrader();

@@ -97,7 +97,7 @@ export function casBridge(): CasBridge {
         const node = fromMathJson(expression.json);
         if (node) return node;
         // Evaluating unknown operators (`\sum_{k=1}^{10^9}`) can run for minutes: only small constants.
-        if (expression.freeVariables.length > 0 || hasLargeNumber(expression.json)) return undefined;
+        if (expression.freeVariables.length > 0 || hasLargeNumber(expression.json) || loopTerms(expression.json) > CAS_ITERATION_LIMIT) return undefined;
         return fromMathJson(expression.evaluate().json) ?? fromMathJson(expression.N().json);
       });
     }),
@@ -197,6 +197,26 @@ function hasLargeNumber(json: MathJsonExpression): boolean {
   if (Array.isArray(json)) return (json as MathJsonExpression[]).some(hasLargeNumber);
   const number = (json as { num?: string }).num;
   return typeof number === "string" && number.replace(/[^0-9]/g, "").length > 4;
+}
+
+/**
+ * How many terms evaluating the sums and products of `json` would take, nested ones multiplied: an
+ * infinite or unknown range counts as CAS_ITERATION_LIMIT, so `\sum_{k=2}^{\infty} \sum_{j=2}^{2008}` (2007
+ * infinite sums at 120 digits: past the wall-clock guard) is not evaluated, one infinite sum is.
+ */
+function loopTerms(json: MathJsonExpression): number {
+  if (!Array.isArray(json)) return 1;
+  const [head, ...rest] = json as MathJsonExpression[];
+  if ((head === "Sum" || head === "Product") && rest.length >= 2) {
+    const limits = rest.slice(1).filter((part) => Array.isArray(part) && part[0] === "Limits") as unknown as MathJsonExpression[][];
+    let terms = limits.length === 0 ? CAS_ITERATION_LIMIT : 1;
+    for (const [, , low, high] of limits) {
+      const count = typeof low === "number" && typeof high === "number" ? Math.max(0, high - low + 1) : CAS_ITERATION_LIMIT;
+      terms *= Math.min(count, CAS_ITERATION_LIMIT);
+    }
+    return terms * loopTerms(rest[0]!);
+  }
+  return rest.reduce((most: number, part) => Math.max(most, loopTerms(part)), 1);
 }
 
 function isNumeric(value: Expression): boolean {

@@ -83,6 +83,13 @@ void test("an equation gold keeps the stated equation whole; other golds read it
   assert.equal(extractAnswer(text)?.answer, "13");
 });
 
+void test("a chain of = keeps its last side: an = inside braces is not a side, \\left is not \\le", () => {
+  const chain = "We change the order: \\[\\sum_{k=2}^\\infty \\sum_{j=2}^{2008} \\frac{1}{j^k} = \\sum_{j=2}^{2008} \\left( \\frac 1 {j-1} - \\frac 1 j \\right) = 1 - \\frac 1 {2008} = \\frac{2007}{2008}.\\]";
+  assert.equal(extractAnswer(chain)?.answer, "\\frac{2007}{2008}.");
+  assert.equal(extractAnswer("Therefore $\\left(17^{2}-13^{2}\\right) / 12=120 / 12=10$.")?.answer, "10");
+  assert.equal(extractAnswer("Therefore $x \\le 3 = y$.")?.answer, "x \\le 3 = y");
+});
+
 void test("boxes are reported in order, so several boxes can state a several-value gold", () => {
   assert.deepEqual(extractAnswer("First $\\boxed{-2}$.\n\nThen $\\boxed{-2}$.")?.boxes, ["-2", "-2"]);
 });

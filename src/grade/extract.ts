@@ -311,12 +311,33 @@ function readBox(text: string, afterCommand: number, start: number, closing: Map
  * definition (`x = 5`, `n = 5, n = 15`) or a relation (`x \le 3`) is kept as written.
  */
 function resultOf(answer: string): string {
-  if (answer.includes(",") || /[<>]|\\(?:le|ge|ne)/.test(answer)) return answer;
-  const sides = answer.split(/(?<![<>!\\])=(?!=)/);
+  if (answer.includes(",") || /[<>]|\\(?:le|ge|ne|leq|geq|neq)(?![A-Za-z])/.test(answer)) return answer; // not \left
+  const sides = equationSides(answer);
   if (sides.length < 2) return answer;
   const computed = sides.slice(0, -1).every((side) => /\d/.test(side) && /[-+*/×÷^]|\\(?:times|cdot|div|frac)/.test(side));
   const last = sides[sides.length - 1]!.trim();
   return computed && last !== "" ? last : answer;
+}
+
+/**
+ * The sides of a chain of `=` at the top level: an `=` inside braces or brackets (`\sum_{k=2}^{\infty}`,
+ * `f(x=1)`) is part of a side, as are `<=`, `>=`, `!=`, `==` and `\=`.
+ */
+function equationSides(answer: string): string[] {
+  const sides: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let index = 0; index < answer.length; index++) {
+    const char = answer[index];
+    if (char === "{" || char === "(" || char === "[") depth++;
+    else if ((char === "}" || char === ")" || char === "]") && depth > 0) depth--;
+    else if (char === "=" && depth === 0 && !/[<>!\\=]/.test(answer[index - 1] ?? "") && answer[index + 1] !== "=") {
+      sides.push(answer.slice(from, index));
+      from = index + 1;
+    }
+  }
+  sides.push(answer.slice(from));
+  return sides;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -345,7 +366,7 @@ export function lastMath(text: string, relation = false): string | undefined {
   if (last === undefined) return undefined;
   if (relation) return last;
   // `\sqrt{6^2 + 9^2} = \sqrt{117} = 3\sqrt{13}`: the side written last is the one arrived at.
-  const sides = last.split(/(?<![<>!\\])=(?!=)/);
+  const sides = equationSides(last);
   return sides[sides.length - 1]!.trim() || undefined;
 }
 

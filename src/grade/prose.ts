@@ -402,8 +402,11 @@ export function sentenceValue(sentence: string, context = ""): string | undefine
   return values[0]!.value;
 }
 
-/** `, so `, `; therefore `, `, and thus `: a concluding clause inside a sentence (not "so that", "so far"). */
-const CONCLUDING_CLAUSE = /[,;]\s*(?:and\s+)?(?:so|therefore|thus|hence)\b(?!\s+(?:that|far|on)\b),?\s*/gi;
+/**
+ * `, so `, `; therefore `, `, and thus `: a concluding clause inside a sentence (not "so that", "so far"),
+ * also where the comma ends the math before it (`$s^2 = \frac{50}{3},$ so $s = …$`, MATH's own style).
+ */
+const CONCLUDING_CLAUSE = /[,;]\$?\s*(?:and\s+)?(?:so|therefore|thus|hence)\b(?!\s+(?:that|far|on)\b),?\s*/gi;
 
 /** Fillers right before a value ("is a total of " → "is "), so COPULA sees the copula. */
 const FILLERS_BEFORE =
