@@ -86,6 +86,14 @@ void test("sentences: display math ends a block, so the sentence after it starts
   );
 });
 
+void test("sentences: inline math ending in a period ends its sentence, as MATH's solutions write", () => {
+  const text = "Adding, we get $97i - 48i = 49i.$  Hence, $n = 97.$ Then $x = 2.$and more";
+  assert.deepEqual(
+    sentences(text).map((sentence) => sentence.text.trim()),
+    ["Adding, we get $97i - 48i = 49i.$", "Hence, $n = 97.$", "Then $x = 2.$and more"],
+  );
+});
+
 const conclusions: Array<[string, string, string | undefined]> = [
   ["the last Therefore sentence", "5 + 7 = 12.\n\nTherefore, Ana used 12 apples.", "12"],
   ["a bold value closing the output", "Total: 3 + 3 = 6.\n\nThe result is **6**.", "6"],

@@ -485,8 +485,10 @@ export function sentences(text: string, from = 0): Sentence[] {
       const math = inlineMath(text, index);
       if (math) {
         index = math.end - 1;
-        // Display math (`$$…$$`) is a block of its own: the sentence after it starts anew.
+        // Display math (`$$…$$`) is a block of its own: the sentence after it starts anew. So is inline
+        // math that ends a sentence inside its delimiters (`… we get $n = 97.$  Hence, …`, MATH's style).
         if (text[index - 1] === "$") push(index + 1);
+        else if (/[.!?]\s*$/.test(math.content) && (index + 1 === text.length || /\s/.test(text[index + 1]!))) push(index + 1);
       }
       continue;
     }
