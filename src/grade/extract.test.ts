@@ -90,6 +90,12 @@ void test("a chain of = keeps its last side: an = inside braces is not a side, \
   assert.equal(extractAnswer("Therefore $x \\le 3 = y$.")?.answer, "x \\le 3 = y");
 });
 
+void test("an implication states its consequent; an operation the problem defines is arithmetic", () => {
+  assert.equal(extractAnswer("Then $10x=5.\\overline{5}$, and so $10x-x=9x=5\\implies x=\\frac{5}{9}$.")?.answer, "x=\\frac{5}{9}");
+  assert.equal(extractAnswer("Therefore, $3 \\star 11 = \\frac{1}{3 \\cdot 11} = \\frac{1}{33}$.")?.answer, "\\frac{1}{33}");
+  assert.equal(extractAnswer("So $2\\clubsuit 4=|2|^3+4=8+4=12$.")?.answer, "12");
+});
+
 void test("boxes are reported in order, so several boxes can state a several-value gold", () => {
   assert.deepEqual(extractAnswer("First $\\boxed{-2}$.\n\nThen $\\boxed{-2}$.")?.boxes, ["-2", "-2"]);
 });

@@ -308,16 +308,23 @@ function readBox(text: string, afterCommand: number, start: number, closing: Map
 
 /**
  * `9 * 2 = 18`, `4 + 16 + 12 + 6 = 38`: a computation stated in prose; its result is the last side. A
- * definition (`x = 5`, `n = 5, n = 15`) or a relation (`x \le 3`) is kept as written.
+ * definition (`x = 5`, `n = 5, n = 15`) or a relation (`x \le 3`) is kept as written; of an implication
+ * (`9x = 5 \implies x = \frac{5}{9}`), its consequent.
  */
-function resultOf(answer: string): string {
+function resultOf(stated: string): string {
+  // `9x = 5 \implies x = \frac{5}{9}`: an implication states its consequent.
+  const steps = stated.split(/\\(?:implies|Rightarrow|Longrightarrow|therefore)(?![A-Za-z])/);
+  const answer = steps.length > 1 && steps[steps.length - 1]!.trim() !== "" ? steps[steps.length - 1]!.trim() : stated;
   if (answer.includes(",") || /[<>]|\\(?:le|ge|ne|leq|geq|neq)(?![A-Za-z])/.test(answer)) return answer; // not \left
   const sides = equationSides(answer);
   if (sides.length < 2) return answer;
-  const computed = sides.slice(0, -1).every((side) => /\d/.test(side) && /[-+*/×÷^]|\\(?:times|cdot|div|frac)/.test(side));
+  // An operation a problem defines (`3 \star 11 = \frac{1}{33}`, `2 \# 5`) counts as arithmetic too.
+  const computed = sides.slice(0, -1).every((side) => /\d/.test(side) && (/[-+*/×÷^#@]|\\(?:times|cdot|div|frac|dfrac|tfrac)/.test(side) || CUSTOM_OPERATION.test(side)));
   const last = sides[sides.length - 1]!.trim();
   return computed && last !== "" ? last : answer;
 }
+
+const CUSTOM_OPERATION = /\\(?:star|ast|circ|oplus|otimes|odot|ominus|diamond|bullet|dagger|boxtimes|boxplus|nabla|triangle|square|clubsuit|spadesuit|heartsuit|diamondsuit|#)(?![A-Za-z])/;
 
 /**
  * The sides of a chain of `=` at the top level: an `=` inside braces or brackets (`\sum_{k=2}^{\infty}`,
