@@ -96,6 +96,13 @@ void test("an implication states its consequent; an operation the problem define
   assert.equal(extractAnswer("So $2\\clubsuit 4=|2|^3+4=8+4=12$.")?.answer, "12");
 });
 
+void test("an aligned block states its last row; digit groups are not a list", () => {
+  const aligned = "Adding, \\[\\begin{aligned} x_{753} + x_{975} &= x_2 + x_4 \\\\ &= 375 + 523 = 898. \\end{aligned}\\]";
+  assert.equal(extractAnswer(aligned)?.answer, "898.");
+  const groups = "So the count is $$ \\binom{30}{3}\\binom{40}{4} = (4,\\!060)(91,\\!390) = 371,\\!043,\\!400. $$";
+  assert.equal(extractAnswer(groups)?.answer, "371,\\!043,\\!400.");
+});
+
 void test("boxes are reported in order, so several boxes can state a several-value gold", () => {
   assert.deepEqual(extractAnswer("First $\\boxed{-2}$.\n\nThen $\\boxed{-2}$.")?.boxes, ["-2", "-2"]);
 });

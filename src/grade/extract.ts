@@ -314,14 +314,28 @@ function readBox(text: string, afterCommand: number, start: number, closing: Map
 function resultOf(stated: string): string {
   // `9x = 5 \implies x = \frac{5}{9}`: an implication states its consequent.
   const steps = stated.split(/\\(?:implies|Rightarrow|Longrightarrow|therefore)(?![A-Za-z])/);
-  const answer = steps.length > 1 && steps[steps.length - 1]!.trim() !== "" ? steps[steps.length - 1]!.trim() : stated;
-  if (answer.includes(",") || /[<>]|\\(?:le|ge|ne|leq|geq|neq)(?![A-Za-z])/.test(answer)) return answer; // not \left
+  const answer = lastRow(steps.length > 1 && steps[steps.length - 1]!.trim() !== "" ? steps[steps.length - 1]!.trim() : stated);
+  // A list (`n = 5, n = 15`) or a relation is kept; digit groups (`371,\!043,\!400`) are not a list.
+  if (answer.replace(DIGIT_GROUP, "").includes(",") || /[<>]|\\(?:le|ge|ne|leq|geq|neq)(?![A-Za-z])/.test(answer)) return answer; // not \left
   const sides = equationSides(answer);
   if (sides.length < 2) return answer;
   // An operation a problem defines (`3 \star 11 = \frac{1}{33}`, `2 \# 5`) counts as arithmetic too.
-  const computed = sides.slice(0, -1).every((side) => /\d/.test(side) && (/[-+*/×÷^#@]|\\(?:times|cdot|div|frac|dfrac|tfrac)/.test(side) || CUSTOM_OPERATION.test(side)));
+  const computed = sides.slice(0, -1).every((side) => /\d/.test(side) && (/[-+*/×÷^#@!]|\)\s*\(|\\(?:times|cdot|div|frac|dfrac|tfrac|binom|sqrt)/.test(side) || CUSTOM_OPERATION.test(side)));
   const last = sides[sides.length - 1]!.trim();
   return computed && last !== "" ? last : answer;
+}
+
+const DIGIT_GROUP = /(?<=\d),(?:\\!)?(?=\d{3}(?!\d))|(?<=\d)\{,\}(?=\d{3}(?!\d))/g;
+
+/**
+ * The last row of an aligned block (`\begin{aligned} a &= b \\ &= 375 + 523 = 898. \end{aligned}` →
+ * `= 375 + 523 = 898.`, its alignment marks dropped); anything else as it is.
+ */
+function lastRow(answer: string): string {
+  const block = /^\s*\\begin\{(aligned|align\*?|gathered|gather\*?|split|eqnarray\*?|array)\}(?:\{[^{}]*\})?([\s\S]*?)\\end\{\1\}\s*[.,;]?\s*$/.exec(answer);
+  if (!block) return answer;
+  const rows = block[2]!.split(/\\\\/).map((row) => row.replace(/&/g, " ").trim()).filter((row) => row !== "");
+  return rows[rows.length - 1] ?? answer;
 }
 
 const CUSTOM_OPERATION = /\\(?:star|ast|circ|oplus|otimes|odot|ominus|diamond|bullet|dagger|boxtimes|boxplus|nabla|triangle|square|clubsuit|spadesuit|heartsuit|diamondsuit|#)(?![A-Za-z])/;
@@ -344,7 +358,8 @@ function equationSides(answer: string): string[] {
     }
   }
   sides.push(answer.slice(from));
-  return sides;
+  // `= 375 + 523 = 898`: a continued row of an aligned chain has nothing before its first `=`.
+  return sides.length > 1 && sides[0]!.trim() === "" ? sides.slice(1) : sides;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -373,7 +388,7 @@ export function lastMath(text: string, relation = false): string | undefined {
   if (last === undefined) return undefined;
   if (relation) return last;
   // `\sqrt{6^2 + 9^2} = \sqrt{117} = 3\sqrt{13}`: the side written last is the one arrived at.
-  const sides = equationSides(last);
+  const sides = equationSides(lastRow(last));
   return sides[sides.length - 1]!.trim() || undefined;
 }
 
