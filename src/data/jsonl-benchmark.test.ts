@@ -73,6 +73,29 @@ for (const [name, lines, mapping, where] of broken) {
   });
 }
 
+void test("common field names of other datasets are found without a mapping: final_answer, target, prompt, uid", async () => {
+  const file = await jsonlFile(['{"prompt": "p1", "final_answer": 6, "uid": "a"}', '{"prompt": "p2", "final_answer": "7", "uid": "b"}']);
+  assert.deepEqual((await load(file)).map((problem) => [problem.id, problem.question, problem.answer]), [
+    ["mine/a", "p1", "6"],
+    ["mine/b", "p2", "7"],
+  ]);
+  const lmEval = await jsonlFile(['{"input": "What is 2+2?", "target": "4"}']);
+  assert.deepEqual((await load(lmEval)).map((problem) => [problem.question, problem.answer]), [["What is 2+2?", "4"]]);
+});
+
+void test("no answer field among the usual names: the error lists the record's fields and how to map one", async () => {
+  const file = await jsonlFile(['{"query": "What is 2+2?", "response": "4"}']);
+  await assert.rejects(load(file), (error: unknown) => {
+    assert.ok(error instanceof QreasonError && error.code === "E_INPUT");
+    assert.match(error.message, /no answer field: the first record's fields are 'query', 'response'/);
+    assert.match(error.message, /--answer-field .*mapping: \{ answer: <field> \}/);
+    assert.equal(error.location.line, 1);
+    return true;
+  });
+  const mapped = await load(file, { answerField: "response" });
+  assert.deepEqual(mapped.map((problem) => [problem.question, problem.answer]), [["What is 2+2?", "4"]]);
+});
+
 void test("an empty file and a missing file are clear errors", async () => {
   await assert.rejects(load(await jsonlFile([""])), (error: unknown) => error instanceof QreasonError && error.code === "E_INPUT");
   await assert.rejects(load("/nonexistent/x.jsonl"), (error: unknown) => error instanceof QreasonError && error.code === "E_NOT_FOUND");

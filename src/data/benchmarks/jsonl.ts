@@ -1,7 +1,8 @@
 /**
  * `jsonl:<path>`: any JSON Lines file as a benchmark, given which fields hold the question, the answer
- * and the id. Defaults: question from `question` (else `problem`), answer from `answer`, id from the
- * first of `id`/`unique_id`/`idx` that the first record has, else the 1-based line number.
+ * and the id. Defaults: the first of the common names the first record has (question: `question`,
+ * `problem`, `prompt`, …; answer: `answer`, `final_answer`, `gold`, `target`, …; id: `id`, `unique_id`,
+ * `idx`, `uid`, …), else for the id the 1-based line number.
  * Problems: benchmark `jsonl:<file stem>`, ids `<file stem>/<id>`, one split named `all`.
  */
 import path from "node:path";
@@ -24,7 +25,7 @@ export interface FieldMapping {
   solutionField?: string;
 }
 
-const ID_FIELDS = ["id", "unique_id", "idx"];
+const ID_FIELDS = ["id", "unique_id", "idx", "uid", "problem_id", "question_id", "task_id"];
 
 /** A benchmark reading `filePath` (relative paths resolve against the working directory). */
 export function jsonlBenchmark(filePath: string, mapping: FieldMapping = {}): Benchmark {
@@ -40,7 +41,7 @@ export function jsonlBenchmark(filePath: string, mapping: FieldMapping = {}): Be
       const records = await readJsonlFile(absolutePath);
       const first = records[0];
       if (!first) throw new QreasonError("E_INPUT", "the file has no records", { file: absolutePath });
-      const fields = resolveFields(first, mapping);
+      const fields = resolveFields(first, mapping, absolutePath);
       const problems = records.map((record) => toProblem(record, fields, stem, absolutePath));
       return checkProblems(problems, absolutePath);
     },
@@ -54,11 +55,31 @@ interface ResolvedFields {
   solution: string;
 }
 
-/** Fills in default field names from the first record; explicit names are used as given. */
-function resolveFields(first: RecordFields, mapping: FieldMapping): ResolvedFields {
-  const question = mapping.questionField ?? (first.has("question") || !first.has("problem") ? "question" : "problem");
+/** Where common datasets keep the question and the gold answer (lm-eval, HF datasets, OpenMath, OlympiadBench), in order of preference. */
+const QUESTION_FIELDS = ["question", "problem", "prompt", "input", "query", "instruction"];
+const ANSWER_FIELDS = ["answer", "final_answer", "gold", "target", "expected_answer", "ground_truth", "label"];
+
+/**
+ * Fills in default field names from the first record; explicit names are used as given. With no name
+ * given, the first of the common names the record has; none of them: an error naming the record's
+ * fields and the option that maps them.
+ */
+function resolveFields(first: RecordFields, mapping: FieldMapping, file: string): ResolvedFields {
+  const pick = (given: string | undefined, candidates: string[], role: string, option: string): string => {
+    if (given !== undefined) return given;
+    const found = candidates.find((field) => first.has(field));
+    if (found !== undefined) return found;
+    const fields = Object.keys(first.value);
+    throw new QreasonError(
+      "E_INPUT",
+      `no ${role} field: the first record's fields are ${fields.length === 0 ? "none" : fields.map((field) => `'${field}'`).join(", ")} (none of the usual ${candidates.map((field) => `'${field}'`).join(", ")}); name it with ${option} (qreason data) or the benchmark's \`mapping: { ${role}: <field> }\` (a study)`,
+      { file, line: first.location.line },
+    );
+  };
+  const question = pick(mapping.questionField, QUESTION_FIELDS, "question", "--question-field");
+  const answer = pick(mapping.answerField, ANSWER_FIELDS, "answer", "--answer-field");
   const id = mapping.idField ?? ID_FIELDS.find((field) => first.has(field));
-  return { question, answer: mapping.answerField ?? "answer", id, solution: mapping.solutionField ?? "solution" };
+  return { question, answer, id, solution: mapping.solutionField ?? "solution" };
 }
 
 function toProblem(record: RecordFields, fields: ResolvedFields, stem: string, file: string): Problem {
