@@ -13,6 +13,7 @@ const cases: Array<[string, string, string]> = [
   ["a spaced en dash between numbers is a minus; a range is not", "22 – 7 = 15, pages 10–20", "22 - 7 = 15, pages 10–20"],
   ["GSM8K calculator annotations dropped", "2+1=<<2+1=3>>3 bolts and $50 - $33 = $<<50-33=17>>17.", "2+1=3 bolts and $50 - $33 = $17."],
   ["digits spaced inside \\mathbf are one number", "so $n=\\mathbf{1 9 1 3 3}$ and $\\mathbf{v}$", "so $n=\\mathbf{19133}$ and $\\mathbf{v}$"],
+  ["answer tags read as an answer label", "<think>41?</think>\n<answer> 42 </answer>\n\nI used 13 steps.", "\n\nAnswer: 42\n\n\nI used 13 steps."],
   ["<< without an annotation stays", "a << b and 1 << 3 >> 2", "a << b and 1 << 3 >> 2"],
   ["superscripts and degrees", "x² + 30°", "x^2 + 30^\\circ"],
   ["vulgar fractions", "½", "\\frac{1}{2}"],

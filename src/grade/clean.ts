@@ -1,10 +1,11 @@
 /**
  * Stage 1, clean: a raw model output → text the extractor can read. Drops a closed reasoning block
- * (`<think>…</think>`: the answer follows it), the next few-shot item a base model invents after its
- * answer (a line opening with `Question:`, `Q:` or `Problem:`, the stops of lm-eval's GSM8K and Minerva
- * MATH prompts, once some text precedes it), GSM8K's calculator annotations (`2+1=<<2+1=3>>3`: a base model
- * shown GSM8K's own solutions as examples writes them too), control characters and invisible spaces, and spells
- * Unicode math (−, ×, √, π, ≤, ², ½, °) the LaTeX way so later stages handle one notation.
+ * (`<think>…</think>`: the answer follows it), reads `<answer>…</answer>` tags as "Answer: …", cuts the
+ * next few-shot item a base model invents after its answer (a line opening with `Question:`, `Q:` or
+ * `Problem:`, the stops of lm-eval's GSM8K and Minerva MATH prompts, once some text precedes it), drops
+ * GSM8K's calculator annotations (`2+1=<<2+1=3>>3`: a base model shown GSM8K's own solutions as examples
+ * writes them too), control characters and invisible spaces, and spells Unicode math (−, ×, √, π, ≤, ²,
+ * ½, °) the LaTeX way so later stages handle one notation.
  */
 
 // A symbol spelled as a command takes the spaces after it, so `6 × 10` reads as one run (`6 \times 10`).
@@ -60,6 +61,8 @@ export function cleanOutput(output: string): string {
   const next = NEXT_ITEM.exec(text);
   if (next && text.slice(0, next.index).trim() !== "") text = text.slice(0, next.index);
   if (text.includes("<<")) text = text.replace(CALCULATOR, "");
+  // `<answer>42</answer>` (R1-style answer tags) is an answer label like "Answer: 42".
+  if (/<answer>/i.test(text)) text = text.replace(/<answer>\s*([\s\S]*?)\s*<\/answer>/gi, (_whole, inner: string) => `\nAnswer: ${inner}\n`);
   // `\mathbf{2 3 3}`: digits spaced inside bold math are one number, as LaTeX sets them (OlympiadBench).
   if (text.includes("\\mathbf")) text = text.replace(/\\mathbf\{\s*(\d(?:\s+\d)+)\s*\}/g, (_whole, digits: string) => `\\mathbf{${digits.replace(/\s+/g, "")}}`);
   // Most outputs are plain printable ASCII: nothing below applies to them.
