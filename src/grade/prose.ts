@@ -6,7 +6,8 @@
  * `readValue` reads one value (or an "and"/comma list of values) at a position: inline or display math, a
  * box, bold, currency, or a run of plain-text math. `sentenceValue` picks the value a sentence states, in
  * this order: a box; a bold value; the later of a value after a copula ("is", "are", "was", "=", "equals",
- * ...) and the result of arithmetic worked out in the sentence ("60-15-25=20 cups"); a value the solution computed earlier ("= 34" before "a total of 34 hours in 4 weeks"); the first value.
+ * ...) and the result of arithmetic worked out in the sentence ("60-15-25=20 cups"); a value the solution
+ * computed earlier ("= 34" before "a total of 34 hours in 4 weeks"); the first value.
  * `conclusion` finds the last concluding sentence of an output. Every scan is linear in the text.
  */
 
