@@ -14,6 +14,7 @@ const cases: Array<[string, string, string]> = [
   ["GSM8K calculator annotations dropped", "2+1=<<2+1=3>>3 bolts and $50 - $33 = $<<50-33=17>>17.", "2+1=3 bolts and $50 - $33 = $17."],
   ["digits spaced inside \\mathbf are one number", "so $n=\\mathbf{1 9 1 3 3}$ and $\\mathbf{v}$", "so $n=\\mathbf{19133}$ and $\\mathbf{v}$"],
   ["answer tags read as an answer label", "<think>41?</think>\n<answer> 42 </answer>\n\nI used 13 steps.", "\n\nAnswer: 42\n\n\nI used 13 steps."],
+  ["a sign and digits spaced inside \\mathbf, or before a constant", "$\\mathbf{- 1 0}$ and $\\frac{\\mathbf{6 7 \\pi}}{\\mathbf{3}}$", "$\\mathbf{-10}$ and $\\frac{\\mathbf{67 \\pi}}{\\mathbf{3}}$"],
   ["<< without an annotation stays", "a << b and 1 << 3 >> 2", "a << b and 1 << 3 >> 2"],
   ["superscripts and degrees", "x² + 30°", "x^2 + 30^\\circ"],
   ["vulgar fractions", "½", "\\frac{1}{2}"],

@@ -63,8 +63,11 @@ export function cleanOutput(output: string): string {
   if (text.includes("<<")) text = text.replace(CALCULATOR, "");
   // `<answer>42</answer>` (R1-style answer tags) is an answer label like "Answer: 42".
   if (/<answer>/i.test(text)) text = text.replace(/<answer>\s*([\s\S]*?)\s*<\/answer>/gi, (_whole, inner: string) => `\nAnswer: ${inner}\n`);
-  // `\mathbf{2 3 3}`: digits spaced inside bold math are one number, as LaTeX sets them (OlympiadBench).
-  if (text.includes("\\mathbf")) text = text.replace(/\\mathbf\{\s*(\d(?:\s+\d)+)\s*\}/g, (_whole, digits: string) => `\\mathbf{${digits.replace(/\s+/g, "")}}`);
+  // `\mathbf{2 3 3}`, `\mathbf{- 1 0}`, `\mathbf{6 7 \pi}`: digits spaced inside bold math are one number,
+  // as LaTeX sets them (OlympiadBench).
+  if (text.includes("\\mathbf")) {
+    text = text.replace(/\\mathbf\{([-+\s\d.]*\d[^{}]*)\}/g, (_whole, inner: string) => `\\mathbf{${inner.trim().replace(/(?<=\d|^[-+])\s+(?=\d)/g, "")}}`);
+  }
   // Most outputs are plain printable ASCII: nothing below applies to them.
   if (!NEEDS_WORK.test(text)) return text;
   text = text.replace(/\r\n?/g, "\n");

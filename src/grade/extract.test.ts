@@ -103,6 +103,11 @@ void test("an aligned block states its last row; digit groups are not a list", (
   assert.equal(extractAnswer(groups)?.answer, "371,\\!043,\\!400.");
 });
 
+void test("a named quantity worked out to its value states the value; a list of definitions stays a list", () => {
+  assert.equal(extractAnswer("Thus $\\mathrm{m} \\angle A P D=180^{\\circ}-54^{\\circ}-78^{\\circ}=48^{\\circ}$.")?.answer, "48^{\\circ}");
+  assert.equal(extractAnswer("Therefore $x=-8$ or $x=-10$ or $x=-6$.")?.answer, "x=-8 or x=-10 or x=-6");
+});
+
 void test("boxes are reported in order, so several boxes can state a several-value gold", () => {
   assert.deepEqual(extractAnswer("First $\\boxed{-2}$.\n\nThen $\\boxed{-2}$.")?.boxes, ["-2", "-2"]);
 });

@@ -317,8 +317,13 @@ function resultOf(stated: string): string {
   const answer = lastRow(steps.length > 1 && steps[steps.length - 1]!.trim() !== "" ? steps[steps.length - 1]!.trim() : stated);
   // A list (`n = 5, n = 15`) or a relation is kept; digit groups (`371,\!043,\!400`) are not a list.
   if (answer.replace(DIGIT_GROUP, "").includes(",") || /[<>]|\\(?:le|ge|ne|leq|geq|neq)(?![A-Za-z])/.test(answer)) return answer; // not \left
-  const sides = equationSides(answer);
+  let sides = equationSides(answer);
   if (sides.length < 2) return answer;
+  // `m\angle APD = 180^\circ - 54^\circ - 78^\circ = 48^\circ`: a named quantity, worked out, then its value.
+  // (Not a list of such: `x=-8 or x=-10 or x=-6`.)
+  // A single variable (`x = 2 + 3 = 5`) stays a definition, compared by its right side.
+  const named = !/\d/.test(sides[0]!) && !/^\s*[A-Za-z](?:_\{?\w+\}?)?\s*$/.test(sides[0]!);
+  if (sides.length > 2 && named && !/\b(?:or|and)\b/.test(answer)) sides = sides.slice(1);
   // An operation a problem defines (`3 \star 11 = \frac{1}{33}`, `2 \# 5`) counts as arithmetic too.
   const computed = sides.slice(0, -1).every((side) => /\d/.test(side) && (/[-+*/×÷^#@!]|\)\s*\(|\\(?:times|cdot|div|frac|dfrac|tfrac|binom|sqrt)/.test(side) || CUSTOM_OPERATION.test(side)));
   const last = sides[sides.length - 1]!.trim();

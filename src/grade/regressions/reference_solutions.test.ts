@@ -64,6 +64,6 @@ test("MATH and Minerva solutions with their box removed: the conclusion is read 
   const graded = math.graded + minerva.graded;
   const correct = graded - math.wrong.length - minerva.wrong.length;
   assert.equal(graded, 5182);
-  // A floor, raised as the prose reading improves (2026-12-08: 4,266; 4,052 before that day's changes).
-  assert.ok(correct >= 4266, `${correct} of ${graded} unboxed solutions graded right, fewer than 4,266`);
+  // A floor, raised as the prose reading improves (2026-12-08: 4,290; 4,052 before that day's changes).
+  assert.ok(correct >= 4290, `${correct} of ${graded} unboxed solutions graded right, fewer than 4,290`);
 });
