@@ -76,6 +76,11 @@ const cases: Array<[string, string]> = [
   ["1 000 000.5", "1000000.5"],
   ["12 345", "12345"],
   ["1 00", "1 00"],
+  ["\\text{A,D}", "A,D"], // several choice letters: a list of them
+  ["\\text{B, E, G}.", "B, E, G"],
+  ["\\text{yes, no}", "\\text{yes, no}"],
+  ["\\frac{\\pi}{6} + k\\pi \\text{ for } k \\in \\mathbb{Z}", "\\frac{\\pi}{6} + k\\pi"], // a trailing qualifier
+  ["5 \\quad \\text{for all } n", "5"],
   ["1 0 8", "108"], // single digits spaced: LaTeX's math mode renders 108 (OlympiadBench writes \mathbf{1 0 8})
   ["\\mathbf{2 3}", "23"],
   ["-2 3", "-23"],

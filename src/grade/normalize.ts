@@ -146,6 +146,10 @@ function normalizeLatex(answer: string): string {
   text = text.replace(TEXT_COMMANDS, "\\text{");
   // `\boxed{\text{The answer is } 12}`: the marker copied into the box is not part of the answer.
   text = text.replace(/^\\text\{\s*(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*\}\s*(?=\S)/i, "");
+  // `\frac{\pi}{6} + k\pi \text{ for } k \in \mathbb{Z}`, `5 \text{ for all } n`: a trailing qualifier is not part of the value.
+  text = text.replace(/(?<=\S)(?:\s|\\[,;:! ]|\\q?quad(?![A-Za-z]))*,?\s*\\text\{\s*(?:for|where|when|with)\b[^{}]*\}[\s\S]*$/, "");
+  // `\text{A,D}`: several choice letters, read as a list of them.
+  text = text.replace(/^\\text\{\s*(\(?[A-Z]\)?(?:\s*,\s*\(?[A-Z]\)?)+)\s*\}\s*[.;]?$/, "$1");
   text = scaleWords(text);
   // `\text{all real numbers}`: the real line in words.
   text = text.replace(/^\\text\{\s*(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+(?:numbers|values|x)\s*\}$|^\\text\{\s*all\s+reals\s*\}$/i, "(-\\infty,\\infty)");
