@@ -1,8 +1,8 @@
 /**
  * How often qreason's grader agrees with hand or dataset labels of real solutions, by source and category:
  * the hand-labeled corpus (src/grade/regressions/corpus/) and, when ../shared/data has it, ProcessBench's
- * GSM8K split (400 solutions by 12 instruction-tuned model families, labeled `final_answer_correct`;
- * golds joined from GSM8K test by problem text). With --out, also writes the set as JSON lines
+ * GSM8K, MATH and OlympiadBench splits (solutions by 12 instruction-tuned model families, labeled
+ * `final_answer_correct`; golds joined from the benchmark's test set by problem text). With --out, also writes the set as JSON lines
  * `{source, category, gold, output, finish_reason, label}` for scripts/math-verify-agreement.py.
  *
  *   node scripts/grader-agreement.ts [--out /tmp/agreement.jsonl] [--list]
@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { loadProblems } from "../src/data/index.ts";
 import { createGrader, type FinishReason } from "../src/grade/index.ts";
 import { recordedCases } from "../src/grade/regressions/corpus/corpus.ts";
 import { WRITTEN } from "../src/grade/regressions/corpus/written.ts";
@@ -43,19 +44,15 @@ const set: Labeled[] = [
   ...WRITTEN.map((entry) => labeled("corpus/written", entry)),
 ];
 
-const processBench = path.join(dataDir, "processbench", "gsm8k.json");
-if (existsSync(processBench)) {
-  const golds = new Map(
-    readFileSync(path.join(dataDir, "gsm8k", "test.jsonl"), "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { question: string; answer: string })
-      .map((record) => [record.question.trim(), record.answer.split("####").pop()!.trim().replaceAll(",", "")]),
-  );
-  for (const entry of JSON.parse(readFileSync(processBench, "utf8")) as Array<{ id: string; generator: string; problem: string; steps: string[]; final_answer_correct: boolean }>) {
+// ProcessBench's subsets, each joined to its benchmark's golds by problem text (qreason's own loaders).
+for (const [subset, benchmark] of [["gsm8k", "gsm8k"], ["math", "math"], ["olympiadbench", "olympiadbench"]] as const) {
+  const file = path.join(dataDir, "processbench", `${subset}.json`);
+  if (!existsSync(file)) continue;
+  const golds = new Map((await loadProblems(benchmark, { dataDir })).map((problem) => [problem.question.trim(), problem.answer]));
+  for (const entry of JSON.parse(readFileSync(file, "utf8")) as Array<{ id: string; generator: string; problem: string; steps: string[]; final_answer_correct: boolean }>) {
     const gold = golds.get(entry.problem.trim());
     if (gold === undefined) continue;
-    set.push({ source: "processbench/gsm8k", category: entry.generator, id: entry.id, gold, output: entry.steps.join("\n\n"), label: entry.final_answer_correct });
+    set.push({ source: `processbench/${subset}`, category: entry.generator, id: entry.id, gold, output: entry.steps.join("\n\n"), label: entry.final_answer_correct });
   }
 }
 
