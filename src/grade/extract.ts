@@ -319,9 +319,9 @@ function resultOf(stated: string): string {
   if (answer.replace(DIGIT_GROUP, "").includes(",") || /[<>]|\\(?:le|ge|ne|leq|geq|neq)(?![A-Za-z])/.test(answer)) return answer; // not \left
   let sides = equationSides(answer);
   if (sides.length < 2) return answer;
-  // `m\angle APD = 180^\circ - 54^\circ - 78^\circ = 48^\circ`: a named quantity, worked out, then its value.
-  // (Not a list of such: `x=-8 or x=-10 or x=-6`.)
-  // A single variable (`x = 2 + 3 = 5`) stays a definition, compared by its right side.
+  // `m\angle APD = 180^\circ - 54^\circ - 78^\circ = 48^\circ`: a named quantity, worked out, then its value;
+  // but a single variable (`x = 2 + 3 = 5`) stays a definition, compared by its right side, and a list of
+  // them (`x=-8 or x=-10`) stays a list.
   const named = !/\d/.test(sides[0]!) && !/^\s*[A-Za-z](?:_\{?\w+\}?)?\s*$/.test(sides[0]!);
   if (sides.length > 2 && named && !/\b(?:or|and)\b/.test(answer)) sides = sides.slice(1);
   // An operation a problem defines (`3 \star 11 = \frac{1}{33}`, `2 \# 5`) counts as arithmetic too.
