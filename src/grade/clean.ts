@@ -51,6 +51,23 @@ const NEXT_ITEM = /\n[ \t]*(?:Question|Problem|Q)[ \t]*:/;
 /** GSM8K's calculator annotation: `<<expression=result>>` right before the result, which the text repeats. */
 const CALCULATOR = /<<[^<>\n]{0,200}=[^<>\n]{0,200}>>/g;
 
+/**
+ * `<answer>42</answer>` (R1-style answer tags) as an answer label, "Answer: 42". Scanned with indexOf, not a
+ * lazy regex: a tag left open before a long text would make one backtrack through the rest of the output.
+ */
+function answerTags(text: string): string {
+  const lower = text.toLowerCase();
+  let out = "";
+  let from = 0;
+  for (let open = lower.indexOf("<answer>"); open !== -1; open = lower.indexOf("<answer>", from)) {
+    const close = lower.indexOf("</answer>", open + 8);
+    if (close === -1) break;
+    out += `${text.slice(from, open)}\nAnswer: ${text.slice(open + 8, close).trim()}\n`;
+    from = close + 9;
+  }
+  return out + text.slice(from);
+}
+
 export function cleanOutput(output: string): string {
   let text = output;
   const thinkEnd = text.lastIndexOf("</think>");
@@ -61,12 +78,14 @@ export function cleanOutput(output: string): string {
   const next = NEXT_ITEM.exec(text);
   if (next && text.slice(0, next.index).trim() !== "") text = text.slice(0, next.index);
   if (text.includes("<<")) text = text.replace(CALCULATOR, "");
-  // `<answer>42</answer>` (R1-style answer tags) is an answer label like "Answer: 42".
-  if (/<answer>/i.test(text)) text = text.replace(/<answer>\s*([\s\S]*?)\s*<\/answer>/gi, (_whole, inner: string) => `\nAnswer: ${inner}\n`);
+  if (/<answer>/i.test(text)) text = answerTags(text);
   // `\mathbf{2 3 3}`, `\mathbf{- 1 0}`, `\mathbf{6 7 \pi}`: digits spaced inside bold math are one number,
   // as LaTeX sets them (OlympiadBench).
   if (text.includes("\\mathbf")) {
-    text = text.replace(/\\mathbf\{([-+\s\d.]*\d[^{}]*)\}/g, (_whole, inner: string) => `\\mathbf{${inner.trim().replace(/(?<=\d|^[-+])\s+(?=\d)/g, "")}}`);
+    // Bounded content, then checked: an unbounded pattern here backtracks quadratically on a long run of digits.
+    text = text.replace(/\\mathbf\{([^{}]{1,80})\}/g, (whole, inner: string) =>
+      /^[-+\s\d.]*\d/.test(inner) ? `\\mathbf{${inner.trim().replace(/(?<=\d|^[-+])\s+(?=\d)/g, "")}}` : whole,
+    );
   }
   // Most outputs are plain printable ASCII: nothing below applies to them.
   if (!NEEDS_WORK.test(text)) return text;

@@ -137,8 +137,10 @@ const GSM8K_MARK = /####\s*/g;
  * "Answer: X", "**Final Answer:** X", "✅ Final Answer: **73**" at a line or sentence start, or a heading
  * line "## Final Answer" / "**Final Answer**" with X on the next line.
  */
+// Each run of spaces is matched by one quantifier (`[^\S\n]*(?:\*\*[^\S\n]*)?`, not `[^\S\n]*(?:\*\*)?[^\S\n]*`):
+// adjacent quantifiers over the same spaces backtrack polynomially on a long run after a period.
 const ANSWER_LABEL =
-  /(?:^|\n|[.!?][^\S\n]+)[^\S\n]*[^\w\s]{0,4}[^\S\n]*(?:\*\*)?(?:final\s+)?answer[^\S\n]*(?:\*\*)?[^\S\n]*(?:[:：][^\S\n]*(?:\*\*)?[ \t]*|(?=\n))/gi;
+  /(?:^|\n|[.!?](?=[^\S\n]))[^\S\n]*(?:[^\w\s]{1,4}[^\S\n]*)?(?:\*\*)?(?:final\s+)?answer[^\S\n]*(?:\*\*[^\S\n]*)?(?:[:：][^\S\n]*(?:\*\*[ \t]*)?|(?=\n))/gi;
 
 const MARKERS: Array<[RegExp, ExtractionMethod]> = [
   [FINAL_ANSWER_IS, "final_answer"],

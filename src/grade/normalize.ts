@@ -22,7 +22,8 @@ const UNIT_WORDS = new Set(
 );
 /** Unit words safe to drop from plain text too (not single letters, which are usually variables). */
 const PLAIN_UNIT = new RegExp(
-  String.raw`(?<=[\d}\s])\s*(?:square |cubic |sq\.? )?(?:` +
+  // Starts only where a run of spaces starts (not inside it): `\s*` from every space of a long run is quadratic.
+  String.raw`(?<=[\d}]|(?<!\s)\s)\s*(?:square |cubic |sq\.? )?(?:` +
     [...UNIT_WORDS].filter((word) => word.length >= 2 && /^[a-z]+$/.test(word) && word !== "in" && word !== "min" && word !== "per" && word !== "deg").join("|") +
     String.raw`)(?:\^\{?[23]\}?|²|³)?\.?$`,
   "i",
@@ -47,7 +48,7 @@ export function normalizeAnswer(answer: string): string {
   // Base subscripts: `1011_{(2)}` → `1011_{2}`, `(1011)_2` → `1011_2`.
   if (text.includes("_")) text = text.replace(/_\{\s*\((\d+)\)\s*\}/g, "_{$1}").replace(/\(([0-9A-Z]+)\)(?=_\{?\d)/g, "$1");
   if (text.includes(".")) text = text.replace(/\b(?:np|math|sp|sympy)\.(?=[a-z])/g, ""); // np.arcsin(...) in Minerva's gold
-  if (text.includes("mod")) text = text.replace(/\s*\(\s*mod\s*\d+\s*\)\s*$/, ""); // `7 (mod 9)` in plain text
+  if (text.includes("mod")) text = text.replace(/\(\s*mod\s*\d+\s*\)\s*$/, "").trimEnd(); // `7 (mod 9)` in plain text
   text = scaleWords(text);
   text = stripUnits(text);
   text = text.replace(/\s+/g, " ").trim();
@@ -58,6 +59,28 @@ export function normalizeAnswer(answer: string): string {
   // `1 0 8`, `\mathbf{2 3}`: single digits spaced, which LaTeX's math mode renders as 108 and 23.
   if (/^-?(?:\d{1,3}(?: \d{3})+(?:\.\d+)?|\d(?: \d)+)$/.test(text)) text = text.replace(/ /g, "");
   return clockTime(text) ?? mixedNumber(text) ?? text;
+}
+
+/** `\text{ for } k \in \mathbb{Z}`, `\text{where } n \ge 1`: words that open a qualifier after a value. */
+const QUALIFIER = /\\text\{\s*(?:for|where|when|with)\b[^{}]{0,200}\}/;
+const SEPARATORS = ["\\qquad", "\\quad", "\\,", "\\;", "\\:", "\\!", "\\ ", ","];
+
+/**
+ * `\frac{\pi}{6} + k\pi \text{ for } k \in \mathbb{Z}`, `5 \quad \text{for all } n`: the value without
+ * its closing qualifier (and the spacing before it). Trimmed by hand: a pattern anchored at the end
+ * backtracks quadratically through a long run of spaces.
+ */
+function withoutQualifier(text: string): string {
+  const found = QUALIFIER.exec(text);
+  if (!found) return text;
+  let end = found.index;
+  for (let before = -1; before !== end; ) {
+    before = end;
+    while (end > 0 && /\s/.test(text[end - 1]!)) end--;
+    const separator = SEPARATORS.find((candidate) => text.startsWith(candidate, end - candidate.length));
+    if (separator) end -= separator.length;
+  }
+  return end === 0 ? text : text.slice(0, end);
 }
 
 const UNIT_VECTOR = /\\(?:mathbf|boldsymbol|bm|vec|hat)\s*(?:\{\s*([ijk])\s*\}|([ijk])(?![A-Za-z]))/g;
@@ -146,8 +169,7 @@ function normalizeLatex(answer: string): string {
   text = text.replace(TEXT_COMMANDS, "\\text{");
   // `\boxed{\text{The answer is } 12}`: the marker copied into the box is not part of the answer.
   text = text.replace(/^\\text\{\s*(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*\}\s*(?=\S)/i, "");
-  // `\frac{\pi}{6} + k\pi \text{ for } k \in \mathbb{Z}`, `5 \text{ for all } n`: a trailing qualifier is not part of the value.
-  text = text.replace(/(?<=\S)(?:\s|\\[,;:! ]|\\q?quad(?![A-Za-z]))*,?\s*\\text\{\s*(?:for|where|when|with)\b[^{}]*\}[\s\S]*$/, "");
+  text = withoutQualifier(text);
   // `\text{A,D}`: several choice letters, read as a list of them.
   text = text.replace(/^\\text\{\s*(\(?[A-Z]\)?(?:\s*,\s*\(?[A-Z]\)?)+)\s*\}\s*[.;]?$/, "$1");
   text = scaleWords(text);
@@ -166,7 +188,8 @@ function normalizeLatex(answer: string): string {
     "",
   );
   // `12\,\text{m}^2`, `5\mathrm{~g}`: a one-letter unit in text after a number, closing the answer, is a unit.
-  text = text.replace(/(\d)\s*(?:\\[,;:!]|~|\s)*\\text\{[\s~]*(?:m|g|s|h|l|L)[\s~]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$/, "$1");
+  // (One spacing group, not `\s*` before it: two quantifiers over the same spaces backtrack quadratically.)
+  text = text.replace(/(\d)(?:\\[,;:!]|~|\s)*\\text\{[\s~]*(?:m|g|s|h|l|L)[\s~]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$/, "$1");
   text = text.replace(/\\text\{\s*([A-Za-z])\s*\}/g, "$1"); // \mathrm{e}, \text{x}: one letter is a symbol
   text = text.replace(/\\text\{([^{}A-Za-z]*\d[^{}A-Za-z]*)\}/g, "$1"); // \text{19}: no words, just math
   // Digit groups: 1{,}000, 10,\!080, 1\,000, 1\!000 → 1,000 (the parser reads grouped digits).
@@ -192,7 +215,8 @@ function normalizeLatex(answer: string): string {
   text = text.replace(/\\%|%/g, "\\%").replace(/\\text\{\s*percent\s*\}/g, "\\%");
   text = text.replace(/\\\$|\\dollar(?![A-Za-z])/g, "");
   // `7 \pmod{9}`, `x \equiv 7 \pmod 9`, `7 \mod 9`, `7 (\bmod 9)`: the modulus closing an answer states its context.
-  text = text.replace(/\s*(?:\\(?:pmod|bmod|mod)(?![A-Za-z])\s*(?:\{\s*\d+\s*\}|\d+)|\(\s*\\?(?:bmod|mod)\s*\d+\s*\))\s*$/, "");
+  // (No leading `\s*` in the pattern: tried from every space of a long run it is quadratic; trimmed after.)
+  if (text.includes("mod")) text = text.replace(/(?:\\(?:pmod|bmod|mod)(?![A-Za-z])\s*(?:\{\s*\d+\s*\}|\d+)|\(\s*\\?(?:bmod|mod)\s*\d+\s*\))\s*$/, "").trimEnd();
   text = text.replace(/^\\approx(?![A-Za-z])\s*/, ""); // `\approx 1.6667`: the approximation is the answer
   text = text.replace(/\\(?:le|leq|leqslant|leqq)(?![A-Za-z])/g, "\\le ").replace(/\\(?:ge|geq|geqslant|geqq)(?![A-Za-z])/g, "\\ge ");
   text = text.replace(/\\(?:neq|ne)(?![A-Za-z])/g, "\\ne ");
