@@ -456,6 +456,8 @@ export function skipFillers(text: string): string {
 // ---------------------------------------------------------------------------------------------------
 // Sentences and conclusions.
 
+// The lead-in (`**`, `- `, `> `) is one character class: `(?:[-*>#\s]|\*\*)*` matched a run of asterisks in
+// exponentially many ways. VERIFICATION and NOT_CONCLUSION below read theirs the same way.
 const CONCLUSION_START =
   /^[-*>#\s]*(?:therefore|thus|so|hence|in conclusion|in total|in summary|in all|overall|finally|consequently|as a result|this means(?: that)?|that means|altogether|all in all|to summarize|to sum up|summing up|the final result is|putting it all together|combining these|this gives(?: us)?|we conclude(?: that)?)\b/i;
 const ABBREVIATIONS = /(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|etc|approx|e\.g|i\.e|a\.m|p\.m|No|Fig|Eq)|\b[A-Za-z])$/;
@@ -515,8 +517,7 @@ export function sentences(text: string, from = 0): Sentence[] {
 }
 
 /** Words that open a check of an answer already stated, or an aside ("Note: ..."): values after them do not replace it. */
-// One character class for the lead-in (`**`, `- `, `> `, `(`): alternatives that can match the same `*` in two
-// ways backtrack exponentially on a run of asterisks.
+// Lead-in: one character class, as CONCLUSION_START's.
 const VERIFICATION = /^[-*>#\s(]*(?:note\**\s*:|n\.b\.|let(?:'s| us) (?:verify|check|double|confirm)|to (?:verify|check|confirm)|verification|check(?:ing)?:|we can (?:verify|check)|double[- ]check|this (?:matches|checks out|confirms|is consistent)|indeed|substituting back)/i;
 
 /** What closes an output: its concluding statement, and the value its last value-bearing sentence states. */
@@ -574,4 +575,5 @@ export function lastStatement(text: string): string | undefined {
 }
 
 /** "So far", "So that", "So, let's": openers that do not conclude. */
+// Lead-in: one character class, as CONCLUSION_START's.
 const NOT_CONCLUSION = /^[-*>#\s]*(?:so far|so that|so let|so, let|so we need|so now|thus far|finally, (?:we|let)|therefore, (?:we need|let))/i;

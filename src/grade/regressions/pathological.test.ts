@@ -17,7 +17,7 @@ const cases: Array<{ name: string; gold: string; output: string; status: GradeSt
   { name: "a label, then 4k asterisks", gold: "5", output: `Answer:${"*".repeat(4000)} 5`, status: "correct" },
   { name: "a sentence end, then 20k spaces", gold: "5", output: `So x.${" ".repeat(20_000)}5`, status: "correct" },
   { name: "a box of 20k spaces and a modulus", gold: "5", output: `\\boxed{5${" ".repeat(20_000)}\\pmod{7}}`, status: "correct" },
-  { name: "an answer tag never closed", gold: "5", output: `<answer>${" ".repeat(20_000)}5 ${"<answer>a ".repeat(2000)}`, status: ["wrong", "correct", "no_answer"] },
+  { name: "an answer tag never closed (its tags are left as text; the last number states 5)", gold: "5", output: `<answer>${" ".repeat(20_000)}5 ${"<answer>a ".repeat(2000)}`, status: "correct" },
   { name: "a double sum with an infinite range", gold: "1", output: "\\boxed{\\sum_{k=2}^\\infty \\sum_{j=2}^{2008} \\frac{1}{j^k}}", status: "unparsable" },
   { name: "20k characters of prose, answer boxed at the end", gold: "42", output: `${prose.repeat(340)}So the answer is \\boxed{42}.`, status: "correct" },
   { name: "20k characters of a repetition loop (no answer)", gold: "42", output: "and then we and then we ".repeat(850), status: "no_answer" },
